@@ -1,0 +1,104 @@
+"""Every rule cardguard knows, in one place.
+
+Codes are stable: once released, a code keeps its meaning forever (retired codes are never
+reused). ``docs/rules.md`` is generated from this table (``python -m cardguard.docs``) and a
+test keeps the two in step.
+
+Ranges:
+    CG0xx  reading the card: file, encoding, front matter, YAML
+    CG1xx  metadata against the Hub's rules
+    CG2xx  sections of the Markdown body
+    CG3xx  checkpoint artifacts (facts)
+    CG4xx  generated regions and drift
+    CG5xx  configuration and inline directives
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cardguard.findings import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    # True: the Hub rejects a push for it; False: the Hub accepts it (perhaps ignoring the
+    # value); None: not known from public sources.
+    hub_rejects: bool | None = False
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_RULES: tuple[Rule, ...] = (
+    # -- CG0xx: reading the card ------------------------------------------------------------
+    Rule("CG001", "unreadable-file", E, "The card or artifact cannot be read (missing, a directory, a FIFO, no permission).", None),
+    Rule("CG002", "not-utf8", E, "The card is not UTF-8 text (binary or another encoding).", True),
+    Rule("CG003", "no-front-matter", W, "The card has no YAML metadata block; the Hub shows 'empty or missing yaml metadata'.", False),
+    Rule("CG004", "unterminated-front-matter", E, "The card opens a `---` metadata block that never closes; the Hub reads no metadata at all.", False),
+    Rule("CG005", "yaml-syntax", E, "The metadata block is not valid YAML.", True),
+    Rule("CG006", "metadata-not-mapping", E, "The metadata block is YAML but not a mapping of keys to values.", True),
+    Rule("CG007", "duplicate-key", E, "A metadata key appears twice in one mapping; the Hub keeps only one of them.", True),
+    Rule("CG008", "unsafe-yaml-tag", E, "A YAML tag such as `!!python/object` that safe loaders refuse; never constructed.", True),
+    Rule("CG009", "resource-limit", E, "Input exceeds a resource bound (size, nesting depth, alias expansion); see docs/security.md.", None),
+    Rule("CG010", "yaml-1.1-coercion", W, "An unquoted scalar that YAML 1.1 turns into another type (`no` -> false, `3.10` -> 3.1); quote it.", False),
+    Rule("CG011", "empty-metadata", W, "The metadata block is empty; the Hub shows 'empty or missing yaml metadata'.", False),
+    Rule("CG012", "front-matter-not-first", E, "A `---` metadata block appears after other text; the Hub only reads one at the very top.", False),
+    # -- CG1xx: metadata ----------------------------------------------------------------------
+    Rule("CG101", "invalid-license", E, "`license` is not one of the Hub's licence ids.", True),
+    Rule("CG102", "license-other-incomplete", W, "`license: other` without `license_name` and `license_link`.", False),
+    Rule("CG103", "invalid-language", W, "A `language` entry is not an ISO 639 code (or `multilingual`, `code`).", None),
+    Rule("CG104", "unknown-library-name", W, "`library_name` is not a library the Hub knows; the model page loses its integration.", False),
+    Rule("CG105", "invalid-pipeline-tag", E, "`pipeline_tag` is not a Hub task; the Hub ignores it silently.", False),
+    Rule("CG106", "removed-pipeline-tag", W, "`pipeline_tag` is a task the Hub has removed (`conversational`, `text2text-generation`).", False),
+    Rule("CG107", "missing-license", W, "The metadata has no `license`.", False),
+    Rule("CG108", "missing-library-name", W, "The metadata has no `library_name`; required for repos created after August 2024.", False),
+    Rule("CG109", "invalid-type", E, "A metadata value has the wrong type or shape for the Hub (string, list, number, object).", True),
+    Rule("CG110", "invalid-model-index", E, "`model-index` is missing a required part (name, results, task.type, dataset, metrics, value).", True),
+    Rule("CG111", "empty-model-index-results", W, "`model-index` has an empty `results` list (Trainer writes it when it lacks a dataset name).", False),
+    Rule("CG112", "near-miss-key", W, "A metadata key is a near miss of a known one (`licence`, `pipeline-tag`, `model_index`).", False),
+    Rule("CG113", "invalid-base-model", E, "`base_model` is not a Hub model id (a local path, a URL, an empty string).", True),
+    Rule("CG114", "invalid-dataset-id", E, "A `datasets` entry is not a Hub dataset id (a local path, a URL).", True),
+    Rule("CG115", "invalid-enum-value", E, "A metadata value is not one of the values the Hub documents for its key.", None),
+    Rule("CG116", "invalid-eval-results-file", E, "A `.eval_results/*.yaml` file does not follow the Hub's evaluation-results format.", None),
+    Rule("CG117", "organisation-schema", E, "The metadata breaks the organisation's own JSON Schema (configured `schema`).", False),
+    # -- CG2xx: sections ----------------------------------------------------------------------
+    Rule("CG201", "missing-section", E, "A section the profile requires is missing.", False),
+    Rule("CG202", "empty-section", E, "A required section has a heading but no content.", False),
+    Rule("CG203", "placeholder", E, "Template placeholder text is still in the card (`[More Information Needed]`, `More information needed`).", False),
+    Rule("CG204", "template-instruction", W, "The template's instructions to the author are still in the card.", False),
+    Rule("CG205", "unrendered-template", E, "Unrendered template syntax (`{{ ... }}`, `{% ... %}`) is in the card.", False),
+    Rule("CG206", "empty-body", W, "The card has metadata but no Markdown body.", False),
+    # -- CG3xx: checkpoint artifacts ----------------------------------------------------------
+    # -- CG4xx: generated regions and drift ---------------------------------------------------
+    # -- CG5xx: configuration and directives ----------------------------------------------------
+    Rule("CG501", "unknown-directive-code", W, "An inline `<!-- cardguard: ... -->` directive names a rule code that does not exist.", False),
+    Rule("CG502", "malformed-directive", W, "An inline `<!-- cardguard: ... -->` directive cannot be understood.", False),
+)
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+def finding(
+    code: str,
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    fix: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """Build a Finding with the rule's default severity."""
+    rule = RULES[code]
+    return Finding(
+        code=code,
+        severity=rule.severity if severity is None else severity,
+        path=path,
+        line=max(1, line),
+        column=max(1, column),
+        message=message,
+        fix=fix,
+    )

@@ -1,0 +1,56 @@
+"""The Finding type: the one shape every check in cardguard produces.
+
+This is the ground floor: it imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that ``severity >= fail_on`` works."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @classmethod
+    def parse(cls, name: str) -> "Severity":
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {name!r} (choose from {choices})") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, at one place, with a stable rule code.
+
+    ``line`` and ``column`` are 1-based; a finding about a whole file uses line 1, column 1.
+    ``fix`` is a human-readable suggestion where one is known.
+    """
+
+    code: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    fix: str | None = None
+    end_line: int | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def with_severity(self, severity: Severity) -> "Finding":
+        return replace(self, severity=severity)
+
+    def with_path(self, path: str) -> "Finding":
+        return replace(self, path=path)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code, self.message)
