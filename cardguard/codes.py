@@ -73,6 +73,18 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG205", "unrendered-template", E, "Unrendered template syntax (`{{ ... }}`, `{% ... %}`) is in the card.", False),
     Rule("CG206", "empty-body", W, "The card has metadata but no Markdown body.", False),
     # -- CG3xx: checkpoint artifacts ----------------------------------------------------------
+    Rule("CG301", "invalid-json-artifact", E, "A JSON artifact (config.json, trainer_state.json, an index …) is not UTF-8 JSON, is nested too deeply, or is not the expected shape.", False),
+    Rule("CG302", "invalid-safetensors-header", E, "A safetensors file is truncated, or its header is not a JSON object of valid tensor entries (dtype, shape, data_offsets).", False),
+    Rule("CG303", "safetensors-header-too-large", E, "A safetensors header length is larger than the file or than the format's 100 MB limit.", False),
+    Rule("CG304", "safetensors-offsets-invalid", E, "A tensor's data_offsets run past the end of the file or overlap another tensor's.", False),
+    Rule("CG305", "missing-shard", E, "A weights index names a shard file that is not in the repo.", False),
+    Rule("CG306", "index-shard-mismatch", E, "A tensor is in the weights index but not in its shard, or in a shard but not in the index.", False),
+    Rule("CG307", "path-escapes-repo", E, "An artifact path is absolute, contains `..`, or is a symlink resolving outside the model folder; it is not followed.", False),
+    Rule("CG308", "lfs-pointer", I, "The file is a Git LFS pointer (content not available locally); facts use the pointer's size.", False),
+    Rule("CG309", "unsafe-pickle", E, "A pickled file names a global outside cardguard's allowlist (code could run on load); it was refused and nothing ran.", False),
+    Rule("CG310", "invalid-torch-file", E, "A pickled torch file (.bin) is not a readable torch archive or its pickle is corrupt.", False),
+    Rule("CG311", "artifact-too-large", W, "An artifact exceeds cardguard's size bound for its kind and was not read; see docs/security.md.", False),
+    Rule("CG312", "malformed-artifact", W, "An artifact is readable but a field has the wrong type or a required column is missing; that fact is skipped.", False),
     # -- CG4xx: generated regions and drift ---------------------------------------------------
     # -- CG5xx: configuration and directives ----------------------------------------------------
     Rule("CG501", "unknown-directive-code", W, "An inline `<!-- cardguard: ... -->` directive names a rule code that does not exist.", False),
