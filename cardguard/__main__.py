@@ -1,0 +1,3 @@
+from cardguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,280 @@
+"""Read a README.md model card: front matter with positions, body sections, directives.
+
+The split into metadata and body follows the Hub exactly (huggingface_hub's
+``REGEX_YAML_BLOCK``, "the exact same regex as in the Hub server"): only whitespace may
+precede the opening ``---``; spaces or tabs may follow the closing one; with any other text
+before it the card has no metadata at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardguard import codes
+from cardguard.findings import Finding
+from cardguard.markdown import Body, parse_body
+from cardguard.yamlpos import Coercion, InstancePath, Limits, YamlDoc, parse_yaml
+
+_FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+_OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
+_LATE_BLOCK = re.compile(r"(?m)^---[ \t]*\r?\n((?:(?!---).*\r?\n){1,200}?)---[ \t]*$")
+_DIRECTIVE = re.compile(r"<!--\s*cardguard:\s*(.*?)\s*-->", re.DOTALL)
+_CODE = re.compile(r"^CG\d{3}$")
+_WELL_KNOWN_KEYS = ("license", "language", "tags", "library_name", "pipeline_tag", "datasets", "base_model")
+_STRING_KEYS = {
+    "language", "license", "license_name", "license_link", "library_name", "pipeline_tag", "tags",
+    "datasets", "base_model", "new_version", "model_name", "metrics", "thumbnail",
+}
+_BOM = "\ufeff"
+MAX_CARD_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    yaml_text: str
+    first_line: int  # file line of the opening '---'
+    yaml_first_line: int  # file line of the first YAML line
+    closing_line: int  # file line of the closing '---'
+    end_offset: int  # offset in Card.text just after the closing line
+
+
+@dataclass
+class Card:
+    """Everything cardguard knows about one card's text. Built by :func:`parse_card`."""
+
+    path: str
+    text: str  # decoded, without a BOM
+    has_bom: bool = False
+    newline: str = "\n"
+    front_matter: FrontMatter | None = None
+    yaml: YamlDoc | None = None
+    body_text: str = ""
+    body: Body | None = None
+    ignored_codes: frozenset[str] = frozenset()
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The metadata mapping, or None when there is none or it did not parse."""
+        if self.yaml is None or not self.yaml.ok or not isinstance(self.yaml.value, dict):
+            return None
+        return self.yaml.value
+
+    @property
+    def line_count(self) -> int:
+        return max(1, len(self.text.splitlines()))
+
+    def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
+        """Line and column of the metadata value (or key) at ``path``; its nearest ancestor
+        when that exact place is unknown; the top of the front matter (or line 1) otherwise."""
+        if self.yaml is None:
+            return (self.front_matter.first_line if self.front_matter else 1, 1)
+        return self.yaml.locate(path, value=value)
+
+
+def read_card(path: Path, display_path: str, max_bytes: int = MAX_CARD_BYTES, yaml_limits: Limits | None = None) -> Card:
+    """Read and parse a card file; I/O problems become findings on an empty card."""
+    problem = _unreadable_reason(path, max_bytes)
+    if problem is not None:
+        code, message = problem
+        return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as error:
+        return Card(path=display_path, text="", findings=[
+            codes.finding("CG001", display_path, 1, 1, f"cannot read the card: {error.strerror or error}")
+        ])
+    return parse_card_bytes(raw, display_path, yaml_limits)
+
+
+def _unreadable_reason(path: Path, max_bytes: int) -> tuple[str, str] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return ("CG001", "the card does not exist")
+    except OSError as error:
+        return ("CG001", f"cannot read the card: {error.strerror or error}")
+    if stat.S_ISDIR(info.st_mode):
+        return ("CG001", "the card is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        return ("CG001", "the card is not a regular file (a FIFO, socket or device); not read")
+    if info.st_size > max_bytes:
+        return ("CG009", f"the card is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
+    return None
+
+
+def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
+    """Decode a card's bytes as the Hub does (UTF-8) and parse it."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return Card(path=path, text="", findings=[
+            codes.finding("CG002", path, line, 1, "the card contains NUL bytes: it is a binary file, not Markdown")
+        ])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return Card(path=path, text="", findings=[codes.finding(
+            "CG002", path, line, column,
+            f"the card is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            "save the file as UTF-8",
+        )])
+    return parse_card(text, path, yaml_limits)
+
+
+def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
+    """Parse a card's text. Never raises for bad input: problems are in ``card.findings``."""
+    has_bom = text.startswith(_BOM)
+    if has_bom:
+        text = text[1:]
+    card = Card(path=path, text=text, has_bom=has_bom, newline=detect_newline(text))
+    match = _FRONT_MATTER.search(text)
+    if match is None:
+        _explain_missing_front_matter(card)
+        body_offset = 0
+    else:
+        _read_front_matter(card, match, yaml_limits)
+        body_offset = match.end()
+    card.body_text = text[body_offset:]
+    card.body = parse_body(card.body_text, _line_at(text, body_offset))
+    card.ignored_codes = _read_directives(card)
+    return card
+
+
+def detect_newline(text: str) -> str:
+    """The card's line ending, decided as the Hub does (CRLF only if every break is one)."""
+    crlf = text.count("\r\n")
+    cr = text.count("\r")
+    lf = text.count("\n")
+    if crlf and crlf == cr == lf:
+        return "\r\n"
+    if cr > lf:
+        return "\r"
+    return "\n"
+
+
+def _line_at(text: str, offset: int) -> int:
+    """1-based line number of the character at ``offset`` (CRLF counts once)."""
+    prefix = text[:offset]
+    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
+
+
+def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | None) -> None:
+    text = card.text
+    first_line = _line_at(text, match.start(1) + len(match.group(1)) - len(match.group(1).lstrip()))
+    yaml_first_line = _line_at(text, match.start(2))
+    closing_line = _line_at(text, match.start(3) + len(re.match(r"(\r\n|\r|\n)", match.group(3)).group(0)))
+    card.front_matter = FrontMatter(match.group(2), first_line, yaml_first_line, closing_line, match.end())
+    doc = parse_yaml(match.group(2), card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
+    card.yaml = doc
+    card.findings.extend(doc.findings)
+    if not doc.ok:
+        return
+    if doc.value is None:
+        card.findings.append(codes.finding(
+            "CG011", card.path, first_line, 1,
+            "the metadata block is empty: the Hub shows 'empty or missing yaml metadata in repo card'",
+            "add at least license, library_name and pipeline_tag",
+        ))
+    elif not isinstance(doc.value, dict):
+        kind = "a list" if isinstance(doc.value, list) else f"a {type(doc.value).__name__}"
+        card.findings.append(codes.finding(
+            "CG006", card.path, yaml_first_line, 1,
+            f"the metadata block is {kind}, not a mapping: the Hub rejects it ('repo card metadata block should be a dict')",
+            "write 'key: value' lines",
+        ))
+    card.findings.extend(_coercion_findings(card.path, doc.coercions))
+
+
+def _coercion_findings(path: str, coercions: list[Coercion]) -> list[Finding]:
+    findings = []
+    for coercion in coercions:
+        top_key = coercion.path[0] if coercion.path else None
+        if isinstance(coercion.value, bool) or top_key in _STRING_KEYS or _looks_like_version_key(coercion.path):
+            shown = str(coercion.value).lower() if isinstance(coercion.value, bool) else repr(coercion.value)
+            findings.append(codes.finding(
+                "CG010", path, coercion.line, coercion.column,
+                f"unquoted {coercion.text} loads as {shown} (YAML 1.1, as the Hub reads it)",
+                f'quote it: "{coercion.text}"',
+            ))
+    return findings
+
+
+def _looks_like_version_key(path: InstancePath) -> bool:
+    return bool(path) and isinstance(path[-1], str) and "version" in path[-1].lower()
+
+
+def _explain_missing_front_matter(card: Card) -> None:
+    text = card.text
+    if _OPENING_ONLY.match(text):
+        line = _line_at(text, len(text) - len(text.lstrip()))
+        closing_right_away = re.match(r"^\s*---[ \t]*(\r\n|\r|\n)---[ \t]*(\r\n|\r|\n|$)", text)
+        if closing_right_away:
+            card.findings.append(codes.finding(
+                "CG011", card.path, line, 1,
+                "the metadata block is empty: the Hub shows 'empty or missing yaml metadata in repo card'",
+                "add at least license, library_name and pipeline_tag",
+            ))
+        else:
+            card.findings.append(codes.finding(
+                "CG004", card.path, line, 1,
+                "the metadata block opened here is never closed with a '---' line: the Hub reads no metadata",
+                "add a line '---' after the last metadata line",
+            ))
+        return
+    late = _late_front_matter(text)
+    if late is not None:
+        card.findings.append(codes.finding(
+            "CG012", card.path, late, 1,
+            "this looks like the metadata block, but text comes before it: the Hub reads metadata only at the very top",
+            "move the '---' block to the first line of the file",
+        ))
+        return
+    card.findings.append(codes.finding(
+        "CG003", card.path, 1, 1,
+        "the card has no YAML metadata block: the Hub shows 'empty or missing yaml metadata in repo card'",
+        "start the file with a '---' block holding at least license, library_name and pipeline_tag",
+    ))
+
+
+def _late_front_matter(text: str) -> int | None:
+    """Line of a '---' block below other text whose YAML holds well-known card keys."""
+    head = "\n".join(text.splitlines()[:80])
+    for match in _LATE_BLOCK.finditer(head):
+        doc = parse_yaml(match.group(1), "", limits=Limits(max_depth=20, max_nodes=5000))
+        if doc.ok and isinstance(doc.value, dict) and any(key in doc.value for key in _WELL_KNOWN_KEYS):
+            return _line_at(head, match.start())
+    return None
+
+
+def _read_directives(card: Card) -> frozenset[str]:
+    """Codes silenced for this card by ``<!-- cardguard: ignore CG201 CG203 -->``."""
+    ignored: set[str] = set()
+    for match in _DIRECTIVE.finditer(card.text):
+        line = _line_at(card.text, match.start())
+        words = match.group(1).replace(",", " ").split()
+        if not words or words[0].lower() != "ignore" or len(words) < 2:
+            if words and words[0].lower() in ("begin", "end"):
+                continue  # generated-region markers, read elsewhere
+            card.findings.append(codes.finding(
+                "CG502", card.path, line, 1,
+                f"cannot understand the directive {match.group(0)!r}",
+                "write <!-- cardguard: ignore CG201 CG203 -->",
+            ))
+            continue
+        for word in words[1:]:
+            code = word.upper()
+            if not _CODE.match(code) or code not in codes.RULES:
+                card.findings.append(codes.finding(
+                    "CG501", card.path, line, 1, f"the directive names {word!r}, which is not a cardguard rule code",
+                ))
+            else:
+                ignored.add(code)
+    return frozenset(ignored)

@@ -1,0 +1,247 @@
+"""Configuration: ``[tool.cardguard]`` in the nearest pyproject.toml, or ``.cardguard.toml``.
+
+Found by walking up from the card's folder; the first file that configures cardguard wins.
+In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardguard]``).
+
+    [tool.cardguard]
+    profile = "hub"                       # hub | trainer | sentence-transformers | peft | minimal
+    required-sections = ["Limitations"]   # on top of the profile's
+    ignore = ["CG107"]                    # rule codes never reported
+    severity = { CG104 = "error", CG111 = "info" }
+    schema = "schemas/our-org.json"       # applied on top of the built-in schema
+    fail-on = "error"
+
+    [tool.cardguard.limits]
+    card-bytes = 10485760
+    yaml-depth = 100
+
+    [[tool.cardguard.overrides]]          # later entries win
+    paths = ["legacy/**"]
+    profile = "minimal"
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from cardguard import codes
+from cardguard.findings import Finding, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
+PROFILES = ("hub", "trainer", "sentence-transformers", "peft", "minimal")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the CLI prints it as one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    card_bytes: int = 10 * 1024 * 1024
+    yaml_bytes: int = 4 * 1024 * 1024
+    yaml_depth: int = 100
+    yaml_nodes: int = 200_000
+    json_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings that apply to one card, after overrides."""
+
+    profile: str = "hub"
+    required_sections: tuple[str, ...] = ()
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    schema: Path | None = None
+    fail_on: Severity = Severity.ERROR
+    limits: Limits = Limits()
+
+
+@dataclass(frozen=True)
+class Override:
+    paths: tuple[str, ...]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Config:
+    """A configuration file's settings, and the folder its relative paths start from."""
+
+    base: Settings = Settings()
+    overrides: tuple[Override, ...] = ()
+    root: Path | None = None
+    source: Path | None = None
+
+    def settings_for(self, card_path: Path) -> Settings:
+        settings = self.base
+        relative = _relative_posix(card_path, self.root)
+        for override in self.overrides:
+            if any(_matches(relative, pattern) for pattern in override.paths):
+                settings = _apply(settings, override.values, self.root, f"{self.source}: overrides")
+        return settings
+
+
+def _relative_posix(path: Path, root: Path | None) -> str:
+    resolved = path.resolve()
+    if root is not None:
+        try:
+            return resolved.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return resolved.as_posix()
+
+
+def _matches(relative: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    return (
+        fnmatch.fnmatch(relative, pattern)
+        or fnmatch.fnmatch(relative, pattern + "/*")
+        or fnmatch.fnmatch(relative, pattern + "/**")
+        or relative.startswith(pattern + "/")
+    )
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest file at or above ``start`` that configures cardguard."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate_dir in (folder, *folder.parents):
+        for name in CONFIG_FILE_NAMES:
+            candidate = candidate_dir / name
+            if candidate.is_file() and _configures_cardguard(candidate):
+                return candidate
+    return None
+
+
+def _configures_cardguard(path: Path) -> bool:
+    if path.name != "pyproject.toml":
+        return True
+    try:
+        return "[tool.cardguard" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def load_config(path: Path) -> Config:
+    """Read one configuration file; raises ConfigError with a one-line reason."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    table = data.get("tool", {}).get("cardguard")
+    if table is None:
+        if path.name == "pyproject.toml":
+            return Config(root=path.parent, source=path)
+        table = data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.cardguard] must be a table")
+    table = dict(table)
+    raw_overrides = table.pop("overrides", [])
+    base = _apply(Settings(), table, path.parent, str(path))
+    overrides = tuple(_read_override(item, path) for item in _as_list(raw_overrides, f"{path}: overrides"))
+    return Config(base=base, overrides=overrides, root=path.parent, source=path)
+
+
+def _read_override(item: Any, path: Path) -> Override:
+    if not isinstance(item, dict) or "paths" not in item:
+        raise ConfigError(f"{path}: each [[tool.cardguard.overrides]] needs 'paths'")
+    values = dict(item)
+    patterns = tuple(str(p) for p in _as_list(values.pop("paths"), f"{path}: overrides.paths"))
+    _apply(Settings(), values, path.parent, f"{path}: overrides")  # validate now, fail early
+    return Override(patterns, values)
+
+
+def _as_list(value: Any, where: str) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list")
+    return value
+
+
+def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where: str) -> Settings:
+    """Return ``settings`` updated with the keys of one table, checking each value."""
+    changes: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = raw_key.replace("-", "_")
+        if key == "profile":
+            changes["profile"] = check_profile(str(value), where)
+        elif key in ("required_sections", "extra_required_sections"):
+            changes["required_sections"] = tuple(str(v) for v in _as_list(value, f"{where}: {raw_key}"))
+        elif key == "ignore":
+            changes["ignore"] = frozenset(_check_code(str(v), where) for v in _as_list(value, f"{where}: ignore"))
+        elif key == "severity":
+            changes["severity"] = _read_severities(value, where)
+        elif key == "schema":
+            changes["schema"] = (root / str(value)) if root else Path(str(value))
+        elif key == "fail_on":
+            changes["fail_on"] = _read_severity(str(value), f"{where}: fail-on")
+        elif key == "limits":
+            changes["limits"] = _read_limits(value, settings.limits, where)
+        else:
+            raise ConfigError(f"{where}: unknown setting {raw_key!r}")
+    return replace(settings, **changes)
+
+
+def check_profile(name: str, where: str = "--profile") -> str:
+    if name not in PROFILES:
+        raise ConfigError(f"{where}: unknown profile {name!r} (choose from {', '.join(PROFILES)})")
+    return name
+
+
+def _check_code(code: str, where: str) -> str:
+    code = code.strip().upper()
+    if code not in codes.RULES:
+        raise ConfigError(f"{where}: {code!r} is not a cardguard rule code (see docs/rules.md)")
+    return code
+
+
+def _read_severity(name: str, where: str) -> Severity:
+    try:
+        return Severity.parse(name)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _read_severities(value: Any, where: str) -> dict[str, Severity]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: severity must be a table like {{ CG104 = \"error\" }}")
+    return {_check_code(code, where): _read_severity(str(level), f"{where}: severity.{code}") for code, level in value.items()}
+
+
+def _read_limits(value: Any, current: Limits, where: str) -> Limits:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: limits must be a table")
+    known = {f.name for f in fields(Limits)}
+    changes = {}
+    for raw_key, number in value.items():
+        key = raw_key.replace("-", "_")
+        if key not in known:
+            raise ConfigError(f"{where}: unknown limit {raw_key!r} (known: {', '.join(sorted(known))})")
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            raise ConfigError(f"{where}: limits.{raw_key} must be a positive whole number")
+        changes[key] = number
+    return replace(current, **changes)
+
+
+def apply_policy(findings: list[Finding], settings: Settings, card_ignores: frozenset[str] = frozenset()) -> list[Finding]:
+    """Drop ignored codes and apply severity overrides."""
+    kept = []
+    for item in findings:
+        if item.code in settings.ignore or item.code in card_ignores:
+            continue
+        level = settings.severity.get(item.code)
+        kept.append(item if level is None else item.with_severity(level))
+    return kept

@@ -1,0 +1,175 @@
+"""The Markdown body of a card as cardguard needs it: headings and the sections under them.
+
+Only what renders counts: lines inside fenced code blocks and inside HTML comments are never
+headings (sentence-transformers comments out whole sections that way). ATX (``## Title``)
+and setext (``Title`` over ``===`` / ``---``) headings are both recognised, as the Hub's
+renderer does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
+_OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
+_EMPHASIS = re.compile(r"[*_`]+")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    line: int  # 1-based line in the whole file
+
+    @property
+    def key(self) -> str:
+        return normalize_title(self.title)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and everything under it up to the next heading of the same or higher level."""
+
+    heading: Heading
+    first_line: int  # first line after the heading
+    last_line: int  # last line of the section, subsections included
+    text: str  # the lines of the section (subsections included), rendered-only parts kept
+    own_text: str  # the lines before the first subsection
+
+
+@dataclass(frozen=True)
+class Body:
+    lines: list[str]  # the body's lines, without line endings
+    first_line: int  # the file line of lines[0]
+    visible: list[bool]  # per line: False inside code fences' delimiters or HTML comments
+    in_code: list[bool]  # per line: inside a fenced code block (content lines)
+    headings: list[Heading]
+    sections: list[Section]
+
+
+def normalize_title(title: str) -> str:
+    """The form in which headings are compared: case, `[optional]`, markup and punctuation ignored."""
+    text = _OPTIONAL.sub("", title)
+    text = _EMPHASIS.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return text.rstrip(" .:!?;,")
+
+
+def parse_body(body: str, first_line: int) -> Body:
+    lines = body.splitlines()
+    visible, in_code = _classify_lines(lines)
+    headings = _find_headings(lines, first_line, visible, in_code)
+    sections = _build_sections(lines, first_line, visible, headings)
+    return Body(lines, first_line, visible, in_code, headings, sections)
+
+
+def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
+    """Mark which lines are outside HTML comments, and which are inside code fences."""
+    visible: list[bool] = []
+    in_code: list[bool] = []
+    fence: str | None = None
+    in_comment = False
+    for line in lines:
+        if fence is not None:
+            closing = _FENCE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
+                fence = None
+                visible.append(True)
+                in_code.append(False)
+            else:
+                visible.append(True)
+                in_code.append(True)
+            continue
+        if in_comment:
+            visible.append(False)
+            in_code.append(False)
+            if "-->" in line:
+                in_comment = False
+            continue
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence = opening.group(1)
+            visible.append(True)
+            in_code.append(False)
+            continue
+        stripped = line.lstrip()
+        if stripped.startswith("<!--") and "-->" not in stripped[4:]:
+            in_comment = True
+            visible.append(False)
+        elif stripped.startswith("<!--") and stripped.rstrip().endswith("-->"):
+            visible.append(False)
+        else:
+            visible.append(True)
+        in_code.append(False)
+    return visible, in_code
+
+
+def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_code: list[bool]) -> list[Heading]:
+    headings: list[Heading] = []
+    for index, line in enumerate(lines):
+        if not visible[index] or in_code[index]:
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            headings.append(Heading(len(atx.group(1)), (atx.group(2) or "").strip(), first_line + index))
+            continue
+        if index > 0 and _is_setext_underline(lines, index, visible, in_code, headings, first_line):
+            level = 1 if line.strip().startswith("=") else 2
+            headings.append(Heading(level, lines[index - 1].strip(), first_line + index - 1))
+    return headings
+
+
+def _is_setext_underline(
+    lines: list[str], index: int, visible: list[bool], in_code: list[bool], headings: list[Heading], first_line: int
+) -> bool:
+    if not _SETEXT.match(lines[index]):
+        return False
+    previous = lines[index - 1]
+    if not visible[index - 1] or in_code[index - 1] or _NOT_PARAGRAPH.match(previous):
+        return False
+    if _FENCE.match(previous) or (headings and headings[-1].line == first_line + index - 1):
+        return False
+    # A paragraph of several lines would make this a multi-line heading: treat it as a rule.
+    return index < 2 or not lines[index - 2].strip() or not visible[index - 2]
+
+
+def _build_sections(lines: list[str], first_line: int, visible: list[bool], headings: list[Heading]) -> list[Section]:
+    sections: list[Section] = []
+    last_body_line = first_line + len(lines) - 1
+    for position, heading in enumerate(headings):
+        end = last_body_line
+        own_end = last_body_line
+        for later in headings[position + 1:]:
+            own_end = min(own_end, later.line - 1)
+            if later.level <= heading.level:
+                end = later.line - 1
+                break
+        start = heading.line + 1
+        if _setext_underline_follows(lines, first_line, heading):
+            start += 1
+        sections.append(Section(
+            heading=heading,
+            first_line=start,
+            last_line=end,
+            text=_visible_text(lines, first_line, visible, start, end),
+            own_text=_visible_text(lines, first_line, visible, start, own_end),
+        ))
+    return sections
+
+
+def _setext_underline_follows(lines: list[str], first_line: int, heading: Heading) -> bool:
+    index = heading.line - first_line + 1
+    return 0 <= index < len(lines) and _SETEXT.match(lines[index]) is not None and not _ATX.match(lines[index - 1])
+
+
+def _visible_text(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> str:
+    chosen = [
+        lines[i - first_line]
+        for i in range(start, end + 1)
+        if 0 <= i - first_line < len(lines) and visible[i - first_line]
+    ]
+    return "\n".join(chosen)

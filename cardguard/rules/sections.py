@@ -1,0 +1,204 @@
+"""Section rules: required sections present and written, no template leftovers.
+
+A profile is a list of required sections. Each is matched against every heading of the card
+case-insensitively, ignoring ``[optional]``, emphasis and trailing punctuation; a section may
+have aliases (the spellings that real generators use).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cardguard import codes
+from cardguard.card import Card
+from cardguard.findings import Finding
+from cardguard.markdown import Section, normalize_title
+
+
+@dataclass(frozen=True)
+class RequiredSection:
+    title: str
+    aliases: tuple[str, ...] = ()
+
+    def keys(self) -> set[str]:
+        return {normalize_title(name) for name in (self.title, *self.aliases)}
+
+
+def _sections(*specs: str | tuple[str, ...]) -> tuple[RequiredSection, ...]:
+    built = []
+    for spec in specs:
+        if isinstance(spec, tuple):
+            built.append(RequiredSection(spec[0], spec[1:]))
+        else:
+            built.append(RequiredSection(spec))
+    return tuple(built)
+
+
+# The non-optional sections of the Hub's annotated model card template
+# (huggingface_hub templates/modelcard_template.md), in its order.
+_HUB = _sections(
+    "Model Details",
+    "Model Description",
+    "Uses",
+    "Direct Use",
+    ("Out-of-Scope Use", "Out of Scope Use"),
+    ("Bias, Risks, and Limitations", "Bias, Risks and Limitations", "Risks and Limitations", "Limitations"),
+    "How to Get Started with the Model",
+    "Training Details",
+    "Training Data",
+    "Evaluation",
+    ("Testing Data, Factors & Metrics", "Testing Data, Factors and Metrics"),
+    "Results",
+    "Environmental Impact",
+    "Model Card Contact",
+)
+
+# What transformers' Trainer writes (TrainingSummary.to_model_card).
+_TRAINER = _sections(
+    "Model description",
+    "Intended uses & limitations",
+    "Training and evaluation data",
+    "Training procedure",
+    "Training hyperparameters",
+    "Framework versions",
+)
+
+# What sentence-transformers' model card template always writes.
+_SENTENCE_TRANSFORMERS = _sections(
+    "Model Details",
+    "Model Description",
+    "Full Model Architecture",
+    "Usage",
+    "Direct Usage (Sentence Transformers)",
+    "Framework Versions",
+)
+
+PROFILES: dict[str, tuple[RequiredSection, ...]] = {
+    "hub": _HUB,
+    # PEFT writes the Hub's template (create_or_update_model_card) plus its framework line.
+    "peft": _HUB,
+    "trainer": _TRAINER,
+    "sentence-transformers": _SENTENCE_TRANSFORMERS,
+    "minimal": (),
+}
+
+_PLACEHOLDERS = (
+    re.compile(r"\[\s*More Information Needed\s*\]", re.IGNORECASE),
+    re.compile(r"(?<![\w\[])More information needed(?! for further)", re.IGNORECASE),
+    re.compile(r"\[\s*(TODO|TBD|FIXME|Your Name|Model ID)\s*\]", re.IGNORECASE),
+)
+_INSTRUCTIONS = re.compile(
+    r"^\s*[_*]*\s*("
+    r"Provide (a|the) (quick|longer|basic)|This section (is meant|describes|provides|addresses)"
+    r"|Address questions around|This should link to a Dataset Card|These are the (things|evaluation metrics)"
+    r"|If there is a paper or blog post|Relevant interpretability work|Total emissions \(in grams"
+    r"|If relevant, include terms|This relates heavily to the Technical Specifications"
+    r")",
+    re.IGNORECASE,
+)
+_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_INLINE_CODE = re.compile(r"`+[^`]*`+")
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(\s|$)")
+
+
+def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = ()) -> list[Finding]:
+    """All section findings for one card under one profile."""
+    if card.body is None:
+        return []
+    findings = _required_section_findings(card, profile, extra_required)
+    findings.extend(_leftover_findings(card))
+    if card.metadata is not None and not card.body_text.strip():
+        line = card.front_matter.closing_line if card.front_matter else 1
+        findings.append(codes.finding(
+            "CG206", card.path, line, 1, "the card has metadata but no Markdown body",
+            "describe the model below the metadata block (cardguard init writes a skeleton)",
+        ))
+    return findings
+
+
+def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tuple[RequiredSection, ...]:
+    return PROFILES[profile] + tuple(RequiredSection(title) for title in extra_required)
+
+
+def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...]) -> list[Finding]:
+    assert card.body is not None
+    by_key: dict[str, Section] = {}
+    for section in card.body.sections:
+        by_key.setdefault(section.heading.key, section)
+    findings: list[Finding] = []
+    for required in required_sections(profile, extra_required):
+        section = next((by_key[key] for key in required.keys() if key in by_key), None)
+        if section is None:
+            findings.append(_missing(card, required, profile))
+        elif _is_empty(section):
+            findings.append(codes.finding(
+                "CG202", card.path, section.heading.line, 1,
+                f"section '{section.heading.title}' is empty",
+                "write its content, or silence the rule for this card with <!-- cardguard: ignore CG202 -->",
+            ))
+    return findings
+
+
+def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
+    line = card.body.first_line if card.body else 1
+    return codes.finding(
+        "CG201", card.path, line, 1,
+        f"required section '{required.title}' is missing (profile '{profile}')",
+        f"add a heading '## {required.title}' with its content, or choose another profile",
+    )
+
+
+def _is_empty(section: Section) -> bool:
+    meaningful = [
+        line for line in section.text.splitlines()
+        if line.strip() and not _HEADING_LINE.match(line)
+    ]
+    return not meaningful
+
+
+def _leftover_findings(card: Card) -> list[Finding]:
+    """Placeholders, template instructions and unrendered template syntax, line by line."""
+    assert card.body is not None
+    body = card.body
+    findings: list[Finding] = []
+    for index, line in enumerate(body.lines):
+        if not body.visible[index] or body.in_code[index]:
+            continue
+        file_line = body.first_line + index
+        prose = _without_comments(_INLINE_CODE.sub("", line))
+        findings.extend(_placeholder_findings(card.path, file_line, prose, line))
+        if _INSTRUCTIONS.match(prose):
+            findings.append(codes.finding(
+                "CG204", card.path, file_line, 1,
+                "the template's instruction to the author is still in the card",
+                "replace it with the information it asks for",
+            ))
+        template = _TEMPLATE_SYNTAX.search(prose)
+        if template:
+            findings.append(codes.finding(
+                "CG205", card.path, file_line, _column_of(line, template.group(0)),
+                f"unrendered template syntax {template.group(0)!r}",
+                "render the template, or put literal braces inside a code span",
+            ))
+    return findings
+
+
+def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
+    for pattern in _PLACEHOLDERS:
+        match = pattern.search(prose)
+        if match:
+            return [codes.finding(
+                "CG203", path, file_line, _column_of(line, match.group(0)),
+                f"template placeholder {match.group(0)!r} left in the card",
+                "replace it with real information, or delete the line",
+            )]
+    return []
+
+
+def _column_of(line: str, fragment: str) -> int:
+    return line.find(fragment) + 1 if fragment in line else 1
+
+
+def _without_comments(line: str) -> str:
+    return re.sub(r"<!--.*?-->", "", line)

@@ -1,0 +1,394 @@
+"""Safe YAML loading that remembers where every key and value stands.
+
+PyYAML's ``safe_load`` forgets positions, keeps the last of two duplicate keys silently and
+expands alias bombs without limit. The Hub's own loader rejects duplicates and unknown tags.
+So cardguard builds values itself from PyYAML's *event* stream (the C parser where it is
+available), which lets it:
+
+- record the 1-based line and column of every key and value, by instance path;
+- report duplicate keys, unsafe tags (``!!python/object``) and bounds as findings;
+- never construct anything but plain data (str, int, float, bool, None, dates, lists, dicts).
+
+The event parser is iterative, so deep nesting cannot overflow the Python stack here; the
+depth bound is ours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+from cardguard import codes
+from cardguard.findings import Finding
+
+try:  # libyaml's parser is several times faster; both produce the same events.
+    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import Loader as _Parser  # type: ignore[assignment]
+
+InstancePath = tuple[Any, ...]
+
+_STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+_SAFE_SCALAR_TAGS = {
+    "null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value",
+}
+_TRAP_BOOLS = {"yes", "no", "on", "off"}
+_VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one YAML document may cost; each breach is a CG009 finding."""
+
+    max_depth: int = 100
+    max_nodes: int = 200_000
+    max_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Coercion:
+    """A plain scalar that YAML 1.1 loaded as something a reader would not expect."""
+
+    path: InstancePath
+    text: str
+    value: Any
+    line: int
+    column: int
+
+
+@dataclass
+class YamlDoc:
+    """The result of parsing one YAML document with positions."""
+
+    path: str
+    value: Any = None
+    ok: bool = False
+    key_spans: dict[InstancePath, tuple[int, int]] = field(default_factory=dict)
+    value_spans: dict[InstancePath, tuple[int, int]] = field(default_factory=dict)
+    coercions: list[Coercion] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    first_line: int = 1
+
+    def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
+        """Line and column of the value (or key) at ``path``, else its nearest ancestor."""
+        spans = self.value_spans if value else self.key_spans
+        probe = tuple(path)
+        while probe:
+            if probe in spans:
+                return spans[probe]
+            if probe in self.key_spans:
+                return self.key_spans[probe]
+            probe = probe[:-1]
+        return self.value_spans.get((), (self.first_line, 1))
+
+
+class _Abort(Exception):
+    """Stop building: a finding has been recorded and the value is unusable."""
+
+
+@dataclass
+class _Frame:
+    """A collection being built: a list, or a dict with the key awaiting its value."""
+
+    container: Any
+    path: InstancePath
+    pending_key: Any = None
+    pending_key_span: tuple[int, int] | None = None
+    has_pending_key: bool = False
+    pending_key_is_merge: bool = False
+    merges: list[Any] = field(default_factory=list)
+    anchor: str | None = None
+    start_count: int = 0
+    start_mark: Any = None
+
+
+class _Builder:
+    def __init__(self, doc: YamlDoc, line_offset: int, limits: Limits) -> None:
+        self.doc = doc
+        self.line_offset = line_offset
+        self.limits = limits
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.node_count = 0
+        self.result: Any = None
+        self.have_result = False
+        self.constructor = SafeConstructor()
+        self.resolver = Resolver()
+
+    # -- positions and findings --------------------------------------------------------------
+    def span(self, mark: Any) -> tuple[int, int]:
+        return (mark.line + 1 + self.line_offset, mark.column + 1)
+
+    def fail(self, code: str, mark: Any, message: str, fix: str | None = None) -> None:
+        line, column = self.span(mark)
+        self.doc.findings.append(codes.finding(code, self.doc.path, line, column, message, fix))
+        raise _Abort
+
+    def count(self, weight: int, mark: Any) -> None:
+        self.node_count += weight
+        if self.node_count > self.limits.max_nodes:
+            self.fail(
+                "CG009", mark,
+                f"YAML expands to more than {self.limits.max_nodes:,} values (an alias bomb?)",
+                "remove the anchors and aliases, or raise limits.yaml_nodes in the configuration",
+            )
+
+    # -- where the next value goes ------------------------------------------------------------
+    def next_path(self) -> InstancePath:
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            return frame.path + (len(frame.container),)
+        if frame.has_pending_key:
+            return frame.path + (_path_key(frame.pending_key),)
+        return frame.path
+
+    def expecting_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and not self.stack[-1].has_pending_key
+
+    def add(self, value: Any, start: Any, weight: int) -> None:
+        """Place a finished value (scalar, alias or closed collection) into its parent."""
+        if not self.stack:
+            self.result, self.have_result = value, True
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            frame.container.append(value)
+            return
+        if not frame.has_pending_key:
+            self.take_key(frame, value, start)
+            return
+        key = frame.pending_key
+        frame.has_pending_key = False
+        if key == "<<" and frame.pending_key_is_merge:
+            frame.merges.append(value)
+            return
+        if key in frame.container:
+            line, column = frame.pending_key_span or self.span(start)
+            self.doc.findings.append(codes.finding(
+                "CG007", self.doc.path, line, column,
+                f"duplicate key {key!r}: the Hub rejects the card ('duplicated mapping key'); "
+                "PyYAML would keep only the last value",
+                "remove one of the two entries",
+            ))
+        frame.container[key] = value
+
+    def take_key(self, frame: _Frame, key: Any, start: Any) -> None:
+        try:
+            hash(key)
+        except TypeError:
+            self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
+        frame.pending_key = key
+        frame.has_pending_key = True
+        frame.pending_key_span = self.span(start)
+        self.doc.key_spans[frame.path + (_path_key(key),)] = self.span(start)
+
+    # -- events -------------------------------------------------------------------------------
+    def on_scalar(self, event: Any) -> None:
+        as_key = self.expecting_key()
+        path = self.next_path()
+        value, tag = self.construct_scalar(event)
+        self.count(1, event.start_mark)
+        if as_key:
+            frame = self.stack[-1]
+            frame.pending_key_is_merge = tag == "merge"
+            self.add(value, event.start_mark, 1)
+            return
+        self.doc.value_spans[path] = self.span(event.start_mark)
+        if isinstance(self.stack[-1].container if self.stack else None, list):
+            self.doc.key_spans[path] = self.span(event.start_mark)
+        self.note_coercion(event, value, path)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self.add(value, event.start_mark, 1)
+
+    def construct_scalar(self, event: Any) -> tuple[Any, str]:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if not tag.startswith(_STANDARD_TAG_PREFIX) or tag[len(_STANDARD_TAG_PREFIX):] not in _SAFE_SCALAR_TAGS:
+            self.fail_unsafe_tag(event, tag)
+        short = tag[len(_STANDARD_TAG_PREFIX):]
+        if short == "merge":
+            return "<<", short
+        if short == "value":
+            return event.value, "str"
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return SafeConstructor.yaml_constructors[tag](self.constructor, node), short
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+            self.fail("CG005", event.start_mark, f"cannot read {event.value!r} as {short}: {error}")
+            raise  # unreachable: fail() raises
+
+    def fail_unsafe_tag(self, event: Any, tag: str) -> None:
+        self.fail(
+            "CG008", event.start_mark,
+            f"unsafe or unknown YAML tag {tag!r}: the Hub rejects it and cardguard never constructs it",
+            "write plain YAML values (dump with yaml.safe_dump, not yaml.dump)",
+        )
+
+    def note_coercion(self, event: Any, value: Any, path: InstancePath) -> None:
+        if event.tag is not None or event.style not in (None, ""):
+            return
+        text = event.value
+        surprising = (
+            (isinstance(value, bool) and text.lower() in _TRAP_BOOLS)
+            or (isinstance(value, float) and _VERSION_LIKE.match(text) is not None)
+            or (isinstance(value, int) and not isinstance(value, bool) and not re.fullmatch(r"[-+]?(0|[1-9][0-9_]*)", text))
+        )
+        if surprising:
+            line, column = self.span(event.start_mark)
+            self.doc.coercions.append(Coercion(path, text, value, line, column))
+
+    def on_collection_start(self, event: Any, container: Any) -> None:
+        if event.tag not in (None, "!") and event.tag not in (
+            _STANDARD_TAG_PREFIX + "map", _STANDARD_TAG_PREFIX + "seq", _STANDARD_TAG_PREFIX + "omap",
+        ):
+            self.fail_unsafe_tag(event, event.tag)
+        if self.expecting_key():
+            self.fail("CG005", event.start_mark, "a mapping key is a list or mapping; keys must be plain values")
+        if len(self.stack) >= self.limits.max_depth:
+            self.fail(
+                "CG009", event.start_mark,
+                f"YAML nests deeper than {self.limits.max_depth} levels",
+                "flatten the structure, or raise limits.yaml_depth in the configuration",
+            )
+        path = self.next_path()
+        self.doc.value_spans[path] = self.span(event.start_mark)
+        if self.stack and isinstance(self.stack[-1].container, list):
+            self.doc.key_spans[path] = self.span(event.start_mark)
+        self.count(1, event.start_mark)
+        frame = _Frame(container, path, anchor=event.anchor, start_count=self.node_count,
+                       start_mark=event.start_mark)
+        self.stack.append(frame)
+
+    def on_collection_end(self, event: Any) -> None:
+        frame = self.stack.pop()
+        container = frame.container
+        if frame.merges:
+            container = self.apply_merges(frame)
+        weight = self.node_count - frame.start_count + 1
+        if frame.anchor:
+            self.anchors[frame.anchor] = (container, weight)
+        self.add(container, frame.start_mark, weight)
+
+    def apply_merges(self, frame: _Frame) -> dict:
+        merged: dict = {}
+        for source in frame.merges:
+            sources = source if isinstance(source, list) else [source]
+            for item in sources:
+                if not isinstance(item, dict):
+                    self.fail("CG005", frame.start_mark, "a '<<' merge key must name a mapping")
+                for key, value in item.items():
+                    merged.setdefault(key, value)
+        merged.update(frame.container)
+        return merged
+
+    def on_alias(self, event: Any) -> None:
+        if event.anchor not in self.anchors:
+            self.fail("CG005", event.start_mark, f"alias *{event.anchor} names no anchor defined before it")
+        value, weight = self.anchors[event.anchor]
+        self.count(weight, event.start_mark)
+        as_key = self.expecting_key()
+        if not as_key:
+            path = self.next_path()
+            self.doc.value_spans[path] = self.span(event.start_mark)
+        self.add(value, event.start_mark, weight)
+
+
+def _path_key(key: Any) -> Any:
+    return key if isinstance(key, (str, int)) and not isinstance(key, bool) else str(key)
+
+
+def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | None = None) -> YamlDoc:
+    """Parse one YAML document; ``line_offset`` is the number of file lines before ``text``.
+
+    Never raises for bad input: problems are in ``doc.findings`` and ``doc.ok`` is False.
+    An empty document gives ``value None`` with ``ok True``.
+    """
+    limits = limits or Limits()
+    doc = YamlDoc(path=path, first_line=line_offset + 1)
+    if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+        doc.findings.append(codes.finding(
+            "CG009", path, line_offset + 1, 1,
+            f"YAML block is larger than {limits.max_bytes:,} bytes",
+            "shrink the metadata, or raise limits.yaml_bytes in the configuration",
+        ))
+        return doc
+    builder = _Builder(doc, line_offset, limits)
+    try:
+        _run_events(builder, text)
+    except _Abort:
+        return doc
+    except yaml.MarkedYAMLError as error:
+        doc.findings.append(_syntax_finding(error, path, line_offset, text))
+        return doc
+    except yaml.YAMLError as error:
+        doc.findings.append(codes.finding("CG005", path, line_offset + 1, 1, f"invalid YAML: {error}"))
+        return doc
+    doc.value = builder.result
+    doc.ok = True
+    return doc
+
+
+def _run_events(builder: _Builder, text: str) -> None:
+    parser = _Parser(text)
+    handlers: dict[type, Callable[[Any], None]] = {
+        yaml.ScalarEvent: builder.on_scalar,
+        yaml.MappingStartEvent: lambda e: builder.on_collection_start(e, {}),
+        yaml.SequenceStartEvent: lambda e: builder.on_collection_start(e, []),
+        yaml.MappingEndEvent: builder.on_collection_end,
+        yaml.SequenceEndEvent: builder.on_collection_end,
+        yaml.AliasEvent: builder.on_alias,
+    }
+    documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                break
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    builder.fail(
+                        "CG005", event.start_mark,
+                        "the metadata block holds more than one YAML document",
+                        "remove the extra '---' or '...' line inside the metadata",
+                    )
+                continue
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(event)
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+def _syntax_finding(error: yaml.MarkedYAMLError, path: str, line_offset: int, text: str) -> Finding:
+    mark = error.problem_mark or error.context_mark
+    line = (mark.line + 1 + line_offset) if mark else line_offset + 1
+    column = (mark.column + 1) if mark else 1
+    problem = error.problem or "syntax error"
+    if error.context:
+        problem = f"{problem} ({error.context})"
+    fix = None
+    if mark is not None and _indented_with_tab(text, mark.line):
+        fix = "YAML does not allow tabs for indentation; indent with spaces"
+    return codes.finding("CG005", path, line, column, f"invalid YAML: {problem}", fix)
+
+
+def _indented_with_tab(text: str, line_index: int) -> bool:
+    lines = text.splitlines()
+    if not 0 <= line_index < len(lines):
+        return False
+    line = lines[line_index]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return "\t" in indent
