@@ -1,0 +1,567 @@
+"""Metadata rules: the card's YAML front matter against the Hub's rules (CG101-CG117).
+
+The shape of valid metadata lives in ``schemas/model-card-metadata.schema.json``; this module
+runs it with :mod:`cardguard.schema_check` and turns each schema error into a finding at the
+line of the offending value, worded like the Hub's own messages
+(``"model-index[0].results[0].dataset.config" must be a string``) plus what to do.
+A few checks are not schema questions (doubtful values, keys that are near misses of known
+ones, missing recommended keys) and are written out below.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cardguard import codes
+from cardguard.findings import Finding
+from cardguard.resources import data_dir
+from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, validate_with_jsonschema
+
+METADATA_SCHEMA_FILE = "model-card-metadata.schema.json"
+LICENSES_URL = "https://huggingface.co/docs/hub/repositories-licenses"
+TASKS_URL = "https://huggingface.co/tasks"
+LIBRARIES_URL = "https://huggingface.co/docs/hub/models-libraries"
+
+# Pipeline tags the Hub removed; old cards still carry them. Value: what to write instead.
+REMOVED_PIPELINE_TAGS: dict[str, str] = {
+    "conversational": 'use "text-generation" (or "image-text-to-text") and add the tag "conversational"',
+    "text2text-generation": 'use "text-generation" (text2text-generation is now one of its subtasks)',
+}
+
+Locate = Callable[..., tuple[int, int]]
+
+
+class CardLike(Protocol):
+    """What the metadata rules need from a card (cardguard.card.Card provides it)."""
+
+    path: str
+
+    @property
+    def metadata(self) -> dict[str, Any] | None: ...
+
+    def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class HubVocabulary:
+    """The Hub's known values, read from the schema so that there is one source."""
+
+    licenses: tuple[str, ...]
+    pipeline_tags: tuple[str, ...]
+    library_names: tuple[str, ...]
+    known_keys: tuple[str, ...]
+
+
+@functools.cache
+def metadata_schema() -> dict:
+    path = data_dir("schemas") / METADATA_SCHEMA_FILE
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def metadata_validator() -> SchemaValidator:
+    return SchemaValidator(metadata_schema())
+
+
+@functools.cache
+def hub_vocabulary() -> HubVocabulary:
+    schema = metadata_schema()
+    defs = schema["$defs"]
+    return HubVocabulary(
+        licenses=tuple(defs["license_id"]["enum"]),
+        pipeline_tags=tuple(defs["pipeline_tag"]["enum"]),
+        library_names=tuple(defs["library_name"]["enum"]),
+        known_keys=tuple(schema["properties"]),
+    )
+
+
+# -- entry point --------------------------------------------------------------------------
+
+
+def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Finding]:
+    """All metadata findings for one card; [] when the card has no (parsed) metadata."""
+    metadata = card.metadata
+    if metadata is None:
+        return []
+    instance = json_ready(metadata)
+    findings: list[Finding] = []
+    for error in metadata_validator().errors(instance):
+        findings.extend(hub_schema_findings(error, card))
+    near_misses = near_miss_keys(metadata)
+    findings.extend(near_miss_findings(card, near_misses))
+    if metadata:  # an empty block is already CG011
+        findings.extend(missing_key_findings(card, metadata, set(near_misses.values())))
+    findings.extend(empty_results_findings(card, metadata))
+    if org_schema is not None:
+        findings.extend(org_schema_findings(card, instance, org_schema))
+    return findings
+
+
+def json_ready(value: Any) -> Any:
+    """The value as JSON would hold it: YAML timestamps become their ISO text."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_ready(item) for item in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+# -- schema errors -> findings ------------------------------------------------------------
+
+
+def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
+    """Findings for one error of the Hub metadata schema."""
+    if error.keyword == "anyOf":
+        chosen = best_branch(error)
+        if chosen is None:
+            return _type_error_findings(error, union_of_forms(error), card)
+        return [finding for sub_error in chosen for finding in hub_schema_findings(sub_error, card)]
+    if error.keyword == "type":
+        return _type_error_findings(error, type_phrase(error.expected), card)
+    if error.keyword == "required" and error.path == () and error.expected in ("license_name", "license_link"):
+        return [_license_other_finding(error, card)]
+    code = rule_code(error)
+    line, column = card.locate(error.path)
+    message, fix = describe(error)
+    return [codes.finding(code, card.path, line, column, message, fix)]
+
+
+def best_branch(error: SchemaError) -> tuple[SchemaError, ...] | None:
+    """The ``anyOf`` alternative the author most likely meant, or None when the value has
+    none of the alternatives' forms (then the error is about its type)."""
+    candidates = [branch for branch in error.branches if not _wrong_form(branch, error.path)]
+    if not candidates:
+        return None
+    return min(candidates, key=len)
+
+
+def _wrong_form(branch: tuple[SchemaError, ...], path: InstancePath) -> bool:
+    """True when the value is not even of this alternative's kind: its ``type`` fails, or it
+    fails an ``enum``/``const`` none of whose values has the value's JSON type."""
+    for sub_error in branch:
+        if sub_error.path != path:
+            continue
+        if sub_error.keyword == "type":
+            return True
+        if sub_error.keyword in ("enum", "const"):
+            allowed = sub_error.expected if sub_error.keyword == "enum" else [sub_error.expected]
+            if all(json_type(item) != json_type(sub_error.value) for item in allowed):
+                return True
+    return False
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a loaded value ('integer' counts as 'number')."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else type(value).__name__
+
+
+def union_of_forms(error: SchemaError) -> str:
+    """'a string or an array', 'one of "auto", "manual" or a boolean' … for an anyOf."""
+    forms: list[str] = []
+    for branch in error.branches:
+        for sub_error in branch:
+            if sub_error.path != error.path:
+                continue
+            if sub_error.keyword == "type":
+                forms.append(type_phrase(sub_error.expected))
+            elif sub_error.keyword in ("enum", "const"):
+                allowed = sub_error.expected if sub_error.keyword == "enum" else [sub_error.expected]
+                forms.append("one of " + ", ".join(json.dumps(item) for item in allowed))
+    unique = list(dict.fromkeys(forms))
+    return " or ".join(unique) if unique else "of another form"
+
+
+_ARTICLES = {"array": "an array", "object": "an object", "integer": "an integer"}
+
+
+def type_phrase(expected: str | list[str]) -> str:
+    names = [expected] if isinstance(expected, str) else list(expected)
+    return " or ".join(_ARTICLES.get(name, f"a {name}") for name in names)
+
+
+def _type_error_findings(error: SchemaError, wanted: str, card: CardLike) -> list[Finding]:
+    value = error.value
+    wants_string = "a string" in wanted
+    if isinstance(value, bool) and wants_string and _is_yaml11_coercion(card, error.path):
+        return []  # the card reader reports it already (CG010: quote it), and the Hub reads it as text
+    code = "CG110" if error.path[:1] == ("model-index",) else "CG109"
+    line, column = card.locate(error.path)
+    message = f'"{format_path(error.path)}" must be {wanted}, not {kind_of(value)}'
+    return [codes.finding(code, card.path, line, column, message, type_fix(error.path, value, wanted))]
+
+
+def _is_yaml11_coercion(card: CardLike, path: InstancePath) -> bool:
+    yaml_doc = getattr(card, "yaml", None)
+    coercions = getattr(yaml_doc, "coercions", ())
+    return any(tuple(coercion.path) == tuple(path) for coercion in coercions)
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {quote_value(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def type_fix(path: InstancePath, value: Any, wanted: str) -> str | None:
+    """What to do about a value of the wrong type."""
+    if value is None:
+        return "give it a value or remove it (an empty key or list item loads as null)"
+    if isinstance(value, bool) and "a string" in wanted:
+        return f'quote it ("{str(value).lower()}") if it is meant as text'
+    if isinstance(value, (int, float)) and "a string" in wanted:
+        return f'quote it ("{value}") so that it stays text'
+    if isinstance(value, dict) and wanted.startswith("an array"):
+        return "make it a list: put `- ` before the first key of each item"
+    if isinstance(value, str) and "an array" in wanted:
+        return f"make it a list: `{path[-1] if path else 'key'}:` then `- {quote_value(value, quotes=False)}` on the next line"
+    if isinstance(value, (list, dict)) and "a string" in wanted:
+        return "write a single string here"
+    if path[:1] == ("co2_eq_emissions",):
+        return "give the emissions in grams as a number, e.g. `co2_eq_emissions: {emissions: 12.5, source: ...}`"
+    return None
+
+
+def rule_code(error: SchemaError) -> str:
+    """The rule a (non-type) schema error breaks, from where it is and which keyword failed."""
+    root = error.path[0] if error.path else None
+    if root == "model-index":
+        return "CG110"
+    if error.keyword == "enum":
+        return {
+            "license": "CG101",
+            "library_name": "CG104",
+            "pipeline_tag": "CG106" if error.value in REMOVED_PIPELINE_TAGS else "CG105",
+        }.get(root, "CG115")
+    if error.keyword == "pattern":
+        return {"language": "CG103", "base_model": "CG113", "new_version": "CG113", "datasets": "CG114"}.get(
+            root, "CG109"
+        )
+    if error.keyword == "const":
+        return "CG115"
+    return "CG109"
+
+
+def describe(error: SchemaError) -> tuple[str, str | None]:
+    """Message and fix for a schema error other than ``type`` and ``anyOf``."""
+    shown = format_path(error.path)
+    root = error.path[0] if error.path else None
+    if error.keyword == "enum":
+        return describe_enum(root, shown, error)
+    if error.keyword == "pattern":
+        return describe_pattern(root, shown, error.value)
+    if error.keyword == "required":
+        return describe_required(error)
+    if error.keyword == "const":
+        return f'"{shown}" must be {json.dumps(error.expected)}', None
+    if error.keyword in ("minItems", "minLength"):
+        return f'"{shown}" must not be empty', "give it a value or remove it"
+    return f'"{shown}" is not valid ({error.keyword})', None
+
+
+def describe_enum(root: Any, shown: str, error: SchemaError) -> tuple[str, str | None]:
+    value = error.value
+    vocabulary = hub_vocabulary()
+    if root == "license":
+        guess = suggest(value, vocabulary.licenses)
+        message = f'"{shown}" with value {quote_value(value)} is not a Hub licence id'
+        if guess:
+            return message, f'did you mean "{guess}"? The ids are listed at {LICENSES_URL}'
+        return message, f'use an id from {LICENSES_URL}, or "other" with license_name and license_link'
+    if root == "pipeline_tag":
+        if value in REMOVED_PIPELINE_TAGS:
+            return f'"{shown}" {quote_value(value)} is a task the Hub has removed', REMOVED_PIPELINE_TAGS[value]
+        guess = suggest(value, vocabulary.pipeline_tags)
+        message = f'"{shown}" with value {quote_value(value)} is not a Hub task; the Hub ignores it'
+        return message, f'did you mean "{guess}"?' if guess else f"use a task id from {TASKS_URL}"
+    if root == "library_name":
+        guess = suggest(value, vocabulary.library_names)
+        message = f'"{shown}" {quote_value(value)} is not a library the Hub knows; the model page gets no library integration'
+        if guess:
+            return message, f'did you mean "{guess}"?'
+        return message, f"see {LIBRARIES_URL} for the ids; leave it if this is a library of your own"
+    allowed = ", ".join(json.dumps(item) for item in error.expected)
+    guess = suggest(value, [item for item in error.expected if isinstance(item, str)])
+    message = f'"{shown}" must be one of [{allowed}], not {quote_value(value)}'
+    return message, f'did you mean "{guess}"?' if guess else None
+
+
+def describe_pattern(root: Any, shown: str, value: str) -> tuple[str, str | None]:
+    if root == "language":
+        return f'"{shown}" with value {quote_value(value)} is not an ISO 639 language code', language_fix(value)
+    if root in ("base_model", "new_version"):
+        message = f'"{shown}" with value {quote_value(value)} is not valid. Use a model id from https://hf.co/models.'
+        return message, repo_id_fix(value, "model")
+    if root == "datasets":
+        message = f'"{shown}" with value {quote_value(value)} is not valid. If possible, use a dataset id from https://hf.co/datasets.'
+        return message, repo_id_fix(value, "dataset")
+    return f'"{shown}" with value {quote_value(value)} is not valid', None
+
+
+def language_fix(value: str) -> str:
+    primary = re.split(r"[-_]", value, maxsplit=1)[0].lower()
+    if re.fullmatch(r"[a-z]{2,3}", primary):
+        if primary != value.lower():
+            return f'use "{primary}" (a region or script can go in language_bcp47: ["{value}"])'
+        return f'use "{primary}"'
+    return 'use a two- or three-letter ISO 639 code such as "en", or "multilingual"'
+
+
+_HUB_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<rest>[^?#]+)")
+_LOCAL_PATH = re.compile(r"^(?:[/~.]|[A-Za-z]:[\\/])|\\")
+
+
+def repo_id_fix(value: str, kind: str) -> str:
+    """What to write instead of a value that is not a Hub repo id."""
+    if not value.strip():
+        return f"write the Hub id of the {kind} or remove the entry"
+    hub_url = _HUB_URL.match(value)
+    if hub_url:
+        parts = [part for part in hub_url.group("rest").split("/") if part]
+        if parts and parts[0] in ("datasets", "models", "spaces"):
+            parts = parts[1:]
+        if parts:
+            return f'write the id, not the URL: "{"/".join(parts[:2])}"'
+    if value.startswith(("http://", "https://")):
+        return f"write the Hub id of the {kind} (namespace/name), not a URL; the Hub only links Hub ids"
+    if _LOCAL_PATH.search(value) or value.count("/") > 1:
+        writer = "PEFT, Trainer and axolotl write it" if kind == "model" else "AutoTrain writes it"
+        return f"this is a local path ({writer} when the {kind} was loaded from disk); write its Hub id (namespace/name)"
+    return f"a Hub {kind} id is namespace/name with letters, digits, '-', '_' and '.' only"
+
+
+# -- required properties --------------------------------------------------------------------
+
+# What to add when a model-index part is missing, by (parent part, missing key).
+_MODEL_INDEX_PARTS: dict[str, str] = {
+    "name": "add `name: <model name>` to this model-index entry",
+    "results": "add `results:`, a list of results each with task, dataset and metrics",
+    "task": "add `task:` with `type: <task id>` (e.g. text-classification) and optionally `name:`",
+    "dataset": "add `dataset:` with `type: <Hub dataset id>` and `name: <readable name>`",
+    "metrics": "add `metrics:`, a list of `- type: <metric id>` / `value: <number>` items",
+    "type": "add `type:` (the id: a task id, a dataset id or a metric id such as accuracy)",
+    "value": "add `value: <number>`",
+    "url": "add `url:` (a link to the source of the result), or remove `source`",
+}
+# The same for other parts of the metadata.
+_OTHER_PARTS: dict[str, str] = {
+    "options": "add `options:`, the list of choices of this select field",
+    "emissions": "add `emissions: <grams of CO2-eq, a number>`",
+    "role": "add `role:` (system, user or assistant)",
+    "content": "add `content:` (the message text)",
+    "label": "add `label:` (the text shown)",
+}
+
+
+def describe_required(error: SchemaError) -> tuple[str, str | None]:
+    missing = error.expected
+    where = format_path(error.path) if error.path else "the metadata"
+    message = f'"{where}" is missing "{missing}"'
+    present = [key for key in error.value if isinstance(key, str)] if isinstance(error.value, dict) else []
+    close = near_miss_of(missing, present)
+    if close is not None:
+        return message, f'found "{close}": rename it to "{missing}"' + _shape_hint(missing)
+    if error.path[:1] == ("model-index",):
+        return message, _MODEL_INDEX_PARTS.get(missing)
+    return message, _OTHER_PARTS.get(missing, f'add "{missing}"')
+
+
+def _shape_hint(missing: str) -> str:
+    return " and make it a list (`- ` before each item)" if missing in ("metrics", "results") else ""
+
+
+def near_miss_of(wanted: str, present: Iterable[str]) -> str | None:
+    """A present key that is probably a misspelling of ``wanted`` (`metric` for `metrics`)."""
+    present = [key for key in present if key != wanted]
+    for key in present:
+        if normalise_key(key) == normalise_key(wanted):
+            return key
+    matches = difflib.get_close_matches(wanted, present, n=1, cutoff=0.8)
+    return matches[0] if matches else None
+
+
+def _license_other_finding(error: SchemaError, card: CardLike) -> Finding:
+    metadata = error.value if isinstance(error.value, dict) else {}
+    missing = [name for name in ("license_name", "license_link") if name not in metadata]
+    line, column = card.locate(("license",))
+    names = " and ".join(f'"{name}"' for name in missing)
+    return codes.finding(
+        "CG102", card.path, line, column,
+        f'"license: other" needs {names} to say which licence applies',
+        "add `license_name: <short-lowercase-id>` and `license_link: LICENSE` (a file in the repo, or a URL); "
+        f"or use a Hub licence id if one fits ({LICENSES_URL})",
+    )
+
+
+# -- checks that are not schema questions ---------------------------------------------------
+
+
+def normalise_key(key: str) -> str:
+    return key.casefold().replace("-", "_").replace(" ", "_")
+
+
+def near_miss_keys(metadata: dict) -> dict[str, str]:
+    """Unknown top-level keys that look like known ones: {key in the card: known key}."""
+    known = hub_vocabulary().known_keys
+    by_normal_form = {normalise_key(key): key for key in known}
+    misses: dict[str, str] = {}
+    for key in metadata:
+        if not isinstance(key, str) or key in known:
+            continue
+        normal = normalise_key(key)
+        target = by_normal_form.get(normal)
+        if target is None:
+            close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
+            target = by_normal_form[close[0]] if close else None
+        if target is not None:
+            misses[key] = target
+    return misses
+
+
+def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
+    findings = []
+    for key, known in misses.items():
+        line, column = card.locate((key,), value=False)
+        message = f'"{key}" is not a key the Hub reads; did you mean "{known}"?'
+        fix = f'rename it to "{known}"'
+        if key == "model_index":
+            fix += " (the old spelling; the Hub shows no results from it), then fix what cardguard reports in it"
+        elif known == "license":
+            fix += " and give a Hub licence id (TRL writes `licence: license`, which is neither)"
+        findings.append(codes.finding("CG112", card.path, line, column, message, fix))
+    return findings
+
+
+def missing_key_findings(card: CardLike, metadata: dict, near_miss_targets: set[str]) -> list[Finding]:
+    findings = []
+    line, column = card.locate(())
+    if "license" not in metadata and "license" not in near_miss_targets:
+        findings.append(codes.finding(
+            "CG107", card.path, line, column, 'the metadata has no "license"',
+            f"add `license: <id>` with an id from {LICENSES_URL} (or `other` with license_name and license_link)",
+        ))
+    if "library_name" not in metadata and "library_name" not in near_miss_targets:
+        findings.append(codes.finding(
+            "CG108", card.path, line, column, 'the metadata has no "library_name"', library_name_fix(metadata),
+        ))
+    return findings
+
+
+def library_name_fix(metadata: dict) -> str:
+    tags = metadata.get("tags")
+    tags = tags if isinstance(tags, list) else [tags]
+    known = set(hub_vocabulary().library_names)
+    library_tags = [tag for tag in tags if isinstance(tag, str) and tag in known]
+    if library_tags:
+        return (f"add `library_name: {library_tags[0]}`; the Hub no longer infers it from the tag "
+                f'"{library_tags[0]}" for new repos')
+    return "add `library_name: <library>` (e.g. transformers, diffusers, peft, sentence-transformers)"
+
+
+def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:
+    entries = metadata.get("model-index")
+    if not isinstance(entries, list):
+        return []
+    findings = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and entry.get("results") == []:
+            path = ("model-index", index, "results")
+            line, column = card.locate(path)
+            findings.append(codes.finding(
+                "CG111", card.path, line, column,
+                f'"{format_path(path)}" is empty: the Hub shows no evaluation results',
+                "add results (task, dataset, metrics) or remove model-index; Trainer writes an empty list "
+                "when it does not know the evaluation dataset (pass `dataset=` or `dataset_tags=`)",
+            ))
+    return findings
+
+
+def org_schema_findings(card: CardLike, instance: dict, org_schema: dict) -> list[Finding]:
+    """CG117 findings: the metadata against the organisation's own JSON Schema."""
+    try:
+        errors = validate_with_jsonschema(instance, org_schema)
+    except ValueError as problem:
+        line, column = card.locate(())
+        return [codes.finding("CG117", card.path, line, column,
+                              f"cannot check the organisation schema: {problem}", "fix the configured schema")]
+    findings = []
+    for error in errors:
+        line, column = card.locate(error.path)
+        where = f'"{format_path(error.path)}"' if error.path else "the metadata"
+        findings.append(codes.finding("CG117", card.path, line, column,
+                                      f"{where} breaks the organisation schema: {error.message}"))
+    return findings
+
+
+# -- small helpers ----------------------------------------------------------------------------
+
+
+_PLAIN_KEY = re.compile(r"[\w-]+")
+
+
+def format_path(path: InstancePath) -> str:
+    """``model-index[0].results[0].dataset.config``, as the Hub writes paths."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{json.dumps(str(part), ensure_ascii=False)}]"
+    return text
+
+
+def suggest(value: Any, choices: Iterable[str]) -> str | None:
+    """The choice the author most likely meant: same letters in another case or with
+    '_' for '-', else the closest spelling."""
+    if not isinstance(value, str):
+        return None
+    choices = list(choices)
+    folded = {choice.casefold(): choice for choice in choices}
+    if value.casefold() in folded:
+        return folded[value.casefold()]
+    normalised = {_loose(choice): choice for choice in choices}
+    if _loose(value) in normalised:
+        return normalised[_loose(value)]
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
+def _loose(text: str) -> str:
+    return re.sub(r"[-_ .]+", "-", text.casefold().strip())
+
+
+def quote_value(value: Any, quotes: bool = True, limit: int = 60) -> str:
+    """The value as a message shows it: JSON-quoted, cut at ``limit`` characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return json.dumps(text, ensure_ascii=False) if quotes else text
+

@@ -1,0 +1,302 @@
+"""A small JSON Schema (draft 2020-12) validator for cardguard's own schemas.
+
+Why not jsonschema: ``import jsonschema`` alone costs about 190 ms, more than the whole budget
+of a cold ``cardguard validate``. Our schemas (``schemas/*.schema.json``) use only a handful of
+keywords, so this module interprets exactly those and refuses, when the schema is loaded, any
+keyword it does not implement. tests/test_schema_check.py proves that it reports the same errors
+as ``jsonschema.Draft202012Validator`` on real cards and on generated instances.
+
+Organisation schemas are arbitrary JSON Schema, so they go through the real jsonschema
+(:func:`validate_with_jsonschema`, imported lazily, only when such a schema is configured).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+InstancePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One way an instance breaks a schema.
+
+    ``expected`` holds the value of the failing keyword, the piece a message needs: the type
+    name(s) for ``type``, the allowed values for ``enum``, the pattern for ``pattern``, the
+    missing property's name for ``required`` (one error per missing property).
+    ``branches`` holds, for ``anyOf``, the errors of each alternative in order.
+    ``message`` is set only for errors from the real jsonschema (organisation schemas).
+    """
+
+    path: InstancePath
+    keyword: str
+    expected: Any = None
+    value: Any = None
+    branches: tuple[tuple["SchemaError", ...], ...] = field(default=(), compare=False)
+    message: str = ""
+
+
+class UnsupportedSchemaError(ValueError):
+    """The schema uses a keyword (or a form of one) that this validator does not implement."""
+
+
+# Keywords that never fail validation; ``$defs`` is still walked so that its schemas are checked.
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default", "deprecated"}
+)
+
+# How each implemented keyword holds subschemas, for the load-time walk.
+_ONE_SUBSCHEMA = ("items", "not", "if", "then", "else", "additionalProperties")
+_SUBSCHEMA_LISTS = ("anyOf", "allOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "$defs")
+_NO_SUBSCHEMA = ("type", "enum", "const", "pattern", "required", "minItems", "minLength", "minimum", "$ref")
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda value: isinstance(value, str),
+    "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "integer": _is_integer,
+    "boolean": lambda value: isinstance(value, bool),
+    "null": lambda value: value is None,
+    "array": lambda value: isinstance(value, list),
+    "object": lambda value: isinstance(value, dict),
+}
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """Equality as JSON Schema defines it: ``true`` is not ``1``, ``1`` is ``1.0``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[key], right[key]) for key in left)
+    return type(left) is type(right) and left == right
+
+
+class SchemaValidator:
+    """Validate instances against one schema that uses only the keywords implemented here."""
+
+    def __init__(self, schema: dict) -> None:
+        self.schema = schema
+        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._check_supported(schema, "#")
+        self._keywords: dict[str, Callable[[Any, Any, dict, InstancePath], Iterator[SchemaError]]] = {
+            "type": self._type,
+            "enum": self._enum,
+            "const": self._const,
+            "pattern": self._pattern,
+            "minLength": self._min_length,
+            "minItems": self._min_items,
+            "minimum": self._minimum,
+            "required": self._required,
+            "properties": self._properties,
+            "additionalProperties": self._additional_properties,
+            "prefixItems": self._prefix_items,
+            "items": self._items,
+            "anyOf": self._any_of,
+            "allOf": self._all_of,
+            "not": self._not,
+            "if": self._if,
+            "$ref": self._ref,
+        }
+
+    def errors(self, instance: Any) -> list[SchemaError]:
+        """Every error at the top level (``anyOf`` errors carry their branches' errors)."""
+        return list(self._validate(instance, self.schema, ()))
+
+    def is_valid(self, instance: Any) -> bool:
+        return next(self._validate(instance, self.schema, ()), None) is None
+
+    # -- the load-time walk ----------------------------------------------------------------
+
+    def _check_supported(self, schema: Any, where: str) -> None:
+        if not isinstance(schema, dict):
+            raise UnsupportedSchemaError(f"{where}: only object schemas are supported, not {schema!r}")
+        for keyword, value in schema.items():
+            here = f"{where}/{keyword}"
+            if keyword in _ONE_SUBSCHEMA:
+                if keyword == "additionalProperties" and value is False:
+                    continue
+                self._check_supported(value, here)
+            elif keyword in _SUBSCHEMA_LISTS:
+                for index, subschema in enumerate(value):
+                    self._check_supported(subschema, f"{here}/{index}")
+            elif keyword in _SUBSCHEMA_MAPS:
+                for name, subschema in value.items():
+                    self._check_supported(subschema, f"{here}/{name}")
+            elif keyword == "$ref":
+                self._resolve(value)
+            elif keyword == "pattern":
+                self._patterns[value] = re.compile(value)
+            elif keyword == "type":
+                unknown = {value} if isinstance(value, str) else set(value)
+                if unknown - _TYPE_TESTS.keys():
+                    raise UnsupportedSchemaError(f"{here}: unknown type {sorted(unknown - _TYPE_TESTS.keys())}")
+            elif keyword not in _NO_SUBSCHEMA and keyword not in _ANNOTATIONS:
+                raise UnsupportedSchemaError(
+                    f"{here}: keyword {keyword!r} is not implemented by cardguard.schema_check; "
+                    "implement it there (and prove it in tests/test_schema_check.py) or avoid it"
+                )
+        if "then" in schema or "else" in schema:
+            if "if" not in schema:
+                raise UnsupportedSchemaError(f"{where}: 'then'/'else' without 'if'")
+
+    def _resolve(self, ref: str) -> dict:
+        if not ref.startswith("#/"):
+            raise UnsupportedSchemaError(f"$ref {ref!r}: only local references (#/...) are supported")
+        node: Any = self.schema
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                raise UnsupportedSchemaError(f"$ref {ref!r} points nowhere")
+            node = node[part]
+        return node
+
+    # -- validation ----------------------------------------------------------------------
+
+    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        for keyword, expected in schema.items():
+            check = self._keywords.get(keyword)
+            if check is not None:
+                yield from check(instance, expected, schema, path)
+
+    def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        names = [expected] if isinstance(expected, str) else expected
+        if not any(_TYPE_TESTS[name](instance) for name in names):
+            yield SchemaError(path, "type", expected, instance)
+
+    def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if not any(json_equal(instance, allowed) for allowed in expected):
+            yield SchemaError(path, "enum", expected, instance)
+
+    def _const(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if not json_equal(instance, expected):
+            yield SchemaError(path, "const", expected, instance)
+
+    def _pattern(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, str) and not self._patterns[expected].search(instance):
+            yield SchemaError(path, "pattern", expected, instance)
+
+    def _min_length(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, str) and len(instance) < expected:
+            yield SchemaError(path, "minLength", expected, instance)
+
+    def _min_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, list) and len(instance) < expected:
+            yield SchemaError(path, "minItems", expected, instance)
+
+    def _minimum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if _TYPE_TESTS["number"](instance) and instance < expected:
+            yield SchemaError(path, "minimum", expected, instance)
+
+    def _required(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, dict):
+            for name in expected:
+                if name not in instance:
+                    yield SchemaError(path, "required", name, instance)
+
+    def _properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, dict):
+            for name, subschema in expected.items():
+                if name in instance:
+                    yield from self._validate(instance[name], subschema, path + (name,))
+
+    def _additional_properties(
+        self, instance: Any, expected: Any, schema: dict, path: InstancePath
+    ) -> Iterator[SchemaError]:
+        if not isinstance(instance, dict):
+            return
+        extras = [name for name in instance if name not in schema.get("properties", {})]
+        if expected is False:
+            if extras:
+                yield SchemaError(path, "additionalProperties", tuple(extras), instance)
+            return
+        for name in extras:
+            yield from self._validate(instance[name], expected, path + (name,))
+
+    def _prefix_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, list):
+            for index, (item, subschema) in enumerate(zip(instance, expected)):
+                yield from self._validate(item, subschema, path + (index,))
+
+    def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if isinstance(instance, list):
+            start = len(schema.get("prefixItems", ()))
+            for index in range(start, len(instance)):
+                yield from self._validate(instance[index], expected, path + (index,))
+
+    def _any_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        branches = []
+        for subschema in expected:
+            branch_errors = tuple(self._validate(instance, subschema, path))
+            if not branch_errors:
+                return
+            branches.append(branch_errors)
+        yield SchemaError(path, "anyOf", None, instance, tuple(branches))
+
+    def _all_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        for subschema in expected:
+            yield from self._validate(instance, subschema, path)
+
+    def _not(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        if next(self._validate(instance, expected, path), None) is None:
+            yield SchemaError(path, "not", expected, instance)
+
+    def _if(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        condition_holds = next(self._validate(instance, expected, path), None) is None
+        branch = schema.get("then") if condition_holds else schema.get("else")
+        if branch is not None:
+            yield from self._validate(instance, branch, path)
+
+    def _ref(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+        yield from self._validate(instance, self._resolve(expected), path)
+
+
+def validate_with_jsonschema(instance: Any, schema: dict) -> list[SchemaError]:
+    """Validate against an arbitrary JSON Schema with the real jsonschema (imported here, lazily).
+
+    The draft is taken from the schema's ``$schema`` (2020-12 when absent). Raises
+    ``ValueError`` when the schema itself is not valid for its draft.
+    """
+    import jsonschema  # deliberately lazy: ~190 ms, only for organisation schemas
+
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        raise ValueError(f"the schema is not valid JSON Schema: {error.message}") from None
+    validator = validator_class(schema)
+    return [_from_jsonschema_error(error) for error in validator.iter_errors(instance)]
+
+
+def _from_jsonschema_error(error: Any) -> SchemaError:
+    """Turn a ``jsonschema.ValidationError`` into our SchemaError (paths made absolute)."""
+    branches: dict[Any, list[SchemaError]] = {}
+    for sub_error in error.context or ():
+        branch_index = sub_error.relative_schema_path[0] if sub_error.relative_schema_path else 0
+        branches.setdefault(branch_index, []).append(_from_jsonschema_error(sub_error))
+    expected = error.validator_value
+    if error.validator == "required":
+        # jsonschema yields one error per missing name but keeps the whole list as its value;
+        # its message, "'x' is a required property", says which name this one is about.
+        expected = next((name for name in expected if error.message.startswith(f"{name!r} ")), expected)
+    return SchemaError(
+        path=tuple(error.absolute_path),
+        keyword=str(error.validator),
+        expected=expected,
+        value=error.instance,
+        branches=tuple(tuple(errors) for errors in branches.values()),
+        message=error.message,
+    )
