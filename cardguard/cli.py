@@ -86,7 +86,7 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--profile", help="required-section profile: hub (default), trainer, sentence-transformers, peft, minimal")
     command.add_argument("--config", metavar="FILE", help="configuration file to use instead of searching for one")
-    command.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    command.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text", help="output format (default: text)")
     command.add_argument(
         "--fail-on", choices=("error", "warning", "info", "never"), default=None,
         help="lowest severity that makes the exit code 1 (default: error, or fail-on from the configuration)",

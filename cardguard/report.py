@@ -1,4 +1,4 @@
-"""Findings -> text, JSON or GitHub workflow commands. Formatting only: no I/O here."""
+"""Findings -> text, JSON, GitHub workflow commands or SARIF (cardguard/sarif.py). Formatting only: no I/O here."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cardguard import __version__
 from cardguard.codes import RULES
 from cardguard.findings import Finding, Severity
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "sarif")
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -23,6 +23,10 @@ def format_findings(findings: list[Finding], fmt: str, colour: bool = False, fil
         return format_json(ordered, files_checked)
     if fmt == "github":
         return format_github(ordered)
+    if fmt == "sarif":
+        from cardguard.sarif import format_sarif
+
+        return format_sarif(ordered)
     return format_text(ordered, colour, files_checked)
 
 
