@@ -23,6 +23,8 @@ In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardg
 from __future__ import annotations
 
 import fnmatch
+import functools
+import os
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -112,15 +114,22 @@ def _matches(relative: str, pattern: str) -> bool:
 
 def find_config_file(start: Path) -> Path | None:
     """The nearest file at or above ``start`` that configures cardguard."""
-    folder = start.resolve()
+    folder = Path(os.path.abspath(start))
     if not folder.is_dir():
         folder = folder.parent
-    for candidate_dir in (folder, *folder.parents):
-        for name in CONFIG_FILE_NAMES:
-            candidate = candidate_dir / name
-            if candidate.is_file() and _configures_cardguard(candidate):
-                return candidate
-    return None
+    return _config_file_at_or_above(folder)
+
+
+@functools.lru_cache(maxsize=4096)
+def _config_file_at_or_above(folder: Path) -> Path | None:
+    # Cached per folder: a batch of cards in one tree asks the same question many times.
+    for name in CONFIG_FILE_NAMES:
+        candidate = folder / name
+        if candidate.is_file() and _configures_cardguard(candidate):
+            return candidate
+    if folder.parent == folder:
+        return None
+    return _config_file_at_or_above(folder.parent)
 
 
 def _configures_cardguard(path: Path) -> bool:

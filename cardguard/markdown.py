@@ -8,8 +8,9 @@ renderer does.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -30,15 +31,27 @@ class Heading:
         return normalize_title(self.title)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Section:
     """A heading and everything under it up to the next heading of the same or higher level."""
 
     heading: Heading
     first_line: int  # first line after the heading
     last_line: int  # last line of the section, subsections included
-    text: str  # the lines of the section (subsections included), rendered-only parts kept
-    own_text: str  # the lines before the first subsection
+    own_last_line: int  # last line before the first subsection
+    _body_lines: list[str] = field(repr=False)
+    _visible: list[bool] = field(repr=False)
+    _body_first_line: int = field(repr=False)
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The visible lines of the section, subsections included (HTML comments left out)."""
+        return _visible_text(self._body_lines, self._body_first_line, self._visible, self.first_line, self.last_line)
+
+    @functools.cached_property
+    def own_text(self) -> str:
+        """The visible lines before the first subsection."""
+        return _visible_text(self._body_lines, self._body_first_line, self._visible, self.first_line, self.own_last_line)
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
             if "-->" in line:
                 in_comment = False
             continue
-        opening = _FENCE.match(line)
+        opening = _FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
             fence = opening.group(1)
             visible.append(True)
@@ -113,7 +126,10 @@ def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_co
     for index, line in enumerate(lines):
         if not visible[index] or in_code[index]:
             continue
-        atx = _ATX.match(line)
+        start = line.lstrip(" ")[:1]
+        if start not in ("#", "=", "-"):
+            continue
+        atx = _ATX.match(line) if start == "#" else None
         if atx:
             headings.append(Heading(len(atx.group(1)), (atx.group(2) or "").strip(), first_line + index))
             continue
@@ -151,13 +167,7 @@ def _build_sections(lines: list[str], first_line: int, visible: list[bool], head
         start = heading.line + 1
         if _setext_underline_follows(lines, first_line, heading):
             start += 1
-        sections.append(Section(
-            heading=heading,
-            first_line=start,
-            last_line=end,
-            text=_visible_text(lines, first_line, visible, start, end),
-            own_text=_visible_text(lines, first_line, visible, start, own_end),
-        ))
+        sections.append(Section(heading, start, end, own_end, lines, visible, first_line))
     return sections
 
 

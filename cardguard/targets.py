@@ -1,6 +1,6 @@
 """Turn the paths a user (or pre-commit) passes into model cards to check, each once.
 
-- ``a/README.md``: that card; its model folder is ``a``.
+- ``a/README.md`` (or any other ``.md`` file named explicitly): that card; its model folder is ``a``.
 - ``a/`` holding a README.md: that card. A folder without one is searched for cards below it.
 - any other file (``a/config.json``, ``a/eval_results.json``): the card of the nearest folder
   at or above it that holds a README.md, so a commit touching only an artifact still checks
@@ -60,8 +60,8 @@ def _cards_for(path: Path) -> list[Path]:
         if not found:
             raise TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
         return found
-    if path.name == CARD_NAME:
-        return [path]
+    if path.name == CARD_NAME or path.suffix.lower() in (".md", ".markdown"):
+        return [path]  # a card given by name, whatever it is called
     owner = _owning_model_dir(path)
     return [owner / CARD_NAME] if owner is not None else []
 

@@ -215,6 +215,8 @@ class _Builder:
         if not tag.startswith(_STANDARD_TAG_PREFIX) or tag[len(_STANDARD_TAG_PREFIX):] not in _SAFE_SCALAR_TAGS:
             self.fail_unsafe_tag(event, tag)
         short = tag[len(_STANDARD_TAG_PREFIX):]
+        if short == "str":  # most scalars: no constructor needed
+            return event.value, short
         if short == "merge":
             return "<<", short
         if short == "value":
@@ -382,6 +384,9 @@ def _syntax_finding(error: yaml.MarkedYAMLError, path: str, line_offset: int, te
     fix = None
     if mark is not None and _indented_with_tab(text, mark.line):
         fix = "YAML does not allow tabs for indentation; indent with spaces"
+    if "nesting depth" in problem:  # libyaml's own bound, met before ours
+        return codes.finding("CG009", path, line, column, f"YAML nests too deep: {problem}",
+                             "flatten the structure")
     return codes.finding("CG005", path, line, column, f"invalid YAML: {problem}", fix)
 
 

@@ -7,6 +7,7 @@ have aliases (the spellings that real generators use).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,8 +22,13 @@ class RequiredSection:
     title: str
     aliases: tuple[str, ...] = ()
 
-    def keys(self) -> set[str]:
-        return {normalize_title(name) for name in (self.title, *self.aliases)}
+    def keys(self) -> frozenset[str]:
+        return _keys_of(self.title, self.aliases)
+
+
+@functools.lru_cache(maxsize=None)
+def _keys_of(title: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize_title(name) for name in (title, *aliases))
 
 
 def _sections(*specs: str | tuple[str, ...]) -> tuple[RequiredSection, ...]:
@@ -163,7 +169,7 @@ def _leftover_findings(card: Card) -> list[Finding]:
     body = card.body
     findings: list[Finding] = []
     for index, line in enumerate(body.lines):
-        if not body.visible[index] or body.in_code[index]:
+        if not body.visible[index] or body.in_code[index] or not _may_hold_leftovers(line):
             continue
         file_line = body.first_line + index
         prose = _without_comments(_INLINE_CODE.sub("", line))
@@ -182,6 +188,21 @@ def _leftover_findings(card: Card) -> list[Finding]:
                 "render the template, or put literal braces inside a code span",
             ))
     return findings
+
+
+_LEFTOVER_HINTS = (
+    "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
+    "provide ", "this section", "address questions", "this should link", "these are the",
+    "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
+)
+
+
+_LEFTOVER_HINT = re.compile("|".join(re.escape(hint) for hint in _LEFTOVER_HINTS), re.IGNORECASE)
+
+
+def _may_hold_leftovers(line: str) -> bool:
+    """A cheap test that lets most lines skip the regular expressions below."""
+    return _LEFTOVER_HINT.search(line) is not None
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
