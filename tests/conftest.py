@@ -1,0 +1,220 @@
+"""Session fixtures around tests/generators.py, and a guard that keeps the suite offline.
+
+The offline variables are set when this file is imported, before any test module can
+import transformers, datasets or huggingface_hub. Each heavy generator runs once per
+session into its own tmp_path_factory folder; tests that mutate an output take a copy
+with ``copy_output``. Tests using a ``slow`` fixture are marked slow automatically, so
+``pytest -m "not slow"`` skips every model build.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import generators  # noqa: E402  (needs the path above; sets the offline environment)
+
+R = TypeVar("R", bound=generators.GeneratedOutput)
+
+# --------------------------------------------------------------------------------------
+# No network: only loopback and local (AF_UNIX) sockets may connect.
+# --------------------------------------------------------------------------------------
+
+LOCAL_HOST_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+class NetworkAccessForbidden(RuntimeError):
+    """Raised when a test (or a library under test) tries to leave the machine."""
+
+
+# Every refused attempt, kept even when a library swallows the exception: the session
+# fails at the end if this is not empty.
+BLOCKED_NETWORK_ATTEMPTS: list[str] = []
+
+
+def _refuse(what: str) -> NetworkAccessForbidden:
+    BLOCKED_NETWORK_ATTEMPTS.append(what)
+    return NetworkAccessForbidden(f"test tried to {what}")
+
+
+def _is_local_host(host: object) -> bool:
+    if host is None or host in ("", b""):
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name.lower() in LOCAL_HOST_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_local_address(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    return isinstance(address, tuple) and _is_local_host(address[0])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _forbid_network() -> Iterator[None]:
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        if not _is_local_address(address):
+            raise _refuse(f"connect to {address!r}")
+        return real_connect(sock, address)
+
+    def guarded_connect_ex(sock: socket.socket, address: Any) -> Any:
+        if not _is_local_address(address):
+            raise _refuse(f"connect to {address!r}")
+        return real_connect_ex(sock, address)
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local_host(host):
+            raise _refuse(f"resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = guarded_getaddrinfo
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = real_getaddrinfo
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for attempt in BLOCKED_NETWORK_ATTEMPTS:
+        terminalreporter.write_line(f"blocked network access: {attempt}", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if BLOCKED_NETWORK_ATTEMPTS and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --------------------------------------------------------------------------------------
+# Generator fixtures
+# --------------------------------------------------------------------------------------
+
+SLOW_FIXTURES = frozenset(
+    {
+        "trainer_classifier_run",
+        "continued_classifier_run",
+        "trainer_causal_lm_run",
+        "sentence_transformer_run",
+        "peft_lora_run",
+        "peft_lora_local_base_run",
+        "sharded_checkpoint_output",
+        "pytorch_bin_output",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a model-building fixture as ``slow``."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _build(
+    factory: pytest.TempPathFactory, name: str, generator: Callable[[Path], R]
+) -> R:
+    return generator(factory.mktemp(name) / name)
+
+
+@pytest.fixture(scope="session")
+def trainer_classifier_run(tmp_path_factory: pytest.TempPathFactory) -> generators.TrainerRun:
+    """Trainer + BertForSequenceClassification, 2 epochs, checkpoints, the Trainer card."""
+    return _build(tmp_path_factory, "trainer-classifier", generators.trainer_classifier)
+
+
+@pytest.fixture(scope="session")
+def continued_classifier_run(
+    trainer_classifier_run: generators.TrainerRun, tmp_path_factory: pytest.TempPathFactory
+) -> generators.TrainerRun:
+    """A copy of the classifier folder, resumed from its last checkpoint for one more epoch.
+
+    Compare with ``trainer_classifier_run`` (left untouched) for drift tests.
+    """
+    copy = generators.copy_output(trainer_classifier_run, tmp_path_factory.mktemp("continued"))
+    return generators.continue_training(copy.out, extra_epochs=1)
+
+
+@pytest.fixture(scope="session")
+def trainer_causal_lm_run(tmp_path_factory: pytest.TempPathFactory) -> generators.TrainerRun:
+    return _build(tmp_path_factory, "trainer-causal-lm", generators.trainer_causal_lm)
+
+
+@pytest.fixture(scope="session")
+def sentence_transformer_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> generators.SentenceTransformerRun:
+    return _build(tmp_path_factory, "sentence-transformer", generators.sentence_transformer)
+
+
+@pytest.fixture(scope="session")
+def peft_lora_run(tmp_path_factory: pytest.TempPathFactory) -> generators.PeftRun:
+    """LoRA whose base carries the Hub-style id ``org/tiny-gpt2``."""
+    return _build(tmp_path_factory, "peft-lora", generators.peft_lora)
+
+
+@pytest.fixture(scope="session")
+def peft_lora_local_base_run(tmp_path_factory: pytest.TempPathFactory) -> generators.PeftRun:
+    """LoRA whose base was loaded from a local folder (PEFT writes that path as base_model)."""
+    return _build(
+        tmp_path_factory,
+        "peft-lora-local",
+        lambda out: generators.peft_lora(out, base_model_id=None),
+    )
+
+
+@pytest.fixture(scope="session")
+def sharded_checkpoint_output(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> generators.WeightsCheckpoint:
+    return _build(tmp_path_factory, "sharded", generators.sharded_checkpoint)
+
+
+@pytest.fixture(scope="session")
+def pytorch_bin_output(tmp_path_factory: pytest.TempPathFactory) -> generators.WeightsCheckpoint:
+    return _build(tmp_path_factory, "pytorch-bin", generators.pytorch_bin_checkpoint)
+
+
+@pytest.fixture(scope="session")
+def hub_template_output(tmp_path_factory: pytest.TempPathFactory) -> generators.HubTemplateCard:
+    """huggingface_hub default template, placeholders left (needs no torch: not slow)."""
+    return _build(tmp_path_factory, "hub-template", generators.hub_template_card)
+
+
+@pytest.fixture(scope="session")
+def hub_template_filled_output(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> generators.HubTemplateCard:
+    return _build(tmp_path_factory, "hub-template-filled", generators.hub_template_card_filled)
+
+
+@pytest.fixture
+def copy_output(tmp_path: Path) -> Callable[[R], R]:
+    """``copy_output(result)`` -> the same result pointing at a private copy under tmp_path."""
+
+    copies = itertools.count()
+
+    def copy(result: R) -> R:
+        return generators.copy_output(result, tmp_path / f"copy-{next(copies)}")
+
+    return copy
