@@ -1,0 +1,90 @@
+"""``read_facts``: everything cardguard knows about the checkpoint in one folder.
+
+Each family has its own reader module; this one only calls them in turn and gathers their
+dataclasses, findings and the files they read. Nothing here prints or raises on a bad file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cardguard.artifacts.config import (
+    ConfigFacts,
+    GenerationFacts,
+    TokenizerFacts,
+    read_config,
+    read_generation_config,
+    read_tokenizer,
+)
+from cardguard.artifacts.emissions import EmissionsFacts, read_emissions
+from cardguard.artifacts.files import Limits, ReadContext
+from cardguard.artifacts.peft import AdapterFacts, read_adapter
+from cardguard.artifacts.sentence_transformers import SentenceTransformersFacts, read_sentence_transformers
+from cardguard.artifacts.training import ResultsFacts, TrainingStateFacts, read_results, read_trainer_state
+from cardguard.artifacts.weights import WeightsFacts, read_model_weights
+from cardguard.findings import Finding
+
+if TYPE_CHECKING:
+    # Imported for real only when a folder has training_args.bin (it pulls in pickle and zipfile).
+    from cardguard.artifacts.training_args import TrainingArgsFacts
+
+
+@dataclass
+class LfsPointerFact:
+    path: str  # as shown in findings (display_root + relative path)
+    oid: str
+    size: int
+
+
+@dataclass
+class Facts:
+    """The facts of one model folder; a family is None when its files are absent or unreadable."""
+
+    model_dir: str
+    weights: WeightsFacts | None = None
+    config: ConfigFacts | None = None
+    generation: GenerationFacts | None = None
+    tokenizer: TokenizerFacts | None = None
+    training_state: TrainingStateFacts | None = None
+    results: ResultsFacts | None = None
+    training_args: TrainingArgsFacts | None = None
+    adapter: AdapterFacts | None = None
+    sentence_transformers: SentenceTransformersFacts | None = None
+    emissions: EmissionsFacts | None = None
+    lfs_pointers: list[LfsPointerFact] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files_read: list[str] = field(default_factory=list)
+
+
+def read_facts(model_dir: Path, display_root: str = "", limits: Limits | None = None) -> Facts:
+    """Read every artifact in ``model_dir``.
+
+    Paths in ``findings``, ``files_read`` and ``lfs_pointers`` are relative to ``model_dir``,
+    prefixed with ``display_root`` when given (pass e.g. ``"models/bert"`` to get
+    ``models/bert/config.json``). ``model_dir`` itself must be a folder: the caller checks that
+    and reports a usage error otherwise.
+    """
+    ctx = ReadContext(Path(model_dir), display_root=display_root, limits=limits or Limits())
+    facts = Facts(model_dir=str(model_dir))
+    facts.weights = read_model_weights(ctx)
+    facts.config = read_config(ctx)
+    facts.generation = read_generation_config(ctx)
+    facts.tokenizer = read_tokenizer(ctx)
+    facts.training_state = read_trainer_state(ctx)
+    facts.results = read_results(ctx)
+    if ctx.exists("training_args.bin"):
+        # The unpickler and zipfile are imported only for folders that have a pickle.
+        from cardguard.artifacts.training_args import read_training_args
+
+        facts.training_args = read_training_args(ctx)
+    facts.adapter = read_adapter(ctx)
+    tokenizer_max = facts.tokenizer.model_max_length if facts.tokenizer else None
+    facts.sentence_transformers = read_sentence_transformers(ctx, tokenizer_max)
+    facts.emissions = read_emissions(ctx)
+    facts.lfs_pointers = [LfsPointerFact(ctx.display(rel), p.oid, p.size) for rel, p in ctx.lfs_pointers.items()]
+    facts.findings = sorted(ctx.findings, key=lambda f: f.sort_key())
+    facts.files_read = ctx.files_read
+    return facts
+

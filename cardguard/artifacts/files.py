@@ -1,0 +1,237 @@
+"""Safe access to the files of one model folder, shared by every reader.
+
+Every artifact is opened through a ``ReadContext``: it refuses paths that leave the model
+folder (``..``, absolute paths, symlinks pointing outside), refuses files over the configured
+size bound, recognises Git LFS pointers, and turns every problem into a finding instead of an
+exception. Readers therefore never see a path they must not follow.
+
+Paths in findings and in ``files_read`` are ``display_root`` joined with the path relative to
+the model folder (``display_root=""`` gives plain relative paths such as
+``text_encoder/config.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from cardguard import codes
+from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
+from cardguard.findings import Finding
+
+MiB = 1024 * 1024
+
+# The safetensors format refuses headers above 100 MB (MAX_HEADER_SIZE in safetensors' Rust code).
+SAFETENSORS_HEADER_LIMIT = 100_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size bounds; anything larger is reported (CG311) and not read."""
+
+    max_json_bytes: int = 64 * MiB
+    max_safetensors_header_bytes: int = SAFETENSORS_HEADER_LIMIT
+    max_pickle_bytes: int = 64 * MiB
+    max_text_bytes: int = 16 * MiB  # emissions.csv, chat_template.jinja
+
+
+@dataclass
+class ReadContext:
+    """One model folder being read: where it is, how to name its files, what went wrong."""
+
+    model_dir: Path
+    display_root: str = ""
+    limits: Limits = field(default_factory=Limits)
+    findings: list[Finding] = field(default_factory=list)
+    files_read: list[str] = field(default_factory=list)
+    lfs_pointers: dict[str, LfsPointer] = field(default_factory=dict)  # relative path -> pointer
+
+    def __post_init__(self) -> None:
+        self.root = self.model_dir.resolve()
+
+    def display(self, relative: str) -> str:
+        """The path shown to the user for a file given relative to the model folder."""
+        if not self.display_root:
+            return relative
+        return f"{self.display_root.rstrip('/')}/{relative}"
+
+    def report(self, code: str, relative: str, message: str, fix: str | None = None) -> None:
+        self.findings.append(codes.finding(code, self.display(relative), 1, 1, message, fix))
+
+    def note_read(self, relative: str) -> None:
+        if self.display(relative) not in self.files_read:
+            self.files_read.append(self.display(relative))
+
+    # -- locating files -------------------------------------------------------------------------
+
+    def locate(self, relative: str) -> Path | None:
+        """The real path of a regular file inside the model folder, or None.
+
+        Missing files give None silently (most artifacts are optional). Paths that escape the
+        folder give CG307; directories, FIFOs and unreadable entries give CG001.
+        """
+        if not is_plain_relative(relative):
+            self.report("CG307", relative, f"path {relative!r} is absolute or contains '..'; not followed")
+            return None
+        candidate = self.model_dir / relative
+        if not os.path.lexists(candidate):
+            return None
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            # A dangling or looping symlink: the file is not there.
+            return None
+        if not real.is_relative_to(self.root):
+            self.report("CG307", relative, f"{relative} resolves outside the model folder (to {real}); not followed")
+            return None
+        try:
+            mode = real.stat().st_mode
+        except OSError as err:
+            self.report("CG001", relative, f"cannot stat {relative}: {err.strerror or err}")
+            return None
+        if not stat.S_ISREG(mode):
+            self.report("CG001", relative, f"{relative} is not a regular file")
+            return None
+        return real
+
+    def exists(self, relative: str) -> bool:
+        """True when something (file, link, folder) is at this path; never follows it outside."""
+        return is_plain_relative(relative) and os.path.lexists(self.model_dir / relative)
+
+    # -- opening files --------------------------------------------------------------------------
+
+    def open_binary(self, relative: str) -> tuple[BinaryIO, int] | None:
+        """Open a located file for reading; returns the file and its size, or None with a finding.
+
+        LFS pointer files are recorded (CG308) and give None: their content is not here.
+        """
+        path = self.locate(relative)
+        if path is None:
+            return None
+        try:
+            handle = open(path, "rb")
+            size = os.fstat(handle.fileno()).st_size
+        except OSError as err:
+            self.report("CG001", relative, f"cannot open {relative}: {err.strerror or err}")
+            return None
+        pointer = _read_pointer_if_small(handle, size)
+        if pointer is not None:
+            handle.close()
+            self.lfs_pointers[relative] = pointer
+            self.note_read(relative)
+            self.report(
+                "CG308",
+                relative,
+                f"{relative} is a Git LFS pointer: not available locally ({pointer.size} bytes on the LFS server)",
+                fix="run `git lfs pull` to fetch the content",
+            )
+            return None
+        self.note_read(relative)
+        return handle, size
+
+    def read_bytes(self, relative: str, max_bytes: int) -> bytes | None:
+        """The whole content of a small file, or None (missing, refused, too large, LFS pointer)."""
+        opened = self.open_binary(relative)
+        if opened is None:
+            return None
+        handle, size = opened
+        with handle:
+            if size > max_bytes:
+                self.report(
+                    "CG311",
+                    relative,
+                    f"{relative} is {size} bytes, over the {max_bytes}-byte bound for this kind of file; not read",
+                )
+                return None
+            try:
+                # Read one byte past the bound: the file may have grown since fstat.
+                data = handle.read(max_bytes + 1)
+            except OSError as err:
+                self.report("CG001", relative, f"cannot read {relative}: {err.strerror or err}")
+                return None
+        if len(data) > max_bytes:
+            self.report("CG311", relative, f"{relative} is over the {max_bytes}-byte bound; not read")
+            return None
+        return data
+
+    def read_text(self, relative: str) -> str | None:
+        data = self.read_bytes(relative, self.limits.max_text_bytes)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            self.report("CG312", relative, f"{relative} is not UTF-8 text ({err.reason} at byte {err.start})")
+            return None
+
+    def read_json(self, relative: str) -> object | None:
+        """Parsed JSON of a file, or None when it is missing or broken (with a finding)."""
+        data = self.read_bytes(relative, self.limits.max_json_bytes)
+        if data is None:
+            return None
+        return parse_json(self, relative, data)
+
+    def read_json_object(self, relative: str) -> dict | None:
+        value = self.read_json(relative)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.report("CG301", relative, f"{relative} holds a JSON {json_type_name(value)}, not an object")
+            return None
+        return value
+
+
+def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
+    """Decode and parse JSON bytes; any failure becomes CG301 on ``relative``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        ctx.report("CG301", relative, f"{relative} is not UTF-8 ({err.reason} at byte {err.start})")
+        return None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        ctx.report("CG301", relative, f"{relative} is nested too deeply to parse")
+    except ValueError as err:
+        line = getattr(err, "lineno", 1)
+        column = getattr(err, "colno", 1)
+        message = getattr(err, "msg", str(err))
+        ctx.findings.append(
+            codes.finding("CG301", ctx.display(relative), line, column, f"{relative} is not valid JSON: {message}")
+        )
+    return None
+
+
+def summarise(messages: list[str], shown: int = 3) -> str:
+    """A few messages of one kind joined, then how many more there are."""
+    text = "; ".join(messages[:shown])
+    if len(messages) > shown:
+        text += f"; … and {len(messages) - shown} more"
+    return text
+
+
+def json_type_name(value: object) -> str:
+    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def is_plain_relative(relative: str) -> bool:
+    """True for a relative path without ``..`` parts (Windows separators count as separators)."""
+    if not relative or "\x00" in relative:
+        return False
+    normalised = relative.replace("\\", "/")
+    if normalised.startswith("/") or (len(normalised) > 1 and normalised[1] == ":"):
+        return False
+    return ".." not in PurePosixPath(normalised).parts
+
+
+def _read_pointer_if_small(handle: BinaryIO, size: int) -> LfsPointer | None:
+    if size > MAX_POINTER_BYTES:
+        return None
+    head = handle.read(MAX_POINTER_BYTES)
+    handle.seek(0)
+    return parse_lfs_pointer(head)

@@ -1,0 +1,121 @@
+"""Facts as JSON-able data and as plain text: what ``cardguard facts --format json|text`` prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from cardguard.artifacts.facts import Facts
+from cardguard.findings import Finding
+
+# The families in the order they are shown, with their headings.
+_SECTIONS = (
+    ("weights", "Weights"),
+    ("config", "Config (config.json)"),
+    ("generation", "Generation config (generation_config.json)"),
+    ("tokenizer", "Tokenizer"),
+    ("training_state", "Trainer state (trainer_state.json)"),
+    ("results", "Results (*_results.json)"),
+    ("training_args", "Training arguments (training_args.bin)"),
+    ("adapter", "PEFT adapter (adapter_config.json)"),
+    ("sentence_transformers", "sentence-transformers"),
+    ("emissions", "Emissions (emissions.csv)"),
+)
+# Long lists shown as a count in text; JSON has them in full.
+_COUNTED_IN_TEXT = {"train_rows", "eval_rows", "values", "settings"}
+
+
+def facts_to_dict(facts: Facts) -> dict[str, Any]:
+    """Facts as plain dicts, lists and scalars (``json.dumps`` needs nothing more).
+
+    Read-only properties of the dataclasses (``weights.complete``,
+    ``training_args.total_train_batch_size``) are included beside the fields.
+    """
+    return _plain(facts)
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": str(finding.severity),
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "fix": finding.fix,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Finding):
+        return finding_to_dict(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name, attribute in vars(type(value)).items():
+            if isinstance(attribute, property):
+                data[name] = _plain(getattr(value, name))
+        return data
+    if isinstance(value, enum.Enum):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def format_facts_text(facts: Facts) -> str:
+    """A human-readable report: one block per family found, then the findings."""
+    data = facts_to_dict(facts)
+    lines = [f"Model folder: {facts.model_dir}"]
+    for key, heading in _SECTIONS:
+        if data[key] is not None:
+            lines.append("")
+            lines.append(heading)
+            lines.extend(_field_lines(data[key], indent="  "))
+    if facts.lfs_pointers:
+        lines += ["", "Git LFS pointers (content not available locally)"]
+        lines += [f"  {p.path}: {p.size:,} bytes" for p in facts.lfs_pointers]
+    if not any(data[key] is not None for key, _ in _SECTIONS):
+        lines += ["", "No checkpoint artifacts found."]
+    lines += ["", f"Files read: {len(facts.files_read)}"]
+    lines += ["", f"Findings: {len(facts.findings)}" if facts.findings else "Findings: none"]
+    for finding in facts.findings:
+        lines.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.severity}: {finding.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _field_lines(data: dict[str, Any], indent: str) -> list[str]:
+    lines = []
+    for name, value in data.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if name in _COUNTED_IN_TEXT and isinstance(value, (list, dict)):
+            lines.append(f"{indent}{name}: {len(value)} entries")
+        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            lines.append(f"{indent}{name}:")
+            for key, nested in value.items():
+                lines.append(f"{indent}  {key}:")
+                lines.extend(_field_lines(nested, indent + "    "))
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            lines.append(f"{indent}{name}:")  # e.g. sentence-transformers modules, one per line
+            lines.extend(f"{indent}  - {_text(item)}" for item in value)
+        elif isinstance(value, dict) and "model_type" in value:  # a nested config (text_config)
+            lines.append(f"{indent}{name}:")
+            lines.extend(_field_lines(value, indent + "  "))
+        else:
+            lines.append(f"{indent}{name}: {_text(value)}")
+    return lines
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_text(item) for item in value)
+    return str(value)

@@ -1,0 +1,301 @@
+"""Reading pickled torch files (``pytorch_model.bin``, ``training_args.bin``) without running them.
+
+Why a restricted unpickler of our own rather than ``torch.load(weights_only=True)``: a
+pre-commit hook must start fast and must not need torch (a 2 GB install, seconds to import),
+and torch's allowlist still needs transformers and accelerate importable to rebuild a
+``TrainingArguments``. Python's documented "restricting globals" pattern
+(https://docs.python.org/3/library/pickle.html#restricting-globals) lets us map the few names
+such files use to inert stand-ins: ``find_class`` is the only door through which a pickle can
+reach code, and it opens only for the exact (module, name) pairs below. Everything else —
+``os.system``, ``builtins.eval``, a look-alike class in an allowlisted module — raises before
+anything is called. Tensor data is never read: shapes and dtypes come from the storage records.
+
+Both torch containers are handled: the zip archive of torch >= 1.6 (``<name>/data.pkl``) and
+the legacy stream of several pickles in a row.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from cardguard.artifacts.files import ReadContext
+from cardguard.artifacts.tensors import ShardContents, TensorEntry
+
+# torch's legacy (pre-1.6) files begin with this number, pickled.
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+# Legacy torch storage classes and the safetensors spelling of their dtype.
+_STORAGE_DTYPES: dict[str, str] = {
+    "DoubleStorage": "F64",
+    "FloatStorage": "F32",
+    "HalfStorage": "F16",
+    "BFloat16Storage": "BF16",
+    "LongStorage": "I64",
+    "IntStorage": "I32",
+    "ShortStorage": "I16",
+    "CharStorage": "I8",
+    "ByteStorage": "U8",
+    "BoolStorage": "BOOL",
+    "ComplexFloatStorage": "C64",
+    "ComplexDoubleStorage": "C128",
+}
+
+# Classes that training_args.bin files pickle (reference 1.8), rebuilt as inert stubs.
+TRAINING_ARGS_CLASSES = frozenset(
+    {
+        "transformers.training_args.TrainingArguments",
+        "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
+        "sentence_transformers.training_args.SentenceTransformerTrainingArguments",
+        "sentence_transformers.sentence_transformer.training_args.SentenceTransformerTrainingArguments",
+        "sentence_transformers.cross_encoder.training_args.CrossEncoderTrainingArguments",
+        "sentence_transformers.sparse_encoder.training_args.SparseEncoderTrainingArguments",
+    }
+)
+_STUB_CLASSES = TRAINING_ARGS_CLASSES | {
+    "transformers.trainer_utils.SchedulerType",
+    "transformers.training_args.OptimizerNames",
+    "transformers.trainer_utils.IntervalStrategy",
+    "transformers.trainer_utils.SaveStrategy",
+    "transformers.trainer_utils.HubStrategy",
+    "transformers.trainer_utils.FSDPOption",
+    "transformers.debug_utils.DebugOption",
+    "transformers.training_args.ParallelMode",
+    "transformers.trainer_pt_utils.AcceleratorConfig",
+    "accelerate.state.PartialState",
+    "accelerate.utils.dataclasses.DistributedType",
+    "sentence_transformers.training_args.BatchSamplers",
+    "sentence_transformers.training_args.MultiDatasetBatchSamplers",
+    "sentence_transformers.base.sampler.BatchSamplers",
+    "sentence_transformers.base.sampler.MultiDatasetBatchSamplers",
+    "torch.device",
+}
+
+
+class RefusedGlobal(Exception):
+    """The pickle named a global outside the allowlist; nothing was called."""
+
+    def __init__(self, qualified_name: str) -> None:
+        super().__init__(qualified_name)
+        self.qualified_name = qualified_name
+
+
+class PickledObject:
+    """Inert stand-in for an allowlisted class: keeps constructor arguments and state, runs nothing."""
+
+    pickled_name = "?"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "PickledObject":
+        obj = object.__new__(cls)
+        obj.args = args
+        obj.state = {}
+        return obj
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple) and len(state) == 2:  # (dict state, slot state)
+            for part in state:
+                if isinstance(part, dict):
+                    self.state.update(part)
+        elif isinstance(state, dict):
+            self.state.update(state)
+
+    @property
+    def enum_value(self) -> Any:
+        """The value an Enum member was pickled with (``SchedulerType("linear")`` -> "linear")."""
+        return self.args[0] if len(self.args) == 1 else None
+
+    def __repr__(self) -> str:
+        return f"<{self.pickled_name} {self.args or self.state}>"
+
+
+@dataclass(frozen=True)
+class StorageRecord:
+    dtype: str
+    key: str
+
+
+@dataclass(frozen=True)
+class TensorRecord:
+    storage: StorageRecord
+    offset: int
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _StorageType:
+    dtype: str
+
+
+def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) -> TensorRecord:
+    if not isinstance(storage, StorageRecord):
+        raise pickle.UnpicklingError("tensor without a storage record")
+    return TensorRecord(storage, int(offset), tuple(int(d) for d in size), tuple(int(s) for s in stride))
+
+
+def _rebuild_parameter(data: Any, *_: Any) -> Any:
+    return data
+
+
+_stub_cache: dict[str, type] = {}
+
+
+def _stub_class(qualified_name: str) -> type:
+    if qualified_name not in _stub_cache:
+        short = qualified_name.rsplit(".", 1)[-1]
+        _stub_cache[qualified_name] = type(short, (PickledObject,), {"pickled_name": qualified_name})
+    return _stub_cache[qualified_name]
+
+
+def _allowed_global(qualified_name: str) -> Any:
+    """The inert object standing for an allowlisted global; raises RefusedGlobal for the rest."""
+    if qualified_name in _STUB_CLASSES:
+        return _stub_class(qualified_name)
+    module, _, name = qualified_name.rpartition(".")
+    if module == "torch" and name in _STORAGE_DTYPES:
+        return _StorageType(_STORAGE_DTYPES[name])
+    functions: dict[str, Callable[..., Any] | type] = {
+        "torch._utils._rebuild_tensor_v2": _rebuild_tensor,
+        "torch._utils._rebuild_parameter": _rebuild_parameter,
+        "collections.OrderedDict": OrderedDict,
+    }
+    if qualified_name in functions:
+        return functions[qualified_name]
+    raise RefusedGlobal(qualified_name)
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An Unpickler whose globals come only from ``_allowed_global``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return _allowed_global(f"{module}.{name}")
+
+    def persistent_load(self, pid: Any) -> Any:
+        # Zip format: ("storage", type, key, location, numel); legacy adds view metadata.
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], _StorageType)):
+            raise pickle.UnpicklingError(f"unexpected persistent id {pid!r:.80}")
+        return StorageRecord(dtype=pid[1].dtype, key=str(pid[2]))
+
+
+@dataclass
+class PickleResult:
+    """The root object of a torch file's pickle, or why there is none."""
+
+    root: Any = None
+    refused: str | None = None
+    error: str | None = None
+    legacy: bool = False
+    file_bytes: int = 0
+
+
+class _BoundedReader(io.RawIOBase):
+    """A file wrapper that fails instead of reading past ``limit`` bytes (a pickle can ask for anything)."""
+
+    def __init__(self, handle: Any, limit: int) -> None:
+        self._handle, self._left = handle, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            raise pickle.UnpicklingError("pickle is larger than the configured bound")
+        chunk = self._handle.read(min(len(buffer), self._left))
+        self._left -= len(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def load_torch_pickle(ctx: ReadContext, relative: str) -> PickleResult | None:
+    """Unpickle a torch file's object through the allowlist; None when the file is absent or refused."""
+    opened = ctx.open_binary(relative)
+    if opened is None:
+        return None
+    handle, size = opened
+    with handle:
+        return replace(_load_any(ctx, relative, handle), file_bytes=size)
+
+
+def _load_any(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
+    try:
+        if zipfile.is_zipfile(handle):
+            handle.seek(0)
+            return _load_from_zip(ctx, relative, handle)
+        handle.seek(0)
+        return _load_legacy(ctx, handle)
+    except RefusedGlobal as refused:
+        return PickleResult(refused=refused.qualified_name)
+    except RecursionError:
+        return PickleResult(error="the pickle is nested too deeply")
+    except Exception as err:  # noqa: BLE001
+        # A hostile or corrupt stream can fail in any way the unpickler allows (struct errors,
+        # stack underflow, stubs called oddly); each is a broken file, never a traceback.
+        return PickleResult(error=f"{type(err).__name__}: {err}"[:300])
+
+
+def _load_from_zip(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
+    with zipfile.ZipFile(handle) as archive:
+        members = [info for info in archive.infolist() if info.filename.endswith("data.pkl") and info.filename.count("/") == 1]
+        if len(members) != 1:
+            return PickleResult(error="the archive has no single <name>/data.pkl")
+        member = members[0]
+        if member.file_size > ctx.limits.max_pickle_bytes:
+            return PickleResult(error=f"data.pkl is {member.file_size} bytes, over the {ctx.limits.max_pickle_bytes}-byte bound")
+        with archive.open(member) as stream:
+            root = RestrictedUnpickler(_BoundedReader(stream, ctx.limits.max_pickle_bytes)).load()
+    return PickleResult(root=root)
+
+
+def _load_legacy(ctx: ReadContext, handle: Any) -> PickleResult:
+    stream = io.BufferedReader(_BoundedReader(handle, ctx.limits.max_pickle_bytes))
+    magic = RestrictedUnpickler(stream).load()
+    if magic != _LEGACY_MAGIC:
+        return PickleResult(error="not a torch file (neither a zip archive nor a legacy torch pickle)")
+    RestrictedUnpickler(stream).load()  # protocol version
+    RestrictedUnpickler(stream).load()  # sys_info
+    return PickleResult(root=RestrictedUnpickler(stream).load(), legacy=True)
+
+
+def read_torch_weights_file(ctx: ReadContext, relative: str) -> ShardContents | None:
+    """Tensor names, dtypes and shapes of a pickled state dict (pytorch_model.bin and shards)."""
+    result = load_torch_pickle(ctx, relative)
+    if result is None:
+        return None
+    if not report_pickle_problem(ctx, relative, result):
+        return None
+    if not isinstance(result.root, dict):
+        ctx.report("CG310", relative, f"{relative} does not hold a state dict (found {type(result.root).__name__})")
+        return None
+    contents = ShardContents(file_bytes=result.file_bytes)
+    seen_views: dict[tuple, str] = {}
+    for name, value in result.root.items():
+        if not isinstance(value, TensorRecord):
+            continue  # non-tensor entries (e.g. a version int) carry no parameters
+        view = (value.storage.key, value.offset, value.shape, value.stride)
+        contents.tensors[str(name)] = TensorEntry(value.storage.dtype, value.shape, alias_of=seen_views.get(view))
+        seen_views.setdefault(view, str(name))
+    return contents
+
+
+def report_pickle_problem(ctx: ReadContext, relative: str, result: PickleResult) -> bool:
+    """Turn a refused or broken pickle into its finding; True when the result is usable."""
+    if result.refused is not None:
+        ctx.report(
+            "CG309",
+            relative,
+            f"{relative} names {result.refused}, which is not on cardguard's allowlist; refused, nothing was run",
+            fix="if the file is yours, re-save it with safetensors; never load it with plain torch.load",
+        )
+        return False
+    if result.error is not None:
+        ctx.report("CG310", relative, f"{relative} is not a readable torch file: {result.error}")
+        return False
+    return True
+

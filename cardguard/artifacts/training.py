@@ -1,0 +1,84 @@
+"""What transformers' Trainer leaves after training: trainer_state.json and the *_results.json files.
+
+Shapes are those of reference 1.7: log_history holds training rows ``{epoch, grad_norm,
+learning_rate, loss, step}``, evaluation rows ``{epoch, eval_loss, eval_<metric>…, step}``
+and one final row with ``train_runtime``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cardguard.artifacts.fields import Fields, JSONScalar, scalars_only
+from cardguard.artifacts.files import ReadContext
+
+RESULT_SPLITS = ("all", "train", "eval", "test")
+
+
+@dataclass
+class TrainingStateFacts:
+    global_step: int | None = None
+    epoch: float | None = None
+    max_steps: int | None = None
+    num_train_epochs: int | float | None = None
+    total_flos: float | None = None
+    train_batch_size: int | None = None
+    best_metric: float | None = None
+    best_model_checkpoint: str | None = None
+    best_global_step: int | None = None
+    train_rows: list[dict[str, JSONScalar]] = field(default_factory=list)  # entries with "loss"
+    eval_rows: list[dict[str, JSONScalar]] = field(default_factory=list)  # entries with an eval_* key
+    summary_row: dict[str, JSONScalar] | None = None  # the entry with "train_runtime"
+
+
+@dataclass
+class ResultsFacts:
+    """The metrics of each ``{split}_results.json`` present, by split (all, train, eval, test)."""
+
+    splits: dict[str, dict[str, JSONScalar]] = field(default_factory=dict)
+
+
+def read_trainer_state(ctx: ReadContext, relative: str = "trainer_state.json") -> TrainingStateFacts | None:
+    data = ctx.read_json_object(relative)
+    if data is None:
+        return None
+    fields = Fields(ctx, relative, data)
+    facts = TrainingStateFacts(
+        global_step=fields.int("global_step"),
+        epoch=fields.float("epoch"),
+        max_steps=fields.int("max_steps"),
+        num_train_epochs=fields.number("num_train_epochs"),
+        total_flos=fields.float("total_flos"),
+        train_batch_size=fields.int("train_batch_size"),
+        best_metric=fields.float("best_metric"),
+        best_model_checkpoint=fields.str("best_model_checkpoint"),
+        best_global_step=fields.int("best_global_step"),
+    )
+    history = data.get("log_history", [])
+    if not isinstance(history, list):
+        ctx.report("CG312", relative, f"{relative}: 'log_history' is not a list; no training log read")
+        history = []
+    _split_history(facts, history)
+    return facts
+
+
+def _split_history(facts: TrainingStateFacts, history: list) -> None:
+    for entry in history:
+        if not isinstance(entry, dict):
+            continue
+        row = scalars_only(entry)
+        if "train_runtime" in row:
+            facts.summary_row = row
+        elif any(key.startswith("eval_") for key in row):
+            facts.eval_rows.append(row)
+        elif "loss" in row:
+            facts.train_rows.append(row)
+
+
+def read_results(ctx: ReadContext) -> ResultsFacts | None:
+    facts = ResultsFacts()
+    for split in RESULT_SPLITS:
+        data = ctx.read_json_object(f"{split}_results.json")
+        if data is not None:
+            facts.splits[split] = scalars_only(data)
+    return facts if facts.splits else None
