@@ -23,7 +23,6 @@ In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardg
 from __future__ import annotations
 
 import fnmatch
-import functools
 import os
 import sys
 from dataclasses import dataclass, field, fields, replace
@@ -112,24 +111,37 @@ def _matches(relative: str, pattern: str) -> bool:
     )
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest file at or above ``start`` that configures cardguard."""
+def find_config_file(start: Path, cache: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest file at or above ``start`` that configures cardguard.
+
+    ``cache`` (folder -> answer) lets a batch run over one tree ask the file system once
+    per folder.
+    """
     folder = Path(os.path.abspath(start))
     if not folder.is_dir():
         folder = folder.parent
-    return _config_file_at_or_above(folder)
+    cache = {} if cache is None else cache
+    visited: list[Path] = []
+    found: Path | None = None
+    for candidate_dir in (folder, *folder.parents):
+        if candidate_dir in cache:
+            found = cache[candidate_dir]
+            break
+        visited.append(candidate_dir)
+        found = _configuring_file_in(candidate_dir)
+        if found is not None:
+            break
+    for seen in visited:
+        cache[seen] = found
+    return found
 
 
-@functools.lru_cache(maxsize=4096)
-def _config_file_at_or_above(folder: Path) -> Path | None:
-    # Cached per folder: a batch of cards in one tree asks the same question many times.
+def _configuring_file_in(folder: Path) -> Path | None:
     for name in CONFIG_FILE_NAMES:
         candidate = folder / name
         if candidate.is_file() and _configures_cardguard(candidate):
             return candidate
-    if folder.parent == folder:
-        return None
-    return _config_file_at_or_above(folder.parent)
+    return None
 
 
 def _configures_cardguard(path: Path) -> bool:

@@ -45,9 +45,10 @@ class ConfigCache:
         self.options = options
         self._configs: dict[Path | None, Config] = {}
         self._schemas: dict[Path, dict[str, Any]] = {}
+        self._config_files: dict[Path, Path | None] = {}
 
     def settings_for(self, target: Target) -> Settings:
-        source = self.options.config_file or find_config_file(target.model_dir)
+        source = self.options.config_file or find_config_file(target.model_dir, self._config_files)
         if source not in self._configs:
             self._configs[source] = load_config(source) if source else Config()
         settings = self._configs[source].settings_for(target.card)
