@@ -22,6 +22,7 @@ commands:
   facts      show what the checkpoint files next to a card say (parameters, training, ...)
   schema     print the JSON Schema cardguard validates metadata with
   rules      list every rule code with its severity and whether the Hub rejects it
+  install-hooks  install plain git hooks (pre-commit, pre-push) that run cardguard
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.
 Configuration: [tool.cardguard] in pyproject.toml or .cardguard.toml (see README).
@@ -48,9 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_error(error: Exception) -> int:
     from cardguard.config import ConfigError
+    from cardguard.install_hooks import InstallError
     from cardguard.targets import TargetError
 
-    if isinstance(error, (UsageError, ConfigError, TargetError)):
+    if isinstance(error, (UsageError, ConfigError, TargetError, InstallError)):
         print(f"cardguard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, OSError):
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_facts(commands)
     _add_schema(commands)
     _add_rules(commands)
+    _add_install_hooks(commands)
     return parser
 
 
@@ -124,6 +127,19 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("rules", help="list every rule code", description="List every rule code cardguard reports.")
     command.add_argument("--format", choices=("text", "markdown"), default="text")
     command.set_defaults(handler=run_rules)
+
+
+def _add_install_hooks(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "install-hooks", help="install git hooks that check model cards on commit (and push)",
+        description="Install cardguard's plain git hooks into the current repository's hooks folder "
+        "(core.hooksPath is respected): pre-commit checks the model folders a commit touches, "
+        "pre-push those a push touches. For repos that do not use the pre-commit framework.",
+    )
+    command.add_argument("--pre-push", action="store_true", help="also install the pre-push hook")
+    command.add_argument("--force", action="store_true",
+                         help="replace a hook that is not cardguard's (the old one is kept as <name>.cardguard-backup)")
+    command.set_defaults(handler=run_install_hooks)
 
 
 def use_colour(choice: str, stream: TextIO) -> bool:
@@ -194,6 +210,15 @@ def run_rules(args: argparse.Namespace) -> int:
 
     render: Callable[[], str] = rules_markdown if args.format == "markdown" else rules_text
     sys.stdout.write(render())
+    return EXIT_OK
+
+
+def run_install_hooks(args: argparse.Namespace) -> int:
+    from cardguard.install_hooks import hooks_dir, install
+
+    names = ["pre-commit", "pre-push"] if args.pre_push else ["pre-commit"]
+    for item in install(names, hooks_dir(), force=args.force):
+        print(f"{item.name}: {item.action} ({item.path})")
     return EXIT_OK
 
 

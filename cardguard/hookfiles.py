@@ -1,0 +1,32 @@
+"""Which changed files concern a model card: the card itself and the artifacts beside it.
+
+One regular expression, written so that Python's ``re``, pre-commit's ``files:`` and POSIX
+``grep -E`` (the plain git hooks in ``hooks/``) all read it the same way. A test keeps the
+copies in ``.pre-commit-hooks.yaml`` and ``hooks/*`` equal to this one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+WATCHED_FILES = (
+    r"(^|/)(README\.md|[^/]*\.(json|safetensors|bin|pt|pth|gguf)"
+    r"|\.eval_results/[^/]+\.ya?ml|\.cardguard\.toml|emissions\.csv|chat_template\.jinja)$"
+)
+
+_WATCHED = re.compile(WATCHED_FILES)
+
+
+def is_watched(path: str) -> bool:
+    """True when a change to ``path`` (relative, ``/``-separated) can change a card's findings."""
+    return _WATCHED.search(path.replace("\\", "/")) is not None
+
+
+def watched(paths: Iterable[str]) -> list[str]:
+    """The watched paths among ``paths``, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        if path and is_watched(path):
+            seen.setdefault(path, None)
+    return list(seen)
