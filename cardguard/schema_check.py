@@ -178,7 +178,11 @@ class SchemaValidator:
             yield SchemaError(path, "type", expected, instance)
 
     def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if not any(json_equal(instance, allowed) for allowed in expected):
+        if isinstance(instance, str):
+            found = instance in expected  # a string equals only an identical string
+        else:
+            found = any(json_equal(instance, allowed) for allowed in expected)
+        if not found:
             yield SchemaError(path, "enum", expected, instance)
 
     def _const(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cardguard import codes
-from cardguard.findings import Finding
+from cardguard.findings import Finding, Severity
 from cardguard.resources import data_dir
 from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, validate_with_jsonschema
 
@@ -203,8 +203,14 @@ def _type_error_findings(error: SchemaError, wanted: str, card: CardLike) -> lis
         return []  # the card reader reports it already (CG010: quote it), and the Hub reads it as text
     code = "CG110" if error.path[:1] == ("model-index",) else "CG109"
     line, column = card.locate(error.path)
+    fix = type_fix(error.path, value, wanted)
+    if value is None and len(error.path) == 1:
+        # `key:` with nothing after it. huggingface_hub drops such keys; whether the Hub
+        # rejects them is not known, so this is only doubtful.
+        message = f'"{format_path(error.path)}" is empty (null); it should be {wanted}'
+        return [codes.finding(code, card.path, line, column, message, fix, severity=Severity.WARNING)]
     message = f'"{format_path(error.path)}" must be {wanted}, not {kind_of(value)}'
-    return [codes.finding(code, card.path, line, column, message, type_fix(error.path, value, wanted))]
+    return [codes.finding(code, card.path, line, column, message, fix)]
 
 
 def _is_yaml11_coercion(card: CardLike, path: InstancePath) -> bool:
@@ -237,6 +243,8 @@ def type_fix(path: InstancePath, value: Any, wanted: str) -> str | None:
         return f'quote it ("{str(value).lower()}") if it is meant as text'
     if isinstance(value, (int, float)) and "a string" in wanted:
         return f'quote it ("{value}") so that it stays text'
+    if isinstance(value, str) and path[:1] == ("widget",) and wanted == "an object":
+        return f"write it as `- text: {quote_value(value)}`"
     if isinstance(value, dict) and wanted.startswith("an array"):
         return "make it a list: put `- ` before the first key of each item"
     if isinstance(value, str) and "an array" in wanted:
@@ -252,7 +260,7 @@ def rule_code(error: SchemaError) -> str:
     """The rule a (non-type) schema error breaks, from where it is and which keyword failed."""
     root = error.path[0] if error.path else None
     if root == "model-index":
-        return "CG110"
+        return "CG118" if error.keyword == "required" and error.expected == "dataset" else "CG110"
     if error.keyword == "enum":
         return {
             "license": "CG101",
@@ -363,7 +371,6 @@ _MODEL_INDEX_PARTS: dict[str, str] = {
     "name": "add `name: <model name>` to this model-index entry",
     "results": "add `results:`, a list of results each with task, dataset and metrics",
     "task": "add `task:` with `type: <task id>` (e.g. text-classification) and optionally `name:`",
-    "dataset": "add `dataset:` with `type: <Hub dataset id>` and `name: <readable name>`",
     "metrics": "add `metrics:`, a list of `- type: <metric id>` / `value: <number>` items",
     "type": "add `type:` (the id: a task id, a dataset id or a metric id such as accuracy)",
     "value": "add `value: <number>`",
@@ -387,6 +394,10 @@ def describe_required(error: SchemaError) -> tuple[str, str | None]:
     close = near_miss_of(missing, present)
     if close is not None:
         return message, f'found "{close}": rename it to "{missing}"' + _shape_hint(missing)
+    if error.path[:1] == ("model-index",) and missing == "dataset":
+        return f'"{where}" has no "dataset"', (
+            "add `dataset:` with `type: <Hub dataset id>` and `name: <readable name>`; the Hub shows the "
+            "result without it, but huggingface_hub's ModelCard.load raises on such a card")
     if error.path[:1] == ("model-index",):
         return message, _MODEL_INDEX_PARTS.get(missing)
     return message, _OTHER_PARTS.get(missing, f'add "{missing}"')
