@@ -1,0 +1,194 @@
+"""Generated regions: the parts of a card between cardguard's markers.
+
+Syntax (one marker per line, nothing else on the line but spaces)::
+
+    <!-- cardguard:begin NAME -->
+    ... text cardguard owns and rewrites on `cardguard sync` ...
+    <!-- cardguard:end NAME -->
+
+NAME is one of :data:`REGION_NAMES`. Everything outside the markers belongs to the author.
+Markers inside fenced code blocks are text, not markers (documentation may show them).
+Problems (unknown name, a begin without an end, nesting, the same region twice) are findings;
+a card with any of them is not rewritten by ``sync``.
+
+This module only reads: it finds regions and says where they are. ``sync.py`` rewrites them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cardguard import codes
+from cardguard.findings import Finding
+
+REGION_NAMES: tuple[str, ...] = (
+    "model-summary",
+    "labels",
+    "hyperparameters",
+    "training-results",
+    "eval-results",
+    "framework-versions",
+    "st-architecture",
+    "st-details",
+    "peft-adapter",
+    "environmental-impact",
+    "get-started",
+)
+
+_MARKER = re.compile(r"^[ \t]*<!--\s*cardguard:(begin|end)\b\s*(.*?)\s*-->[ \t]*$")
+_LOOSE_MARKER = re.compile(r"<!--\s*cardguard:(begin|end)\b")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def begin_marker(name: str) -> str:
+    return f"<!-- cardguard:begin {name} -->"
+
+
+def end_marker(name: str) -> str:
+    return f"<!-- cardguard:end {name} -->"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One well-formed region. Offsets index the card text (without BOM)."""
+
+    name: str
+    begin_line: int  # 1-based line of the begin marker
+    end_line: int  # 1-based line of the end marker
+    content_start: int  # offset just after the begin marker's line break
+    content_end: int  # offset of the start of the end marker's line
+
+
+@dataclass
+class RegionScan:
+    regions: list[Region] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def by_name(self) -> dict[str, Region]:
+        return {region.name: region for region in self.regions}
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    start: int
+    end: int  # offset after the line break
+    text: str  # without the line break
+
+
+def split_lines(text: str) -> list[_Line]:
+    """Lines with their offsets; every break (CRLF, CR, LF) counts once."""
+    lines = []
+    for number, match in enumerate(_LINE.finditer(text), start=1):
+        raw = match.group(0)
+        lines.append(_Line(number, match.start(), match.end(), raw.rstrip("\r\n")))
+    return lines
+
+
+def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) -> RegionScan:
+    """Find every region of a card's text, with findings for malformed markers."""
+    scan = RegionScan()
+    open_region: tuple[str, _Line] | None = None
+    seen: dict[str, int] = {}
+    fence: str | None = None
+    for line in split_lines(text):
+        fence = _next_fence_state(fence, line.text)
+        if fence is not None or _FENCE.match(line.text):
+            continue
+        marker = _MARKER.match(line.text)
+        if marker is None:
+            if _LOOSE_MARKER.search(line.text):
+                scan.findings.append(codes.finding(
+                    "CG402", path, line.number, 1,
+                    "a cardguard marker must stand alone on its line: <!-- cardguard:begin NAME -->",
+                ))
+            continue
+        kind, name = marker.group(1), marker.group(2)
+        if not _check_name(scan, path, line, kind, name, known):
+            continue
+        if kind == "begin":
+            open_region = _open(scan, path, line, name, open_region, seen)
+        else:
+            open_region = _close(scan, path, line, name, open_region)
+    if open_region is not None:
+        name, begin = open_region
+        scan.findings.append(codes.finding(
+            "CG402", path, begin.number, 1, f"region {name!r} has no end marker",
+            f"add a line {end_marker(name)} after the region",
+        ))
+    return scan
+
+
+def _next_fence_state(fence: str | None, line: str) -> str | None:
+    """The open code fence after ``line`` (None outside fences)."""
+    match = _FENCE.match(line)
+    if fence is None:
+        if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+            return match.group(1)
+        return None
+    if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not match.group(2).strip():
+        return None
+    return fence
+
+
+def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, known: tuple[str, ...]) -> bool:
+    if not name or " " in name:
+        scan.findings.append(codes.finding(
+            "CG402", path, line.number, 1, f"the {kind} marker needs exactly one region name",
+            f"write {begin_marker('NAME') if kind == 'begin' else end_marker('NAME')}",
+        ))
+        return False
+    if name not in known:
+        scan.findings.append(codes.finding(
+            "CG401", path, line.number, 1, f"unknown region {name!r}",
+            f"use one of: {', '.join(known)}",
+        ))
+        return False
+    return True
+
+
+def _open(
+    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None, seen: dict[str, int]
+) -> tuple[str, _Line] | None:
+    if open_region is not None:
+        scan.findings.append(codes.finding(
+            "CG403", path, line.number, 1,
+            f"region {name!r} begins inside region {open_region[0]!r} (line {open_region[1].number}); regions cannot nest",
+            f"end {open_region[0]!r} first",
+        ))
+        return open_region
+    if name in seen:
+        scan.findings.append(codes.finding(
+            "CG404", path, line.number, 1, f"region {name!r} appears twice (first at line {seen[name]})",
+            "remove one of the two regions",
+        ))
+    seen.setdefault(name, line.number)
+    return (name, line)
+
+
+def _close(
+    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None
+) -> tuple[str, _Line] | None:
+    if open_region is None:
+        scan.findings.append(codes.finding(
+            "CG402", path, line.number, 1, f"end marker of region {name!r} without a begin marker",
+            f"add {begin_marker(name)} before it, or remove it",
+        ))
+        return None
+    open_name, begin = open_region
+    if open_name != name:
+        scan.findings.append(codes.finding(
+            "CG402", path, line.number, 1,
+            f"end marker of region {name!r} while region {open_name!r} (line {begin.number}) is open",
+            f"close {open_name!r} with {end_marker(open_name)}",
+        ))
+        return open_region
+    if not any(region.name == name for region in scan.regions):
+        scan.regions.append(Region(name, begin.number, line.number, begin.end, line.start))
+    return None

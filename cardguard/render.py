@@ -1,0 +1,197 @@
+"""Render section templates with Jinja2.
+
+Built-in templates live in the top-level ``templates/`` folder (``cardguard/_data/templates``
+in a wheel), one ``NAME.md.j2`` per generated region. A repository may override any of them in
+``.cardguard/templates/NAME.md.j2``; those are the repository's code, so they are rendered in
+Jinja2's sandbox with bounds on output size and time. Every template uses ``StrictUndefined``:
+an undefined name is an error (a CG407 finding), never blank text.
+
+jinja2 is imported only when something is rendered, so ``validate`` never pays for it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cardguard.resources import data_dir
+
+TEMPLATE_SUFFIX = ".md.j2"
+OVERRIDE_DIR = Path(".cardguard") / "templates"
+MAX_OUTPUT_CHARS = 256 * 1024
+MAX_RENDER_SECONDS = 2.0
+
+
+class RenderError(Exception):
+    """A template could not be rendered; the message says why (one line)."""
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    name: str
+    text: str
+    path: Path
+    sandboxed: bool  # True for repository templates
+
+
+def find_template(name: str, override_dirs: tuple[Path, ...] = ()) -> TemplateSource:
+    """The template for region ``name``: a repository override if one exists, else built-in."""
+    filename = name + TEMPLATE_SUFFIX
+    for folder in override_dirs:
+        candidate = folder / filename
+        if candidate.is_file():
+            return TemplateSource(name, _read(candidate), candidate, sandboxed=True)
+    builtin = data_dir("templates") / filename
+    return TemplateSource(name, _read(builtin), builtin, sandboxed=False)
+
+
+def override_dirs_for(model_dir: Path) -> tuple[Path, ...]:
+    """``.cardguard/templates`` folders at or above ``model_dir``, nearest first, up to the
+    repository root (the first folder holding ``.git``)."""
+    found = []
+    folder = model_dir.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / OVERRIDE_DIR).is_dir():
+            found.append(candidate / OVERRIDE_DIR)
+        if (candidate / ".git").exists():
+            break
+    return tuple(found)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"cannot read template {path}: {error}") from None
+
+
+def render(source: TemplateSource, context: dict[str, Any]) -> str:
+    """Render one template; raises RenderError for any failure."""
+    import jinja2
+
+    environment = _environment(source.sandboxed)
+    try:
+        template = environment.from_string(source.text)
+        return _bounded_render(template, context)
+    except RenderError:
+        raise
+    except jinja2.UndefinedError as error:
+        raise RenderError(f"{source.path.name}: undefined name: {error.message}") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{source.path.name}:{error.lineno}: template syntax error: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise RenderError(f"{source.path.name}: refused by the sandbox: {error}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as error:
+        raise RenderError(f"{source.path.name}: {type(error).__name__}: {error}") from None
+
+
+def _bounded_render(template: Any, context: dict[str, Any]) -> str:
+    """Render chunk by chunk, stopping when the output or the time exceeds its bound."""
+    started = time.monotonic()
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT_CHARS:
+            raise RenderError(f"output over {MAX_OUTPUT_CHARS:,} characters; stopped")
+        if time.monotonic() - started > MAX_RENDER_SECONDS:
+            raise RenderError(f"rendering took over {MAX_RENDER_SECONDS} s; stopped")
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+_ENVIRONMENTS: dict[bool, Any] = {}
+
+
+def _environment(sandboxed: bool) -> Any:
+    if sandboxed not in _ENVIRONMENTS:
+        _ENVIRONMENTS[sandboxed] = _build_environment(sandboxed)
+    return _ENVIRONMENTS[sandboxed]
+
+
+def _build_environment(sandboxed: bool) -> Any:
+    import jinja2
+
+    options = dict(
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment = _bounded_sandbox_class()(**options) if sandboxed else jinja2.Environment(**options)
+    environment.filters.update(FILTERS)
+    return environment
+
+
+def _bounded_sandbox_class() -> type:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class BoundedSandbox(SandboxedEnvironment):
+        """The sandbox, plus bounds on ``*`` and ``**`` (``'x' * 10**9`` would exhaust memory)."""
+
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+                raise RenderError("exponent over 64 refused in a repository template")
+            if operator == "*" and _product_too_large(left, right):
+                raise RenderError(f"repetition over {MAX_OUTPUT_CHARS:,} items refused in a repository template")
+            return super().call_binop(context, operator, left, right)
+
+    return BoundedSandbox
+
+
+def _product_too_large(left: Any, right: Any) -> bool:
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, (str, list, tuple)) and isinstance(count, int):
+            return len(sequence) * count > MAX_OUTPUT_CHARS
+    return False
+
+
+# -- filters: the number formats the libraries print ------------------------------------------
+
+def maybe_round(value: Any, decimals: int = 4) -> str:
+    """transformers' ``_maybe_round``: floats with more than ``decimals`` decimals are rounded."""
+    if isinstance(value, float) and "." in str(value) and len(str(value).split(".")[1]) > decimals:
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def trainer_table(rows: list[dict[str, Any]]) -> str:
+    """transformers' ``make_markdown_table``: centred columns as wide as their widest cell."""
+    if not rows:
+        return ""
+    headers = list(rows[0].keys())
+    widths = [len(str(header)) for header in headers]
+    for row in rows:
+        for position, header in enumerate(headers):
+            widths[position] = max(widths[position], len(maybe_round(row.get(header, ""))))
+    lines = [_table_line([str(h) for h in headers], widths)]
+    lines.append("".join("|:" + "-" * width + ":" for width in widths) + "|")
+    for row in rows:
+        lines.append(_table_line([maybe_round(row.get(header, "")) for header in headers], widths))
+    return "\n".join(lines)
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    return "".join(f"| {cell}" + " " * (width - len(cell) + 1) for cell, width in zip(cells, widths)) + "|"
+
+
+def thousands(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def human_count(value: Any) -> str:
+    """12_345_678 -> '12.3M' (the Hub's style for parameter counts)."""
+    if not isinstance(value, int):
+        return str(value)
+    for limit, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if value >= limit:
+            return f"{value / limit:.1f}{suffix}"
+    return str(value)
+
+
+FILTERS = {"maybe_round": maybe_round, "trainer_table": trainer_table, "thousands": thousands, "human_count": human_count}

@@ -1,0 +1,319 @@
+"""Plan the new text of a card (regenerated regions, managed metadata) and write it atomically.
+
+``plan_sync`` is pure: card + facts -> SyncPlan (the new text, what changed, findings).
+Only text between markers and managed metadata values change; everything else is kept byte
+for byte (BOM, line endings, final newline included). A region whose current text says the
+same as the regenerated one, up to formatting (see :func:`normalize_for_drift`), is kept as it
+is, so cards written by Trainer / sentence-transformers / PEFT keep their exact wording.
+
+Regions are only *added* with ``add_missing`` (``cardguard sync --add-missing``): a region
+whose section a library already wrote (for example Trainer's "### Training results") is
+adopted in place by wrapping that section's text in markers; a required region that has no
+such section is appended at the end of the card under its own heading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardguard import codes
+from cardguard.artifacts import Facts
+from cardguard.card import Card
+from cardguard.findings import Finding
+from cardguard.generated import REGIONS, RegionSpec
+from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
+from cardguard.markdown import normalize_title
+from cardguard.regions import REGION_NAMES, Region, begin_marker, end_marker, scan_regions
+from cardguard.render import RenderError, find_template, render
+from cardguard.textedit import TextEdit, apply_edits, line_starts, to_lf, to_newline
+
+TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    managed_keys: tuple[str, ...] = MANAGED_KEYS
+    required_regions: tuple[str, ...] = ()
+    add_missing: bool = False
+    override_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegionChange:
+    name: str
+    line: int  # the begin marker's line (or where the region would be added)
+    old: str | None  # None: the region is added
+    new: str
+
+
+@dataclass
+class SyncPlan:
+    path: str
+    original: str  # the card's text, without BOM
+    new_text: str
+    has_bom: bool = False
+    region_changes: list[RegionChange] = field(default_factory=list)
+    metadata_changes: list[MetadataChange] = field(default_factory=list)
+    missing_regions: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    blocked: bool = False  # malformed markers: nothing may be written
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.original
+
+    def new_bytes(self) -> bytes:
+        return (("\ufeff" if self.has_bom else "") + self.new_text).encode("utf-8")
+
+    def diff(self) -> str:
+        return unified_diff(self.original, self.new_text, self.path)
+
+
+def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) -> SyncPlan:
+    plan = SyncPlan(card.path, card.text, card.text, has_bom=card.has_bom)
+    scan = scan_regions(card.text, card.path)
+    if not scan.ok:
+        plan.findings.extend(scan.findings)
+        plan.blocked = True
+        return plan
+    metadata = card.metadata or {}
+    edits: list[TextEdit] = []
+    meta = plan_metadata(card, facts, options.managed_keys)
+    plan.findings.extend(meta.findings)
+    edits.extend(meta.edits)
+    for region in scan.regions:
+        edits.extend(_region_edit(plan, card, facts, metadata, region, options))
+    present = {region.name for region in scan.regions}
+    if options.add_missing:
+        edits.extend(_added_regions(plan, card, facts, metadata, present, options))
+    present |= {change.name for change in plan.region_changes if change.old is None}
+    plan.missing_regions = [name for name in options.required_regions if name not in present]
+    new_text = apply_edits(card.text, edits)
+    if meta.edits and not verify(new_text, card.path, meta.expected):
+        plan.findings.append(codes.finding("CG409", card.path, 1, 1,
+                                           "the metadata edits did not give the expected values; metadata left as it is"))
+        new_text = apply_edits(card.text, [edit for edit in edits if edit not in meta.edits])
+    else:
+        plan.metadata_changes = meta.changes
+    plan.new_text = new_text
+    return plan
+
+
+# -- regions that exist ----------------------------------------------------------------------
+
+def _region_edit(
+    plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], region: Region, options: SyncOptions
+) -> list[TextEdit]:
+    spec = REGIONS[region.name]
+    previous = to_lf(card.text[region.content_start:region.content_end])
+    rendered = _render_region(plan, spec, facts, metadata, previous, region.begin_line, options)
+    if rendered is None or same_facts(previous, rendered, spec):
+        return []
+    plan.region_changes.append(RegionChange(region.name, region.begin_line, previous, rendered))
+    return [TextEdit(region.content_start, region.content_end, to_newline(rendered, card.newline))]
+
+
+def _render_region(
+    plan: SyncPlan, spec: RegionSpec, facts: Facts, metadata: dict[str, Any], previous: str | None, line: int,
+    options: SyncOptions,
+) -> str | None:
+    """The region's new text ending with a line break ('' when empty), or None if unavailable."""
+    context = spec.build(facts, metadata, previous)
+    if context is None:
+        return None
+    try:
+        text = render(find_template(spec.name, options.override_dirs), context)
+    except RenderError as error:
+        plan.findings.append(codes.finding("CG407", plan.path, line, 1, f"region {spec.name!r}: {error}"))
+        return None
+    core = text.strip("\n")
+    return core + "\n" if core.strip() else ""
+
+
+# -- drift comparison ------------------------------------------------------------------------
+
+_ENUM_OPTIMIZER = re.compile(r"OptimizerNames\.([A-Z0-9_]+)")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?(?![\w.])")
+_ALIGNMENT_ROW = re.compile(r"^\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?$")
+
+
+def normalize_for_drift(text: str, unordered: bool = False) -> list[str]:
+    """The lines of a region as compared for drift: formatting that differs between library
+    or Python versions is ignored (``OptimizerNames.ADAMW_TORCH`` vs ``adamw_torch``, ``2.0``
+    vs ``2``, table padding and alignment, trailing spaces, blank lines)."""
+    lines = []
+    for raw in to_lf(text).split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        line = _ENUM_OPTIMIZER.sub(lambda match: match.group(1).lower(), line)
+        line = _NUMBER.sub(lambda match: _plain_number(match.group(0)), line)
+        if line.startswith("|"):
+            line = "---" if _ALIGNMENT_ROW.match(line) else "|".join(cell.strip() for cell in line.strip("|").split("|"))
+        lines.append(line)
+    return sorted(lines) if unordered else lines
+
+
+def _plain_number(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() and "e" not in text else repr(value)
+
+
+def same_facts(old: str, new: str, spec: RegionSpec) -> bool:
+    return normalize_for_drift(old, spec.unordered) == normalize_for_drift(new, spec.unordered)
+
+
+# -- adding regions ----------------------------------------------------------------------------
+
+def _added_regions(
+    plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], present: set[str], options: SyncOptions
+) -> list[TextEdit]:
+    edits: list[TextEdit] = []
+    appended: list[str] = []
+    for name in REGION_NAMES:
+        if name in present:
+            continue
+        spec = REGIONS[name]
+        anchor = _find_anchor(card, spec)
+        if anchor is None:
+            if name in options.required_regions:
+                appended.append(name)
+            continue
+        start, end, line = anchor
+        previous = to_lf(card.text[start:end])
+        rendered = _render_region(plan, spec, facts, metadata, previous, line, options)
+        if rendered is None:
+            continue
+        kept = previous if same_facts(previous, rendered, spec) else rendered
+        plan.region_changes.append(RegionChange(name, line, None, kept))
+        edits.append(TextEdit(start, end, to_newline(_wrapped(name, kept), card.newline)))
+    if appended:
+        edits.extend(_appended(plan, card, facts, metadata, appended, options))
+    return edits
+
+
+def _wrapped(name: str, content: str) -> str:
+    return f"{begin_marker(name)}\n{content}{end_marker(name)}\n"
+
+
+def _find_anchor(card: Card, spec: RegionSpec) -> tuple[int, int, int] | None:
+    """Offsets (start, end) of the text a library wrote for this region, and its line."""
+    if card.body is None:
+        return None
+    starts = line_starts(card.text)
+    if spec.name == "eval-results":
+        return _paragraph_anchor(card, starts, TRAINER_RESULTS_SENTENCE)
+    for section in card.body.sections:
+        if section.heading.key in spec.anchors:
+            last = _last_own_line(card, section)
+            return _core_lines(card, starts, section.first_line, last)
+    return None
+
+
+def _last_own_line(card: Card, section: Any) -> int:
+    following = [h.line for h in card.body.headings if h.line > section.heading.line]
+    return (following[0] - 1) if following else section.last_line
+
+
+def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[int, int, int] | None:
+    """The first to the last non-blank line of ``first..last`` (file lines), as offsets."""
+    lines = card.text.splitlines()
+    nonblank = [n for n in range(first, last + 1) if 0 < n <= len(lines) and lines[n - 1].strip()]
+    if not nonblank:
+        return None
+    begin, end = nonblank[0], nonblank[-1]
+    end_offset = starts[end] if end < len(starts) else len(card.text)
+    if end >= len(starts) or not card.text[starts[end - 1]:end_offset].endswith(("\n", "\r")):
+        return None  # the section runs to the end of a file without a final newline: not adopted
+    return starts[begin - 1], end_offset, begin
+
+
+def _paragraph_anchor(card: Card, starts: list[int], sentence: str) -> tuple[int, int, int] | None:
+    lines = card.text.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip() == sentence:
+            last = index
+            while last + 1 < len(lines) and lines[last + 1].startswith("- "):
+                last += 1
+            return _core_lines(card, starts, index + 1, last + 1)
+    return None
+
+
+def _appended(
+    plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], names: list[str], options: SyncOptions
+) -> list[TextEdit]:
+    blocks = []
+    line = len(card.text.splitlines()) + 1
+    for name in names:
+        spec = REGIONS[name]
+        rendered = _render_region(plan, spec, facts, metadata, None, line, options)
+        if rendered is None:
+            continue
+        plan.region_changes.append(RegionChange(name, line, None, rendered))
+        blocks.append(f"{'#' * spec.level} {spec.heading}\n\n{_wrapped(name, rendered)}")
+    if not blocks:
+        return []
+    text = card.text
+    ends_with_break = text.endswith(("\n", "\r"))
+    addition = ("" if ends_with_break else "\n") + ("\n" if text.strip() else "") + "\n".join(blocks)
+    if not ends_with_break:
+        addition = addition.rstrip("\n")  # keep "no final newline" as the author had it
+    return [TextEdit(len(text), len(text), to_newline(addition, card.newline))]
+
+
+# -- output ------------------------------------------------------------------------------------
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    lines = difflib.unified_diff(
+        to_lf(old).splitlines(keepends=True), to_lf(new).splitlines(keepends=True),
+        fromfile=f"a/{path}", tofile=f"b/{path}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path``'s content: temporary file in the same folder, flush, fsync, rename.
+
+    The file mode is kept; a symlinked card is written through to its target. On any failure
+    the original file is untouched and the temporary file removed.
+    """
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".cardguard-tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,59 @@
+"""Minimal text edits: replace the characters ``start:end`` of a text, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    start: int
+    end: int
+    text: str
+
+
+def apply_edits(text: str, edits: list[TextEdit]) -> str:
+    """Apply non-overlapping edits (any order). Raises ValueError if two overlap."""
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    for before, after in zip(ordered, ordered[1:]):
+        if after.start < before.end:
+            raise ValueError(f"overlapping edits at {before.start}:{before.end} and {after.start}:{after.end}")
+    pieces, position = [], 0
+    for edit in ordered:
+        pieces.append(text[position:edit.start])
+        pieces.append(edit.text)
+        position = edit.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line begins (index 0 is line 1); CRLF, CR and LF each end a line."""
+    starts = [0]
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if char == "\r":
+            index += 2 if index + 1 < length and text[index + 1] == "\n" else 1
+            starts.append(index)
+        elif char == "\n":
+            index += 1
+            starts.append(index)
+        else:
+            next_cr = text.find("\r", index)
+            next_lf = text.find("\n", index)
+            candidates = [pos for pos in (next_cr, next_lf) if pos != -1]
+            if not candidates:
+                break
+            index = min(candidates)
+    return starts
+
+
+def to_newline(text: str, newline: str) -> str:
+    """``text`` (written with \\n) using ``newline`` for every break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline) if newline != "\n" else text
+
+
+def to_lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,162 @@
+"""Minimal edits of a card's YAML front matter, by position, never by re-dumping.
+
+Uses the positions ``cardguard.yamlpos.parse_yaml`` records (``key_spans`` / ``value_spans``,
+1-based file line and column by instance path). A scalar is replaced in place, keeping its
+quoting style; a new top-level key is inserted just before the closing ``---``; a list item
+is inserted after the last item of a block list. Everything else (key order, comments,
+quoting, line endings) stays as it was. Callers verify the result by parsing it again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from cardguard.card import Card
+from cardguard.textedit import TextEdit, line_starts
+from cardguard.yamlpos import InstancePath
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./+@-][A-Za-z0-9_./+@:\- ]*$")
+
+
+class EditRefused(Exception):
+    """The value is written in a form this module does not edit (multi-line, flow, alias)."""
+
+
+def format_scalar(value: Any, style: str = "") -> str:
+    """YAML text for a scalar, in the given quoting style ('"', "'" or '' for plain when safe)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    if value is None:
+        return "null"
+    text = str(value)
+    if style == "'":
+        return "'" + text.replace("'", "''") + "'"
+    if style == "" and _PLAIN_SAFE.match(text) and not text.endswith(" ") and _loads_as(text, text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _loads_as(text: str, value: Any) -> bool:
+    try:
+        return yaml.safe_load(text) == value and type(yaml.safe_load(text)) is type(value)
+    except yaml.YAMLError:
+        return False
+
+
+def scalar_extent(line: str, column: int) -> tuple[int, int, str]:
+    """Start and end (0-based, in ``line``) of the scalar starting at 1-based ``column``, and its
+    quoting style. Raises EditRefused for block scalars and flow collections."""
+    start = column - 1
+    if start >= len(line):
+        raise EditRefused("the value is not on the key's line")
+    first = line[start]
+    if first in "|>[{&*!":
+        raise EditRefused("a block scalar, flow collection, anchor or tag")
+    if first == '"':
+        index = start + 1
+        while index < len(line):
+            if line[index] == "\\":
+                index += 2
+                continue
+            if line[index] == '"':
+                return start, index + 1, '"'
+            index += 1
+        raise EditRefused("a double-quoted value spanning lines")
+    if first == "'":
+        index = start + 1
+        while index < len(line):
+            if line[index] == "'":
+                if index + 1 < len(line) and line[index + 1] == "'":
+                    index += 2
+                    continue
+                return start, index + 1, "'"
+            index += 1
+        raise EditRefused("a single-quoted value spanning lines")
+    comment = re.search(r"\s#", line[start:])
+    end = start + comment.start() if comment else len(line)
+    return start, len(line[:end].rstrip()), ""
+
+
+class FrontMatterEditor:
+    """Builds TextEdits against ``card.text`` for its front matter."""
+
+    def __init__(self, card: Card) -> None:
+        if card.front_matter is None or card.yaml is None or not card.yaml.ok:
+            raise EditRefused("the card has no readable front matter")
+        self.card = card
+        self.starts = line_starts(card.text)
+        self.newline = card.newline
+
+    def _line_text(self, line: int) -> str:
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.card.text)
+        return self.card.text[start:end].rstrip("\r\n")
+
+    def _next_line_is_continuation(self, line: int, indent: int) -> bool:
+        if line >= self.card.front_matter.closing_line - 1:
+            return False
+        following = self._line_text(line + 1)
+        stripped = following.lstrip(" ")
+        return bool(stripped) and len(following) - len(stripped) > indent and not stripped.startswith(("#", "- "))
+
+    def replace_scalar(self, path: InstancePath, value: Any) -> TextEdit:
+        span = self.card.yaml.value_spans.get(path)
+        if span is None:
+            raise EditRefused("no position recorded for the value")
+        line, column = span
+        text = self._line_text(line)
+        start, end, style = scalar_extent(text, column)
+        if style == "" and self._next_line_is_continuation(line, column - 1):
+            raise EditRefused("a plain value continued on the next line")
+        offset = self.starts[line - 1]
+        return TextEdit(offset + start, offset + end, format_scalar(value, style))
+
+    def insert_top_level(self, key: str, value: Any) -> TextEdit:
+        """``key: value`` (a scalar, a list of scalars or a flat mapping) before the closing ``---``."""
+        lines = [f"{key}:" + _block(value)]
+        text = self.newline.join(lines).replace("\n", self.newline) + self.newline
+        offset = self.starts[self.card.front_matter.closing_line - 1]
+        return TextEdit(offset, offset, text)
+
+    def append_list_items(self, path: InstancePath, items: list[Any]) -> TextEdit:
+        """New ``- item`` lines after the last item of the block list at ``path``."""
+        current = _value_at(self.card.metadata, path)
+        if not isinstance(current, list) or not current:
+            raise EditRefused("not a non-empty list")
+        first_line, first_column = self.card.yaml.value_spans[path + (0,)]
+        last_line, _ = self.card.yaml.value_spans[path + (len(current) - 1,)]
+        first_text = self._line_text(first_line)
+        dash = first_text.rfind("- ", 0, first_column - 1)
+        if dash < 0 or first_text[:dash].strip():
+            raise EditRefused("a flow list")
+        if any(not isinstance(item, (str, int, float)) for item in current):
+            raise EditRefused("a list of nested values")
+        indent = " " * dash
+        offset = self.starts[last_line] if last_line < len(self.starts) else len(self.card.text)
+        added = "".join(f"{indent}- {format_scalar(item)}{self.newline}" for item in items)
+        return TextEdit(offset, offset, added)
+
+
+def _block(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(f"\n- {format_scalar(item)}" for item in value)
+    if isinstance(value, dict):
+        return "".join(f"\n  {key}: {format_scalar(item)}" for key, item in value.items())
+    return " " + format_scalar(value)
+
+
+def _value_at(value: Any, path: InstancePath) -> Any:
+    for part in path:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
