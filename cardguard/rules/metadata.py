@@ -128,6 +128,8 @@ def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
     if error.keyword == "type":
         return _type_error_findings(error, type_phrase(error.expected), card)
     if error.keyword == "required" and error.path == () and error.expected in ("license_name", "license_link"):
+        if error.expected == "license_link" and "license_name" not in error.value:
+            return []  # one finding names both
         return [_license_other_finding(error, card)]
     code = rule_code(error)
     line, column = card.locate(error.path)
@@ -413,7 +415,7 @@ def near_miss_of(wanted: str, present: Iterable[str]) -> str | None:
     for key in present:
         if normalise_key(key) == normalise_key(wanted):
             return key
-    matches = difflib.get_close_matches(wanted, present, n=1, cutoff=0.8)
+    matches = difflib.get_close_matches(wanted, present, n=1, cutoff=0.7)
     return matches[0] if matches else None
 
 
