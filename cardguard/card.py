@@ -201,7 +201,7 @@ def _coercion_findings(path: str, coercions: list[Coercion]) -> list[Finding]:
             shown = str(coercion.value).lower() if isinstance(coercion.value, bool) else repr(coercion.value)
             findings.append(codes.finding(
                 "CG010", path, coercion.line, coercion.column,
-                f"unquoted {coercion.text} loads as {shown} (YAML 1.1, as the Hub reads it)",
+                f"unquoted {coercion.text} loads as {shown} in YAML 1.1 (PyYAML, huggingface_hub, transformers)",
                 f'quote it: "{coercion.text}"',
             ))
     return findings

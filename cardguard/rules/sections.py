@@ -115,7 +115,7 @@ def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = (
     findings = _required_section_findings(card, profile, extra_required)
     findings.extend(_leftover_findings(card))
     if card.metadata is not None and not card.body_text.strip():
-        line = card.front_matter.closing_line if card.front_matter else 1
+        line = min(card.front_matter.closing_line if card.front_matter else 1, card.line_count)
         findings.append(codes.finding(
             "CG206", card.path, line, 1, "the card has metadata but no Markdown body",
             "describe the model below the metadata block (cardguard init writes a skeleton)",
@@ -147,7 +147,7 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
 
 
 def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
-    line = card.body.first_line if card.body else 1
+    line = min(card.body.first_line if card.body else 1, card.line_count)
     return codes.finding(
         "CG201", card.path, line, 1,
         f"required section '{required.title}' is missing (profile '{profile}')",
