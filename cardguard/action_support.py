@@ -1,0 +1,248 @@
+"""The GitHub Action's run step (``python -m cardguard.action_support``; see action.yml).
+
+It reads the action's inputs from ``CARDGUARD_*`` variables (action.yml passes every input
+through ``env:``, never into the script text), picks the files to check (in a pull request
+with ``only-changed``, the files changed between base and head), runs the cardguard CLI once
+with ``--format json``, then prints the report and one annotation per finding to the log,
+writes the SARIF file, a Markdown table of every finding to ``$GITHUB_STEP_SUMMARY`` and the
+outputs to ``$GITHUB_OUTPUT``. GitHub shows at most 10 error and 10 warning annotations per
+step, so the log and the summary carry all of them. The exit code is cardguard's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cardguard.findings import Finding, Severity
+from cardguard.hookfiles import watched
+from cardguard.report import format_findings, format_github, summary_line
+from cardguard.sarif import format_sarif
+
+COMMANDS = ("validate", "check")
+LOG_FORMATS = ("text", "json", "github", "sarif")
+FAIL_ON = ("", "error", "warning", "info", "never")
+SUMMARY_LIMIT = 900 * 1024  # GitHub takes at most 1 MiB per step summary
+EXIT_USAGE = 2
+
+
+class InputError(Exception):
+    """An input has a value the action cannot use."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    paths: list[str]
+    command: str = "check"
+    profile: str = ""
+    log_format: str = "text"
+    fail_on: str = ""
+    only_changed: bool = False
+    hub_repo: str = ""
+    config: str = ""
+    sarif_file: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    findings: list[Finding]
+    exit_code: int
+    cards: int
+    note: str = ""
+
+
+def read_inputs(env: dict[str, str]) -> Inputs:
+    def get(name: str, default: str = "") -> str:
+        return env.get(f"CARDGUARD_{name}", default).strip()
+
+    inputs = Inputs(
+        paths=split_paths(get("PATHS", ".")) or ["."],
+        command=get("COMMAND") or "check",
+        profile=get("PROFILE"),
+        log_format=get("FORMAT") or "text",
+        fail_on=get("FAIL_ON"),
+        only_changed=parse_bool("only-changed", get("ONLY_CHANGED", "false")),
+        hub_repo=get("HUB_REPO"),
+        config=get("CONFIG"),
+        sarif_file=get("SARIF_FILE"),
+    )
+    _check_choice("command", inputs.command, COMMANDS)
+    _check_choice("format", inputs.log_format, LOG_FORMATS)
+    _check_choice("fail-on", inputs.fail_on, FAIL_ON)
+    return inputs
+
+
+def split_paths(text: str) -> list[str]:
+    """One path per line; a single line may hold several, split like a shell would."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) == 1:
+        return shlex.split(lines[0])
+    return lines
+
+
+def parse_bool(name: str, text: str) -> bool:
+    value = text.lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off", ""):
+        return False
+    raise InputError(f"{name}: expected true or false, got {text!r}")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        shown = ", ".join(choice for choice in choices if choice)
+        raise InputError(f"{name}: {value!r} is not one of {shown}")
+
+
+# -- which files ------------------------------------------------------------------------------
+
+def pull_request_range(event_path: str) -> tuple[str, str] | None:
+    """(base sha, head sha) of the pull request in the event payload, or None."""
+    if not event_path or not Path(event_path).is_file():
+        return None
+    event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    request = event.get("pull_request") if isinstance(event, dict) else None
+    if not isinstance(request, dict):
+        return None
+    base, head = request.get("base", {}).get("sha"), request.get("head", {}).get("sha")
+    return (base, head) if base and head else None
+
+
+def changed_files(base: str, head: str, cwd: Path) -> list[str]:
+    """Files added, copied, modified or renamed between base and head (fetching them if needed)."""
+    for sha in (base, head):
+        if _git(["cat-file", "-e", f"{sha}^{{commit}}"], cwd).returncode != 0:
+            _git(["fetch", "--no-tags", "--depth=1", "origin", sha], cwd)
+    for spec in (f"{base}...{head}", f"{base}..{head}"):  # no merge base in a shallow clone
+        result = _git(["-c", "core.quotePath=false", "diff", "--name-only", "-z", "--diff-filter=ACMR", spec], cwd)
+        if result.returncode == 0:
+            return [name for name in result.stdout.split("\0") if name]
+    raise InputError(f"only-changed: cannot diff {base} and {head}: {result.stderr.strip()}")
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def select_changed(files: list[str], roots: list[str], cwd: Path) -> list[str]:
+    """The changed files that concern a card, lie under one of ``roots`` and still exist."""
+    resolved = [(cwd / root).resolve() for root in roots]
+    chosen = []
+    for name in watched(files):
+        path = (cwd / name).resolve()
+        if path.exists() and any(path == root or root in path.parents for root in resolved):
+            chosen.append(name)
+    return chosen
+
+
+# -- running cardguard ------------------------------------------------------------------------
+
+def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
+    command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json"]
+    for flag, value in (("--profile", inputs.profile), ("--fail-on", inputs.fail_on),
+                        ("--config", inputs.config), ("--hub-repo", inputs.hub_repo)):
+        if value:
+            command += [flag, value]
+    return command + ["--", *targets]
+
+
+def run_cardguard(inputs: Inputs, targets: list[str], cwd: Path) -> Outcome:
+    result = subprocess.run(cardguard_command(inputs, targets), cwd=cwd, capture_output=True, text=True, check=False)
+    sys.stderr.write(result.stderr)
+    if result.returncode not in (0, 1):
+        raise InputError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else
+                         f"cardguard exited with {result.returncode}")
+    document = json.loads(result.stdout)
+    findings = [finding_from_dict(item) for item in document.get("findings", [])]
+    return Outcome(findings, result.returncode, int(document.get("files_checked", 0)))
+
+
+def finding_from_dict(item: dict) -> Finding:
+    return Finding(code=item["code"], severity=Severity.parse(item["severity"]), path=item["path"],
+                   line=int(item["line"]), column=int(item["column"]), message=item["message"], fix=item.get("fix"))
+
+
+# -- reporting --------------------------------------------------------------------------------
+
+def summary_markdown(outcome: Outcome, command: str) -> str:
+    head = f"### cardguard {command}\n\n{outcome.note or summary_line(outcome.findings, outcome.cards)}\n"
+    if not outcome.findings:
+        return head
+    rows = ["| Severity | Code | Location | Message |", "|---|---|---|---|"]
+    size = len(head)
+    ordered = sorted(outcome.findings, key=Finding.sort_key)
+    for shown, item in enumerate(ordered):
+        message = item.message + (f" (fix: {item.fix})" if item.fix else "")
+        row = (f"| {item.severity} | {item.code} | {_cell(f'{item.path}:{item.line}:{item.column}')} "
+               f"| {_cell(message)} |")
+        size += len(row.encode("utf-8")) + 1
+        if size > SUMMARY_LIMIT:
+            rows.append(f"\n… and {len(ordered) - shown} more findings: see the job log.")
+            break
+        rows.append(row)
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def write_outputs(path: str, outcome: Outcome, sarif_file: str) -> None:
+    counts = {severity: sum(1 for item in outcome.findings if item.severity == severity) for severity in Severity}
+    lines = [f"errors={counts[Severity.ERROR]}", f"warnings={counts[Severity.WARNING]}",
+             f"infos={counts[Severity.INFO]}", f"cards={outcome.cards}", f"sarif-file={sarif_file}",
+             f"exit-code={outcome.exit_code}"]
+    _append(path, "\n".join(lines) + "\n")
+
+
+def _append(path: str, text: str) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as stream:
+            stream.write(text)
+
+
+def report(outcome: Outcome, inputs: Inputs, env: dict[str, str], cwd: Path) -> None:
+    sys.stdout.write(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
+    if outcome.note:
+        print(outcome.note)
+    sys.stdout.write(format_github(sorted(outcome.findings, key=Finding.sort_key)))
+    sarif_file = str(cwd / (inputs.sarif_file or os.path.join(env.get("RUNNER_TEMP") or ".", "cardguard.sarif")))
+    Path(sarif_file).write_text(format_sarif(sorted(outcome.findings, key=Finding.sort_key)), encoding="utf-8")
+    _append(env.get("GITHUB_STEP_SUMMARY", ""), summary_markdown(outcome, inputs.command))
+    write_outputs(env.get("GITHUB_OUTPUT", ""), outcome, sarif_file)
+
+
+def main(env: dict[str, str] | None = None) -> int:
+    env = dict(os.environ if env is None else env)
+    cwd = Path(env.get("GITHUB_WORKSPACE") or ".")
+    try:
+        inputs = read_inputs(env)
+        outcome = check(inputs, env, cwd)
+    except (InputError, ValueError, OSError) as error:
+        print(f"::error title=cardguard::{error}")
+        return EXIT_USAGE
+    report(outcome, inputs, env, cwd)
+    return outcome.exit_code
+
+
+def check(inputs: Inputs, env: dict[str, str], cwd: Path) -> Outcome:
+    targets = inputs.paths
+    pull_request = pull_request_range(env.get("GITHUB_EVENT_PATH", "")) if inputs.only_changed else None
+    if inputs.only_changed and pull_request is None:
+        print("only-changed: not a pull request event; checking every path")
+    if pull_request is not None:
+        targets = select_changed(changed_files(*pull_request, cwd), inputs.paths, cwd)
+        if not targets:
+            return Outcome([], 0, 0, note="No model folder changed in this pull request.")
+    return run_cardguard(inputs, targets, cwd)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
