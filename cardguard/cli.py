@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, Sequence, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from cardguard import __version__
 
@@ -22,6 +22,9 @@ commands:
   facts      show what the checkpoint files next to a card say (parameters, training, ...)
   schema     print the JSON Schema cardguard validates metadata with
   rules      list every rule code with its severity and whether the Hub rejects it
+  sync       rewrite generated regions and managed metadata from the checkpoint
+  check      validate + drift against the checkpoint; writes nothing
+  init       write a new README.md for a checkpoint folder
   install-hooks  install plain git hooks (pre-commit, pre-push) that run cardguard
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.
@@ -78,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_facts(commands)
     _add_schema(commands)
     _add_rules(commands)
+    _add_sync(commands)
+    _add_check(commands)
+    _add_init(commands)
     _add_install_hooks(commands)
     return parser
 
@@ -140,6 +146,36 @@ def _add_install_hooks(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--force", action="store_true",
                          help="replace a hook that is not cardguard's (the old one is kept as <name>.cardguard-backup)")
     command.set_defaults(handler=run_install_hooks)
+
+
+def _add_sync(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "sync", help="rewrite generated regions and managed metadata from the checkpoint",
+        description="Rewrite the text between <!-- cardguard:begin NAME --> and <!-- cardguard:end NAME --> markers "
+        "and the managed metadata keys from the checkpoint files. Exit 1 when a card was rewritten (pre-commit style).",
+    )
+    _add_common_card_options(command)
+    command.add_argument("--check", action="store_true", help="write nothing; print the diff and exit 1 if sync would change a card")
+    command.add_argument("--add-missing", action="store_true",
+                         help="also add regions: adopt sections a library wrote, append required regions that are missing")
+    command.set_defaults(handler=run_sync)
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "check", help="validate and check drift against the checkpoint (writes nothing)",
+        description="validate, plus drift: generated regions, managed metadata and stated facts against the checkpoint. "
+        "Prints a unified diff of what `cardguard sync` would change.",
+    )
+    _add_common_card_options(command)
+    command.set_defaults(handler=run_check)
+
+
+def _add_init(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser("init", help="write a new README.md for a checkpoint folder",
+                                  description="Write README.md for a checkpoint folder; refuses to overwrite a card.")
+    command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
+    command.set_defaults(handler=run_init)
 
 
 def use_colour(choice: str, stream: TextIO) -> bool:
@@ -219,6 +255,92 @@ def run_install_hooks(args: argparse.Namespace) -> int:
     names = ["pre-commit", "pre-push"] if args.pre_push else ["pre-commit"]
     for item in install(names, hooks_dir(), force=args.force):
         print(f"{item.name}: {item.action} ({item.path})")
+    return EXIT_OK
+
+
+def _card_configs(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from cardguard.config import check_profile
+    from cardguard.validate import ConfigCache, Options
+
+    if args.profile:
+        check_profile(args.profile)
+    if args.config and not Path(args.config).is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    return ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
+
+
+def _fails(args: argparse.Namespace, result: Any) -> bool:
+    from cardguard.findings import Severity
+
+    if args.fail_on == "never":
+        return False
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else result.settings.fail_on
+    return any(item.severity >= fail_on for item in result.findings)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from cardguard.report import format_findings
+    from cardguard.sync_run import sync_target
+    from cardguard.targets import find_targets
+
+    configs = _card_configs(args)
+    targets = find_targets(args.paths)
+    findings, diffs, status = [], [], EXIT_OK
+    for target in targets:
+        result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check)
+        findings.extend(result.findings)
+        if result.changed or _fails(args, result):
+            status = EXIT_FINDINGS
+        if result.changed and args.check:
+            diffs.append(result.plan.diff())
+        if result.written:
+            print(f"cardguard: rewrote {target.display}", file=sys.stderr)
+        elif result.plan is not None and result.plan.blocked:
+            print(f"cardguard: {target.display} not rewritten: fix its region markers first", file=sys.stderr)
+    if findings:
+        sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    sys.stdout.write("".join(diffs))
+    return status
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from cardguard.report import format_findings
+    from cardguard.sync_run import check_target
+    from cardguard.targets import find_targets
+
+    configs = _card_configs(args)
+    targets = find_targets(args.paths)
+    findings, diffs, status = [], [], EXIT_OK
+    for target in targets:
+        result = check_target(target, configs)
+        findings.extend(result.findings)
+        if result.changed or _fails(args, result):
+            status = EXIT_FINDINGS
+        if result.changed:
+            diffs.append(result.plan.diff())
+    sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    if args.format == "text":
+        sys.stdout.write("".join(diffs))
+    elif diffs:
+        sys.stderr.write("".join(diffs))
+    return status
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cardguard.init_card import CardExists, init_card
+
+    folder = Path(args.path)
+    if not folder.is_dir():
+        raise UsageError(f"{args.path}: not a folder")
+    try:
+        written = init_card(folder)
+    except CardExists as error:
+        raise UsageError(str(error)) from None
+    print(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]", file=sys.stderr)
     return EXIT_OK
 
 

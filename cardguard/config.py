@@ -65,6 +65,13 @@ class Settings:
     schema: Path | None = None
     fail_on: Severity = Severity.ERROR
     limits: Limits = Limits()
+    # sync / check (docs/sync.md): regions a card must carry, by profile ("*": every profile)
+    required_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
+    eval_results_files: bool = False
+
+    def regions_required(self) -> tuple[str, ...]:
+        return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
 
 
 @dataclass(frozen=True)
@@ -211,9 +218,34 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             changes["fail_on"] = _read_severity(str(value), f"{where}: fail-on")
         elif key == "limits":
             changes["limits"] = _read_limits(value, settings.limits, where)
+        elif key == "required_regions":
+            changes["required_regions"] = _read_required_regions(value, where)
+        elif key == "managed_keys":
+            changes["managed_keys"] = tuple(str(v) for v in _as_list(value, f"{where}: managed-keys"))
+        elif key == "eval_results_files":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: eval-results-files must be true or false")
+            changes["eval_results_files"] = value
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
     return replace(settings, **changes)
+
+
+def _read_required_regions(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """A list (every profile) or a table of lists by profile name."""
+    from cardguard.regions import REGION_NAMES
+
+    table = value if isinstance(value, dict) else {"*": value}
+    result = {}
+    for profile, names in table.items():
+        if profile != "*":
+            check_profile(str(profile), f"{where}: required-regions")
+        listed = tuple(str(name) for name in _as_list(names, f"{where}: required-regions"))
+        unknown = [name for name in listed if name not in REGION_NAMES]
+        if unknown:
+            raise ConfigError(f"{where}: required-regions: unknown region {unknown[0]!r} (known: {', '.join(REGION_NAMES)})")
+        result[str(profile)] = listed
+    return result
 
 
 def check_profile(name: str, where: str = "--profile") -> str:

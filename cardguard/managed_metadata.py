@@ -13,7 +13,6 @@ edited text again and refuses the whole set if anything else changed.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,8 @@ from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card import Card, parse_card
 from cardguard.findings import Finding
-from cardguard.generated import accepted_pipeline_tags, final_eval_metrics, hub_base_model, inferred_library
+from cardguard.facts_compare import metric_comparisons, values_agree
+from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library
 from cardguard.textedit import TextEdit
 from cardguard.yamledit import EditRefused, FrontMatterEditor
 from cardguard.yamlpos import InstancePath
@@ -109,55 +109,6 @@ def metric_updates(metadata: dict[str, Any], facts: Facts) -> list[tuple[Instanc
     """(path of a metric value, the results file's value) for each value that drifted."""
     return [(path, actual) for path, _card_value, actual in metric_comparisons(metadata, facts)
             if not values_agree(_card_value, actual)]
-
-
-def metric_comparisons(metadata: dict[str, Any], facts: Facts) -> list[tuple[InstancePath, Any, float]]:
-    """Every model-index metric whose type the results files also hold."""
-    results = final_eval_metrics(facts)
-    if not results:
-        return []
-    found = []
-    index = metadata.get("model-index")
-    for m, model in enumerate(index if isinstance(index, list) else []):
-        entries = model.get("results") if isinstance(model, dict) else None
-        for r, result in enumerate(entries if isinstance(entries, list) else []):
-            metrics = result.get("metrics") if isinstance(result, dict) else None
-            for k, metric in enumerate(metrics if isinstance(metrics, list) else []):
-                if not isinstance(metric, dict) or "value" not in metric:
-                    continue
-                key = _results_key(metric, results)
-                if key is not None:
-                    found.append((("model-index", m, "results", r, "metrics", k, "value"), metric["value"], results[key]))
-    return found
-
-
-def _results_key(metric: dict[str, Any], results: dict[str, Any]) -> str | None:
-    for candidate in (metric.get("type"), metric.get("name")):
-        if isinstance(candidate, str):
-            key = candidate.strip().lower().replace(" ", "_").replace("-", "_")
-            if key in results:
-                return key
-    return None
-
-
-def values_agree(card_value: Any, actual: float) -> bool:
-    """True when the card's value is the actual value rounded to the card's printed
-    precision (0.7504 for 0.75036…), or the same as a percentage (75.04)."""
-    if isinstance(card_value, bool) or not isinstance(card_value, (int, float)):
-        return False
-    if isinstance(card_value, float) and (math.isnan(card_value) or math.isnan(actual)):
-        return math.isnan(card_value) and math.isnan(actual)
-    decimals = _printed_decimals(card_value)
-    tolerance = 0.5 * 10 ** -decimals + 1e-12
-    return abs(card_value - actual) <= tolerance or abs(card_value - actual * 100) <= tolerance
-
-
-def _printed_decimals(value: float | int) -> int:
-    text = repr(value)
-    if "e" in text or "E" in text:
-        mantissa, _, exponent = text.lower().partition("e")
-        return max(0, len(mantissa.partition(".")[2]) - int(exponent))
-    return len(text.partition(".")[2]) if "." in text else 0
 
 
 # -- edits -----------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""``cardguard init``: write a new README.md for a checkpoint folder.
+
+Metadata comes from the facts (library_name, pipeline_tag, base_model, the libraries' tags,
+co2_eq_emissions); the body follows the Hub's annotated template (its sections, in its
+order) with a generated region wherever the folder has the facts, and the template's
+``[More Information Needed]`` wherever only people can write, which ``validate`` keeps
+flagging (CG203) until someone does. An existing card is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cardguard.artifacts import Facts, read_facts
+from cardguard.generated import REGIONS, model_id
+from cardguard.managed_metadata import desired_scalars, library_tags
+from cardguard.regions import begin_marker, end_marker
+from cardguard.render import RenderError, find_template, override_dirs_for, render
+from cardguard.targets import CARD_NAME
+
+INIT_TEMPLATE = "init-card"
+
+
+class CardExists(Exception):
+    """The folder already has a card; init refuses to overwrite it."""
+
+
+def init_metadata(facts: Facts) -> dict[str, Any]:
+    wanted = desired_scalars(facts, {})
+    metadata: dict[str, Any] = {key: wanted[key] for key in ("library_name", "pipeline_tag", "base_model") if key in wanted}
+    tags = library_tags(facts, {})
+    if tags:
+        metadata["tags"] = tags
+    if facts.emissions is not None:
+        metadata["co2_eq_emissions"] = {"emissions": round(facts.emissions.emissions_g, 2)}
+    return metadata
+
+
+def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = ()) -> str:
+    """The text of a new card for ``facts`` (every region filled where facts allow)."""
+    metadata = init_metadata(facts)
+    regions: dict[str, str | None] = {}
+    for region_name, spec in REGIONS.items():
+        context = spec.build(facts, metadata, None)
+        if context is None:
+            regions[region_name] = None
+            continue
+        try:
+            body = render(find_template(region_name, override_dirs), context).strip("\n")
+        except RenderError:
+            regions[region_name] = None
+            continue
+        regions[region_name] = f"{begin_marker(region_name)}\n{body}\n{end_marker(region_name)}" if body else None
+    context = {
+        "metadata_yaml": yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True) if metadata else "",
+        "model_id": name,
+        "regions": regions,
+    }
+    return render(find_template(INIT_TEMPLATE, override_dirs), context)
+
+
+def init_card(model_dir: Path) -> Path:
+    """Write ``model_dir/README.md``; raises CardExists when there is one already."""
+    card = model_dir / CARD_NAME
+    if os.path.lexists(card):
+        raise CardExists(f"{card} already exists; cardguard init never overwrites a card (use `cardguard sync`)")
+    facts = read_facts(model_dir)
+    text = render_new_card(facts, model_id({}, facts), override_dirs_for(model_dir))
+    with open(card, "x", encoding="utf-8", newline="") as handle:  # "x": never replace a card that appeared meanwhile
+        handle.write(text)
+    return card

@@ -1,0 +1,204 @@
+"""Semantic drift rules: what the card states against what the checkpoint says.
+
+card + facts -> findings; no file is read here. A fact the folder does not establish (a
+missing file, an LFS pointer, a local path where a Hub id is expected) is never drift.
+Text inside generated regions is left to the region check (CG405).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cardguard import codes
+from cardguard.artifacts import Facts
+from cardguard.card import Card
+from cardguard.facts_compare import metric_comparisons, values_agree
+from cardguard.findings import Finding
+from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
+from cardguard.regions import scan_regions
+
+_PARAMETER_LINE = re.compile(
+    r"(?i)(?:\*\*)?\b(?:number of parameters|parameters|params|model size)\b(?:\*\*)?\s*[:|]\s*(?:\*\*)?\s*~?"
+    r"(?P<number>\d[\d,]*(?:\.\d+)?)\s*(?P<suffix>[KMBT])?\b"
+)
+_DTYPE_LINE = re.compile(
+    r"(?i)(?:\*\*)?\b(?:tensor type|precision|torch_dtype|dtype)\b(?:\*\*)?\s*[:|]\s*(?:\*\*)?\s*`?(?P<dtype>[A-Za-z0-9_.]+)`?"
+)
+_DTYPE_NAMES = {
+    "f32": "F32", "float32": "F32", "fp32": "F32", "torch.float32": "F32", "float": "F32",
+    "f16": "F16", "float16": "F16", "fp16": "F16", "half": "F16", "torch.float16": "F16",
+    "bf16": "BF16", "bfloat16": "BF16", "torch.bfloat16": "BF16",
+    "f64": "F64", "float64": "F64", "i8": "I8", "int8": "I8", "u8": "U8", "uint8": "U8",
+}
+_SUFFIXES = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+_LABEL_HEADINGS = {"labels", "label mapping", "classes", "label set"}
+_LABEL_BULLET = re.compile(r"^\s*[-*+]\s+(?:`?-?\d+`?\s*(?:[:=]|->|→|-)\s*)?`?(?P<name>[^`|]+?)`?\s*$")
+
+
+def check_drift(card: Card, facts: Facts) -> list[Finding]:
+    """Every semantic drift finding for one card."""
+    findings: list[Finding] = []
+    metadata = card.metadata or {}
+    findings.extend(_base_model(card, metadata, facts))
+    findings.extend(_library_name(card, metadata, facts))
+    findings.extend(_pipeline_tag(card, metadata, facts))
+    findings.extend(_metrics(card, metadata, facts))
+    inside = _region_lines(card)
+    body_lines = _lines_outside(card, inside)
+    findings.extend(_parameter_count(card, body_lines, facts))
+    findings.extend(_dtype(card, body_lines, facts))
+    findings.extend(_labels(card, facts, inside))
+    return findings
+
+
+def _base_model(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
+    stated, actual = metadata.get("base_model"), hub_base_model(facts)
+    if not isinstance(stated, str) or actual is None or stated == actual:
+        return []
+    source = "adapter_config.json base_model_name_or_path" if facts.adapter else "config.json _name_or_path"
+    line, column = card.locate(("base_model",))
+    return [codes.finding("CG410", card.path, line, column,
+                          f"base_model is {stated!r} but the checkpoint's {source} is {actual!r}",
+                          f"base_model: {actual}")]
+
+
+def _library_name(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
+    stated, actual = metadata.get("library_name"), inferred_library(facts)
+    if not isinstance(stated, str) or actual is None or stated == actual:
+        return []
+    reason = {"peft": "the folder holds adapter_config.json", "sentence-transformers": "the folder holds modules.json",
+              "transformers": "the folder holds a transformers config.json"}[actual]
+    line, column = card.locate(("library_name",))
+    return [codes.finding("CG411", card.path, line, column,
+                          f"library_name is {stated!r} but {reason}: {actual!r}", f"library_name: {actual}")]
+
+
+def _pipeline_tag(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
+    stated, accepted = metadata.get("pipeline_tag"), accepted_pipeline_tags(facts)
+    if not isinstance(stated, str) or not accepted or stated in accepted:
+        return []
+    head = _head_description(facts)
+    line, column = card.locate(("pipeline_tag",))
+    return [codes.finding("CG412", card.path, line, column,
+                          f"pipeline_tag is {stated!r} but {head} is {' or '.join(repr(t) for t in accepted)}",
+                          f"pipeline_tag: {accepted[0]}")]
+
+
+def _head_description(facts: Facts) -> str:
+    if facts.adapter is not None:
+        return f"the adapter's task_type {facts.adapter.task_type}"
+    if facts.sentence_transformers is not None:
+        return "a sentence-transformers model"
+    return f"the head class {facts.config.architectures[0]}" if facts.config and facts.config.architectures else "the model"
+
+
+def _metrics(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
+    findings = []
+    for path, stated, actual in metric_comparisons(metadata, facts):
+        if values_agree(stated, actual):
+            continue
+        line, column = card.locate(path)
+        metric = _metric_label(metadata, path)
+        findings.append(codes.finding("CG413", card.path, line, column,
+                                      f"model-index {metric} is {stated!r} but the results files say {actual!r}",
+                                      f"value: {actual!r} (or run `cardguard sync`)"))
+    return findings
+
+
+def _metric_label(metadata: dict[str, Any], path: tuple) -> str:
+    _, m, _, r, _, k, _ = path
+    metric = metadata["model-index"][m]["results"][r]["metrics"][k]
+    return str(metric.get("type") or metric.get("name") or "metric")
+
+
+# -- statements in the Markdown body ----------------------------------------------------------
+
+def _region_lines(card: Card) -> set[int]:
+    scan = scan_regions(card.text, card.path)
+    return {n for region in scan.regions for n in range(region.begin_line, region.end_line + 1)}
+
+
+def _lines_outside(card: Card, inside: set[int]) -> list[tuple[int, str]]:
+    """(file line, text) of the visible body lines outside generated regions and code."""
+    body = card.body
+    if body is None:
+        return []
+    result = []
+    for index, text in enumerate(body.lines):
+        number = body.first_line + index
+        if body.visible[index] and not body.in_code[index] and number not in inside:
+            result.append((number, text))
+    return result
+
+
+def _parameter_count(card: Card, lines: list[tuple[int, str]], facts: Facts) -> list[Finding]:
+    weights = facts.weights
+    if weights is None or not weights.parameters or weights.not_available_locally or weights.unreadable_files:
+        return []
+    findings = []
+    for number, text in lines:
+        match = _PARAMETER_LINE.search(text)
+        if match is None:
+            continue
+        stated, tolerance = _stated_count(match.group("number"), match.group("suffix"))
+        if abs(stated - weights.parameters) > tolerance:
+            findings.append(codes.finding(
+                "CG414", card.path, number, match.start("number") + 1,
+                f"the card states {match.group(0).strip()!r} but the weights hold {weights.parameters:,} parameters",
+            ))
+    return findings
+
+
+def _stated_count(number: str, suffix: str | None) -> tuple[float, float]:
+    """The count a card states, and the tolerance its printed precision implies."""
+    digits = number.replace(",", "")
+    scale = _SUFFIXES.get((suffix or "").upper(), 1)
+    decimals = len(digits.partition(".")[2])
+    return float(digits) * scale, 0.5 * 10 ** -decimals * scale
+
+
+def _dtype(card: Card, lines: list[tuple[int, str]], facts: Facts) -> list[Finding]:
+    actual = main_dtype(facts)
+    if actual is None or (facts.weights and facts.weights.not_available_locally):
+        return []
+    findings = []
+    for number, text in lines:
+        match = _DTYPE_LINE.search(text)
+        stated = _DTYPE_NAMES.get(match.group("dtype").lower()) if match else None
+        if stated is not None and stated != actual:
+            findings.append(codes.finding(
+                "CG415", card.path, number, match.start("dtype") + 1,
+                f"the card states tensor type {match.group('dtype')} but the weights are mostly {actual}",
+            ))
+    return findings
+
+
+def _labels(card: Card, facts: Facts, inside: set[int]) -> list[Finding]:
+    if card.body is None or facts.config is None or not facts.config.id2label:
+        return []
+    actual = set(facts.config.id2label.values())
+    findings = []
+    for section in card.body.sections:
+        if section.heading.key not in _LABEL_HEADINGS or inside & set(range(section.first_line, section.last_line + 1)):
+            continue
+        stated = _listed_labels(section.own_text)
+        if stated and stated != actual:
+            findings.append(codes.finding(
+                "CG416", card.path, section.heading.line, 1,
+                f"the card lists labels {sorted(stated)} but config.json id2label has {sorted(actual)}",
+            ))
+    return findings
+
+
+def _listed_labels(text: str) -> set[str]:
+    names = set()
+    for line in text.splitlines():
+        bullet = _LABEL_BULLET.match(line)
+        if bullet:
+            names.add(bullet.group("name").strip())
+        elif line.strip().startswith("|") and not set(line.strip()) <= set("|:- "):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and cells[0].lstrip("-").isdigit():
+                names.add(cells[1].strip("`"))
+    return names

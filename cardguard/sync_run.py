@@ -1,0 +1,133 @@
+"""The sync and check pipelines for one card: read card and facts, plan, report, write.
+
+``check`` = validate + semantic drift rules + what ``sync`` would change (regions, managed
+metadata, required regions), and writes nothing. ``sync`` writes the planned text atomically.
+The CLI calls :func:`check_target` / :func:`sync_target` once per card and only prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardguard import codes
+from cardguard.artifacts import Facts, read_facts
+from cardguard.card import Card
+from cardguard.config import ConfigError, Settings, apply_policy
+from cardguard.findings import Finding
+from cardguard.managed_metadata import MANAGED_KEYS
+from cardguard.render import override_dirs_for
+from cardguard.rules.drift import check_drift
+from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
+from cardguard.targets import Target, display_path
+from cardguard.validate import ConfigCache, load_card, validate_target
+
+
+@dataclass
+class SyncResult:
+    target: Target
+    settings: Settings
+    plan: SyncPlan | None
+    findings: list[Finding] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.plan is not None and self.plan.changed
+
+
+def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> SyncOptions:
+    managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
+    unknown = [key for key in managed if key not in MANAGED_KEYS]
+    if unknown:
+        raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
+    return SyncOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
+                       override_dirs=override_dirs_for(model_dir))
+
+
+def read_target_facts(target: Target) -> Facts:
+    root = display_path(target.model_dir)
+    return read_facts(target.model_dir, display_root="" if root == "." else root)
+
+
+def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool) -> SyncPlan | None:
+    """The sync plan, or None when the card cannot be read (its findings say why)."""
+    if not card.text and card.findings:
+        return None
+    return plan_sync(card, facts, sync_options(settings, target.model_dir, add_missing))
+
+
+def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True) -> SyncResult:
+    """Plan the card's new text and, when ``write`` and something changed, write it."""
+    settings = configs.settings_for(target)
+    card = load_card(target, settings)
+    if not card.text and not card.findings:
+        card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
+    plan = plan_target(target, settings, card, read_target_facts(target), add_missing)
+    result = SyncResult(target, settings, plan)
+    if plan is None:
+        result.findings = apply_policy(card.findings, settings, card.ignored_codes)
+        return result
+    result.findings = apply_policy(plan.findings + _missing_findings(plan, card), settings, card.ignored_codes)
+    if write and plan.changed and not plan.blocked:
+        write_atomically(target.card, plan.new_bytes())
+        result.written = True
+    return result
+
+
+def check_target(target: Target, configs: ConfigCache) -> SyncResult:
+    """validate + drift: every finding, and the plan whose diff shows what sync would change."""
+    validated = validate_target(target, configs)
+    card, settings = validated.card, validated.settings
+    facts = read_target_facts(target)
+    plan = plan_target(target, settings, card, facts, add_missing=False)
+    found: list[Finding] = list(facts.findings)
+    if plan is not None:
+        drift = check_drift(card, facts)
+        found.extend(drift)
+        found.extend(plan.findings)
+        found.extend(_region_findings(plan))
+        found.extend(_missing_findings(plan, card))
+        found.extend(_metadata_findings(plan, drift))
+    result = SyncResult(target, settings, plan)
+    result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
+    return result
+
+
+def _region_findings(plan: SyncPlan) -> list[Finding]:
+    findings = []
+    for change in plan.region_changes:
+        if change.old is None:
+            continue
+        old_lines, new_lines = change.old.splitlines(), change.new.splitlines()
+        differing = sum(1 for a, b in zip(old_lines, new_lines) if a != b) + abs(len(old_lines) - len(new_lines))
+        findings.append(codes.finding(
+            "CG405", plan.path, change.line, 1,
+            f"region {change.name!r} no longer matches the checkpoint ({differing} line(s) differ; "
+            "retrained, or edited by hand)",
+            "run `cardguard sync` (edits inside a region are replaced; write outside the markers)",
+        ))
+    return findings
+
+
+def _missing_findings(plan: SyncPlan, card: Card) -> list[Finding]:
+    line = card.front_matter.closing_line + 1 if card.front_matter else 1
+    return [codes.finding(
+        "CG406", plan.path, line, 1, f"the card has no {name!r} region, which the configuration requires",
+        "run `cardguard sync --add-missing`",
+    ) for name in plan.missing_regions]
+
+
+def _metadata_findings(plan: SyncPlan, drift: list[Finding]) -> list[Finding]:
+    reported = {item.line for item in drift}
+    findings = []
+    for change in plan.metadata_changes:
+        if change.line in reported:
+            continue
+        key = ".".join(str(part) for part in change.path)
+        findings.append(codes.finding(
+            "CG408", plan.path, change.line, 1,
+            f"managed metadata {key} is {change.old!r}; the checkpoint says {change.new!r}",
+            "run `cardguard sync`",
+        ))
+    return findings
