@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardguard.card import parse_card
 from cardguard.codes import RULES
 from cardguard.findings import Finding, Severity
-from cardguard.rules.metadata import check_metadata, format_path, suggest
+from cardguard.rules.metadata import check_metadata, format_path, hub_vocabulary, suggest
 
 # Keys that keep CG107/CG108 quiet, for cards that test something else.
 BASELINE = "license: mit\nlibrary_name: transformers\n"
@@ -243,3 +246,34 @@ def test_format_path(path: tuple, shown: str) -> None:
 )
 def test_suggest(value: object, choices: list[str], expected: str | None) -> None:
     assert suggest(value, choices) == expected
+
+
+# -- robustness: any loaded YAML, no exception --------------------------------------------------
+
+
+@dataclass
+class StandInCard:
+    path: str
+    metadata: dict | None
+
+    def locate(self, path: tuple, value: bool = True) -> tuple[int, int]:
+        return (1, 1)
+
+
+YAML_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
+                         st.dates(), st.sampled_from(["other", "Apache-2.0", "/x", "conversational", "select"]))
+YAML_VALUES = st.recursive(
+    YAML_SCALARS,
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.one_of(st.text(max_size=6), st.integers()), children, max_size=3)),
+    max_leaves=10,
+)
+KEYS = st.one_of(st.sampled_from(sorted(hub_vocabulary().known_keys) + ["licence", "Datasets"]), st.text(max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, YAML_VALUES, max_size=5))
+def test_any_metadata_gives_findings_not_exceptions(metadata: dict) -> None:
+    findings = check_metadata(StandInCard("README.md", metadata))
+    assert all(finding.code in RULES and finding.code.startswith("CG1") for finding in findings)
+    assert all(finding.message for finding in findings)

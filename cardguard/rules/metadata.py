@@ -15,7 +15,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,7 +35,9 @@ REMOVED_PIPELINE_TAGS: dict[str, str] = {
     "text2text-generation": 'use "text-generation" (text2text-generation is now one of its subtasks)',
 }
 
-Locate = Callable[..., tuple[int, int]]
+
+def is_removed_pipeline_tag(value: Any) -> bool:
+    return isinstance(value, str) and value in REMOVED_PIPELINE_TAGS
 
 
 class CardLike(Protocol):
@@ -267,7 +269,7 @@ def rule_code(error: SchemaError) -> str:
         return {
             "license": "CG101",
             "library_name": "CG104",
-            "pipeline_tag": "CG106" if error.value in REMOVED_PIPELINE_TAGS else "CG105",
+            "pipeline_tag": "CG106" if is_removed_pipeline_tag(error.value) else "CG105",
         }.get(root, "CG115")
     if error.keyword == "pattern":
         return {"language": "CG103", "base_model": "CG113", "new_version": "CG113", "datasets": "CG114"}.get(
@@ -295,27 +297,30 @@ def describe(error: SchemaError) -> tuple[str, str | None]:
     return f'"{shown}" is not valid ({error.keyword})', None
 
 
+# For keys whose values are a Hub list: what an unknown value is, and what to do without a guess.
+_UNKNOWN_VALUE_WORDING: dict[str, tuple[str, str]] = {
+    "license": ("is not a Hub licence id",
+                f'use an id from {LICENSES_URL}, or "other" with license_name and license_link'),
+    "pipeline_tag": ("is not a Hub task; the Hub ignores it", f"use a task id from {TASKS_URL}"),
+    "library_name": ("is not a library the Hub knows; the model page gets no library integration",
+                     f"see {LIBRARIES_URL} for the ids; leave it if this is a library of your own"),
+}
+
+
+def hub_list_for(root: str) -> tuple[str, ...]:
+    vocabulary = hub_vocabulary()
+    return {"license": vocabulary.licenses, "pipeline_tag": vocabulary.pipeline_tags,
+            "library_name": vocabulary.library_names}[root]
+
+
 def describe_enum(root: Any, shown: str, error: SchemaError) -> tuple[str, str | None]:
     value = error.value
-    vocabulary = hub_vocabulary()
-    if root == "license":
-        guess = suggest(value, vocabulary.licenses)
-        message = f'"{shown}" with value {quote_value(value)} is not a Hub licence id'
-        if guess:
-            return message, f'did you mean "{guess}"? The ids are listed at {LICENSES_URL}'
-        return message, f'use an id from {LICENSES_URL}, or "other" with license_name and license_link'
-    if root == "pipeline_tag":
-        if value in REMOVED_PIPELINE_TAGS:
-            return f'"{shown}" {quote_value(value)} is a task the Hub has removed', REMOVED_PIPELINE_TAGS[value]
-        guess = suggest(value, vocabulary.pipeline_tags)
-        message = f'"{shown}" with value {quote_value(value)} is not a Hub task; the Hub ignores it'
-        return message, f'did you mean "{guess}"?' if guess else f"use a task id from {TASKS_URL}"
-    if root == "library_name":
-        guess = suggest(value, vocabulary.library_names)
-        message = f'"{shown}" {quote_value(value)} is not a library the Hub knows; the model page gets no library integration'
-        if guess:
-            return message, f'did you mean "{guess}"?'
-        return message, f"see {LIBRARIES_URL} for the ids; leave it if this is a library of your own"
+    if root == "pipeline_tag" and is_removed_pipeline_tag(value):
+        return f'"{shown}" {quote_value(value)} is a task the Hub has removed', REMOVED_PIPELINE_TAGS[value]
+    if root in _UNKNOWN_VALUE_WORDING:
+        what, otherwise = _UNKNOWN_VALUE_WORDING[root]
+        guess = suggest(value, hub_list_for(root))
+        return f'"{shown}" with value {quote_value(value)} {what}', f'did you mean "{guess}"?' if guess else otherwise
     allowed = ", ".join(json.dumps(item) for item in error.expected)
     guess = suggest(value, [item for item in error.expected if isinstance(item, str)])
     message = f'"{shown}" must be one of [{allowed}], not {quote_value(value)}'
