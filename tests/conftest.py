@@ -9,9 +9,7 @@ with ``copy_output``. Tests using a ``slow`` fixture are marked slow automatical
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,83 +24,26 @@ import generators  # noqa: E402  (needs the path above; sets the offline environ
 R = TypeVar("R", bound=generators.GeneratedOutput)
 
 # --------------------------------------------------------------------------------------
-# No network: only loopback and local (AF_UNIX) sockets may connect.
+# No network: only loopback and local (AF_UNIX) sockets may connect (guard in generators.py).
 # --------------------------------------------------------------------------------------
-
-LOCAL_HOST_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-
-
-class NetworkAccessForbidden(RuntimeError):
-    """Raised when a test (or a library under test) tries to leave the machine."""
-
-
-# Every refused attempt, kept even when a library swallows the exception: the session
-# fails at the end if this is not empty.
-BLOCKED_NETWORK_ATTEMPTS: list[str] = []
-
-
-def _refuse(what: str) -> NetworkAccessForbidden:
-    BLOCKED_NETWORK_ATTEMPTS.append(what)
-    return NetworkAccessForbidden(f"test tried to {what}")
-
-
-def _is_local_host(host: object) -> bool:
-    if host is None or host in ("", b""):
-        return True
-    name = host.decode() if isinstance(host, bytes) else str(host)
-    if name.lower() in LOCAL_HOST_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_local_address(address: Any) -> bool:
-    if isinstance(address, (str, bytes)):  # AF_UNIX path
-        return True
-    return isinstance(address, tuple) and _is_local_host(address[0])
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _forbid_network() -> Iterator[None]:
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guarded_connect(sock: socket.socket, address: Any) -> Any:
-        if not _is_local_address(address):
-            raise _refuse(f"connect to {address!r}")
-        return real_connect(sock, address)
-
-    def guarded_connect_ex(sock: socket.socket, address: Any) -> Any:
-        if not _is_local_address(address):
-            raise _refuse(f"connect to {address!r}")
-        return real_connect_ex(sock, address)
-
-    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_local_host(host):
-            raise _refuse(f"resolve {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = guarded_getaddrinfo
+    restore = generators.install_network_guard()
     try:
         yield
     finally:
-        socket.socket.connect = real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = real_getaddrinfo
+        restore()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for attempt in BLOCKED_NETWORK_ATTEMPTS:
+    for attempt in generators.BLOCKED_NETWORK_ATTEMPTS:
         terminalreporter.write_line(f"blocked network access: {attempt}", red=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if BLOCKED_NETWORK_ATTEMPTS and exitstatus == pytest.ExitCode.OK:
+    if generators.BLOCKED_NETWORK_ATTEMPTS and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

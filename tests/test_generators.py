@@ -139,9 +139,7 @@ def test_sockets_are_guarded_for_the_whole_session() -> None:
     ],
 )
 def test_network_guard_allows_only_local_addresses(address: Any, allowed: bool) -> None:
-    from conftest import _is_local_address
-
-    assert _is_local_address(address) is allowed
+    assert generators.is_local_address(address) is allowed
 
 
 def test_accuracy_and_macro_f1_match_hand_computation() -> None:
