@@ -51,13 +51,13 @@ class SentenceTransformersFacts:
 
 
 def read_sentence_transformers(ctx: ReadContext, tokenizer_max_length: int | None) -> SentenceTransformersFacts | None:
-    """Facts of a sentence-transformers folder, or None when ``modules.json`` is absent."""
+    """Facts of a sentence-transformers folder, or None when it has neither ``modules.json``
+    nor ``config_sentence_transformers.json``."""
     modules = _read_modules(ctx)
-    if modules is None:
+    facts = SentenceTransformersFacts(modules=modules or [])
+    if not _read_model_config(ctx, facts) and modules is None:
         return None
-    facts = SentenceTransformersFacts(modules=modules)
-    _read_model_config(ctx, facts)
-    for module in modules:
+    for module in facts.modules:
         _read_module(ctx, facts, module)
     if facts.max_seq_length is None:
         facts.max_seq_length = tokenizer_max_length
@@ -90,11 +90,11 @@ def _read_modules(ctx: ReadContext) -> list[StModule] | None:
     return modules
 
 
-def _read_model_config(ctx: ReadContext, facts: SentenceTransformersFacts) -> None:
+def _read_model_config(ctx: ReadContext, facts: SentenceTransformersFacts) -> bool:
     relative = "config_sentence_transformers.json"
     data = ctx.read_json_object(relative)
     if data is None:
-        return
+        return False
     fields = Fields(ctx, relative, data)
     facts.model_type = fields.str("model_type")
     facts.similarity_fn_name = fields.str("similarity_fn_name")
@@ -103,10 +103,11 @@ def _read_model_config(ctx: ReadContext, facts: SentenceTransformersFacts) -> No
     facts.prompts = {str(k): v for k, v in prompts.items() if isinstance(v, str)}
     versions = fields.dict("__version__") or {}
     facts.versions = {str(k): v for k, v in versions.items() if isinstance(v, str)}
+    return True
 
 
 def _read_module(ctx: ReadContext, facts: SentenceTransformersFacts, module: StModule) -> None:
-    folder = module.path.strip("/")
+    folder = module.path.rstrip("/")
     if module.kind == "Transformer":
         relative = f"{folder}/sentence_bert_config.json" if folder else "sentence_bert_config.json"
         data = ctx.read_json_object(relative)

@@ -69,7 +69,7 @@ def read_training_args(ctx: ReadContext, relative: str = "training_args.bin") ->
 
 
 def _facts_from_state(args_class: str, state: dict[str, Any]) -> TrainingArgsFacts:
-    values = {str(k): plain for k, v in state.items() if not str(k).startswith("_") and _is_plain(plain := _plain(v))}
+    values = _public_values(state)
     n_gpu = state.get("_n_gpu")
     gpus = max(1, n_gpu) if isinstance(n_gpu, int) else 1
     per_device_train = _typed(values.get("per_device_train_batch_size"), int)
@@ -101,6 +101,20 @@ def _facts_from_state(args_class: str, state: dict[str, Any]) -> TrainingArgsFac
         label_smoothing_factor=_typed(values.get("label_smoothing_factor"), float),
         values=values,
     )
+
+
+def _public_values(state: dict[str, Any]) -> dict[str, JSONScalar]:
+    """The plain fields, with secrets masked the way ``TrainingArguments.to_dict`` masks them:
+    a ``hub_token`` pickled by mistake must not reach a CI log."""
+    values: dict[str, JSONScalar] = {}
+    for key, value in state.items():
+        key, value = str(key), _plain(value)
+        if key.startswith("_") or not _is_plain(value):
+            continue
+        if key.endswith("_token"):
+            value = f"<{key.upper()}>"
+        values[key] = value
+    return values
 
 
 def _plain(value: Any) -> Any:

@@ -57,11 +57,9 @@ def read_weights(
     ctx: ReadContext, safetensors_stem: str, torch_stem: str, exclude_prefix: str | None = None
 ) -> WeightsFacts | None:
     """The checkpoint facts for one stem, or None when the folder has no such weights."""
-    from cardguard.artifacts.pickles import read_torch_weights_file  # only when a .bin is there
-
     candidates: list[tuple[str, str, FileReader]] = [
         ("safetensors", f"{safetensors_stem}.safetensors", read_safetensors_file),
-        ("pytorch", f"{torch_stem}.bin", read_torch_weights_file),
+        ("pytorch", f"{torch_stem}.bin", _read_torch_file),
     ]
     for fmt, single, reader in candidates:
         index = f"{single}.index.json"
@@ -74,6 +72,13 @@ def read_weights(
             if loose:
                 return _read_files(ctx, fmt, loose, reader)
     return None
+
+
+def _read_torch_file(ctx: ReadContext, relative: str) -> ShardContents | None:
+    # Imported here so that folders without a .bin never load pickle and zipfile support.
+    from cardguard.artifacts.pickles import read_torch_weights_file
+
+    return read_torch_weights_file(ctx, relative)
 
 
 def _loose_safetensors(ctx: ReadContext, exclude_prefix: str | None) -> list[str]:
