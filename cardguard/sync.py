@@ -191,12 +191,16 @@ def _added_regions(
             continue
         start, end, line = anchor
         previous = to_lf(card.text[start:end])
+        at_end_without_break = not previous.endswith("\n")  # keep a missing final newline missing
+        previous += "\n" if at_end_without_break else ""
         rendered = _render_region(plan, spec, facts, metadata, previous, line, options)
         if rendered is None:
             continue
         kept = previous if same_facts(previous, rendered, spec) else rendered
         plan.region_changes.append(RegionChange(name, line, None, kept))
-        edits.append(TextEdit(start, end, to_newline(_wrapped(name, kept), card.newline)))
+        wrapped = _wrapped(name, kept)
+        wrapped = wrapped[:-1] if at_end_without_break else wrapped
+        edits.append(TextEdit(start, end, to_newline(wrapped, card.newline)))
     if appended:
         edits.extend(_appended(plan, card, facts, metadata, appended, options))
     return edits
@@ -233,8 +237,6 @@ def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[i
         return None
     begin, end = nonblank[0], nonblank[-1]
     end_offset = starts[end] if end < len(starts) else len(card.text)
-    if end >= len(starts) or not card.text[starts[end - 1]:end_offset].endswith(("\n", "\r")):
-        return None  # the section runs to the end of a file without a final newline: not adopted
     return starts[begin - 1], end_offset, begin
 
 

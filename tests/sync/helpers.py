@@ -1,0 +1,44 @@
+"""Facts built by hand (no model needed) and small helpers for the sync tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cardguard.artifacts import Facts
+from cardguard.artifacts.config import ConfigFacts
+from cardguard.artifacts.training import ResultsFacts, TrainingStateFacts
+from cardguard.artifacts.weights import WeightsFacts
+from cardguard.card import parse_card
+from cardguard.sync import SyncOptions, SyncPlan, plan_sync
+
+
+def classifier_facts(accuracy: float = 0.75, steps: tuple[int, ...] = (6, 12)) -> Facts:
+    """A text classifier with three labels, a training log and eval results."""
+    facts = Facts(model_dir="tiny-classifier")
+    facts.config = ConfigFacts(
+        model_type="bert", architectures=["BertForSequenceClassification"], vocab_size=34, context_length=32,
+        id2label={"0": "negative", "1": "neutral", "2": "positive"}, transformers_version="5.24.0",
+    )
+    facts.weights = WeightsFacts(format="safetensors", files=["model.safetensors"], parameters=20483,
+                                 parameters_by_dtype={"F32": 20483})
+    state = TrainingStateFacts(global_step=steps[-1], epoch=float(len(steps)))
+    for epoch, step in enumerate(steps, start=1):
+        state.train_rows.append({"epoch": float(epoch), "loss": 1.0 / epoch, "step": step})
+        state.eval_rows.append({"epoch": float(epoch), "eval_accuracy": accuracy, "eval_loss": 0.5 / epoch, "step": step})
+    state.summary_row = {"epoch": float(len(steps)), "step": steps[-1], "train_runtime": 1.0}
+    facts.training_state = state
+    facts.results = ResultsFacts(splits={"eval": {"epoch": float(len(steps)), "eval_accuracy": accuracy,
+                                                  "eval_loss": 0.5 / len(steps)}})
+    return facts
+
+
+def plan_text(text: str, facts: Facts, **options: object) -> SyncPlan:
+    return plan_sync(parse_card(text, "README.md"), facts, SyncOptions(**options))  # type: ignore[arg-type]
+
+
+def sync_text(text: str, facts: Facts, **options: object) -> str:
+    return plan_text(text, facts, **options).new_text
+
+
+def read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
