@@ -44,7 +44,7 @@ def test_base_model_against_adapter_but_never_a_local_path() -> None:
 
 
 @pytest.mark.parametrize(("value", "drift"), [("0.75", False), ("0.7500", False), ("75.0", False), ("0.76", True),
-                                               ("0.8", False), ("0.7", True)])
+                                               ("0.8", False), ("0.6", True)])
 def test_metric_rounding(value: str, drift: bool) -> None:
     text = (HEAD.replace("---\n# Card", "model-index:\n- name: x\n  results:\n  - metrics:\n"
                          f"    - type: accuracy\n      value: {value}\n---\n# Card"))
