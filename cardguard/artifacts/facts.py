@@ -6,29 +6,28 @@ dataclasses, findings and the files they read. Nothing here prints or raises on 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cardguard.artifacts.config import (
-    ConfigFacts,
-    GenerationFacts,
-    TokenizerFacts,
-    read_config,
-    read_generation_config,
-    read_tokenizer,
-)
-from cardguard.artifacts.emissions import EmissionsFacts, read_emissions
 from cardguard.artifacts.files import Limits, ReadContext
-from cardguard.artifacts.peft import AdapterFacts, read_adapter
-from cardguard.artifacts.sentence_transformers import SentenceTransformersFacts, read_sentence_transformers
-from cardguard.artifacts.training import ResultsFacts, TrainingStateFacts, read_results, read_trainer_state
-from cardguard.artifacts.weights import WeightsFacts, read_model_weights
 from cardguard.findings import Finding
 
 if TYPE_CHECKING:
-    # Imported for real only when a folder has training_args.bin (it pulls in pickle and zipfile).
+    # Each family's module is imported for real only when its files are in the folder (see
+    # read_facts): a pre-commit hook pays only for what the repo holds.
+    from cardguard.artifacts.config import ConfigFacts, GenerationFacts, TokenizerFacts
+    from cardguard.artifacts.emissions import EmissionsFacts
+    from cardguard.artifacts.peft import AdapterFacts
+    from cardguard.artifacts.sentence_transformers import SentenceTransformersFacts
+    from cardguard.artifacts.training import ResultsFacts, TrainingStateFacts
     from cardguard.artifacts.training_args import TrainingArgsFacts
+    from cardguard.artifacts.weights import WeightsFacts
+
+_CONFIG_FILES = {"config.json", "generation_config.json", "tokenizer_config.json", "chat_template.jinja", "chat_template.json"}
+_TRAINING_FILES = {"trainer_state.json", "all_results.json", "train_results.json", "eval_results.json", "test_results.json"}
+_ST_FILES = {"modules.json", "config_sentence_transformers.json"}
 
 
 @dataclass
@@ -68,23 +67,51 @@ def read_facts(model_dir: Path, display_root: str = "", limits: Limits | None = 
     """
     ctx = ReadContext(Path(model_dir), display_root=display_root, limits=limits or Limits())
     facts = Facts(model_dir=str(model_dir))
-    facts.weights = read_model_weights(ctx)
-    facts.config = read_config(ctx)
-    facts.generation = read_generation_config(ctx)
-    facts.tokenizer = read_tokenizer(ctx)
-    facts.training_state = read_trainer_state(ctx)
-    facts.results = read_results(ctx)
-    if ctx.exists("training_args.bin"):
-        # The unpickler and zipfile are imported only for folders that have a pickle.
+    names = _top_level_names(ctx.model_dir)
+    if any(_may_be_weights(name) for name in names):
+        from cardguard.artifacts.weights import read_model_weights
+
+        facts.weights = read_model_weights(ctx)
+    if names & _CONFIG_FILES:
+        from cardguard.artifacts.config import read_config, read_generation_config, read_tokenizer
+
+        facts.config = read_config(ctx)
+        facts.generation = read_generation_config(ctx)
+        facts.tokenizer = read_tokenizer(ctx)
+    if names & _TRAINING_FILES:
+        from cardguard.artifacts.training import read_results, read_trainer_state
+
+        facts.training_state = read_trainer_state(ctx)
+        facts.results = read_results(ctx)
+    if "training_args.bin" in names:
         from cardguard.artifacts.training_args import read_training_args
 
         facts.training_args = read_training_args(ctx)
-    facts.adapter = read_adapter(ctx)
-    tokenizer_max = facts.tokenizer.model_max_length if facts.tokenizer else None
-    facts.sentence_transformers = read_sentence_transformers(ctx, tokenizer_max)
-    facts.emissions = read_emissions(ctx)
+    if "adapter_config.json" in names:
+        from cardguard.artifacts.peft import read_adapter
+
+        facts.adapter = read_adapter(ctx)
+    if names & _ST_FILES:
+        from cardguard.artifacts.sentence_transformers import read_sentence_transformers
+
+        tokenizer_max = facts.tokenizer.model_max_length if facts.tokenizer else None
+        facts.sentence_transformers = read_sentence_transformers(ctx, tokenizer_max)
+    if "emissions.csv" in names:
+        from cardguard.artifacts.emissions import read_emissions
+
+        facts.emissions = read_emissions(ctx)
     facts.lfs_pointers = [LfsPointerFact(ctx.display(rel), p.oid, p.size) for rel, p in ctx.lfs_pointers.items()]
     facts.findings = sorted(ctx.findings, key=lambda f: f.sort_key())
     facts.files_read = ctx.files_read
     return facts
 
+
+def _top_level_names(model_dir: Path) -> set[str]:
+    try:
+        return set(os.listdir(model_dir))
+    except OSError:
+        return set()
+
+
+def _may_be_weights(name: str) -> bool:
+    return name.endswith((".safetensors", ".safetensors.index.json")) or name.startswith("pytorch_model")

@@ -104,13 +104,16 @@ def _read_indexed(ctx: ReadContext, fmt: str, index: str, reader: FileReader) ->
     base = PurePosixPath(index).parent
     files = list(dict.fromkeys(weight_map.values()))
     facts = WeightsFacts(format=fmt, files=files, index_file=index, shard_count=len(files), index_total_size=total_size)
+    names_by_file: dict[str, set[str]] = {}
+    for name, file in weight_map.items():
+        names_by_file.setdefault(file, set()).add(name)
     mismatches: list[str] = []
     for shard in files:
         relative = shard if str(base) == "." else str(base / shard)
         contents = _read_shard(ctx, index, relative, reader)
         _add_shard(ctx, facts, relative, contents)
         if contents is not None:
-            mismatches.extend(_compare_with_index(weight_map, shard, contents))
+            mismatches.extend(_compare_with_index(weight_map, shard, names_by_file[shard], contents))
     if mismatches:
         ctx.report("CG306", index, f"{index}: " + summarise(mismatches), fix="re-save the checkpoint so index and shards agree")
     return facts
@@ -160,8 +163,7 @@ def _add_shard(ctx: ReadContext, facts: WeightsFacts, relative: str, contents: S
         facts.tensor_bytes += tensor.nbytes
 
 
-def _compare_with_index(weight_map: dict[str, str], shard: str, contents: ShardContents) -> list[str]:
-    named = {name for name, file in weight_map.items() if file == shard}
+def _compare_with_index(weight_map: dict[str, str], shard: str, named: set[str], contents: ShardContents) -> list[str]:
     present = set(contents.tensors)
     problems = [f"{name!r} is in the index for {shard} but not in that shard" for name in sorted(named - present)]
     for name in sorted(present - named):
