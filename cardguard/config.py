@@ -32,11 +32,6 @@ from typing import Any
 from cardguard import codes
 from cardguard.findings import Finding, Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
 PROFILES = ("hub", "trainer", "sentence-transformers", "peft", "minimal")
 
@@ -162,6 +157,7 @@ def _configures_cardguard(path: Path) -> bool:
 
 def load_config(path: Path) -> Config:
     """Read one configuration file; raises ConfigError with a one-line reason."""
+    tomllib = _toml_module()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -180,6 +176,15 @@ def load_config(path: Path) -> Config:
     base = _apply(Settings(), table, path.parent, str(path))
     overrides = tuple(_read_override(item, path) for item in _as_list(raw_overrides, f"{path}: overrides"))
     return Config(base=base, overrides=overrides, root=path.parent, source=path)
+
+
+def _toml_module():  # type: ignore[no-untyped-def]
+    """tomllib (or tomli before 3.11), imported only when a configuration file exists."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 def _read_override(item: Any, path: Path) -> Override:

@@ -11,7 +11,6 @@ ones, missing recommended keys) and are written out below.
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import json
 import re
@@ -420,6 +419,8 @@ def near_miss_of(wanted: str, present: Iterable[str]) -> str | None:
     for key in present:
         if normalise_key(key) == normalise_key(wanted):
             return key
+    import difflib  # only when a suggestion is needed: off the fast path
+
     matches = difflib.get_close_matches(wanted, present, n=1, cutoff=0.7)
     return matches[0] if matches else None
 
@@ -455,6 +456,8 @@ def near_miss_keys(metadata: dict) -> dict[str, str]:
         normal = normalise_key(key)
         target = by_normal_form.get(normal)
         if target is None:
+            import difflib
+
             close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
             target = by_normal_form[close[0]] if close else None
         if target is not None:
@@ -568,6 +571,8 @@ def suggest(value: Any, choices: Iterable[str]) -> str | None:
     normalised = {_loose(choice): choice for choice in choices}
     if _loose(value) in normalised:
         return normalised[_loose(value)]
+    import difflib
+
     close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
     return folded[close[0]] if close else None
 
