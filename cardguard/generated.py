@@ -150,50 +150,47 @@ _SKIPPED_EVAL_KEYS = {"eval_runtime", "eval_samples_per_second", "eval_steps_per
 
 
 def training_results(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+    """Trainer's ``parse_log_history`` table: the log entries before the first one with
+    ``train_runtime``; a row per entry with ``eval_loss``, its training loss the last ``loss``
+    logged before it. Columns keep the card's order when the card has the same columns
+    (trainer_state.json sorts keys; Trainer wrote them in the order it logged them)."""
     state = facts.training_state
-    if state is None or not state.eval_rows:
+    if state is None or state.first_summary_position is None:
         return None
-    rows = []
-    for entry in _rows_before_summary(state):
-        loss = _last_training_loss(state.train_rows, entry.get("step"))
-        row: dict[str, Any] = {"Training Loss": "No log" if loss is None else loss,
-                               "Epoch": entry.get("epoch"), "Step": entry.get("step")}
+    rows, loss = [], None
+    for entry in _log_before(state, state.first_summary_position):
+        loss = entry.get("loss", loss)
         if "eval_loss" in entry:
-            row["Validation Loss"] = entry["eval_loss"]
-        for key in sorted(entry):
-            if key.startswith("eval_") and key != "eval_loss" and key not in _SKIPPED_EVAL_KEYS:
-                row[_metric_title(key.split("_")[1:])] = entry[key]
-        rows.append(row)
-    return {"rows": rows} if rows else None
+            rows.append(_table_row(entry, loss))
+    if not rows:
+        return None
+    order = _previous_columns(previous)
+    if order is not None and set(order) == set(rows[0]):
+        rows = [{column: row.get(column, "") for column in order} for row in rows]
+    return {"rows": rows}
 
 
-def _rows_before_summary(state: Any) -> list[dict[str, Any]]:
-    """Evaluation rows logged during training. The evaluation run after training has the
-    summary row's step too and comes after it: of the rows at that step only the first is kept."""
-    rows = [row for row in state.eval_rows if "eval_loss" in row]
-    if state.summary_row is None:
-        return rows
-    final_step = state.summary_row.get("step")
-    kept, seen_final = [], False
-    for row in rows:
-        step = row.get("step")
-        if isinstance(step, int) and isinstance(final_step, int) and step > final_step:
-            continue
-        if step == final_step:
-            if seen_final:
-                continue
-            seen_final = True
-        kept.append(row)
-    return kept
+def _log_before(state: Any, end: int) -> list[Any]:
+    """Training and evaluation entries logged before position ``end``, in log order."""
+    entries = [entry for entry in (*state.train_rows, *state.eval_rows) if entry.position < end]
+    return sorted(entries, key=lambda entry: entry.position)
 
 
-def _last_training_loss(train_rows: list[dict[str, Any]], step: Any) -> Any:
-    loss = None
-    for row in train_rows:
-        if isinstance(step, int) and isinstance(row.get("step"), int) and row["step"] > step:
-            break
-        loss = row.get("loss", loss)
-    return loss
+def _table_row(entry: dict[str, Any], loss: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"Training Loss": "No log" if loss is None else loss,
+                           "Epoch": entry.get("epoch"), "Step": entry.get("step"),
+                           "Validation Loss": entry["eval_loss"]}
+    for key in sorted(entry):
+        if key != "eval_loss" and key not in _SKIPPED_EVAL_KEYS:
+            row[_metric_title(key.split("_")[1:])] = entry[key]
+    return row
+
+
+def _previous_columns(previous: str | None) -> list[str] | None:
+    for line in (previous or "").splitlines():
+        if line.strip().startswith("|"):
+            return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return None
 
 
 def _metric_title(parts: list[str]) -> str:
@@ -201,11 +198,30 @@ def _metric_title(parts: list[str]) -> str:
 
 
 def eval_results(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
-    results = final_eval_metrics(facts)
+    """Trainer's "It achieves the following results" list: the last log entry with
+    ``eval_loss`` anywhere in log_history; without a training log, the results files."""
+    results = last_logged_evaluation(facts) or final_eval_metrics(facts)
     if not results:
         return None
     ordered = sorted(results, key=lambda key: (key != "loss", key))
     return {"metrics": [[_metric_title(key.split("_")), results[key]] for key in ordered]}
+
+
+_SUMMARY_SKIPPED = {"runtime", "samples_per_second", "steps_per_second", "epoch", "step"}
+
+
+def last_logged_evaluation(facts: Facts) -> dict[str, Any]:
+    """The last evaluation in log_history, ``eval_`` prefixes removed (Trainer requires it
+    not to be the log's first entry)."""
+    state = facts.training_state
+    evaluations = [entry for entry in (state.eval_rows if state else []) if "eval_loss" in entry]
+    if not evaluations:
+        return {}
+    last = max(evaluations, key=lambda entry: entry.position)
+    if last.position == 0:
+        return {}
+    shown = {key.removeprefix("eval_"): value for key, value in last.items()}
+    return {key: value for key, value in shown.items() if key not in _SUMMARY_SKIPPED}
 
 
 def final_eval_metrics(facts: Facts) -> dict[str, Any]:

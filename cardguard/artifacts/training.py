@@ -15,6 +15,18 @@ from cardguard.artifacts.files import ReadContext
 RESULT_SPLITS = ("all", "train", "eval", "test")
 
 
+class LogEntry(dict):
+    """One log_history entry (its scalar values) and its index in log_history.
+
+    A plain dict to every reader, so rows compare equal to the entries they came from; the
+    position lets a caller apply Trainer's rules, which depend on the order of the log.
+    """
+
+    def __init__(self, values: dict[str, JSONScalar] | None = None, position: int = -1) -> None:
+        super().__init__(values or {})
+        self.position = position
+
+
 @dataclass
 class TrainingStateFacts:
     global_step: int | None = None
@@ -26,9 +38,10 @@ class TrainingStateFacts:
     best_metric: float | None = None
     best_model_checkpoint: str | None = None
     best_global_step: int | None = None
-    train_rows: list[dict[str, JSONScalar]] = field(default_factory=list)  # entries with "loss"
-    eval_rows: list[dict[str, JSONScalar]] = field(default_factory=list)  # entries with an eval_* key
-    summary_row: dict[str, JSONScalar] | None = None  # the entry with "train_runtime"
+    train_rows: list[LogEntry] = field(default_factory=list)  # entries with "loss"
+    eval_rows: list[LogEntry] = field(default_factory=list)  # entries with an eval_* key
+    summary_row: LogEntry | None = None  # the last entry with "train_runtime"
+    first_summary_position: int | None = None  # where Trainer's table stops (first "train_runtime")
 
 
 @dataclass
@@ -63,12 +76,14 @@ def read_trainer_state(ctx: ReadContext, relative: str = "trainer_state.json") -
 
 
 def _split_history(facts: TrainingStateFacts, history: list) -> None:
-    for entry in history:
+    for position, entry in enumerate(history):
         if not isinstance(entry, dict):
             continue
-        row = scalars_only(entry)
+        row = LogEntry(scalars_only(entry), position)
         if "train_runtime" in row:
             facts.summary_row = row
+            if facts.first_summary_position is None:
+                facts.first_summary_position = position
         elif any(key.startswith("eval_") for key in row):
             facts.eval_rows.append(row)
         elif "loss" in row:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cardguard.artifacts import Facts
 from cardguard.artifacts.config import ConfigFacts
-from cardguard.artifacts.training import ResultsFacts, TrainingStateFacts
+from cardguard.artifacts.training import LogEntry, ResultsFacts, TrainingStateFacts
 from cardguard.artifacts.weights import WeightsFacts
 from cardguard.card import parse_card
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync
@@ -23,9 +23,13 @@ def classifier_facts(accuracy: float = 0.75, steps: tuple[int, ...] = (6, 12)) -
                                  parameters_by_dtype={"F32": 20483})
     state = TrainingStateFacts(global_step=steps[-1], epoch=float(len(steps)))
     for epoch, step in enumerate(steps, start=1):
-        state.train_rows.append({"epoch": float(epoch), "loss": 1.0 / epoch, "step": step})
-        state.eval_rows.append({"epoch": float(epoch), "eval_accuracy": accuracy, "eval_loss": 0.5 / epoch, "step": step})
-    state.summary_row = {"epoch": float(len(steps)), "step": steps[-1], "train_runtime": 1.0}
+        position = 2 * (epoch - 1)
+        state.train_rows.append(LogEntry({"epoch": float(epoch), "loss": 1.0 / epoch, "step": step}, position))
+        state.eval_rows.append(LogEntry({"epoch": float(epoch), "eval_accuracy": accuracy, "eval_loss": 0.5 / epoch,
+                                         "step": step}, position + 1))
+    end = 2 * len(steps)
+    state.summary_row = LogEntry({"epoch": float(len(steps)), "step": steps[-1], "train_runtime": 1.0}, end)
+    state.first_summary_position = end
     facts.training_state = state
     facts.results = ResultsFacts(splits={"eval": {"epoch": float(len(steps)), "eval_accuracy": accuracy,
                                                   "eval_loss": 0.5 / len(steps)}})
