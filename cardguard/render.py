@@ -11,6 +11,8 @@ jinja2 is imported only when something is rendered, so ``validate`` never pays f
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,8 @@ TEMPLATE_SUFFIX = ".md.j2"
 OVERRIDE_DIR = Path(".cardguard") / "templates"
 MAX_OUTPUT_CHARS = 256 * 1024
 MAX_RENDER_SECONDS = 2.0
+MAX_RENDER_MEMORY = 512 * 1024 * 1024  # address space a repository template may add
+MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 class RenderError(Exception):
@@ -42,6 +46,7 @@ def find_template(name: str, override_dirs: tuple[Path, ...] = ()) -> TemplateSo
     for folder in override_dirs:
         candidate = folder / filename
         if candidate.is_file():
+            _check_inside_repository(candidate, folder)
             return TemplateSource(name, _read(candidate), candidate, sandboxed=True)
     builtin = data_dir("templates") / filename
     return TemplateSource(name, _read(builtin), builtin, sandboxed=False)
@@ -60,6 +65,18 @@ def override_dirs_for(model_dir: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
+def _check_inside_repository(candidate: Path, folder: Path) -> None:
+    """A repository template is the repository's file: a link (of the file or of the folder)
+    resolving outside the folder holding ``.cardguard`` is refused, never read, so a pull
+    request cannot render ``/proc/self/environ`` or a credentials file into a card or a diff."""
+    owner = folder.parent.parent.resolve()  # <repo>/.cardguard/templates -> <repo>
+    real = candidate.resolve()
+    if not real.is_relative_to(owner):
+        raise RenderError(f"template {candidate} resolves outside {owner} (to {real}); not read")
+    if real.stat().st_size > MAX_TEMPLATE_BYTES:
+        raise RenderError(f"template {candidate} is over {MAX_TEMPLATE_BYTES:,} bytes; not read")
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -68,7 +85,24 @@ def _read(path: Path) -> str:
 
 
 def render(source: TemplateSource, context: dict[str, Any]) -> str:
-    """Render one template; raises RenderError for any failure."""
+    """Render one template; raises RenderError for any failure.
+
+    Repository templates run in a forked child with a hard wall-clock and memory bound
+    (a loop that prints nothing, or a string doubled in a macro, never returns a chunk for
+    ``_bounded_render`` to check); where there is no fork they run here with the chunk checks.
+    """
+    if source.sandboxed and hasattr(os, "fork"):
+        text = _render_in_child(source, context)
+    else:
+        text = _render_here(source, context)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RenderError(f"{source.path.name}: the output is not valid Unicode text ({error.reason})") from None
+    return text
+
+
+def _render_here(source: TemplateSource, context: dict[str, Any]) -> str:
     import jinja2
 
     environment = _environment(source.sandboxed)
@@ -85,6 +119,85 @@ def render(source: TemplateSource, context: dict[str, Any]) -> str:
         raise RenderError(f"{source.path.name}: refused by the sandbox: {error}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as error:
         raise RenderError(f"{source.path.name}: {type(error).__name__}: {error}") from None
+
+
+def _render_in_child(source: TemplateSource, context: dict[str, Any]) -> str:
+    """Render in a forked child under RLIMIT_AS; kill it at MAX_RENDER_SECONDS."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+        os.close(read_end)
+        _child_render(source, context, write_end)
+    os.close(write_end)
+    data, finished = b"", False
+    try:
+        data, finished = _read_until(read_end, time.monotonic() + MAX_RENDER_SECONDS)
+    finally:
+        os.close(read_end)
+        _reap(pid, kill=not finished)
+    if not finished:
+        raise RenderError(f"{source.path.name}: rendering took over {MAX_RENDER_SECONDS} s; stopped")
+    if data[:1] == b"o":
+        return data[1:].decode("utf-8")
+    raise RenderError(data[1:].decode("utf-8", "replace") or f"{source.path.name}: the template renderer failed")
+
+
+def _child_render(source: TemplateSource, context: dict[str, Any], write_end: int) -> None:  # pragma: no cover
+    reply = b"e"
+    try:
+        _limit_memory(MAX_RENDER_MEMORY)
+        reply = b"o" + _render_here(source, context).encode("utf-8")
+    except RenderError as error:
+        reply = b"e" + str(error).encode("utf-8", "replace")
+    except MemoryError:
+        reply = b"e" + f"{source.path.name}: over the {MAX_RENDER_MEMORY // 2**20} MiB memory bound; stopped".encode()
+    except BaseException as error:  # noqa: BLE001 - whatever happens, the child leaves below
+        reply = b"e" + f"{source.path.name}: {type(error).__name__}: {error}"[:300].encode("utf-8", "replace")
+    finally:
+        try:
+            view = memoryview(reply)
+            while view:
+                view = view[os.write(write_end, view):]
+        finally:
+            os._exit(0)
+
+
+def _limit_memory(extra: int) -> None:  # pragma: no cover - runs in the child
+    """Cap the child's address space at what it has now plus ``extra`` bytes (Linux)."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as status:
+            size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+        limit = size_kb * 1024 + extra
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass  # no /proc or no setrlimit: the time bound still holds
+
+
+def _read_until(descriptor: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to the pipe until EOF, and False if the deadline came first."""
+    import select
+
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([descriptor], [], [], left)[0]:
+            return b"".join(chunks), False
+        chunk = os.read(descriptor, 65536)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _reap(pid: int, kill: bool) -> None:
+    """Wait for the child (which closed its pipe, so is leaving), or kill it first."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.waitpid(pid, 0)
 
 
 def _bounded_render(template: Any, context: dict[str, Any]) -> str:
