@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cardguard.artifacts import Facts
+from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
+from cardguard.st_repr import architecture_facts, module_line
 
 Context = dict[str, Any]
 Builder = Callable[[Facts, dict[str, Any], str | None], Context | None]
@@ -30,6 +32,8 @@ class RegionSpec:
     anchors: tuple[str, ...]  # normalised headings whose content `--add-missing` adopts
     build: Builder
     unordered: bool = False  # bullet order is not significant for drift
+    # What the region's text says, for drift; None: its lines up to formatting (sync.py).
+    compare: Callable[[str], list[str]] | None = None
 
 
 # -- model summary ---------------------------------------------------------------------------
@@ -315,19 +319,20 @@ def st_details(facts: Facts, metadata: dict[str, Any], previous: str | None) -> 
 
 
 def st_architecture(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
-    """``str(model)`` of a SentenceTransformer: needs each module's saved configuration."""
+    """``str(model)`` of a SentenceTransformer, from each module's saved configuration."""
     st = facts.sentence_transformers
     if st is None or not st.modules:
         return None
     lines = [f"{st.model_type or 'SentenceTransformer'}("]
     for module in st.modules:
-        config = getattr(module, "config", None)
-        if config is None:
-            return None  # the artifacts reader does not expose module configs: unavailable
-        if module.kind == "Transformer" and facts.config and facts.config.architectures:
-            config = {**config, "architecture": facts.config.architectures[0]}
-        shown = repr(config) if config else ""
-        lines.append(f"  ({module.idx}): {module.kind}({shown})")
+        config = module.config
+        if config is None and module_config_path(module) is not None and module.kind != "Normalize":
+            return None  # the module's configuration is missing or unreadable: unavailable
+        if module.kind == "Transformer":
+            if not (facts.config and facts.config.architectures):
+                return None
+            config = {**(config or {}), "architecture": facts.config.architectures[0]}
+        lines.append("  " + module_line(module.idx, module.kind, config))
     lines.append(")")
     return {"model_repr": "\n".join(lines)}
 
@@ -446,7 +451,8 @@ REGIONS: dict[str, RegionSpec] = {spec.name: spec for spec in (
     RegionSpec("eval-results", "Evaluation results", 3, ("evaluation results",), eval_results, unordered=True),
     RegionSpec("framework-versions", "Framework versions", 3, ("framework versions",), framework_versions,
                unordered=True),
-    RegionSpec("st-architecture", "Full Model Architecture", 3, ("full model architecture",), st_architecture),
+    RegionSpec("st-architecture", "Full Model Architecture", 3, ("full model architecture",), st_architecture,
+               compare=architecture_facts),
     RegionSpec("st-details", "Model Description", 3, (), st_details),
     RegionSpec("peft-adapter", "Adapter settings", 3, ("adapter settings",), peft_adapter),
     RegionSpec("environmental-impact", "Environmental Impact", 2, (), environmental_impact),

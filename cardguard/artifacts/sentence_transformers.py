@@ -34,6 +34,10 @@ class StModule:
     path: str
     type: str  # as written in modules.json
     kind: str  # the class name: Transformer, Pooling, Dense, Normalize …
+    # The module's saved configuration (sentence_bert_config.json for a Transformer, else
+    # <path>/config.json), in file order; None when the module saved none (5.x Normalize) or
+    # the file is unreadable (with a finding).
+    config: dict | None = None
 
 
 @dataclass
@@ -106,31 +110,32 @@ def _read_model_config(ctx: ReadContext, facts: SentenceTransformersFacts) -> bo
     return True
 
 
-def _read_module(ctx: ReadContext, facts: SentenceTransformersFacts, module: StModule) -> None:
+def module_config_path(module: StModule) -> str | None:
+    """Where a module keeps its configuration, relative to the model folder."""
     folder = module.path.rstrip("/")
     if module.kind == "Transformer":
-        relative = f"{folder}/sentence_bert_config.json" if folder else "sentence_bert_config.json"
-        data = ctx.read_json_object(relative)
-        if data is not None:
-            facts.max_seq_length = Fields(ctx, relative, data).int("max_seq_length") or facts.max_seq_length
-        return
+        return f"{folder}/sentence_bert_config.json" if folder else "sentence_bert_config.json"
+    return f"{folder}/config.json" if folder else None
+
+
+def _read_module(ctx: ReadContext, facts: SentenceTransformersFacts, module: StModule) -> None:
+    relative = module_config_path(module)
+    if relative is not None:
+        module.config = ctx.read_json_object(relative)
     if module.kind == "Normalize":
         facts.normalized = True
+    if module.config is None:
         return
-    if not folder or module.kind not in ("Pooling", "Dense"):
-        return
-    relative = f"{folder}/config.json"
-    data = ctx.read_json_object(relative)
-    if data is None:
-        return
-    fields = Fields(ctx, relative, data)
-    if module.kind == "Pooling":
+    fields = Fields(ctx, relative, module.config)
+    if module.kind == "Transformer":
+        facts.max_seq_length = fields.int("max_seq_length") or facts.max_seq_length
+    elif module.kind == "Pooling":
         facts.pooling_modes = _pooling_modes(fields)
         dimension = fields.int("embedding_dimension", "word_embedding_dimension")
         if dimension is not None:
             # Several pooling modes are concatenated.
             facts.output_dimension = dimension * max(1, len(facts.pooling_modes))
-    else:
+    elif module.kind == "Dense":
         facts.output_dimension = fields.int("out_features") or facts.output_dimension
 
 

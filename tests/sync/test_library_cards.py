@@ -62,9 +62,8 @@ def test_sentence_transformers_card(sentence_transformer_run) -> None:
     assert not plan.findings
     assert _without_markers(_body(plan.new_text)) == _body(original)
     adopted = {change.name for change in plan.region_changes}
-    if "st-architecture" in adopted:  # needs the module configs in the facts
-        assert sentence_transformer_run.model_repr in _region_text(plan.new_text, "st-architecture")
-    assert "framework-versions" in adopted
+    assert {"st-architecture", "framework-versions"} <= adopted
+    assert sentence_transformer_run.model_repr in _region_text(plan.new_text, "st-architecture")
     versions = _region_text(plan.new_text, "framework-versions")
     assert f"- Sentence Transformers: {sentence_transformer_run.versions.sentence_transformers}" in versions
 
