@@ -8,6 +8,7 @@ before it the card has no metadata at all.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -65,7 +66,7 @@ class Card:
             return None
         return self.yaml.value
 
-    @property
+    @functools.cached_property
     def line_count(self) -> int:
         return max(1, len(self.text.splitlines()))
 

@@ -38,6 +38,10 @@ _SAFE_SCALAR_TAGS = {
     "null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value",
 }
 _TRAP_BOOLS = {"yes", "no", "on", "off"}
+# First characters of plain scalars that some implicit resolver (bool, int, float, null,
+# timestamp, merge, value) may claim; every other plain scalar is a string.
+_RESOLVED_FIRST_CHARACTERS = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
+_HAS_WILDCARD_RESOLVERS = None in Resolver.yaml_implicit_resolvers
 _VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
 
 
@@ -191,31 +195,43 @@ class _Builder:
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
-        as_key = self.expecting_key()
-        path = self.next_path()
+        # The hottest code in cardguard: most cards are a few hundred scalars, so this avoids
+        # helper calls on the common path.
+        stack = self.stack
+        frame = stack[-1] if stack else None
+        mark = event.start_mark
+        span = (mark.line + 1 + self.line_offset, mark.column + 1)
         value, tag = self.construct_scalar(event)
-        self.count(1, event.start_mark)
-        if as_key:
-            frame = self.stack[-1]
+        self.node_count += 1
+        if self.node_count > self.limits.max_nodes:
+            self.count(0, mark)
+        if frame is not None and type(frame.container) is dict and not frame.has_pending_key:
             frame.pending_key_is_merge = tag == "merge"
-            self.add(value, event.start_mark, 1)
+            self.take_key(frame, value, mark)
             return
-        self.doc.value_spans[path] = self.span(event.start_mark)
-        if isinstance(self.stack[-1].container if self.stack else None, list):
-            self.doc.key_spans[path] = self.span(event.start_mark)
-        self.note_coercion(event, value, path)
+        path = self.next_path()
+        self.doc.value_spans[path] = span
+        if frame is not None and type(frame.container) is list:
+            self.doc.key_spans[path] = span
+        if tag != "str":
+            self.note_coercion(event, value, path)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        self.add(value, event.start_mark, 1)
+        self.add(value, mark, 1)
 
     def construct_scalar(self, event: Any) -> tuple[Any, str]:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            text = event.value
+            if not event.implicit[0] or (
+                text and not _HAS_WILDCARD_RESOLVERS and text[0] not in _RESOLVED_FIRST_CHARACTERS
+            ):
+                return text, "str"  # quoted, or a plain scalar no implicit type can start with
+            tag = self.resolver.resolve(yaml.ScalarNode, text, event.implicit)
         if not tag.startswith(_STANDARD_TAG_PREFIX) or tag[len(_STANDARD_TAG_PREFIX):] not in _SAFE_SCALAR_TAGS:
             self.fail_unsafe_tag(event, tag)
         short = tag[len(_STANDARD_TAG_PREFIX):]
-        if short == "str":  # most scalars: no constructor needed
+        if short == "str":
             return event.value, short
         if short == "merge":
             return "<<", short

@@ -7,7 +7,9 @@ have aliases (the spellings that real generators use).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -168,8 +170,9 @@ def _leftover_findings(card: Card) -> list[Finding]:
     assert card.body is not None
     body = card.body
     findings: list[Finding] = []
-    for index, line in enumerate(body.lines):
-        if not body.visible[index] or body.in_code[index] or not _may_hold_leftovers(line):
+    for index in _lines_with_hints(body.lines):
+        line = body.lines[index]
+        if not body.visible[index] or body.in_code[index]:
             continue
         file_line = body.first_line + index
         prose = _without_comments(_INLINE_CODE.sub("", line))
@@ -197,12 +200,20 @@ _LEFTOVER_HINTS = (
 )
 
 
-_LEFTOVER_HINT = re.compile("|".join(re.escape(hint) for hint in _LEFTOVER_HINTS), re.IGNORECASE)
+_LEFTOVER_HINT = re.compile("|".join(re.escape(hint) for hint in _LEFTOVER_HINTS))
 
 
-def _may_hold_leftovers(line: str) -> bool:
-    """A cheap test that lets most lines skip the regular expressions below."""
-    return _LEFTOVER_HINT.search(line) is not None
+def _lines_with_hints(lines: list[str]) -> list[int]:
+    """Indices of the lines that may hold leftovers: one search over the lower-cased body
+    instead of a case-insensitive search per line, so most lines never meet a regex."""
+    lowered = "\n".join(lines).lower()
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    found: list[int] = []
+    for match in _LEFTOVER_HINT.finditer(lowered):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if not found or found[-1] != index:
+            found.append(index)
+    return found
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
