@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -37,6 +39,7 @@ class Limits:
     max_safetensors_header_bytes: int = SAFETENSORS_HEADER_LIMIT
     max_pickle_bytes: int = 64 * MiB
     max_text_bytes: int = 16 * MiB  # emissions.csv, chat_template.jinja
+    max_json_depth: int = 100  # arrays and objects inside each other; readers and `facts` recurse
 
 
 @dataclass
@@ -82,8 +85,10 @@ class ReadContext:
             return None
         try:
             real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
-            # A dangling or looping symlink: the file is not there.
+        except FileNotFoundError:
+            return None  # a dangling symlink: the file is not there
+        except (OSError, RuntimeError) as err:  # a symlink loop (RuntimeError before Python 3.13)
+            self.report("CG001", relative, f"{relative} cannot be resolved (a symlink loop?): {err}")
             return None
         if not real.is_relative_to(self.root):
             self.report("CG307", relative, f"{relative} resolves outside the model folder (to {real}); not followed")
@@ -193,7 +198,7 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
         ctx.report("CG301", relative, f"{relative} is not UTF-8 ({err.reason} at byte {err.start})")
         return None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:
         ctx.report("CG301", relative, f"{relative} is nested too deeply to parse")
     except ValueError as err:
@@ -203,7 +208,23 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
         ctx.findings.append(
             codes.finding("CG301", ctx.display(relative), line, column, f"{relative} is not valid JSON: {message}")
         )
+    else:
+        if json_depth(text) <= ctx.limits.max_json_depth:
+            return value
+        ctx.report("CG301", relative, f"{relative} nests arrays and objects deeper than {ctx.limits.max_json_depth} levels")
     return None
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in valid JSON ``text``, without recursion: json.loads
+    accepts ~1,000 levels, deeper than the recursion left to code that walks the value."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 def summarise(messages: list[str], shown: int = 3) -> str:

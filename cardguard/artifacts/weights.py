@@ -14,6 +14,7 @@ the torch stem of a model is ``pytorch_model``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable
@@ -138,6 +139,9 @@ def _read_shard(ctx: ReadContext, index: str, relative: str, reader: FileReader)
         return None
     if not ctx.exists(relative):
         ctx.report("CG305", index, f"{index} names shard {relative}, which is not in the folder")
+        return None
+    if not os.path.exists(ctx.model_dir / relative):
+        ctx.report("CG305", index, f"{index} names shard {relative}, a dangling or looping symlink")
         return None
     return reader(ctx, relative)
 
