@@ -47,6 +47,10 @@ class Limits:
     yaml_depth: int = 100
     yaml_nodes: int = 200_000
     json_bytes: int = 64 * 1024 * 1024
+    json_depth: int = 100
+    safetensors_header_bytes: int = 100_000_000  # the format's own limit
+    pickle_bytes: int = 64 * 1024 * 1024
+    text_bytes: int = 16 * 1024 * 1024  # emissions.csv, chat_template.jinja
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
+from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.card import Card
-from cardguard.config import ConfigError, Settings, apply_policy
+from cardguard.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.findings import Finding
 from cardguard.managed_metadata import MANAGED_KEYS
+from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
 from cardguard.rules.drift import check_drift
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
@@ -45,9 +47,20 @@ def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> Sync
                        override_dirs=override_dirs_for(model_dir))
 
 
-def read_target_facts(target: Target) -> Facts:
+def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None) -> Facts:
+    """The folder's facts; with ``hub``, LFS-pointer weights are read from that Hub repo."""
     root = display_path(target.model_dir)
-    return read_facts(target.model_dir, display_root="" if root == "." else root)
+    remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
+    return read_facts(target.model_dir, display_root="" if root == "." else root,
+                      limits=artifact_limits(limits or Limits()), remote=remote)
+
+
+def artifact_limits(limits: Limits) -> ArtifactLimits:
+    """The readers' bounds from ``[tool.cardguard.limits]`` (docs/security.md lists them)."""
+    return ArtifactLimits(
+        max_json_bytes=limits.json_bytes, max_safetensors_header_bytes=limits.safetensors_header_bytes,
+        max_pickle_bytes=limits.pickle_bytes, max_text_bytes=limits.text_bytes, max_json_depth=limits.json_depth,
+    )
 
 
 def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool) -> SyncPlan | None:
@@ -57,13 +70,14 @@ def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, ad
     return plan_sync(card, facts, sync_options(settings, target.model_dir, add_missing))
 
 
-def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True) -> SyncResult:
+def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
+                hub: HubSource | None = None) -> SyncResult:
     """Plan the card's new text and, when ``write`` and something changed, write it."""
     settings = configs.settings_for(target)
     card = load_card(target, settings)
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
-    plan = plan_target(target, settings, card, read_target_facts(target), add_missing)
+    plan = plan_target(target, settings, card, read_target_facts(target, limits=settings.limits, hub=hub), add_missing)
     result = SyncResult(target, settings, plan)
     if plan is None:
         result.findings = apply_policy(card.findings, settings, card.ignored_codes)
@@ -75,11 +89,11 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     return result
 
 
-def check_target(target: Target, configs: ConfigCache) -> SyncResult:
+def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = None) -> SyncResult:
     """validate + drift: every finding, and the plan whose diff shows what sync would change."""
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
-    facts = read_target_facts(target)
+    facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing=False)
     found: list[Finding] = list(facts.findings)
     if plan is not None:

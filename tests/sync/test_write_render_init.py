@@ -63,7 +63,7 @@ def test_write_keeps_mode_and_writes_through_symlink(tmp_path: Path) -> None:
 
 def test_cli_sync_writes_bom_crlf_and_status_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cardguard.sync_run.read_target_facts", lambda target: classifier_facts())
+    monkeypatch.setattr("cardguard.sync_run.read_target_facts", lambda target, **_: classifier_facts())
     card = tmp_path / "README.md"
     card.write_bytes(("\ufeff" + STALE.replace("\n", "\r\n")).encode("utf-8"))
     assert main(["sync", "--check", str(card)]) == 1
