@@ -145,8 +145,9 @@ def select_changed(files: list[str], roots: list[str], cwd: Path) -> list[str]:
 
 def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
     command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json"]
+    hub_repo = inputs.hub_repo if inputs.command == "check" else ""  # validate reads no weights
     for flag, value in (("--profile", inputs.profile), ("--fail-on", inputs.fail_on),
-                        ("--config", inputs.config), ("--hub-repo", inputs.hub_repo)):
+                        ("--config", inputs.config), ("--hub-repo", hub_repo)):
         if value:
             command += [flag, value]
     return command + ["--", *targets]

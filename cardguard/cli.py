@@ -104,6 +104,24 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
                          help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
 
 
+def _add_hub_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--hub-repo", metavar="ID",
+                         help="Hub repo the folder mirrors: safetensors files that are Git LFS pointers are read from it "
+                         "by HTTP range requests (HF_ENDPOINT and HF_TOKEN are respected)")
+    command.add_argument("--hub-revision", metavar="REV", help="branch, tag or commit of --hub-repo (default: main)")
+
+
+def _hub(args: argparse.Namespace) -> Any:
+    """The HubSource of --hub-repo / --hub-revision, or None."""
+    if not args.hub_repo:
+        if args.hub_revision:
+            raise UsageError("--hub-revision needs --hub-repo")
+        return None
+    from cardguard.remote import HubSource
+
+    return HubSource(args.hub_repo, args.hub_revision or "main")
+
+
 def _add_validate(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "validate", help="check metadata and sections of model cards",
@@ -120,6 +138,7 @@ def _add_facts(commands: argparse._SubParsersAction) -> None:
     )
     command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
     command.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    _add_hub_options(command)
     command.set_defaults(handler=run_facts)
 
 
@@ -158,6 +177,7 @@ def _add_sync(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--check", action="store_true", help="write nothing; print the diff and exit 1 if sync would change a card")
     command.add_argument("--add-missing", action="store_true",
                          help="also add regions: adopt sections a library wrote, append required regions that are missing")
+    _add_hub_options(command)
     command.set_defaults(handler=run_sync)
 
 
@@ -168,6 +188,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "Prints a unified diff of what `cardguard sync` would change.",
     )
     _add_common_card_options(command)
+    _add_hub_options(command)
     command.set_defaults(handler=run_check)
 
 
@@ -224,7 +245,12 @@ def run_facts(args: argparse.Namespace) -> int:
     folder = Path(args.path)
     if not folder.is_dir():
         raise UsageError(f"{args.path}: not a folder")
-    facts = read_facts(folder)
+    hub = _hub(args)
+    if hub is not None:
+        from cardguard.remote import hub_source_for
+
+        hub = hub_source_for(hub.repo_id, hub.revision, folder)
+    facts = read_facts(folder, remote=hub)
     if args.format == "json":
         import json
 
@@ -285,11 +311,11 @@ def run_sync(args: argparse.Namespace) -> int:
     from cardguard.sync_run import sync_target
     from cardguard.targets import find_targets
 
-    configs = _card_configs(args)
+    configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
-        result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check)
+        result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub)
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
@@ -310,11 +336,11 @@ def run_check(args: argparse.Namespace) -> int:
     from cardguard.sync_run import check_target
     from cardguard.targets import find_targets
 
-    configs = _card_configs(args)
+    configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
-        result = check_target(target, configs)
+        result = check_target(target, configs, hub=hub)
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS

@@ -40,8 +40,8 @@ class RegionSpec:
 
 def model_summary(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
     config, weights = facts.config, facts.weights
-    if config is None and weights is None:
-        return None
+    if (config is None and weights is None) or (weights is not None and not weights.complete):
+        return None  # weights that are LFS pointers (or unreadable): the counts are unknown
     languages = metadata.get("language")
     return {
         "architecture": (config.architectures[0] if config and config.architectures else None),
@@ -341,7 +341,7 @@ def st_architecture(facts: Facts, metadata: dict[str, Any], previous: str | None
 
 def peft_adapter(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
     adapter = facts.adapter
-    if adapter is None or not adapter.peft_type:
+    if adapter is None or not adapter.peft_type or (adapter.weights is not None and not adapter.weights.complete):
         return None
     return {
         "peft_type": adapter.peft_type,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cardguard.artifacts.files import ReadContext
@@ -33,6 +34,18 @@ class HubSource:
     subfolder: str = ""  # the model folder's path inside the Hub repo
     request_timeout: float = 10.0  # seconds to connect, and between two received chunks
     file_deadline: float = 30.0  # seconds for all requests of one file
+
+
+def hub_source_for(repo_id: str, revision: str | None, model_dir: Path) -> HubSource:
+    """The Hub location of a model folder: ``repo_id`` at ``revision``, the folder's path inside
+    it being its path inside the git work tree that holds it (a clone of the Hub repo keeps
+    the layout); a folder outside any work tree is the repo's root."""
+    folder = model_dir.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            inside = folder.relative_to(candidate).as_posix()
+            return HubSource(repo_id, revision or "main", "" if inside == "." else inside)
+    return HubSource(repo_id, revision or "main")
 
 
 class RangeReader:

@@ -15,6 +15,7 @@ from cardguard.artifacts.files import Limits, ReadContext
 from cardguard.findings import Finding
 
 if TYPE_CHECKING:
+    from cardguard.remote import HubSource
     # Each family's module is imported for real only when its files are in the folder (see
     # read_facts): a pre-commit hook pays only for what the repo holds.
     from cardguard.artifacts.config import ConfigFacts, GenerationFacts, TokenizerFacts
@@ -53,19 +54,27 @@ class Facts:
     sentence_transformers: SentenceTransformersFacts | None = None
     emissions: EmissionsFacts | None = None
     lfs_pointers: list[LfsPointerFact] = field(default_factory=list)
+    remote_files: list[str] = field(default_factory=list)  # LFS pointers whose header came from the Hub
     findings: list[Finding] = field(default_factory=list)
     files_read: list[str] = field(default_factory=list)
 
 
-def read_facts(model_dir: Path, display_root: str = "", limits: Limits | None = None) -> Facts:
+def read_facts(
+    model_dir: Path, display_root: str = "", limits: Limits | None = None, remote: HubSource | None = None
+) -> Facts:
     """Read every artifact in ``model_dir``.
+
+    With ``remote`` (the Hub repository the folder mirrors), safetensors files that are Git LFS
+    pointers are read from the Hub by HTTP range requests (cardguard/remote.py; huggingface_hub
+    is imported on that path only); without it they are reported as pointers (CG308) and the
+    facts that need them are unavailable.
 
     Paths in ``findings``, ``files_read`` and ``lfs_pointers`` are relative to ``model_dir``,
     prefixed with ``display_root`` when given (pass e.g. ``"models/bert"`` to get
     ``models/bert/config.json``). ``model_dir`` itself must be a folder: the caller checks that
     and reports a usage error otherwise.
     """
-    ctx = ReadContext(Path(model_dir), display_root=display_root, limits=limits or Limits())
+    ctx = _context(Path(model_dir), display_root, limits or Limits(), remote)
     facts = Facts(model_dir=str(model_dir))
     names = _top_level_names(ctx.model_dir)
     if any(_may_be_weights(name) for name in names):
@@ -101,9 +110,18 @@ def read_facts(model_dir: Path, display_root: str = "", limits: Limits | None = 
 
         facts.emissions = read_emissions(ctx)
     facts.lfs_pointers = [LfsPointerFact(ctx.display(rel), p.oid, p.size) for rel, p in ctx.lfs_pointers.items()]
+    facts.remote_files = [ctx.display(relative) for relative in getattr(ctx, "remote_files", [])]
     facts.findings = sorted(ctx.findings, key=lambda f: f.sort_key())
     facts.files_read = ctx.files_read
     return facts
+
+
+def _context(model_dir: Path, display_root: str, limits: Limits, remote: HubSource | None) -> ReadContext:
+    if remote is None:
+        return ReadContext(model_dir, display_root=display_root, limits=limits)
+    from cardguard.remote import RemoteReadContext
+
+    return RemoteReadContext(model_dir, display_root=display_root, limits=limits, hub=remote)
 
 
 def _top_level_names(model_dir: Path) -> set[str]:

@@ -107,11 +107,17 @@ READ_SCRIPT = textwrap.dedent("""
 """)
 
 
-def read_remote(folder: Path, endpoint: str, hub_repo: str = REPO_ID, **env: str) -> dict:
+def online_env(endpoint: str, **env: str) -> dict[str, str]:
+    """A child's environment with huggingface_hub pointed at the loopback server, online."""
     child_env = subprocess_env(HF_ENDPOINT=endpoint)
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_TOKEN"):
         child_env.pop(name, None)
     child_env.update(env)
+    return child_env
+
+
+def read_remote(folder: Path, endpoint: str, hub_repo: str = REPO_ID, **env: str) -> dict:
+    child_env = online_env(endpoint, **env)
     result = run([sys.executable, "-c", READ_SCRIPT, str(folder), hub_repo], folder, child_env, timeout=30)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -176,3 +182,95 @@ def test_a_real_file_is_read_locally(server, tmp_path: Path) -> None:
     facts = read_remote(tmp_path, endpoint(server))
     assert facts["tensors"]["w"] == ["F32", [2, 3]]
     assert facts["remote"] == [] and Handler.requests == []
+
+
+# -- `--hub-repo` on facts, check and sync -----------------------------------------------------
+
+CARD = """\
+---
+license: apache-2.0
+library_name: transformers
+---
+# Tiny
+
+Number of parameters: {count}
+
+## Limitations
+
+Small.
+
+<!-- cardguard:begin model-summary -->
+<!-- cardguard:end model-summary -->
+"""
+REMOTE_PARAMETERS = 2 * 3 + 3  # the tensors of safetensors_bytes()
+
+
+def cardguard(folder: Path, *args: str, server: ThreadingHTTPServer | None = None) -> tuple[int, str]:
+    env = subprocess_env() if server is None else online_env(endpoint(server))
+    result = run([sys.executable, "-m", "cardguard", *args, str(folder)], folder, env, timeout=60)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, result.stdout
+
+
+@pytest.fixture()
+def pointer_checkout(pointer_folder: Path) -> Path:
+    (pointer_folder / ".cardguard.toml").write_text('profile = "minimal"\n')
+    return pointer_folder
+
+
+def _codes(output: str) -> list[str]:
+    return [item["code"] for item in json.loads(output)["findings"]]
+
+
+def test_without_hub_repo_pointer_weights_are_never_drift(pointer_checkout: Path) -> None:
+    (pointer_checkout / "README.md").write_text(CARD.format(count=100))
+    status, output = cardguard(pointer_checkout, "check", "--format", "json")
+    assert status == 0, output
+    findings = json.loads(output)["findings"]
+    assert [(item["code"], item["severity"]) for item in findings] == [("CG308", "info")]
+    status, output = cardguard(pointer_checkout, "sync", "--check")
+    assert status == 0 and output == ""  # the model-summary region is left as it is
+
+
+@pytest.mark.parametrize(("stated", "status", "codes"), [(100, 1, ["CG414"]), (REMOTE_PARAMETERS, 0, [])])
+def test_check_reads_the_remote_header(server, pointer_checkout: Path, stated: int, status: int,
+                                       codes: list[str]) -> None:
+    card = CARD.format(count=stated).replace("<!-- cardguard:begin model-summary -->\n<!-- cardguard:end model-summary -->\n", "")
+    (pointer_checkout / "README.md").write_text(card)
+    result, output = cardguard(pointer_checkout, "check", "--format", "json", "--hub-repo", REPO_ID, server=server)
+    assert (result, _codes(output)) == (status, codes), output
+    assert Handler.requests and all(path.startswith(f"/{REPO_ID}/resolve/main/") for path, _ in Handler.requests)
+
+
+def test_facts_and_sync_with_hub_repo_and_revision(server, pointer_checkout: Path) -> None:
+    data = safetensors_bytes()
+    Handler.files = {f"/{REPO_ID}/resolve/v1.0/model.safetensors": data}
+    status, output = cardguard(pointer_checkout, "facts", "--format", "json", "--hub-repo", REPO_ID,
+                               "--hub-revision", "v1.0", server=server)
+    facts = json.loads(output)
+    assert status == 0 and facts["weights"]["parameters"] == REMOTE_PARAMETERS
+    assert facts["remote_files"] == ["model.safetensors"]
+    (pointer_checkout / "README.md").write_text(CARD.format(count=REMOTE_PARAMETERS))
+    status, _ = cardguard(pointer_checkout, "sync", "--hub-repo", REPO_ID, "--hub-revision", "v1.0", server=server)
+    assert status == 1  # rewritten
+    assert f"- **Parameters:** {REMOTE_PARAMETERS}" in (pointer_checkout / "README.md").read_text()
+
+
+def test_model_folder_inside_a_clone_is_a_subfolder_of_the_hub_repo(tmp_path: Path) -> None:
+    from cardguard.remote import hub_source_for
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "models" / "bert").mkdir(parents=True)
+    assert hub_source_for(REPO_ID, None, tmp_path / "models" / "bert").subfolder == "models/bert"
+    assert hub_source_for(REPO_ID, "dev", tmp_path).subfolder == ""
+    assert hub_source_for(REPO_ID, "dev", tmp_path).revision == "dev"
+
+
+@pytest.mark.parametrize(("command", "passed"), [("check", True), ("validate", False)])
+def test_action_passes_hub_repo_to_check(command: str, passed: bool) -> None:
+    from cardguard.action_support import cardguard_command, read_inputs
+
+    inputs = read_inputs({"CARDGUARD_COMMAND": command, "CARDGUARD_HUB_REPO": REPO_ID})
+    line = cardguard_command(inputs, ["model"])
+    assert (["--hub-repo", REPO_ID] == line[line.index("--hub-repo"):line.index("--hub-repo") + 2]) if passed \
+        else "--hub-repo" not in line
