@@ -93,7 +93,30 @@ def load_card(target: Target, settings: Settings) -> Card:
             "CG001", target.display, 1, 1, "this model folder has no README.md model card",
             "write one with `cardguard init`",
         )])
+    root = repository_root(target.model_dir)
+    if resolves_outside(target.card, root):
+        return Card(path=target.display, text="", findings=[codes.finding(
+            "CG307", target.display, 1, 1,
+            f"the card is a symlink resolving outside the repository ({root}); not read and never written",
+        )])
     return read_card(target.card, target.display, max_bytes=limits.card_bytes, yaml_limits=yaml_limits)
+
+
+def repository_root(model_dir: Path) -> Path:
+    """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one."""
+    folder = model_dir.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def resolves_outside(path: Path, root: Path) -> bool:
+    """True when ``path`` (a link, or inside a linked folder) resolves outside ``root``."""
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop: reading it reports CG001
+        return False
 
 
 def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
@@ -106,6 +129,9 @@ def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
                              max_bytes=settings.limits.yaml_bytes)
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         shown = display_path(path)
+        if resolves_outside(path, model_dir):
+            findings.append(codes.finding("CG307", shown, 1, 1, f"{shown} resolves outside the model folder; not read"))
+            continue
         text, problem = _read_small_text(path, settings.limits.yaml_bytes)
         if problem is not None:
             findings.append(codes.finding("CG116", shown, 1, 1, problem))
