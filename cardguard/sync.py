@@ -288,18 +288,22 @@ def unified_diff(old: str, new: str, path: str) -> str:
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path``'s content: temporary file in the same folder, flush, fsync, rename.
 
-    The file mode is kept; a symlinked card is written through to its target. On any failure
-    the original file is untouched and the temporary file removed.
+    The file mode and (where the process may chown) owner and group are kept; a symlinked card
+    is written through to its target. On any failure the original file is untouched and the
+    temporary file removed. A process killed before its rename leaves its temporary file: the
+    name carries its pid, and the next write removes those whose process is gone.
     """
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".cardguard-tmp")
+    info = os.stat(target)
+    _remove_stale_temporaries(target)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        _keep_owner(temporary, info)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -308,6 +312,48 @@ def write_atomically(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_folder(target.parent)
+
+
+TEMP_SUFFIX = ".cardguard-tmp"
+
+
+def _keep_owner(temporary: str, info: os.stat_result) -> None:
+    if not hasattr(os, "chown"):
+        return
+    for uid in (info.st_uid, -1):  # owner and group; else the group alone
+        try:
+            os.chown(temporary, uid, info.st_gid)
+            return
+        except PermissionError:
+            continue
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete ``.NAME.PID.*.cardguard-tmp`` files next to ``target`` whose process has ended."""
+    if os.name != "posix":
+        return  # os.kill(pid, 0) is not a probe on Windows
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[^.]+" + re.escape(TEMP_SUFFIX))
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _process_alive(int(match.group(1))):
+            try:
+                os.unlink(target.parent / name)
+            except OSError:
+                pass
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or a number no pid can be): leave its file
+    return True
 
 
 def _fsync_folder(folder: Path) -> None:
