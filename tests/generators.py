@@ -754,7 +754,7 @@ def _save_tiny_gpt2(base_dir: Path) -> None:
     tokenizer.save_pretrained(base_dir)
 
 
-def peft_lora(out: Path, base_model_id: str | None = CAUSAL_LM_BASE_ID) -> PeftRun:
+def peft_lora(out: Path, base_model_id: str | None = CAUSAL_LM_BASE_ID, epochs: int = 2) -> PeftRun:
     """LoRA on a tiny GPT-2 saved locally, trained with Trainer, saved by PEFT, then carded.
 
     ``base_model_id`` is set as the base model's ``name_or_path`` as if it had been loaded
@@ -784,7 +784,7 @@ def peft_lora(out: Path, base_model_id: str | None = CAUSAL_LM_BASE_ID) -> PeftR
     trainer = Trainer(
         model=model,
         args=_training_arguments(
-            out, 2, per_device_train_batch_size=3, learning_rate=1e-2, save_strategy="no"
+            out, epochs, per_device_train_batch_size=3, learning_rate=1e-2, save_strategy="no"
         ),
         train_dataset=dataset,
         eval_dataset=dataset,
@@ -971,3 +971,91 @@ def hub_template_card_filled(out: Path) -> HubTemplateCard:
         if name not in TEMPLATE_CARD_DATA
     }
     return _template_card(out, filled)
+
+
+# --------------------------------------------------------------------------------------
+# 7. A bigger model swapped into an existing output (the compatibility matrix's mutation)
+# --------------------------------------------------------------------------------------
+
+BIGGER_LAYERS = 4
+
+
+def swap_in_bigger_model(out: Path) -> int:
+    """Overwrite the weights in ``out`` with a bigger model of the same kind, card untouched.
+
+    What a user retraining a bigger model into the same folder does: the classifier, causal
+    LM or sentence-transformers backbone gets ``BIGGER_LAYERS`` layers (saved the way the
+    folder was saved: one file, shards, or a pickled ``.bin``); a LoRA adapter gets twice
+    its rank. Returns the library's own count of the new weights' parameters
+    (``num_parameters()``, or the adapter's trainable parameters).
+    """
+    if (out / "adapter_config.json").is_file():
+        return _swap_in_bigger_adapter(out)
+    if (out / "modules.json").is_file():
+        return _swap_in_bigger_bert(out)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    if config["model_type"] == "bert":
+        return _swap_in_bigger_classifier(out, config)
+    return _swap_in_bigger_gpt2(out)
+
+
+def _swap_in_bigger_bert(out: Path) -> int:
+    from transformers import BertModel
+
+    _seed()
+    config = tiny_bert_config(len(tiny_bert_tokenizer()))
+    config.num_hidden_layers = BIGGER_LAYERS
+    model = BertModel(config)
+    model.save_pretrained(out)
+    return model.num_parameters()
+
+
+def _swap_in_bigger_classifier(out: Path, saved: dict[str, Any]) -> int:
+    from transformers import BertForSequenceClassification
+
+    _seed()
+    labels = {int(key): name for key, name in saved["id2label"].items()}
+    config = tiny_bert_config(saved["vocab_size"], labels)
+    config.num_hidden_layers = BIGGER_LAYERS
+    model = BertForSequenceClassification(config)
+    model.save_pretrained(out)
+    return model.num_parameters()
+
+
+def _swap_in_bigger_gpt2(out: Path) -> int:
+    import torch
+    from transformers import GPT2LMHeadModel
+
+    _seed()
+    config = tiny_gpt2_config(len(GPT_SPECIAL_TOKENS) + len(STORY_WORDS))
+    config.n_layer = BIGGER_LAYERS
+    model = GPT2LMHeadModel(config)
+    if (out / "pytorch_model.bin").is_file():
+        model.config.save_pretrained(out)
+        torch.save(model.state_dict(), out / "pytorch_model.bin")
+    elif (out / "model.safetensors.index.json").is_file():
+        model.save_pretrained(out, max_shard_size=SHARD_SIZE)
+    else:
+        model.save_pretrained(out)
+    return model.num_parameters()
+
+
+def _swap_in_bigger_adapter(out: Path) -> int:
+    import tempfile
+
+    import peft
+
+    saved = json.loads((out / "adapter_config.json").read_text(encoding="utf-8"))
+    base = _tiny_gpt2_model()
+    base.name_or_path = base.config._name_or_path = saved["base_model_name_or_path"]
+    lora = peft.LoraConfig(
+        task_type=saved["task_type"], r=2 * saved["r"], lora_alpha=saved["lora_alpha"],
+        lora_dropout=saved["lora_dropout"], target_modules=list(saved["target_modules"]),
+    )
+    model = peft.get_peft_model(base, lora)
+    trainable, _ = model.get_nb_trainable_parameters()
+    with tempfile.TemporaryDirectory() as scratch:
+        model.save_pretrained(scratch)  # PEFT writes its own README.md there too: not copied
+        for name in ("adapter_config.json", "adapter_model.safetensors"):
+            shutil.copy(Path(scratch) / name, out / name)
+    return trainable
