@@ -1,0 +1,220 @@
+"""Issue 6.1: fuzzing the parsers that read attacker-controlled bytes, and sync.
+
+Properties: nothing raises (every reader reports problems as findings), every finding carries
+a known rule code and a line inside the file, and sync never changes text outside its regions.
+
+Budget: CI runs a few hundred examples per test (well under a minute together); set
+``CARDGUARD_FUZZ=long`` for the long run documented in docs/security.md. Inputs the fuzzer
+found failing are kept below as ``@example``s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from cardguard import codes
+from cardguard.artifacts import read_facts
+from cardguard.artifacts.format import facts_to_dict, format_facts_text
+from cardguard.card import parse_card, parse_card_bytes
+from cardguard.findings import Finding
+from cardguard.markdown import parse_body
+from cardguard.regions import scan_regions
+from cardguard.rules.metadata import check_metadata
+from cardguard.rules.sections import check_sections
+from cardguard.sync import SyncOptions, plan_sync
+from cardguard.yamlpos import parse_yaml
+from tests.sync.helpers import classifier_facts
+
+LONG = os.environ.get("CARDGUARD_FUZZ") == "long"
+FUZZ = settings(max_examples=20_000 if LONG else 150, deadline=None, database=None if LONG else None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FUZZ_FILES = settings(FUZZ, max_examples=5_000 if LONG else 60)  # each example writes files
+
+# -- card-shaped text ------------------------------------------------------------------------------
+
+CARD_LINES = [
+    "---", "--- ", "...", "license: mit", "license: [", "license: 'unterminated", "tags:", "  - a", "- b",
+    "a: &x [1, 2]", "b: *x", "<<: *x", "c: *nope", "key: !!python/object/apply:os.system ['id']", "k: !!binary AAA=",
+    "base_model: ../local", "model-index:", "- name: m", "  results:", "  - task: {type: text-classification}",
+    "    metrics: [{type: accuracy, value: 0.5}]", "language: no", "version: 3.10", "\tindent: tab", "? complex",
+    ": value", "{a: [b, {c: d}]}", "# Title", "## Model Details", "### Labels", "Title", "===", "-----", "```",
+    "~~~", "````python", "    code", "<!--", "-->", "<!-- x -->", "<!-- cardguard: ignore CG201 -->",
+    "<!-- cardguard: ignore CG999 nonsense -->", "<!-- cardguard: bogus -->", "<!-- cardguard:begin labels -->",
+    "<!-- cardguard:end labels -->", "<!-- cardguard:begin nope -->", "<!-- cardguard:begin -->",
+    "<!-- cardguard:end training-results -->", "<!-- cardguard:begin training-results -->", "text <!-- cardguard:begin labels -->",
+    "[More Information Needed]", "{{ name }}", "{% if x %}", "| a | b |", "|---|---|", "", " ", "\ufeff", "\x00", "\u2028",
+    "é", "\U0001f600",
+]
+line_soup = st.lists(st.one_of(st.sampled_from(CARD_LINES), st.text(max_size=12)), max_size=40)
+newlines = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def card_texts(draw: st.DrawFn) -> str:
+    lines, newline = draw(line_soup), draw(newlines)
+    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
+    return ("\ufeff" if draw(st.booleans()) else "") + text
+
+
+any_card_text = st.one_of(card_texts(), st.text(max_size=300))
+
+
+def _file_lines(text: str) -> int:
+    return max(1, len(text.removeprefix("\ufeff").splitlines()))
+
+
+def assert_findings_well_formed(findings: list[Finding], text: str) -> None:
+    last = _file_lines(text)
+    for item in findings:
+        assert item.code in codes.RULES, item
+        assert 1 <= item.line <= last, (item, last)
+        assert item.column >= 1, item
+
+
+@FUZZ
+@given(any_card_text)
+@example("---\n---\n")
+@example("\ufeff---\r\nlicense: mit\r\n---")
+@example("---\na: &a [1]\nb: [*a, *a, *a]\n<<: *a\n---\n")
+def test_card_parser_and_rules_never_raise(text: str) -> None:
+    card = parse_card(text, "README.md")
+    findings = list(card.findings)
+    if card.text or card.front_matter is not None:
+        findings += check_metadata(card) + check_sections(card, "hub")
+    assert_findings_well_formed(findings, text)
+
+
+@FUZZ
+@given(st.binary(max_size=400) | card_texts().map(lambda t: t.encode("utf-8", "surrogatepass")))
+@example(b"\xed\xa0\x80")  # an encoded surrogate: not UTF-8
+@example(b"\xff\xfe-\x00-\x00-\x00")
+def test_card_bytes_never_raise(raw: bytes) -> None:
+    card = parse_card_bytes(raw, "README.md")
+    assert_findings_well_formed(card.findings, raw.decode("utf-8", "replace"))
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(CARD_LINES[:27]) | st.text(max_size=10), max_size=30).map("\n".join),
+       st.integers(0, 50))
+@example("---", 0)  # an empty document's null is marked on the next line: in a card, the closing '---'
+def test_yaml_position_map_stays_inside_the_text(text: str, offset: int) -> None:
+    doc = parse_yaml(text, "README.md", line_offset=offset)
+    last = offset + _file_lines(text) + 1  # the line after the block: the card's closing '---'
+    for item in doc.findings:
+        assert item.code in codes.RULES and offset + 1 <= item.line <= last, (item, last)
+    for line, column in list(doc.key_spans.values()) + list(doc.value_spans.values()):
+        assert offset + 1 <= line <= last and column >= 1
+
+
+@FUZZ
+@given(card_texts(), st.integers(1, 30))
+def test_heading_and_marker_parsers(text: str, first_line: int) -> None:
+    text = text.removeprefix("\ufeff")
+    body = parse_body(text, first_line)
+    last_line = first_line + len(body.lines) - 1
+    for heading in body.headings:
+        assert first_line <= heading.line <= max(first_line, last_line)
+    for section in body.sections:
+        assert section.heading.line < section.first_line or section.first_line > last_line
+        _ = section.text, section.own_text
+    scan = scan_regions(text, "README.md")
+    assert_findings_well_formed(scan.findings, text)
+    for region in scan.regions:
+        assert region.begin_line < region.end_line
+        assert region.content_start <= region.content_end <= len(text)
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+FACTS = classifier_facts()
+
+
+def _outside_regions(text: str) -> list[str]:
+    pieces, position = [], 0
+    for region in scan_regions(text, "README.md").regions:
+        pieces.append(text[position:region.content_start])
+        position = region.content_end
+    return pieces + [text[position:]]
+
+
+@FUZZ
+@given(card_texts())
+@example("<!-- cardguard:begin labels -->\n<!-- cardguard:end labels -->")
+@example("```\n<!-- cardguard:begin labels -->\n```\n<!-- cardguard:begin labels -->\nx\r<!-- cardguard:end labels -->\r")
+def test_sync_never_changes_text_outside_its_regions(text: str) -> None:
+    card = parse_card(text, "README.md")
+    plan = plan_sync(card, FACTS, SyncOptions(managed_keys=()))
+    assert_findings_well_formed(plan.findings, text)
+    plan.new_bytes()  # always encodable
+    if plan.blocked:
+        assert plan.new_text == card.text
+    else:
+        assert _outside_regions(plan.new_text) == _outside_regions(card.text)
+
+
+# -- artifacts -------------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=30,
+)
+KNOWN_KEYS = ["model_type", "architectures", "id2label", "label2id", "hidden_size", "num_hidden_layers", "text_config",
+              "quantization_config", "torch_dtype", "dtype", "_name_or_path", "log_history", "global_step", "epoch",
+              "best_metric", "eval_accuracy", "base_model_name_or_path", "peft_type", "r", "lora_alpha",
+              "target_modules", "task_type", "model_max_length", "chat_template", "weight_map", "metadata",
+              "total_size", "__version__", "prompts", "similarity_fn_name", "idx", "name", "path", "type"]
+shaped_objects = st.dictionaries(st.sampled_from(KNOWN_KEYS), json_values, max_size=8)
+JSON_ARTIFACTS = ["config.json", "generation_config.json", "tokenizer_config.json", "trainer_state.json",
+                  "all_results.json", "eval_results.json", "adapter_config.json", "modules.json",
+                  "config_sentence_transformers.json", "chat_template.json", "model.safetensors.index.json",
+                  "pytorch_model.bin.index.json", "sentence_bert_config.json"]
+
+
+def _read_and_render(folder: Path) -> None:
+    facts = read_facts(folder)
+    for item in facts.findings:
+        assert item.code in codes.RULES and item.line >= 1, item
+    json.dumps(facts_to_dict(facts))
+    format_facts_text(facts)
+
+
+@FUZZ_FILES
+@given(st.sampled_from(JSON_ARTIFACTS), shaped_objects | json_values | st.lists(shaped_objects, max_size=3))
+@example("modules.json", [{"idx": 0, "name": "0", "path": "../..", "type": "x"}])
+@example("config.json", {"text_config": {"text_config": {"id2label": {"0": []}}}})
+@example("model.safetensors.index.json", {"weight_map": {"a": "/"}})
+def test_every_json_reader(name: str, value: object) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / name).write_text(json.dumps(value), encoding="utf-8")
+        _read_and_render(Path(folder))
+
+
+DTYPES = ["F32", "F16", "BF16", "I64", "U8", "BOOL", "F8_E4M3", "F33", 7, None]
+entries = st.fixed_dictionaries({
+    "dtype": st.sampled_from(DTYPES),
+    "shape": st.lists(st.integers(-2, 2**40), max_size=4) | json_values,
+    "data_offsets": st.lists(st.integers(-2, 2**40), min_size=0, max_size=3) | json_values,
+})
+headers = st.dictionaries(st.text(max_size=6), entries | json_values, max_size=5)
+
+
+@FUZZ_FILES
+@given(headers | json_values, st.integers(-8, 8), st.integers(0, 64), st.binary(max_size=64))
+@example({"a": {"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 2**82]}}, 0, 0, b"")
+def test_safetensors_header_parser(header: object, length_error: int, data_size: int, prefix: bytes) -> None:
+    raw = json.dumps(header).encode()
+    declared = max(0, len(raw) + length_error)
+    with tempfile.TemporaryDirectory() as folder:
+        with open(Path(folder) / "model.safetensors", "wb") as handle:
+            handle.write(struct.pack("<Q", declared) + raw)
+            handle.truncate(8 + len(raw) + data_size)
+        (Path(folder) / "other.safetensors").write_bytes(prefix)
+        _read_and_render(Path(folder))
