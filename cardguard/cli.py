@@ -320,7 +320,7 @@ def run_sync(args: argparse.Namespace) -> int:
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
         if result.changed and args.check:
-            diffs.append(result.plan.diff())
+            diffs.append(result.diff())
         if result.written:
             print(f"cardguard: rewrote {target.display}", file=sys.stderr)
         elif result.plan is not None and result.plan.blocked:
@@ -345,7 +345,7 @@ def run_check(args: argparse.Namespace) -> int:
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
         if result.changed:
-            diffs.append(result.plan.diff())
+            diffs.append(result.diff())
     sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
     if args.format == "text":
         sys.stdout.write("".join(diffs))

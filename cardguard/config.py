@@ -68,6 +68,7 @@ class Settings:
     required_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
     eval_results_files: bool = False
+    evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
 
     def regions_required(self) -> tuple[str, ...]:
         return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
@@ -235,9 +236,25 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: eval-results-files must be true or false")
             changes["eval_results_files"] = value
+        elif key == "evaluation":
+            changes["evaluation"] = _read_evaluation(value, where)
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
     return replace(settings, **changes)
+
+
+EVALUATION_KEYS = ("dataset", "dataset-name", "task-id", "task", "metric", "model-name")
+
+
+def _read_evaluation(value: Any, where: str) -> dict[str, str]:
+    """``[tool.cardguard.evaluation]``: what was evaluated (docs/sync.md), strings only."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: evaluation must be a table")
+    for key, item in value.items():
+        if key not in EVALUATION_KEYS or not isinstance(item, str) or not item:
+            raise ConfigError(f"{where}: evaluation.{key}: expected one of {', '.join(EVALUATION_KEYS)} "
+                              "with a non-empty string")
+    return {str(key).replace("-", "_"): item for key, item in value.items()}
 
 
 def _read_required_regions(value: Any, where: str) -> dict[str, tuple[str, ...]]:

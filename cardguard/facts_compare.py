@@ -27,13 +27,13 @@ def metric_comparisons(metadata: dict[str, Any], facts: Facts) -> list[tuple[Ins
             for k, metric in enumerate(metrics if isinstance(metrics, list) else []):
                 if not isinstance(metric, dict) or "value" not in metric:
                     continue
-                key = _results_key(metric, results)
+                key = results_key(metric, results)
                 if key is not None:
                     found.append((("model-index", m, "results", r, "metrics", k, "value"), metric["value"], results[key]))
     return found
 
 
-def _results_key(metric: dict[str, Any], results: dict[str, Any]) -> str | None:
+def results_key(metric: dict[str, Any], results: dict[str, Any]) -> str | None:
     for candidate in (metric.get("type"), metric.get("name")):
         if isinstance(candidate, str):
             key = candidate.strip().lower().replace(" ", "_").replace("-", "_")

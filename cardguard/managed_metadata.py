@@ -1,9 +1,10 @@
 """Metadata keys cardguard keeps true to the artifacts, and the minimal edits that do it.
 
 Managed keys (configurable with ``managed-keys``): ``base_model``, ``library_name``,
-``pipeline_tag``, ``model-index`` (metric values only: entries written by hand are kept, a
-value is rewritten only when it differs from the results files beyond the card's printed
-precision), ``co2_eq_emissions`` and ``tags`` (tags the training library adds are added, none
+``pipeline_tag``, ``model-index`` (metric values are rewritten only when they differ from the
+results files beyond the card's printed precision; metrics the results files hold are added
+to the result that describes them; a model-index is created when the card has none and the
+dataset and task are known, see cardguard/evaluation.py; entries written by hand are kept), ``co2_eq_emissions`` and ``tags`` (tags the training library adds are added, none
 is ever removed). A value the facts do not establish is never touched.
 
 The planner returns edits and the expected metadata after them; :func:`verify` parses the
@@ -20,6 +21,7 @@ from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card import Card, parse_card
 from cardguard.findings import Finding
+from cardguard.evaluation import EvaluationTarget, missing_metrics, new_model_index
 from cardguard.facts_compare import metric_comparisons, values_agree
 from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library
 from cardguard.textedit import TextEdit
@@ -47,7 +49,8 @@ class MetadataPlan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_KEYS) -> MetadataPlan:
+def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_KEYS,
+                  evaluation: EvaluationTarget = EvaluationTarget()) -> MetadataPlan:
     plan = MetadataPlan()
     metadata = card.metadata
     if metadata is None or not managed:
@@ -64,6 +67,7 @@ def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_K
     if "model-index" in managed:
         for path, value in metric_updates(metadata, facts):
             _set_scalar(plan, editor, card, path, value)
+        _add_results(plan, editor, card, facts, evaluation)
     if "co2_eq_emissions" in managed and facts.emissions is not None:
         _set_emissions(plan, editor, card, round(facts.emissions.emissions_g, 2))
     if "tags" in managed:
@@ -130,16 +134,40 @@ def _set_scalar(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, path:
     plan.changes.append(MetadataChange(path, line, current, value))
 
 
+def _add_results(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, facts: Facts,
+                 evaluation: EvaluationTarget) -> None:
+    created = new_model_index(card.metadata, facts, evaluation)
+    if created is not None:
+        _insert(plan, editor, card, "model-index", created)
+        return
+    for m, r, entries in missing_metrics(card.metadata, facts):
+        path: InstancePath = ("model-index", m, "results", r, "metrics")
+        try:
+            plan.edits.append(editor.append_mappings(path, entries))
+        except EditRefused as reason:
+            plan.findings.append(_refused(card, path, reason))
+            continue
+        listed = _get(plan.expected, path)
+        old = copy.deepcopy(listed)
+        listed.extend(entries)
+        plan.changes.append(MetadataChange(path, card.locate(path)[0], old, copy.deepcopy(listed)))
+
+
+def _insert(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, key: str, value: Any) -> None:
+    """A new top-level key before the closing ``---``."""
+    try:
+        plan.edits.append(editor.insert_top_level(key, value))
+    except EditRefused as reason:
+        plan.findings.append(_refused(card, (key,), reason))
+        return
+    plan.expected[key] = value
+    plan.changes.append(MetadataChange((key,), _closing_line(card), None, value))
+
+
 def _set_emissions(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, grams: float) -> None:
     current = card.metadata.get("co2_eq_emissions")
     if current is None:
-        try:
-            plan.edits.append(editor.insert_top_level("co2_eq_emissions", {"emissions": grams}))
-        except EditRefused as reason:
-            plan.findings.append(_refused(card, ("co2_eq_emissions",), reason))
-            return
-        plan.expected["co2_eq_emissions"] = {"emissions": grams}
-        plan.changes.append(MetadataChange(("co2_eq_emissions",), _closing_line(card), None, {"emissions": grams}))
+        _insert(plan, editor, card, "co2_eq_emissions", {"emissions": grams})
     elif isinstance(current, dict) and isinstance(current.get("emissions"), (int, float)):
         if not values_agree(current["emissions"], grams):
             _set_scalar(plan, editor, card, ("co2_eq_emissions", "emissions"), grams)

@@ -26,6 +26,7 @@ from typing import Any
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card import Card
+from cardguard.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
 from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
@@ -43,6 +44,7 @@ class SyncOptions:
     required_regions: tuple[str, ...] = ()
     add_missing: bool = False
     override_dirs: tuple[Path, ...] = ()
+    evaluation: EvaluationTarget = EvaluationTarget()
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
         return plan
     metadata = card.metadata or {}
     edits: list[TextEdit] = []
-    meta = plan_metadata(card, facts, options.managed_keys)
+    meta = plan_metadata(card, facts, options.managed_keys, options.evaluation)
     plan.findings.extend(meta.findings)
     edits.extend(meta.edits)
     for region in scan.regions:

@@ -16,6 +16,8 @@ from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.card import Card
 from cardguard.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.findings import Finding
+from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
+from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.managed_metadata import MANAGED_KEYS
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
@@ -32,10 +34,15 @@ class SyncResult:
     plan: SyncPlan | None
     findings: list[Finding] = field(default_factory=list)
     written: bool = False
+    file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
 
     @property
     def changed(self) -> bool:
-        return self.plan is not None and self.plan.changed
+        return (self.plan is not None and self.plan.changed) or bool(self.file_changes)
+
+    def diff(self) -> str:
+        card = self.plan.diff() if self.plan is not None and self.plan.changed else ""
+        return card + "".join(change.diff() for change in self.file_changes)
 
 
 def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> SyncOptions:
@@ -44,7 +51,7 @@ def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> Sync
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return SyncOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                       override_dirs=override_dirs_for(model_dir))
+                       override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation))
 
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None) -> Facts:
@@ -77,16 +84,34 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     card = load_card(target, settings)
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
-    plan = plan_target(target, settings, card, read_target_facts(target, limits=settings.limits, hub=hub), add_missing)
+    facts = read_target_facts(target, limits=settings.limits, hub=hub)
+    plan = plan_target(target, settings, card, facts, add_missing)
     result = SyncResult(target, settings, plan)
     if plan is None:
         result.findings = apply_policy(card.findings, settings, card.ignored_codes)
         return result
-    result.findings = apply_policy(plan.findings + _missing_findings(plan, card), settings, card.ignored_codes)
-    if write and plan.changed and not plan.blocked:
-        write_atomically(target.card, plan.new_bytes())
-        result.written = True
+    result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
+    result.findings = apply_policy(plan.findings + _missing_findings(plan, card) + file_findings, settings,
+                                   card.ignored_codes)
+    if write and not plan.blocked:
+        if plan.changed:
+            write_atomically(target.card, plan.new_bytes())
+        for change in result.file_changes:
+            write_change(change)
+        result.written = plan.changed or bool(result.file_changes)
     return result
+
+
+def eval_results_changes(target: Target, settings: Settings, card: Card, facts: Facts
+                         ) -> tuple[list[FileChange], list[Finding]]:
+    """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
+    if not settings.eval_results_files or card.metadata is None:
+        return [], []
+    entry = eval_results_entry(card.metadata, facts, EvaluationTarget(**settings.evaluation))
+    if entry is None:
+        return [], []
+    change, findings = plan_eval_results(target.model_dir, entry)
+    return ([change] if change is not None else []), findings
 
 
 def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = None) -> SyncResult:
@@ -104,6 +129,9 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
     result = SyncResult(target, settings, plan)
+    if plan is not None:
+        result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
+        found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
 
@@ -122,6 +150,12 @@ def _region_findings(plan: SyncPlan) -> list[Finding]:
             "run `cardguard sync` (edits inside a region are replaced; write outside the markers)",
         ))
     return findings
+
+
+def _file_finding(change: FileChange) -> Finding:
+    what = "does not exist yet" if change.old is None else "differs from the results files"
+    return codes.finding("CG417", change.display, change.line, 1,
+                         f"the evaluation-results entry {what}", "run `cardguard sync`")
 
 
 def _missing_findings(plan: SyncPlan, card: Card) -> list[Finding]:

@@ -124,6 +124,24 @@ class FrontMatterEditor:
         offset = self.starts[self.card.front_matter.closing_line - 1]
         return TextEdit(offset, offset, text)
 
+    def append_mappings(self, path: InstancePath, items: list[dict[str, Any]]) -> TextEdit:
+        """New ``- key: value`` mapping items after the last item of the block list of mappings
+        at ``path`` (a model-index ``metrics:`` list), at the items' indent."""
+        current = _value_at(self.card.metadata, path)
+        if not isinstance(current, list) or not current or not all(isinstance(item, dict) and item for item in current):
+            raise EditRefused("not a non-empty block list of mappings")
+        first_key = next(iter(current[0]))
+        line, column = self.card.yaml.key_spans.get(path + (0, first_key), (0, 0))
+        text = self._line_text(line) if line else ""
+        dash = column - 3
+        if dash < 0 or text[dash:dash + 2] != "- " or text[:dash].strip():
+            raise EditRefused("a flow list, or items not written as '- key: value'")
+        prefix = path + (len(current) - 1,)
+        last_line = max(where[0] for spans in (self.card.yaml.key_spans, self.card.yaml.value_spans)
+                        for key, where in spans.items() if key[:len(prefix)] == prefix)
+        offset = self.starts[last_line] if last_line < len(self.starts) else len(self.card.text)
+        return TextEdit(offset, offset, _indented(dump_block(items), " " * dash, self.newline))
+
     def append_list_items(self, path: InstancePath, items: list[Any]) -> TextEdit:
         """New ``- item`` lines after the last item of the block list at ``path``."""
         current = _value_at(self.card.metadata, path)
@@ -143,7 +161,24 @@ class FrontMatterEditor:
         return TextEdit(offset, offset, added)
 
 
+def dump_block(value: Any) -> str:
+    """Block-style YAML for new content (never for the author's text), lists at their key's
+    indent as PyYAML, huggingface_hub and Trainer write them."""
+    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 16)
+
+
+def _indented(text: str, indent: str, newline: str) -> str:
+    return "".join(f"{indent}{line}{newline}" for line in text.splitlines())
+
+
+def _is_nested(value: Any) -> bool:
+    items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else []
+    return any(isinstance(item, (list, dict)) for item in items)
+
+
 def _block(value: Any) -> str:
+    if _is_nested(value):
+        return "\n" + dump_block(value).rstrip("\n")
     if isinstance(value, list):
         return "".join(f"\n- {format_scalar(item)}" for item in value)
     if isinstance(value, dict):

@@ -1,0 +1,121 @@
+"""The Hub's `.eval_results/*.yaml` files, kept true to the results files (opt-in:
+``eval-results-files = true``).
+
+One entry per (benchmark dataset, task): ``{dataset: {id, task_id}, value}``. The entry is
+looked up in every `.eval_results/*.yaml` file: found, its ``value`` is rewritten in place
+when it differs beyond its printed precision; not found, it is appended to
+``.eval_results/<dataset name>.yaml`` (created if needed). Every other entry, comment and
+file is left byte for byte. What is written must pass the CG116 check.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cardguard import codes
+from cardguard.evaluation import EvalResultEntry
+from cardguard.facts_compare import values_agree
+from cardguard.findings import Finding
+from cardguard.sync import unified_diff, write_atomically
+from cardguard.targets import display_path
+from cardguard.textedit import line_starts
+from cardguard.validate import EVAL_RESULTS_DIR, _read_small_text, resolves_outside
+from cardguard.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
+from cardguard.yamlpos import YamlDoc, parse_yaml
+
+MAX_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file next to the card that sync would write."""
+
+    path: Path
+    display: str
+    line: int  # where the change is (1 for a new file)
+    old: str | None  # None: the file is new
+    new: str
+
+    def diff(self) -> str:
+        return unified_diff(self.old or "", self.new, self.display)
+
+
+def plan_eval_results(model_dir: Path, entry: EvalResultEntry) -> tuple[FileChange | None, list[Finding]]:
+    """The change that makes `.eval_results` hold ``entry``, or None when it already does."""
+    folder = model_dir / EVAL_RESULTS_DIR
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        doc, text = _parsed(path, model_dir)
+        position = _position(doc, entry) if doc is not None else None
+        if position is not None:
+            return _update_value(path, text, doc, position, entry)
+    path = folder / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
+    if not path.exists():
+        return FileChange(path, display_path(path), 1, None, dump_block([_item(entry)])), []
+    doc, text = _parsed(path, model_dir)
+    return _append(path, text, doc, entry)
+
+
+def write_change(change: FileChange) -> None:
+    """Write atomically; a new file (and `.eval_results/`) is created first."""
+    if change.old is None:
+        change.path.parent.mkdir(exist_ok=True)
+        os.close(os.open(change.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    write_atomically(change.path, change.new.encode("utf-8"))
+
+
+def _item(entry: EvalResultEntry) -> dict:
+    return {"dataset": {"id": entry.dataset_id, "task_id": entry.task_id}, "value": entry.value}
+
+
+def _parsed(path: Path, model_dir: Path) -> tuple[YamlDoc | None, str]:
+    if resolves_outside(path, model_dir):
+        return None, ""
+    text, problem = _read_small_text(path, MAX_FILE_BYTES)
+    if problem is not None:
+        return None, ""
+    doc = parse_yaml(text, display_path(path))
+    return (doc if doc.ok and isinstance(doc.value, list) else None), text
+
+
+def _position(doc: YamlDoc, entry: EvalResultEntry) -> int | None:
+    for index, item in enumerate(doc.value):
+        dataset = item.get("dataset") if isinstance(item, dict) else None
+        if isinstance(dataset, dict) and (dataset.get("id"), dataset.get("task_id")) == (entry.dataset_id, entry.task_id):
+            return index
+    return None
+
+
+def _update_value(path: Path, text: str, doc: YamlDoc, index: int, entry: EvalResultEntry
+                  ) -> tuple[FileChange | None, list[Finding]]:
+    current = doc.value[index].get("value")
+    if values_agree(current, entry.value):
+        return None, []
+    span = doc.value_spans.get((index, "value"))
+    starts = line_starts(text)
+    try:
+        if span is None:
+            raise EditRefused("the entry has no value")
+        line, column = span
+        end = starts[line] if line < len(starts) else len(text)
+        start, stop, style = scalar_extent(text[starts[line - 1]:end].rstrip("\r\n"), column)
+    except EditRefused as reason:
+        return None, [_refused(path, span[0] if span else 1, reason)]
+    offset = starts[line - 1]
+    new = text[:offset + start] + format_scalar(entry.value, style) + text[offset + stop:]
+    return FileChange(path, display_path(path), line, text, new), []
+
+
+def _append(path: Path, text: str, doc: YamlDoc | None, entry: EvalResultEntry) -> tuple[FileChange | None, list[Finding]]:
+    if doc is None or any(doc.value_spans.get((index,), (0, 0))[1] != 3 for index in range(len(doc.value))):
+        return None, [_refused(path, 1, EditRefused("not a readable block list starting at column 1"))]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    separator = "" if not text or text.endswith(("\n", "\r")) else newline
+    block = dump_block([_item(entry)]).replace("\n", newline)
+    return FileChange(path, display_path(path), len(text.splitlines()) + 1, text, text + separator + block), []
+
+
+def _refused(path: Path, line: int, reason: EditRefused) -> Finding:
+    return codes.finding("CG409", display_path(path), line, 1, f"cannot update the evaluation results in place ({reason})",
+                         "write the entry as `- dataset: {id, task_id}` / `value: <number>` in block style")
