@@ -37,10 +37,11 @@ HOSTILE_TEMPLATES = {
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "took over"),
     "appending loop": ("{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% for j in range(100000) %}"
                        "{% set _ = ns.l.append(1) %}{% endfor %}{% endfor %}", "took over"),
+    # The two doublings hit the memory bound in ~0.5 s; on a loaded machine the time bound may come first.
     "string doubling in a macro": ("{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}"
-                                   "{% endif %}{% endmacro %}{{ f('x', 40) }}", "memory bound"),
+                                   "{% endif %}{% endmacro %}{{ f('x', 40) }}", "memory bound|took over"),
     "string doubling in a namespace": ("{% set ns = namespace(s='x') %}{% for i in range(40) %}"
-                                       "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}", "memory bound"),
+                                       "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}", "memory bound|took over"),
     "lone surrogate": ("{{ '\\ud800' }}", "Unicode"),
 }
 
