@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import child_environment, median_samples
 
 GiB = 1024**3
 SIZES = {"1GiB": GiB, "100GiB": 100 * GiB, "1TiB": 1024 * GiB}
@@ -161,25 +161,6 @@ def commands(folder: Path) -> dict[str, list[str]]:
     return found
 
 
-def child_environment(pycache: Path) -> dict[str, str]:
-    """Bytecode caching on, as for any installed package (some shells export
-    PYTHONDONTWRITEBYTECODE, which would recompile cardguard in every process); the cache
-    goes to a temporary folder, never into the source tree."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return env
-
-
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB and exit status of one fresh process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, process.returncode
-
-
 def bench_size(label: str, target: int, runs: int, root: Path) -> list[str]:
     folder = root / label
     folder.mkdir()
@@ -188,12 +169,10 @@ def bench_size(label: str, target: int, runs: int, root: Path) -> list[str]:
     rows, floor_time = [], None
     env = child_environment(root / "pycache")
     for name, command in commands(folder).items():
-        measure(command, env)  # warm-up: page cache, .pyc files
-        samples = [measure(command, env) for _ in range(runs)]
-        if any(status != 0 for _, _, status in samples):
+        sample = median_samples(command, env, runs)
+        if sample.status != 0:
             raise SystemExit(f"{name} failed on {folder}")
-        wall = statistics.median(s[0] for s in samples)
-        rss = max(s[1] for s in samples)
+        wall, rss = sample.wall, sample.peak_rss_mib
         floor_time = floor_time or wall
         rows.append(
             f"| {label} | {built['shards']} | {built['tensors']:,} | {built['parameters'] / 1e9:,.1f} B | "

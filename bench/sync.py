@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import child_environment, median_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_RATIO = 2.0
@@ -51,15 +51,6 @@ def stretch_log(path: Path, rows: int) -> None:
     path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -67,8 +58,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temporary:
         folder = build_folder(Path(temporary))
         card = str(folder / "README.md")
-        validate = median_seconds([sys.executable, "-m", "cardguard", "validate", card], args.runs)
-        check = median_seconds([sys.executable, "-m", "cardguard", "check", card], args.runs)
+        env = child_environment(Path(temporary) / "pycache")
+        validate = median_samples([sys.executable, "-m", "cardguard", "validate", card], env, args.runs, cwd=ROOT).wall
+        check = median_samples([sys.executable, "-m", "cardguard", "check", card], env, args.runs, cwd=ROOT).wall
     ratio = check / validate
     print(f"| command (cold process, median of {args.runs}) | wall time |")
     print("|---|---:|")

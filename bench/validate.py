@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import child_environment, median_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "cards"
@@ -83,23 +81,6 @@ def tool(name: str) -> list[str]:
     return [sys.executable, "-m", name.replace("-", "_")]
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU (user+sys of the child) seconds of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-def median_of(command: list[str], cwd: Path, runs: int) -> tuple[float, float]:
-    timed(command, cwd)  # warm the page cache; not counted
-    samples = [timed(command, cwd) for _ in range(runs)]
-    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
-
-
 def prepare_cards(folder: Path, count: int) -> list[Path]:
     sources = sorted(CORPUS.glob("*.md")) if CORPUS.is_dir() else []
     texts = [p.read_bytes() for p in sources] or [SYNTHETIC_CARD.encode()]
@@ -147,20 +128,26 @@ def main(argv: list[str] | None = None) -> int:
         checker = tool("check-jsonschema") + ["--schemafile", str(SCHEMA)]
         env_note = f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs, median"
 
+        env = child_environment(work / "pycache")
+
+        def median_of(command: list[str], runs: int) -> tuple[float, float]:
+            sample = median_samples(command, env, runs, cwd=work)
+            return sample.wall, sample.cpu
+
         rows: list[tuple[str, float, float, str]] = []
-        floor = median_of([sys.executable, "-c", "pass"], work, args.runs)
+        floor = median_of([sys.executable, "-c", "pass"], args.runs)
         rows.append(("`python -c pass` (floor)", *floor, ""))
-        single = median_of(cardguard + [str(one_card)], work, args.runs)
+        single = median_of(cardguard + [str(one_card)], args.runs)
         rows.append(("`cardguard validate`, 1 card, cold", *single, f"{(single[0] - floor[0]) * 1000:.0f} ms over the floor"))
         if shutil.which(checker[0]) or Path(checker[0]).exists():
-            other = median_of(checker + [str(one_meta)], work, args.runs)
+            other = median_of(checker + [str(one_meta)], args.runs)
             rows.append(("`check-jsonschema`, 1 metadata file, cold", *other, f"{(other[0] - floor[0]) * 1000:.0f} ms over the floor"))
         batch_runs = max(3, args.runs // 2)
-        batch = median_of(cardguard + [str(c) for c in cards], work, batch_runs)
+        batch = median_of(cardguard + [str(c) for c in cards], batch_runs)
         per_second = len(cards) / max(batch[0] - floor[0], 1e-9)
         rows.append((f"`cardguard validate`, {len(cards)} cards, 1 process", *batch, f"{per_second:,.0f} cards/s (after startup)"))
         if shutil.which(checker[0]) or Path(checker[0]).exists():
-            other_batch = median_of(checker + [str(m) for m in metadata], work, batch_runs)
+            other_batch = median_of(checker + [str(m) for m in metadata], batch_runs)
             per_second = len(metadata) / max(other_batch[0] - floor[0], 1e-9)
             rows.append((f"`check-jsonschema`, {len(metadata)} metadata files", *other_batch, f"{per_second:,.0f} files/s (after startup)"))
 

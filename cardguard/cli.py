@@ -17,18 +17,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 _DESCRIPTION = """\
 Keep Hugging Face model cards valid and true to their checkpoint.
 
-commands:
-  validate   check card metadata against the Hub's rules and required sections
-  facts      show what the checkpoint files next to a card say (parameters, training, ...)
-  schema     print the JSON Schema cardguard validates metadata with
-  rules      list every rule code with its severity and whether the Hub rejects it
-  sync       rewrite generated regions and managed metadata from the checkpoint
-  check      validate + drift against the checkpoint; writes nothing
-  init       write a new README.md for a checkpoint folder
-  install-hooks  install plain git hooks (pre-commit, pre-push) that run cardguard
-
-Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.
-Configuration: [tool.cardguard] in pyproject.toml or .cardguard.toml (see README).
+Every command takes --help. Exit codes: 0 nothing at or above --fail-on, 1 findings (or, for
+sync, a card rewritten), 2 usage or I/O error. Configuration: [tool.cardguard] in pyproject.toml
+or .cardguard.toml (see README.md); rule reference: `cardguard rules` or docs/rules.md.
 """
 
 
@@ -37,8 +28,9 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_named_in(arguments))
+    args = parser.parse_args(arguments)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -71,21 +63,24 @@ def _report_error(error: Exception) -> int:
     return EXIT_USAGE
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that subcommand's (building all of them costs more
+    than a hook run can spare, and only --help needs them all)."""
     parser = argparse.ArgumentParser(
         prog="cardguard", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cardguard {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    _add_validate(commands)
-    _add_facts(commands)
-    _add_schema(commands)
-    _add_rules(commands)
-    _add_sync(commands)
-    _add_check(commands)
-    _add_init(commands)
-    _add_install_hooks(commands)
+    for name, add in _SUBCOMMANDS.items():
+        if only is None or name == only:
+            add(commands)
     return parser
+
+
+def _command_named_in(arguments: list[str]) -> str | None:
+    """The subcommand the arguments name, if any (its name is the first non-option word)."""
+    first = next((word for word in arguments if not word.startswith("-")), None)
+    return first if first in _SUBCOMMANDS else None
 
 
 def _add_common_card_options(command: argparse.ArgumentParser) -> None:
@@ -197,6 +192,18 @@ def _add_init(commands: argparse._SubParsersAction) -> None:
                                   description="Write README.md for a checkpoint folder; refuses to overwrite a card.")
     command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
     command.set_defaults(handler=run_init)
+
+
+_SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "validate": _add_validate,
+    "facts": _add_facts,
+    "schema": _add_schema,
+    "rules": _add_rules,
+    "sync": _add_sync,
+    "check": _add_check,
+    "init": _add_init,
+    "install-hooks": _add_install_hooks,
+}
 
 
 def use_colour(choice: str, stream: TextIO) -> bool:

@@ -1,0 +1,50 @@
+"""What every benchmark here shares: running one fresh process and measuring it.
+
+Child processes get bytecode caching on, as for any installed package (some shells export
+PYTHONDONTWRITEBYTECODE, which would recompile cardguard in every process and measure the
+compiler instead); the cache goes to a temporary folder, never into the source tree.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the child
+    peak_rss_mib: float
+    status: int
+
+
+def child_environment(pycache: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def measure(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Sample:
+    """One fresh process: wall and CPU time, peak RSS and exit status."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))
+
+
+def median_samples(command: list[str], env: dict[str, str], runs: int, cwd: Path | None = None) -> Sample:
+    """Median wall and CPU over ``runs`` after one unmeasured warm-up (page cache, .pyc)."""
+    measure(command, env, cwd)
+    samples = [measure(command, env, cwd) for _ in range(runs)]
+    return Sample(
+        wall=statistics.median(s.wall for s in samples),
+        cpu=statistics.median(s.cpu for s in samples),
+        peak_rss_mib=max(s.peak_rss_mib for s in samples),
+        status=max(s.status for s in samples),
+    )
