@@ -285,6 +285,33 @@ def _peft(run: Any) -> str:
     return run.versions.peft
 
 
+def _num_parameters(run: Any) -> int:
+    return run.num_parameters
+
+
+def _trainable_parameters(run: Any) -> int:
+    return run.trainable_parameters
+
+
+BIGGER_MODEL = Mutation(bigger_weights, {"CG405": 1}, ("model-summary",))
+BIGGER_ADAPTER = Mutation(bigger_weights, {"CG405": 1}, ("peft-adapter",))
+EDITED_LOSS = Mutation(edit_results_line, {"CG405": 1}, ("eval-results",))
+
+
+def _weights_only(id: str, fixture: str, library: str, version: Callable[[Any], str], generator: str,
+                  delete_shard: Mutation | NotApplicable) -> Output:
+    """A checkpoint saved without a card: the user runs `cardguard init`, profile hub."""
+    return Output(
+        id=id, fixture=fixture, library=library, version=version, generator=generator,
+        setup=Setup("hub", ("model-summary",), card="init"),
+        expected=(INIT_NO_LICENSE, INIT_PLACEHOLDERS),
+        regions=("model-summary", "get-started", "framework-versions"),
+        library_count=_num_parameters,
+        mutations={"retrain": NO_RESULTS, "edit-metric": NO_RESULTS, "base-model": NO_BASE,
+                   "bigger-weights": BIGGER_MODEL, "delete-shard": delete_shard},
+    )
+
+
 OUTPUTS: tuple[Output, ...] = (
     Output(
         id="trainer-classifier",
@@ -296,13 +323,13 @@ OUTPUTS: tuple[Output, ...] = (
         expected=(TRAINER_NULL_CONFIG, TRAINER_PLACEHOLDERS),
         regions=(*TRAINER_REGIONS, "model-summary"),
         added_keys=("pipeline_tag",),
-        library_count=lambda run: run.num_parameters,
+        library_count=_num_parameters,
         mutations={
             "retrain": Mutation(retrain("continued_classifier_run", "resumed for a 3rd epoch"),
                                 {"CG405": 3, "CG413": 2}, RETRAINED),
             "edit-metric": Mutation(edit_model_index_value, {"CG413": 1}),
             "base-model": NO_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("model-summary",)),
+            "bigger-weights": BIGGER_MODEL,
             "delete-shard": NO_SHARDS,
         },
     ),
@@ -316,13 +343,13 @@ OUTPUTS: tuple[Output, ...] = (
         expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
         regions=(*TRAINER_REGIONS, "model-summary"),
         added_keys=("pipeline_tag",),
-        library_count=lambda run: run.num_parameters,
+        library_count=_num_parameters,
         mutations={
             "retrain": Mutation(retrain("retrained_causal_lm_run", "3 epochs instead of 2"), {"CG405": 3},
                                 RETRAINED),
-            "edit-metric": Mutation(edit_results_line, {"CG405": 1}, ("eval-results",)),
+            "edit-metric": EDITED_LOSS,
             "base-model": NO_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("model-summary",)),
+            "bigger-weights": BIGGER_MODEL,
             "delete-shard": NO_SHARDS,
         },
     ),
@@ -335,12 +362,12 @@ OUTPUTS: tuple[Output, ...] = (
         setup=Setup("sentence-transformers", ("model-summary",)),
         expected=(),
         regions=("st-architecture", "framework-versions", "model-summary"),
-        library_count=lambda run: run.num_parameters,
+        library_count=_num_parameters,
         mutations={
             "retrain": NO_ST_RESULTS,
             "edit-metric": NO_ST_RESULTS,
             "base-model": NO_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("model-summary",)),
+            "bigger-weights": BIGGER_MODEL,
             "delete-shard": NO_SHARDS,
         },
     ),
@@ -354,13 +381,13 @@ OUTPUTS: tuple[Output, ...] = (
         setup=Setup("trainer", ("peft-adapter",)),
         expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
         regions=(*TRAINER_REGIONS, "peft-adapter"),
-        library_count=lambda run: run.trainable_parameters,
+        library_count=_trainable_parameters,
         mutations={
             "retrain": Mutation(retrain("retrained_peft_lora_run", "3 epochs instead of 2"), {"CG405": 3},
                                 RETRAINED),
-            "edit-metric": Mutation(edit_results_line, {"CG405": 1}, ("eval-results",)),
+            "edit-metric": EDITED_LOSS,
             "base-model": Mutation(change_base_model, {"CG410": 1}),
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("peft-adapter",)),
+            "bigger-weights": BIGGER_ADAPTER,
             "delete-shard": NO_SHARDS,
         },
     ),
@@ -373,13 +400,13 @@ OUTPUTS: tuple[Output, ...] = (
         setup=Setup("trainer", ("peft-adapter",)),
         expected=(TRAINER_NO_LICENSE, PEFT_LOCAL_BASE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
         regions=(*TRAINER_REGIONS, "peft-adapter"),
-        library_count=lambda run: run.trainable_parameters,
+        library_count=_trainable_parameters,
         mutations={
             "retrain": Mutation(retrain("retrained_peft_lora_local_base_run", "3 epochs instead of 2"),
                                 {"CG405": 3}, RETRAINED),
-            "edit-metric": Mutation(edit_results_line, {"CG405": 1}, ("eval-results",)),
+            "edit-metric": EDITED_LOSS,
             "base-model": LOCAL_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("peft-adapter",)),
+            "bigger-weights": BIGGER_ADAPTER,
             "delete-shard": NO_SHARDS,
         },
     ),
@@ -394,50 +421,24 @@ OUTPUTS: tuple[Output, ...] = (
         expected=(PEFT_TEMPLATE_NO_LICENSE, PEFT_TEMPLATE_PLACEHOLDERS),
         regions=("get-started", "framework-versions", "peft-adapter"),
         replaced_lines=("Use the code below to get started with the model.", "[More Information Needed]"),
-        library_count=lambda run: run.trainable_parameters,
+        library_count=_trainable_parameters,
         mutations={
             "retrain": NO_RESULTS,
             "edit-metric": NO_RESULTS,
             "base-model": Mutation(change_base_model, {"CG410": 1}),
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("peft-adapter",)),
+            "bigger-weights": BIGGER_ADAPTER,
             "delete-shard": NO_SHARDS,
         },
     ),
-    Output(
-        id="sharded-safetensors",
-        fixture="sharded_checkpoint_output",
-        library="transformers",
-        version=_transformers,
-        generator="`save_pretrained(max_shard_size=\"12KB\")` (8 shards + index, no card) → `cardguard init`",
-        setup=Setup("hub", ("model-summary",), card="init"),
-        expected=(INIT_NO_LICENSE, INIT_PLACEHOLDERS),
-        regions=("model-summary", "get-started", "framework-versions"),
-        library_count=lambda run: run.num_parameters,
-        mutations={
-            "retrain": NO_RESULTS,
-            "edit-metric": NO_RESULTS,
-            "base-model": NO_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("model-summary",)),
-            "delete-shard": Mutation(delete_shard, {"CG305": 1}),
-        },
+    _weights_only(
+        "sharded-safetensors", "sharded_checkpoint_output", "transformers", _transformers,
+        "`save_pretrained(max_shard_size=\"12KB\")` (8 shards + index, no card) → `cardguard init`",
+        delete_shard=Mutation(delete_shard, {"CG305": 1}),
     ),
-    Output(
-        id="pytorch-bin",
-        fixture="pytorch_bin_output",
-        library="torch",
-        version=lambda run: run.versions.torch,
-        generator="`torch.save(state_dict)` as `pytorch_model.bin` + config.json (no card) → `cardguard init`",
-        setup=Setup("hub", ("model-summary",), card="init"),
-        expected=(INIT_NO_LICENSE, INIT_PLACEHOLDERS),
-        regions=("model-summary", "get-started", "framework-versions"),
-        library_count=lambda run: run.num_parameters,
-        mutations={
-            "retrain": NO_RESULTS,
-            "edit-metric": NO_RESULTS,
-            "base-model": NO_BASE,
-            "bigger-weights": Mutation(bigger_weights, {"CG405": 1}, ("model-summary",)),
-            "delete-shard": NO_SHARDS,
-        },
+    _weights_only(
+        "pytorch-bin", "pytorch_bin_output", "torch", lambda run: run.versions.torch,
+        "`torch.save(state_dict)` as `pytorch_model.bin` + config.json (no card) → `cardguard init`",
+        delete_shard=NO_SHARDS,
     ),
     Output(
         id="hub-template",
