@@ -64,6 +64,7 @@ class SyncPlan:
     region_changes: list[RegionChange] = field(default_factory=list)
     metadata_changes: list[MetadataChange] = field(default_factory=list)
     missing_regions: list[str] = field(default_factory=list)
+    unfillable_regions: list[str] = field(default_factory=list)  # required, but no facts to fill them
     findings: list[Finding] = field(default_factory=list)
     blocked: bool = False  # malformed markers: nothing may be written
 
@@ -96,7 +97,9 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
     if options.add_missing:
         edits.extend(_added_regions(plan, card, facts, metadata, present, options))
     present |= {change.name for change in plan.region_changes if change.old is None}
-    plan.missing_regions = [name for name in options.required_regions if name not in present]
+    missing = [name for name in options.required_regions if name not in present]
+    plan.unfillable_regions = [name for name in missing if REGIONS[name].build(facts, metadata, None) is None]
+    plan.missing_regions = [name for name in missing if name not in plan.unfillable_regions]
     new_text = apply_edits(card.text, edits)
     if meta.edits and not verify(new_text, card.path, meta.expected):
         plan.findings.append(codes.finding("CG409", card.path, 1, 1,

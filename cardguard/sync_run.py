@@ -159,11 +159,18 @@ def _file_finding(change: FileChange) -> Finding:
 
 
 def _missing_findings(plan: SyncPlan, card: Card) -> list[Finding]:
-    line = card.front_matter.closing_line + 1 if card.front_matter else 1
-    return [codes.finding(
+    line = min(card.front_matter.closing_line + 1 if card.front_matter else 1, card.line_count)
+    fillable = [codes.finding(
         "CG406", plan.path, line, 1, f"the card has no {name!r} region, which the configuration requires",
         "run `cardguard sync --add-missing`",
     ) for name in plan.missing_regions]
+    unfillable = [codes.finding(
+        "CG406", plan.path, line, 1,
+        f"the configuration requires a {name!r} region, but the files in this folder have nothing to fill it with",
+        "add the checkpoint files it is made from, or drop it from required-regions for this path "
+        "([[tool.cardguard.overrides]])",
+    ) for name in plan.unfillable_regions]
+    return fillable + unfillable
 
 
 def _metadata_findings(plan: SyncPlan, drift: list[Finding]) -> list[Finding]:
