@@ -33,7 +33,7 @@ from cardguard.yamlpos import parse_yaml
 from tests.sync.helpers import classifier_facts
 
 LONG = os.environ.get("CARDGUARD_FUZZ") == "long"
-FUZZ = settings(max_examples=20_000 if LONG else 150, deadline=None, database=None if LONG else None,
+FUZZ = settings(max_examples=20_000 if LONG else 150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 FUZZ_FILES = settings(FUZZ, max_examples=5_000 if LONG else 60)  # each example writes files
 
