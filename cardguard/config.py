@@ -91,6 +91,8 @@ class Config:
 
     def settings_for(self, card_path: Path) -> Settings:
         settings = self.base
+        if not self.overrides:
+            return settings
         relative = _relative_posix(card_path, self.root)
         for override in self.overrides:
             if any(_matches(relative, pattern) for pattern in override.paths):

@@ -25,10 +25,11 @@ class Heading:
     level: int
     title: str
     line: int  # 1-based line in the whole file
+    key: str = field(default="", compare=False)  # normalize_title(title), filled in when built
 
-    @property
-    def key(self) -> str:
-        return normalize_title(self.title)
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", normalize_title(self.title))
 
 
 @dataclass
@@ -82,6 +83,8 @@ def parse_body(body: str, first_line: int) -> Body:
 
 def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
     """Mark which lines are outside HTML comments, and which are inside code fences."""
+    if not any("```" in line or "~~~" in line or "<!--" in line for line in lines):
+        return [True] * len(lines), [False] * len(lines)  # plain prose: nothing hidden
     visible: list[bool] = []
     in_code: list[bool] = []
     fence: str | None = None

@@ -4,6 +4,7 @@ the configuration. The CLI calls :func:`validate_target` once per card."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,22 @@ class ConfigCache:
         self._configs: dict[Path | None, Config] = {}
         self._schemas: dict[Path, dict[str, Any]] = {}
         self._config_files: dict[Path, Path | None] = {}
+        self._repository_roots: dict[Path, Path] = {}
+        self._config_file_by_dir: dict[Path, Path | None] = {}
+
+    def _config_file_for(self, model_dir: Path) -> Path | None:
+        if model_dir not in self._config_file_by_dir:
+            self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files)
+        return self._config_file_by_dir[model_dir]
+
+    def repository_root(self, model_dir: Path) -> Path:
+        """:func:`repository_root`, asked once per folder in a run."""
+        if model_dir not in self._repository_roots:
+            self._repository_roots[model_dir] = repository_root(model_dir)
+        return self._repository_roots[model_dir]
 
     def settings_for(self, target: Target) -> Settings:
-        source = self.options.config_file or find_config_file(target.model_dir, self._config_files)
+        source = self.options.config_file or self._config_file_for(target.model_dir)
         if source not in self._configs:
             self._configs[source] = load_config(source) if source else Config()
         settings = self._configs[source].settings_for(target.card)
@@ -75,7 +89,7 @@ class ConfigCache:
 def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     """All validate findings for one card, after ignores and severity overrides."""
     settings = configs.settings_for(target)
-    card = load_card(target, settings)
+    card = load_card(target, settings, configs.repository_root(target.model_dir))
     findings = list(card.findings)
     if card.text or card.front_matter is not None:
         org_schema = configs.schema(settings.schema) if settings.schema else None
@@ -85,7 +99,8 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     return CardResult(target, settings, card, apply_policy(findings, settings, card.ignored_codes))
 
 
-def load_card(target: Target, settings: Settings) -> Card:
+def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:
+    """Read the target's card; ``root`` is its repository's folder (found when not given)."""
     limits = settings.limits
     yaml_limits = YamlLimits(max_depth=limits.yaml_depth, max_nodes=limits.yaml_nodes, max_bytes=limits.yaml_bytes)
     if not target.card.exists() and not target.card.is_symlink():
@@ -93,7 +108,7 @@ def load_card(target: Target, settings: Settings) -> Card:
             "CG001", target.display, 1, 1, "this model folder has no README.md model card",
             "write one with `cardguard init`",
         )])
-    root = repository_root(target.model_dir)
+    root = root or repository_root(target.model_dir)
     if resolves_outside(target.card, root):
         return Card(path=target.display, text="", findings=[codes.finding(
             "CG307", target.display, 1, 1,
@@ -114,9 +129,11 @@ def repository_root(model_dir: Path) -> Path:
 def resolves_outside(path: Path, root: Path) -> bool:
     """True when ``path`` (a link, or inside a linked folder) resolves outside ``root``."""
     try:
-        return not path.resolve().is_relative_to(root.resolve())
+        resolved = os.path.realpath(path, strict=False)
     except (OSError, RuntimeError):  # a loop: reading it reports CG001
         return False
+    root_text = os.path.realpath(root)
+    return not (resolved == root_text or resolved.startswith(root_text.rstrip(os.sep) + os.sep))
 
 
 def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:

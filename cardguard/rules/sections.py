@@ -131,14 +131,17 @@ def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tup
 
 def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...]) -> list[Finding]:
     assert card.body is not None
+    required = required_sections(profile, extra_required)
+    if not required:
+        return []
     by_key: dict[str, Section] = {}
     for section in card.body.sections:
         by_key.setdefault(section.heading.key, section)
     findings: list[Finding] = []
-    for required in required_sections(profile, extra_required):
-        section = next((by_key[key] for key in required.keys() if key in by_key), None)
+    for wanted in required:
+        section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
         if section is None:
-            findings.append(_missing(card, required, profile))
+            findings.append(_missing(card, wanted, profile))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -207,9 +210,12 @@ def _lines_with_hints(lines: list[str]) -> list[int]:
     """Indices of the lines that may hold leftovers: one search over the lower-cased body
     instead of a case-insensitive search per line, so most lines never meet a regex."""
     lowered = "\n".join(lines).lower()
+    matches = list(_LEFTOVER_HINT.finditer(lowered))
+    if not matches:
+        return []
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     found: list[int] = []
-    for match in _LEFTOVER_HINT.finditer(lowered):
+    for match in matches:
         index = bisect.bisect_right(starts, match.start()) - 1
         if not found or found[-1] != index:
             found.append(index)
