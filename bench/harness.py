@@ -8,6 +8,8 @@ compiler instead); the cache goes to a temporary folder, never into the source t
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import time
@@ -48,3 +50,16 @@ def median_samples(command: list[str], env: dict[str, str], runs: int, cwd: Path
         peak_rss_mib=max(s.peak_rss_mib for s in samples),
         status=max(s.status for s in samples),
     )
+
+
+def instructions(command: list[str], env: dict[str, str], cwd: Path | None = None) -> int | None:
+    """Instructions the command executes, counted by valgrind's callgrind: unlike time, the same
+    on a busy machine and an idle one. None where valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return None
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        env=env, cwd=cwd, capture_output=True, text=True,
+    )
+    match = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
+    return int(match.group(1)) if match else None

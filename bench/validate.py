@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import child_environment, median_samples
+from harness import child_environment, instructions, median_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "cards"
@@ -151,11 +151,17 @@ def main(argv: list[str] | None = None) -> int:
             per_second = len(metadata) / max(other_batch[0] - floor[0], 1e-9)
             rows.append((f"`check-jsonschema`, {len(metadata)} metadata files", *other_batch, f"{per_second:,.0f} files/s (after startup)"))
 
+        floor_count = instructions([sys.executable, "-c", "pass"], env, work)
+        single_count = instructions(cardguard + [str(one_card)], env, work)
+
         print(f"cardguard validate benchmark ({env_note}; cards from {'the corpus' if CORPUS.is_dir() else 'a synthetic card'})\n")
         print("| command | wall ms | CPU ms | note |")
         print("|---|---:|---:|---|")
         for name, wall, cpu, note in rows:
             print(f"| {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | {note} |")
+        if floor_count and single_count:
+            print(f"\nInstructions (valgrind callgrind, stable under load): `python -c pass` {floor_count / 1e6:,.0f} M, "
+                  f"`cardguard validate` on 1 card {single_count / 1e6:,.0f} M ({single_count / floor_count:.1f}x).")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
