@@ -19,8 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import yaml
-from yaml.constructor import SafeConstructor
+from cardguard import lazy_pattern
+
+lazy_pattern.defer()  # before PyYAML's import: see cardguard/lazy_pattern.py
+import yaml  # noqa: E402
+from yaml.constructor import SafeConstructor  # noqa: E402
 from yaml.resolver import Resolver
 
 from cardguard import codes

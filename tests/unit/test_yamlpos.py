@@ -70,3 +70,24 @@ def test_corpus_metadata_loads_like_safe_load() -> None:
         assert parsed.value == expected, card.name
         compared += 1
     assert compared > 600
+
+
+def test_deferred_reader_pattern_still_works_in_pyyaml() -> None:
+    """cardguard defers PyYAML's NON_PRINTABLE compile (cardguard/lazy_pattern.py); the pure
+    Python reader must still reject what it always rejected, in a fresh process."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import cardguard.yamlpos, yaml, yaml.reader\n"
+        "from cardguard.lazy_pattern import LazyPattern\n"
+        "print(type(yaml.reader.Reader.NON_PRINTABLE).__name__)\n"
+        "try:\n"
+        "    yaml.load('a: \\x01', Loader=yaml.SafeLoader)\n"
+        "except yaml.reader.ReaderError:\n"
+        "    print('rejected')\n"
+        "print(yaml.load('a: b', Loader=yaml.SafeLoader))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
+    assert result.stdout.split() == ["LazyPattern", "rejected", "{'a':", "'b'}"], result.stderr
