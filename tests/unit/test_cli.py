@@ -180,3 +180,18 @@ def test_console_script_runs_as_module(model: Path) -> None:
                             capture_output=True, text=True, cwd=model.parent,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert result.returncode == 0, result.stderr
+
+
+def test_organisation_schema_from_the_configuration(model: Path, capsys) -> None:
+    (model / "org.json").write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["datasets"],
+    }))
+    (model / ".cardguard.toml").write_text('profile = "minimal"\nschema = "org.json"\n')
+    code, out, _ = run(["validate", "model"], capsys)
+    assert code == 1
+    assert "CG117" in out
+    (model / ".cardguard.toml").write_text('profile = "minimal"\nschema = "missing.json"\n')
+    code, _, err = run(["validate", "model"], capsys)
+    assert code == 2 and "cannot read the schema" in err
