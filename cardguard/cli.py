@@ -248,7 +248,6 @@ def run_facts(args: argparse.Namespace) -> int:
     from cardguard.artifacts import read_facts
     from cardguard.artifacts.format import facts_to_dict, format_facts_text
     from cardguard.findings import Severity
-    from cardguard.targets import display_path
 
     folder = Path(args.path)
     if not folder.is_dir():
@@ -258,8 +257,7 @@ def run_facts(args: argparse.Namespace) -> int:
         from cardguard.remote import hub_source_for
 
         hub = hub_source_for(hub.repo_id, hub.revision, folder)
-    shown = display_path(folder)
-    facts = read_facts(folder, display_root="" if shown == "." else shown, remote=hub)
+    facts = read_facts(folder, remote=hub)
     if args.format == "json":
         import json
 

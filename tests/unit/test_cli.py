@@ -195,11 +195,3 @@ def test_organisation_schema_from_the_configuration(model: Path, capsys) -> None
     (model / ".cardguard.toml").write_text('profile = "minimal"\nschema = "missing.json"\n')
     code, _, err = run(["validate", "model"], capsys)
     assert code == 2 and "cannot read the schema" in err
-
-
-def test_facts_findings_name_files_from_where_the_command_ran(model: Path, capsys) -> None:
-    (model / "trainer_state.json").write_text("{not json")
-    code, out, _ = run(["facts", "model", "--format", "json"], capsys)
-    paths = {item["path"] for item in json.loads(out)["findings"]}
-    assert code == 1
-    assert "model/trainer_state.json" in paths
