@@ -15,13 +15,11 @@ Ranges:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cardguard.findings import Finding, Severity
+from cardguard.record import Record
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record, frozen=True):
     code: str
     name: str
     severity: Severity

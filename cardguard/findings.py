@@ -1,12 +1,13 @@
 """The Finding type: the one shape every check in cardguard produces.
 
-This is the ground floor: it imports nothing from the rest of the package.
+This is the ground floor: it imports nothing from the rest of the package but ``record``.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+
+from cardguard.record import Record, factory
 
 
 class Severity(enum.IntEnum):
@@ -28,8 +29,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record, frozen=True):
     """One problem, at one place, with a stable rule code.
 
     ``line`` and ``column`` are 1-based; a finding about a whole file uses line 1, column 1.
@@ -44,13 +44,13 @@ class Finding:
     message: str
     fix: str | None = None
     end_line: int | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict = factory(dict, compare=False)
 
     def with_severity(self, severity: Severity) -> "Finding":
-        return replace(self, severity=severity)
+        return self.replace(severity=severity)
 
     def with_path(self, path: str) -> "Finding":
-        return replace(self, path=path)
+        return self.replace(path=path)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)

@@ -15,18 +15,17 @@ reports as a finding.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cardguard.artifacts.files import ReadContext
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, parse_lfs_pointer
+from cardguard.record import Record, factory
 
 REMOTE_SUFFIXES = (".safetensors",)
 
 
-@dataclass(frozen=True)
-class HubSource:
+class HubSource(Record, frozen=True):
     """Where the weights of a model folder live on the Hub."""
 
     repo_id: str
@@ -119,12 +118,11 @@ def _collect(response: Any, skip: int, count: int, deadline: float, url: str) ->
     return data
 
 
-@dataclass
 class RemoteReadContext(ReadContext):
     """A ReadContext that opens LFS pointers to safetensors files on the Hub instead."""
 
     hub: HubSource | None = None
-    remote_files: list[str] = field(default_factory=list)
+    remote_files: list[str] = factory(list)
 
     def open_binary(self, relative: str) -> Any:
         if self.hub is not None and relative.endswith(REMOTE_SUFFIXES):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cardguard.artifacts.fields import Fields, JSONScalar, scalars_only
 from cardguard.artifacts.files import ReadContext
+from cardguard.record import Record, factory
 
 # Synonyms used by different architectures, most common first.
 _HIDDEN_KEYS = ("hidden_size", "d_model", "n_embd", "dim", "model_dim")
@@ -27,12 +26,11 @@ _CONTEXT_KEYS = (
 _UNBOUNDED_MAX_LENGTH = 10**18
 
 
-@dataclass
-class ConfigFacts:
+class ConfigFacts(Record):
     """config.json. For multimodal models ``text_config`` holds the language model's own facts."""
 
     model_type: str | None = None
-    architectures: list[str] = field(default_factory=list)
+    architectures: list[str] = factory(list)
     dtype: str | None = None
     hidden_size: int | None = None
     num_layers: int | None = None
@@ -40,7 +38,7 @@ class ConfigFacts:
     vocab_size: int | None = None
     context_length: int | None = None
     context_length_key: str | None = None  # which of the synonyms gave context_length
-    id2label: dict[str, str] = field(default_factory=dict)
+    id2label: dict[str, str] = factory(dict)
     name_or_path: str | None = None
     transformers_version: str | None = None
     quantization_config: dict | None = None
@@ -48,8 +46,7 @@ class ConfigFacts:
     text_config: "ConfigFacts | None" = None
 
 
-@dataclass
-class GenerationFacts:
+class GenerationFacts(Record):
     """generation_config.json: its scalar settings, with the common ones named."""
 
     transformers_version: str | None = None
@@ -59,17 +56,16 @@ class GenerationFacts:
     top_k: int | None = None
     max_length: int | None = None
     max_new_tokens: int | None = None
-    settings: dict[str, JSONScalar | list[JSONScalar]] = field(default_factory=dict)
+    settings: dict[str, JSONScalar | list[JSONScalar]] = factory(dict)
 
 
-@dataclass
-class TokenizerFacts:
+class TokenizerFacts(Record):
     tokenizer_class: str | None = None
     model_max_length: int | None = None  # None also when the file says "no limit" (1e30)
     has_chat_template: bool = False
     chat_template_source: str | None = None  # the file the template was found in
-    special_tokens: dict[str, str] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
+    special_tokens: dict[str, str] = factory(dict)
+    files: list[str] = factory(list)
 
 
 def read_config(ctx: ReadContext, relative: str = "config.json") -> ConfigFacts | None:

@@ -7,15 +7,13 @@ Hub's ``co2_eq_emissions`` metadata wants grams, so both are recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cardguard.artifacts.files import ReadContext
+from cardguard.record import Record
 
 FILE_NAME = "emissions.csv"
 
 
-@dataclass
-class EmissionsFacts:
+class EmissionsFacts(Record):
     emissions_kg: float
     emissions_g: float  # what the Hub's co2_eq_emissions.emissions expects
     runs: int

@@ -7,10 +7,9 @@ dataclasses, findings and the files they read. Nothing here prints or raises on 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 
+from cardguard.record import Record, factory
 from cardguard.artifacts.files import Limits, ReadContext
 from cardguard.findings import Finding
 
@@ -31,15 +30,13 @@ _TRAINING_FILES = {"trainer_state.json", "all_results.json", "train_results.json
 _ST_FILES = {"modules.json", "config_sentence_transformers.json"}
 
 
-@dataclass
-class LfsPointerFact:
+class LfsPointerFact(Record):
     path: str  # as shown in findings (display_root + relative path)
     oid: str
     size: int
 
 
-@dataclass
-class Facts:
+class Facts(Record):
     """The facts of one model folder; a family is None when its files are absent or unreadable."""
 
     model_dir: str
@@ -53,14 +50,14 @@ class Facts:
     adapter: AdapterFacts | None = None
     sentence_transformers: SentenceTransformersFacts | None = None
     emissions: EmissionsFacts | None = None
-    lfs_pointers: list[LfsPointerFact] = field(default_factory=list)
-    remote_files: list[str] = field(default_factory=list)  # LFS pointers whose header came from the Hub
-    findings: list[Finding] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
+    lfs_pointers: list[LfsPointerFact] = factory(list)
+    remote_files: list[str] = factory(list)  # LFS pointers whose header came from the Hub
+    findings: list[Finding] = factory(list)
+    files_read: list[str] = factory(list)
 
 
 def read_facts(
-    model_dir: Path, display_root: str = "", limits: Limits | None = None, remote: HubSource | None = None
+    model_dir: str | os.PathLike[str], display_root: str = "", limits: Limits | None = None, remote: HubSource | None = None
 ) -> Facts:
     """Read every artifact in ``model_dir``.
 
@@ -74,7 +71,7 @@ def read_facts(
     ``models/bert/config.json``). ``model_dir`` itself must be a folder: the caller checks that
     and reports a usage error otherwise.
     """
-    ctx = _context(Path(model_dir), display_root, limits or Limits(), remote)
+    ctx = _context(os.fspath(model_dir), display_root, limits or Limits(), remote)
     facts = Facts(model_dir=str(model_dir))
     names = _top_level_names(ctx.model_dir)
     if any(_may_be_weights(name) for name in names):
@@ -116,7 +113,7 @@ def read_facts(
     return facts
 
 
-def _context(model_dir: Path, display_root: str, limits: Limits, remote: HubSource | None) -> ReadContext:
+def _context(model_dir: str, display_root: str, limits: Limits, remote: HubSource | None) -> ReadContext:
     if remote is None:
         return ReadContext(model_dir, display_root=display_root, limits=limits)
     from cardguard.remote import RemoteReadContext
@@ -124,7 +121,7 @@ def _context(model_dir: Path, display_root: str, limits: Limits, remote: HubSour
     return RemoteReadContext(model_dir, display_root=display_root, limits=limits, hub=remote)
 
 
-def _top_level_names(model_dir: Path) -> set[str]:
+def _top_level_names(model_dir: str) -> set[str]:
     try:
         return set(os.listdir(model_dir))
     except OSError:

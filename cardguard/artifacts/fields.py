@@ -7,9 +7,12 @@ so a reader never crashes on ``"hidden_size": "16"`` and never passes such a val
 
 from __future__ import annotations
 
-from typing import Any
 
 from cardguard.artifacts.files import ReadContext, json_type_name
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 JSONScalar = str | int | float | bool | None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from typing import Any
 
 from cardguard.artifacts.facts import Facts
 from cardguard.findings import Finding
+from cardguard.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The families in the order they are shown, with their headings.
 _SECTIONS = (
@@ -29,7 +32,7 @@ _COUNTED_IN_TEXT = {"train_rows", "eval_rows", "values", "settings"}
 def facts_to_dict(facts: Facts) -> dict[str, Any]:
     """Facts as plain dicts, lists and scalars (``json.dumps`` needs nothing more).
 
-    Read-only properties of the dataclasses (``weights.complete``,
+    Read-only properties of the records (``weights.complete``,
     ``training_args.total_train_batch_size``) are included beside the fields.
     """
     return _plain(facts)
@@ -50,8 +53,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Finding):
         return finding_to_dict(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Record):
+        data = {name: _plain(getattr(value, name)) for name in value.fields()}
         for name, attribute in vars(type(value)).items():
             if isinstance(attribute, property):
                 data[name] = _plain(getattr(value, name))

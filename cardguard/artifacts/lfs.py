@@ -9,15 +9,14 @@ A pointer is a tiny text file (spec: https://github.com/git-lfs/git-lfs/blob/mai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from cardguard.record import Record
 
 # The spec caps pointers at 1024 bytes.
 MAX_POINTER_BYTES = 1024
 _VERSION_PREFIX = b"version https://git-lfs.github.com/spec/"
 
 
-@dataclass(frozen=True)
-class LfsPointer:
+class LfsPointer(Record, frozen=True):
     oid: str
     size: int
 

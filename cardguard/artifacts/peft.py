@@ -6,15 +6,13 @@ are ignored. ``base_model`` may be a local path (PEFT writes ``_name_or_path`` a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cardguard.artifacts.fields import Fields
 from cardguard.artifacts.files import ReadContext
 from cardguard.artifacts.weights import WeightsFacts, read_weights
+from cardguard.record import Record
 
 
-@dataclass
-class AdapterFacts:
+class AdapterFacts(Record):
     peft_type: str | None = None
     task_type: str | None = None
     base_model: str | None = None

@@ -11,10 +11,9 @@ Differences handled here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cardguard.artifacts.fields import Fields
 from cardguard.artifacts.files import ReadContext
+from cardguard.record import Record, factory
 
 # 5.x boolean keys and the 6.x mode name each stands for.
 _LEGACY_POOLING_KEYS = {
@@ -27,8 +26,7 @@ _LEGACY_POOLING_KEYS = {
 }
 
 
-@dataclass
-class StModule:
+class StModule(Record):
     idx: int
     name: str
     path: str
@@ -40,18 +38,17 @@ class StModule:
     config: dict | None = None
 
 
-@dataclass
-class SentenceTransformersFacts:
+class SentenceTransformersFacts(Record):
     model_type: str | None = None  # SentenceTransformer, CrossEncoder, SparseEncoder (6.x)
-    modules: list[StModule] = field(default_factory=list)
+    modules: list[StModule] = factory(list)
     max_seq_length: int | None = None
     output_dimension: int | None = None
-    pooling_modes: list[str] = field(default_factory=list)
+    pooling_modes: list[str] = factory(list)
     normalized: bool = False
     similarity_fn_name: str | None = None
-    prompts: dict[str, str] = field(default_factory=dict)
+    prompts: dict[str, str] = factory(dict)
     default_prompt_name: str | None = None
-    versions: dict[str, str] = field(default_factory=dict)  # __version__: library -> version
+    versions: dict[str, str] = factory(dict)  # __version__: library -> version
 
 
 def read_sentence_transformers(ctx: ReadContext, tokenizer_max_length: int | None) -> SentenceTransformersFacts | None:

@@ -7,10 +7,9 @@ and one final row with ``train_runtime``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cardguard.artifacts.fields import Fields, JSONScalar, scalars_only
 from cardguard.artifacts.files import ReadContext
+from cardguard.record import Record, factory
 
 RESULT_SPLITS = ("all", "train", "eval", "test")
 
@@ -27,8 +26,7 @@ class LogEntry(dict):
         self.position = position
 
 
-@dataclass
-class TrainingStateFacts:
+class TrainingStateFacts(Record):
     global_step: int | None = None
     epoch: float | None = None
     max_steps: int | None = None
@@ -38,17 +36,16 @@ class TrainingStateFacts:
     best_metric: float | None = None
     best_model_checkpoint: str | None = None
     best_global_step: int | None = None
-    train_rows: list[LogEntry] = field(default_factory=list)  # entries with "loss"
-    eval_rows: list[LogEntry] = field(default_factory=list)  # entries with an eval_* key
+    train_rows: list[LogEntry] = factory(list)  # entries with "loss"
+    eval_rows: list[LogEntry] = factory(list)  # entries with an eval_* key
     summary_row: LogEntry | None = None  # the last entry with "train_runtime"
     first_summary_position: int | None = None  # where Trainer's table stops (first "train_runtime")
 
 
-@dataclass
-class ResultsFacts:
+class ResultsFacts(Record):
     """The metrics of each ``{split}_results.json`` present, by split (all, train, eval, test)."""
 
-    splits: dict[str, dict[str, JSONScalar]] = field(default_factory=dict)
+    splits: dict[str, dict[str, JSONScalar]] = factory(dict)
 
 
 def read_trainer_state(ctx: ReadContext, relative: str = "trainer_state.json") -> TrainingStateFacts | None:

@@ -9,9 +9,6 @@ max(1, n_gpu)``, world size from the pickled accelerate state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from cardguard.artifacts.fields import JSONScalar
 from cardguard.artifacts.files import ReadContext
 from cardguard.artifacts.pickles import (
@@ -20,10 +17,14 @@ from cardguard.artifacts.pickles import (
     load_torch_pickle,
     report_pickle_problem,
 )
+from cardguard.record import Record, factory
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass
-class TrainingArgsFacts:
+class TrainingArgsFacts(Record):
     args_class: str  # e.g. transformers.training_args.TrainingArguments
     learning_rate: float | None = None
     train_batch_size: int | None = None
@@ -48,7 +49,7 @@ class TrainingArgsFacts:
     distributed_type: str | None = None  # accelerate's DistributedType value, e.g. "NO", "MULTI_GPU"
     label_smoothing_factor: float | None = None
     # Every field whose value is a plain scalar (enums as their values), for "all hyperparameters".
-    values: dict[str, JSONScalar] = field(default_factory=dict)
+    values: dict[str, JSONScalar] = factory(dict)
 
     @property
     def total_train_batch_size(self) -> int | None:

@@ -1,0 +1,127 @@
+"""Plain data classes for the start-up path, without the ``dataclasses`` module.
+
+``import dataclasses`` imports ``inspect`` and with it ``ast``, ``dis`` and ``tokenize``: about
+11 ms of every cold start, a third of what a bare interpreter costs. ``cardguard facts`` must
+stay within twice the time of a script that only parses the safetensors headers
+(bench/facts.py), so the types it builds — findings, rules and the artifact facts — are
+``Record`` classes instead. They are written exactly like dataclasses::
+
+    class LfsPointer(Record, frozen=True):
+        oid: str
+        size: int
+        files: list[str] = factory(list)  # a fresh list for each instance
+
+and give what cardguard uses of one: construction by position or keyword with defaults,
+``==``, ``repr``, ``hash`` when frozen, ``fields()`` in declaration order (inherited fields
+first), ``replace()`` and ``__post_init__``. The rest of cardguard keeps using ``dataclasses``.
+"""
+
+from __future__ import annotations
+
+_NO_DEFAULT = object()
+
+
+class factory:
+    """A default made fresh for each instance (``default_factory``); ``compare=False`` leaves
+    the field out of ``==`` and ``hash``."""
+
+    __slots__ = ("make", "compare")
+
+    def __init__(self, make: object, compare: bool = True) -> None:
+        self.make = make
+        self.compare = compare
+
+
+class Record:
+    """Base of the plain data classes; subclasses declare fields as annotations."""
+
+    _fields: tuple[str, ...] = ()
+    _defaults: dict[str, object] = {}
+    _compared: tuple[str, ...] = ()
+    _frozen = False
+
+    def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        own = [name for name in cls.__dict__.get("__annotations__", {}) if not name.startswith("_")]
+        defaults = dict(cls._defaults)
+        compared = [name for name in cls._compared if name not in own]
+        for name in own:
+            default = cls.__dict__.get(name, _NO_DEFAULT)
+            if default is not _NO_DEFAULT:
+                defaults[name] = default
+                if isinstance(default, factory):
+                    delattr(cls, name)
+            if not (isinstance(default, factory) and not default.compare):
+                compared.append(name)
+        cls._fields = tuple(dict.fromkeys((*cls._fields, *own)))
+        cls._defaults = defaults
+        cls._compared = tuple(compared)
+        cls._frozen = frozen or cls._frozen
+        _check_default_order(cls)
+        if cls._frozen:
+            cls.__hash__ = Record._frozen_hash  # type: ignore[method-assign]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments, {len(args)} given")
+        values = dict(zip(fields, args))
+        for name, value in kwargs.items():
+            if name not in fields or name in values:
+                problem = "an unexpected" if name not in fields else "a repeated"
+                raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
+            values[name] = value
+        setter = object.__setattr__
+        for name in fields:
+            value = values.get(name, _NO_DEFAULT)
+            if value is _NO_DEFAULT:
+                value = self._default(name)
+            setter(self, name, value)
+        post_init = getattr(self, "__post_init__", None)
+        if post_init is not None:
+            post_init()
+
+    def _default(self, name: str) -> object:
+        default = self._defaults.get(name, _NO_DEFAULT)
+        if default is _NO_DEFAULT:
+            raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
+        return default.make() if isinstance(default, factory) else default
+
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        return cls._fields
+
+    def replace(self, **changes: object) -> Record:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        values = {name: getattr(self, name) for name in self._fields}
+        values.update(changes)
+        return type(self)(**values)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if self._frozen:
+            raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
+        object.__setattr__(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable records are unhashable, as dataclasses
+
+    def _frozen_hash(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self._compared))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({shown})"
+
+
+def _check_default_order(cls: type[Record]) -> None:
+    """As with dataclasses, a field without a default cannot follow one with a default."""
+    seen_default = False
+    for name in cls._fields:
+        if name in cls._defaults:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"{cls.__name__}: field {name!r} without a default follows one with a default")
