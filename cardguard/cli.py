@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Callable, Sequence, TextIO
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 
 from cardguard import __version__
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence, TextIO
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -63,14 +66,45 @@ def _report_error(error: Exception) -> int:
     return EXIT_USAGE
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal width: left to itself it imports shutil (and
+    with it zlib, bz2 and lzma) on every run, only to ask for the width."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", _terminal_columns() - 2)  # the margin argparse leaves
+        super().__init__(prog, **kwargs)
+
+
+def _terminal_columns() -> int:
+    """What shutil.get_terminal_size().columns gives: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """For the top-level description, whose line breaks are meant."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that subcommand's (building all of them costs more
     than a hook run can spare, and only --help needs them all)."""
-    parser = argparse.ArgumentParser(
-        prog="cardguard", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = _Parser(prog="cardguard", description=_DESCRIPTION, formatter_class=_RawDescriptionFormatter)
     parser.add_argument("--version", action="version", version=f"cardguard {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name, add in _SUBCOMMANDS.items():
         if only is None or name == only:
             add(commands)
@@ -243,20 +277,21 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_facts(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # os.path rather than pathlib on this path: the facts hook is timed against a bare script.
     from cardguard.artifacts import read_facts
     from cardguard.artifacts.format import facts_to_dict, format_facts_text
     from cardguard.findings import Severity
 
-    folder = Path(args.path)
-    if not folder.is_dir():
+    folder = args.path
+    if not os.path.isdir(folder):
         raise UsageError(f"{args.path}: not a folder")
     hub = _hub(args)
     if hub is not None:
+        from pathlib import Path
+
         from cardguard.remote import hub_source_for
 
-        hub = hub_source_for(hub.repo_id, hub.revision, folder)
+        hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
     facts = read_facts(folder, remote=hub)
     if args.format == "json":
         import json

@@ -17,13 +17,15 @@ import os
 import re
 import stat
 from itertools import accumulate
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 from cardguard import codes
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
 from cardguard.findings import Finding
+from cardguard.record import Record, factory
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MiB = 1024 * 1024
 
@@ -31,8 +33,7 @@ MiB = 1024 * 1024
 SAFETENSORS_HEADER_LIMIT = 100_000_000
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Record, frozen=True):
     """Size bounds; anything larger is reported (CG311) and not read."""
 
     max_json_bytes: int = 64 * MiB
@@ -42,19 +43,20 @@ class Limits:
     max_json_depth: int = 100  # arrays and objects inside each other; readers and `facts` recurse
 
 
-@dataclass
-class ReadContext:
+class ReadContext(Record):
     """One model folder being read: where it is, how to name its files, what went wrong."""
 
-    model_dir: Path
+    model_dir: str  # a path-like is accepted and kept as its string
     display_root: str = ""
-    limits: Limits = field(default_factory=Limits)
-    findings: list[Finding] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
-    lfs_pointers: dict[str, LfsPointer] = field(default_factory=dict)  # relative path -> pointer
+    limits: Limits = factory(Limits)
+    findings: list[Finding] = factory(list)
+    files_read: list[str] = factory(list)
+    lfs_pointers: dict[str, LfsPointer] = factory(dict)  # relative path -> pointer
 
     def __post_init__(self) -> None:
-        self.root = self.model_dir.resolve()
+        self.model_dir = os.fspath(self.model_dir)
+        self.root = os.path.realpath(self.model_dir)
+        self._already_read: set[str] = set(self.files_read)
 
     def display(self, relative: str) -> str:
         """The path shown to the user for a file given relative to the model folder."""
@@ -66,13 +68,15 @@ class ReadContext:
         self.findings.append(codes.finding(code, self.display(relative), 1, 1, message, fix))
 
     def note_read(self, relative: str) -> None:
-        if self.display(relative) not in self.files_read:
-            self.files_read.append(self.display(relative))
+        shown = self.display(relative)
+        if shown not in self._already_read:
+            self._already_read.add(shown)
+            self.files_read.append(shown)
 
     # -- locating files -------------------------------------------------------------------------
 
-    def locate(self, relative: str) -> Path | None:
-        """The real path of a regular file inside the model folder, or None.
+    def locate(self, relative: str) -> str | None:
+        """The path of a regular file inside the model folder, or None.
 
         Missing files give None silently (most artifacts are optional). Paths that escape the
         folder give CG307; directories, FIFOs and unreadable entries give CG001.
@@ -80,21 +84,30 @@ class ReadContext:
         if not is_plain_relative(relative):
             self.report("CG307", relative, f"path {relative!r} is absolute or contains '..'; not followed")
             return None
-        candidate = self.model_dir / relative
-        if not os.path.lexists(candidate):
-            return None
+        candidate = os.path.join(self.model_dir, relative)
         try:
-            real = candidate.resolve(strict=True)
+            mode = os.lstat(candidate).st_mode
+        except OSError:
+            return None
+        if stat.S_ISREG(mode) and "/" not in relative:
+            # A file (not a link) directly in the folder cannot lead outside it: the common case,
+            # once per shard, spared the symlink resolution below.
+            return candidate
+        return self._locate_through_links(relative, candidate)
+
+    def _locate_through_links(self, relative: str, candidate: str) -> str | None:
+        try:
+            real = os.path.realpath(candidate, strict=True)
         except FileNotFoundError:
             return None  # a dangling symlink: the file is not there
-        except (OSError, RuntimeError) as err:  # a symlink loop (RuntimeError before Python 3.13)
+        except OSError as err:  # a symlink loop
             self.report("CG001", relative, f"{relative} cannot be resolved (a symlink loop?): {err}")
             return None
-        if not real.is_relative_to(self.root):
+        if os.path.commonpath([real, self.root]) != self.root:
             self.report("CG307", relative, f"{relative} resolves outside the model folder (to {real}); not followed")
             return None
         try:
-            mode = real.stat().st_mode
+            mode = os.stat(real).st_mode
         except OSError as err:
             self.report("CG001", relative, f"cannot stat {relative}: {err.strerror or err}")
             return None
@@ -105,7 +118,7 @@ class ReadContext:
 
     def exists(self, relative: str) -> bool:
         """True when something (file, link, folder) is at this path; never follows it outside."""
-        return is_plain_relative(relative) and os.path.lexists(self.model_dir / relative)
+        return is_plain_relative(relative) and os.path.lexists(os.path.join(self.model_dir, relative))
 
     # -- opening files --------------------------------------------------------------------------
 
@@ -209,7 +222,7 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
             codes.finding("CG301", ctx.display(relative), line, column, f"{relative} is not valid JSON: {message}")
         )
     else:
-        if json_depth(text) <= ctx.limits.max_json_depth:
+        if _opening_brackets(text) <= ctx.limits.max_json_depth or json_depth(text) <= ctx.limits.max_json_depth:
             return value
         ctx.report("CG301", relative, f"{relative} nests arrays and objects deeper than {ctx.limits.max_json_depth} levels")
     return None
@@ -225,6 +238,12 @@ def json_depth(text: str) -> int:
     accepts ~1,000 levels, deeper than the recursion left to code that walks the value."""
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def _opening_brackets(text: str) -> int:
+    """An upper bound of the nesting depth, counted in C: most files (a shard index with 10^4
+    names) have a handful of brackets and need no json_depth pass."""
+    return text.count("[") + text.count("{")
 
 
 def summarise(messages: list[str], shown: int = 3) -> str:
@@ -247,7 +266,7 @@ def is_plain_relative(relative: str) -> bool:
     normalised = relative.replace("\\", "/")
     if normalised.startswith("/") or (len(normalised) > 1 and normalised[1] == ":"):
         return False
-    return ".." not in PurePosixPath(normalised).parts
+    return ".." not in normalised.split("/")
 
 
 def _read_pointer_if_small(handle: BinaryIO, size: int) -> LfsPointer | None:

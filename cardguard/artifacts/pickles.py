@@ -20,11 +20,14 @@ import io
 import pickle
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import Any, Callable
 
 from cardguard.artifacts.files import ReadContext
-from cardguard.artifacts.tensors import ShardContents, TensorEntry
+from cardguard.artifacts.tensors import ShardContents, element_count
+from cardguard.record import Record
+
+TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 # torch's legacy (pre-1.6) files begin with this number, pickled.
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -115,22 +118,19 @@ class PickledObject:
         return f"<{self.pickled_name} {self.args or self.state}>"
 
 
-@dataclass(frozen=True)
-class StorageRecord:
+class StorageRecord(Record, frozen=True):
     dtype: str
     key: str
 
 
-@dataclass(frozen=True)
-class TensorRecord:
+class TensorRecord(Record, frozen=True):
     storage: StorageRecord
     offset: int
     shape: tuple[int, ...]
     stride: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class _StorageType:
+class _StorageType(Record, frozen=True):
     dtype: str
 
 
@@ -184,8 +184,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         return StorageRecord(dtype=pid[1].dtype, key=str(pid[2]))
 
 
-@dataclass
-class PickleResult:
+class PickleResult(Record):
     """The root object of a torch file's pickle, or why there is none."""
 
     root: Any = None
@@ -220,7 +219,7 @@ def load_torch_pickle(ctx: ReadContext, relative: str) -> PickleResult | None:
         return None
     handle, size = opened
     with handle:
-        return replace(_load_any(ctx, relative, handle), file_bytes=size)
+        return _load_any(ctx, relative, handle).replace(file_bytes=size)
 
 
 def _load_any(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
@@ -274,13 +273,16 @@ def read_torch_weights_file(ctx: ReadContext, relative: str) -> ShardContents | 
         ctx.report("CG310", relative, f"{relative} does not hold a state dict (found {type(result.root).__name__})")
         return None
     contents = ShardContents(file_bytes=result.file_bytes)
-    seen_views: dict[tuple, str] = {}
+    seen_views: set[tuple] = set()
     for name, value in result.root.items():
         if not isinstance(value, TensorRecord):
             continue  # non-tensor entries (e.g. a version int) carry no parameters
         view = (value.storage.key, value.offset, value.shape, value.stride)
-        contents.tensors[str(name)] = TensorEntry(value.storage.dtype, value.shape, alias_of=seen_views.get(view))
-        seen_views.setdefault(view, str(name))
+        if view in seen_views:
+            contents.tensor_names.append(str(name))  # tied weights saved twice: listed, counted once
+            continue
+        seen_views.add(view)
+        contents.add(str(name), value.storage.dtype, element_count(value.shape) or 0)
     return contents
 
 

@@ -7,7 +7,8 @@ Dtype names are the safetensors spellings (``F32``, ``BF16``, ``I64`` …) for b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from cardguard.record import Record, factory
+
 
 # Bits per element of every safetensors dtype (sub-byte float types included).
 DTYPE_BITS: dict[str, int] = {
@@ -35,30 +36,30 @@ DTYPE_BITS: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class TensorEntry:
-    dtype: str
-    shape: tuple[int, ...]
-    # The name of an earlier tensor this one is the very same data as (tied weights saved twice
-    # in a pickle); such a tensor is listed but not counted again.
-    alias_of: str | None = None
-    numel: int = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        count = 1
-        for dim in self.shape:
-            count *= dim
-        object.__setattr__(self, "numel", count)  # computed once: a 1 TB checkpoint has ~10^4 tensors
-
-    @property
-    def nbytes(self) -> int:
-        return (self.numel * DTYPE_BITS.get(self.dtype, 0) + 7) // 8
+def element_count(shape: object) -> int | None:
+    """The number of elements of a shape: a list or tuple of non-negative integers, else None."""
+    if type(shape) is not list and type(shape) is not tuple:
+        return None
+    count = 1
+    for dim in shape:
+        if type(dim) is not int or dim < 0:  # type() is not int also refuses bool
+            return None
+        count *= dim
+    return count
 
 
-@dataclass
-class ShardContents:
-    """The tensors of one weights file, read from its header or pickle only."""
+class ShardContents(Record):
+    """What one weights file holds, read from its header or pickle only: the names of its
+    tensors and their sums. A checkpoint's facts are sums, so the readers add each tensor up
+    as they meet it instead of keeping ~10^4 tensor objects for a 1 TB checkpoint."""
 
-    tensors: dict[str, TensorEntry] = field(default_factory=dict)
-    metadata: dict[str, str] = field(default_factory=dict)
+    tensor_names: list[str] = factory(list)
+    parameters_by_dtype: dict[str, int] = factory(dict)  # elements per dtype
+    tensor_bytes: int = 0
+    metadata: dict[str, str] = factory(dict)
     file_bytes: int = 0
+
+    def add(self, name: str, dtype: str, numel: int) -> None:
+        self.tensor_names.append(name)
+        self.parameters_by_dtype[dtype] = self.parameters_by_dtype.get(dtype, 0) + numel
+        self.tensor_bytes += (numel * DTYPE_BITS.get(dtype, 0) + 7) // 8

@@ -42,3 +42,28 @@ def test_pickle_support_is_imported_only_when_needed(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text('{"model_type": "bert"}')
     seen = _imported_by_read_facts(tmp_path)
     assert "cardguard.artifacts.pickles" not in seen["modules"]
+
+
+# What `cardguard facts` must not import on a safetensors checkpoint: each costs a cold start
+# milliseconds against the budget of bench/facts.py (twice a bare header-parsing script).
+START_UP_COSTS = ("dataclasses", "inspect", "typing", "pathlib", "shutil")
+
+CLI_SCRIPT = """
+import json, sys
+from cardguard.cli import main
+status = main(["facts", sys.argv[1], "--format", "json"])
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def test_facts_command_start_up_imports_stay_light(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+    import numpy as np
+
+    save_file({"w": np.zeros((2, 3), dtype=np.float32)}, str(tmp_path / "model.safetensors"))
+    (tmp_path / "config.json").write_text('{"model_type": "bert", "architectures": ["BertModel"]}')
+    result = subprocess.run([sys.executable, "-c", CLI_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True)
+    seen = json.loads(result.stderr.strip().splitlines()[-1])
+    assert json.loads(result.stdout)["weights"]["parameters"] == 6
+    assert seen["status"] == 0
+    assert [name for name in START_UP_COSTS if name in seen["modules"]] == []
