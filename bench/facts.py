@@ -4,8 +4,8 @@ Each checkpoint is a Llama-style layout (real tensor names and shapes, BF16) wri
 headers only: every shard is its 8-byte length, its JSON header and a sparse hole truncated to
 the full size, so 1 TiB costs a few megabytes of disk. Each measurement is a fresh Python
 process (``cold``: a new interpreter and imports; the page cache is warm after the first run),
-and is compared with the floor: a minimal script that only opens each shard and parses its
-header.
+the commands taking turns round by round, and is compared with the floor: a minimal script
+that only opens each shard and parses its header.
 
     python bench/facts.py [--runs 7] [--sizes 1GiB,100GiB,1TiB] [--keep DIR]
 
@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import child_environment, median_samples
+from harness import child_environment, interleaved_samples
 
 GiB = 1024**3
 SIZES = {"1GiB": GiB, "100GiB": 100 * GiB, "1TiB": 1024 * GiB}
@@ -146,19 +146,19 @@ facts_to_dict(facts)
 """
 
 
-def cli_has_facts() -> bool:
-    probe = subprocess.run([sys.executable, "-m", "cardguard", "facts", "--help"], capture_output=True)
-    return probe.returncode == 0
+def cardguard_command() -> list[str]:
+    """The ``cardguard`` console script installed beside this Python (what a hook runs), else
+    ``python -m cardguard``."""
+    script = Path(sys.executable).with_name("cardguard")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cardguard"]
 
 
 def commands(folder: Path) -> dict[str, list[str]]:
-    found = {
+    return {
         "floor (open + parse headers)": [sys.executable, "-c", FLOOR, str(folder)],
         "read_facts (library)": [sys.executable, "-c", LIBRARY, str(folder)],
+        "cardguard facts --format json": [*cardguard_command(), "facts", str(folder), "--format", "json"],
     }
-    if cli_has_facts():
-        found["cardguard facts --format json"] = [sys.executable, "-m", "cardguard", "facts", str(folder), "--format", "json"]
-    return found
 
 
 def bench_size(label: str, target: int, runs: int, root: Path) -> list[str]:
@@ -168,8 +168,7 @@ def bench_size(label: str, target: int, runs: int, root: Path) -> list[str]:
     disk = sum(os.stat(p).st_blocks * 512 for p in folder.iterdir())  # what the sparse files really use
     rows, floor_time = [], None
     env = child_environment(root / "pycache")
-    for name, command in commands(folder).items():
-        sample = median_samples(command, env, runs)
+    for name, sample in interleaved_samples(commands(folder), env, runs).items():
         if sample.status != 0:
             raise SystemExit(f"{name} failed on {folder}")
         wall, rss = sample.wall, sample.peak_rss_mib

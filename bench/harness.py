@@ -52,6 +52,25 @@ def median_samples(command: list[str], env: dict[str, str], runs: int, cwd: Path
     )
 
 
+def interleaved_samples(commands: dict[str, list[str]], env: dict[str, str], runs: int,
+                        cwd: Path | None = None) -> dict[str, Sample]:
+    """``median_samples`` for several commands compared with each other: each round runs every
+    command once, in turn, so a machine that slows down mid-benchmark (a shared VM does) slows
+    all of them alike instead of whichever ran in that stretch."""
+    for command in commands.values():
+        measure(command, env, cwd)
+    rounds = [{name: measure(command, env, cwd) for name, command in commands.items()} for _ in range(runs)]
+    return {
+        name: Sample(
+            wall=statistics.median(r[name].wall for r in rounds),
+            cpu=statistics.median(r[name].cpu for r in rounds),
+            peak_rss_mib=max(r[name].peak_rss_mib for r in rounds),
+            status=max(r[name].status for r in rounds),
+        )
+        for name in commands
+    }
+
+
 def instructions(command: list[str], env: dict[str, str], cwd: Path | None = None) -> int | None:
     """Instructions the command executes, counted by valgrind's callgrind: unlike time, the same
     on a busy machine and an idle one. None where valgrind is not installed."""
