@@ -38,6 +38,7 @@ class Record:
     _fields: tuple[str, ...] = ()
     _defaults: dict[str, object] = {}
     _compared: tuple[str, ...] = ()
+    _plan: tuple[tuple[str, object, object], ...] = ()
     _frozen = False
 
     def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
@@ -58,34 +59,40 @@ class Record:
         cls._compared = tuple(compared)
         cls._frozen = frozen or cls._frozen
         _check_default_order(cls)
+        # Per field: its name, its default (or _NO_DEFAULT) and the factory making one, if any.
+        cls._plan = tuple(
+            (name, defaults.get(name, _NO_DEFAULT), defaults[name].make if isinstance(defaults.get(name), factory) else None)
+            for name in cls._fields
+        )
         if cls._frozen:
             cls.__hash__ = Record._frozen_hash  # type: ignore[method-assign]
+            # Only frozen records pay for a Python-level __setattr__; others keep object's.
+            cls.__setattr__ = Record._refuse_assignment  # type: ignore[method-assign]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        fields = self._fields
-        if len(args) > len(fields):
-            raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments, {len(args)} given")
-        values = dict(zip(fields, args))
-        for name, value in kwargs.items():
-            if name not in fields or name in values:
-                problem = "an unexpected" if name not in fields else "a repeated"
-                raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
-            values[name] = value
+        plan = self._plan
+        if len(args) > len(plan):
+            raise TypeError(f"{type(self).__name__}() takes {len(plan)} arguments, {len(args)} given")
         setter = object.__setattr__
-        for name in fields:
-            value = values.get(name, _NO_DEFAULT)
-            if value is _NO_DEFAULT:
-                value = self._default(name)
+        for (name, _, _), value in zip(plan, args):
             setter(self, name, value)
+        for name, default, make in plan[len(args):]:
+            if name in kwargs:
+                value = kwargs.pop(name)
+            elif make is not None:
+                value = make()
+            elif default is not _NO_DEFAULT:
+                value = default
+            else:
+                raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
+            setter(self, name, value)
+        if kwargs:
+            name = next(iter(kwargs))
+            problem = "a repeated" if name in self._fields else "an unexpected"
+            raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
         post_init = getattr(self, "__post_init__", None)
         if post_init is not None:
             post_init()
-
-    def _default(self, name: str) -> object:
-        default = self._defaults.get(name, _NO_DEFAULT)
-        if default is _NO_DEFAULT:
-            raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
-        return default.make() if isinstance(default, factory) else default
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -97,10 +104,8 @@ class Record:
         values.update(changes)
         return type(self)(**values)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if self._frozen:
-            raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
-        object.__setattr__(self, name, value)
+    def _refuse_assignment(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
