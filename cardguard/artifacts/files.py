@@ -186,15 +186,19 @@ class ReadContext(Record):
             self.report("CG312", relative, f"{relative} is not UTF-8 text ({err.reason} at byte {err.start})")
             return None
 
-    def read_json(self, relative: str) -> object | None:
-        """Parsed JSON of a file, or None when it is missing or broken (with a finding)."""
+    def read_json(self, relative: str, flat: bool = False) -> object | None:
+        """Parsed JSON of a file, or None when it is missing or broken (with a finding).
+
+        ``flat=True`` is for a reader that never walks nested values (a shard index, read as
+        one mapping): it skips the nesting bound, a pass over the whole text.
+        """
         data = self.read_bytes(relative, self.limits.max_json_bytes)
         if data is None:
             return None
-        return parse_json(self, relative, data)
+        return parse_json(self, relative, data, None if flat else self.limits.max_json_depth)
 
-    def read_json_object(self, relative: str) -> dict | None:
-        value = self.read_json(relative)
+    def read_json_object(self, relative: str, flat: bool = False) -> dict | None:
+        value = self.read_json(relative, flat)
         if value is None:
             return None
         if not isinstance(value, dict):
@@ -203,8 +207,9 @@ class ReadContext(Record):
         return value
 
 
-def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
-    """Decode and parse JSON bytes; any failure becomes CG301 on ``relative``."""
+def parse_json(ctx: ReadContext, relative: str, data: bytes, max_depth: int | None) -> object | None:
+    """Decode and parse JSON bytes; any failure becomes CG301 on ``relative``, and so does
+    nesting deeper than ``max_depth`` (None: no bound)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -222,21 +227,22 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes) -> object | None:
             codes.finding("CG301", ctx.display(relative), line, column, f"{relative} is not valid JSON: {message}")
         )
     else:
-        if _opening_brackets(text) <= ctx.limits.max_json_depth or json_depth(text) <= ctx.limits.max_json_depth:
+        if max_depth is None or _opening_brackets(text) <= max_depth or json_depth(text) <= max_depth:
             return value
-        ctx.report("CG301", relative, f"{relative} nests arrays and objects deeper than {ctx.limits.max_json_depth} levels")
+        ctx.report("CG301", relative, f"{relative} nests arrays and objects deeper than {max_depth} levels")
     return None
 
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# Compiled on first use (re caches them): most runs never need json_depth.
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_NOT_BRACKET = r"[^\[\]{}]+"
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def json_depth(text: str) -> int:
     """How deep arrays and objects nest in valid JSON ``text``, without recursion: json.loads
     accepts ~1,000 levels, deeper than the recursion left to code that walks the value."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    brackets = re.sub(_NOT_BRACKET, "", re.sub(_JSON_STRING, "", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 

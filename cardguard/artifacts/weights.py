@@ -15,6 +15,8 @@ the torch stem of a model is ``pytorch_model``.
 from __future__ import annotations
 
 import os
+from itertools import repeat
+from operator import eq
 
 from cardguard.artifacts.files import ReadContext, is_plain_relative, summarise
 from cardguard.artifacts.safetensors import read_safetensors_file
@@ -120,7 +122,7 @@ def _read_indexed(ctx: ReadContext, fmt: str, index: str, reader: FileReader) ->
 
 
 def _read_index(ctx: ReadContext, index: str) -> tuple[dict[str, str] | None, int | None]:
-    data = ctx.read_json_object(index)
+    data = ctx.read_json_object(index, flat=True)  # only weight_map and metadata.total_size are read
     if data is None:
         return None, None
     weight_map = data.get("weight_map")
@@ -167,12 +169,14 @@ def _add_shard(ctx: ReadContext, facts: WeightsFacts, relative: str, contents: S
 
 def _agrees_with_index(weight_map: dict[str, str], names_by_shard: dict[str, list[str]]) -> bool:
     """True when every shard holds exactly the tensors the index puts in it: the common case,
-    decided by one comparison of dicts instead of a walk over ~10^4 names."""
-    found: dict[str, str] = {}
+    decided with C-level lookups instead of set arithmetic over ~10^4 names. Each name must map
+    to the shard it was found in, and as many names must be found as the index lists."""
+    found = 0
     for shard, names in names_by_shard.items():
-        found.update(dict.fromkeys(names, shard))
-    listed = sum(len(names) for names in names_by_shard.values())
-    return listed == len(weight_map) and found == weight_map
+        if not all(map(eq, map(weight_map.get, names), repeat(shard))):
+            return False
+        found += len(names)
+    return found == len(weight_map)
 
 
 def _index_mismatches(weight_map: dict[str, str], names_by_shard: dict[str, list[str]]) -> list[str]:
