@@ -46,6 +46,22 @@ class Finding(Record, frozen=True):
     end_line: int | None = None
     extra: dict = factory(dict, compare=False)
 
+    def __init__(
+        self, code: str, severity: Severity, path: str, line: int, column: int, message: str,
+        fix: str | None = None, end_line: int | None = None, extra: dict | None = None,
+    ) -> None:
+        # Written out rather than Record's generic one: a batch run makes findings by the thousand.
+        setter = object.__setattr__
+        setter(self, "code", code)
+        setter(self, "severity", severity)
+        setter(self, "path", path)
+        setter(self, "line", line)
+        setter(self, "column", column)
+        setter(self, "message", message)
+        setter(self, "fix", fix)
+        setter(self, "end_line", end_line)
+        setter(self, "extra", {} if extra is None else extra)
+
     def with_severity(self, severity: Severity) -> "Finding":
         return self.replace(severity=severity)
 

@@ -93,3 +93,14 @@ def test_post_init_runs_after_the_fields_are_set() -> None:
             self.count = len(self.items)
 
     assert Sized([1, 2]).count == 2
+
+
+def test_records_with_one_or_no_compared_field() -> None:
+    class One(Record, frozen=True):
+        x: int
+
+    class Uncompared(Record):
+        note: dict = factory(dict, compare=False)
+
+    assert One(1) == One(1) and One(1) != One(2) and hash(One(1)) == hash(One(1))
+    assert Uncompared({"a": 1}) == Uncompared({"b": 2})
