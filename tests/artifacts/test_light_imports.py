@@ -57,10 +57,10 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.s
 
 
 def test_facts_command_start_up_imports_stay_light(tmp_path: Path) -> None:
-    from safetensors.numpy import save_file
-    import numpy as np
+    import torch
+    from safetensors.torch import save_file
 
-    save_file({"w": np.zeros((2, 3), dtype=np.float32)}, str(tmp_path / "model.safetensors"))
+    save_file({"w": torch.zeros((2, 3), dtype=torch.float32)}, str(tmp_path / "model.safetensors"))
     (tmp_path / "config.json").write_text('{"model_type": "bert", "architectures": ["BertModel"]}')
     result = subprocess.run([sys.executable, "-c", CLI_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True)
     seen = json.loads(result.stderr.strip().splitlines()[-1])
