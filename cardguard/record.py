@@ -6,10 +6,10 @@ stay within twice the time of a script that only parses the safetensors headers
 (bench/facts.py), so the types it builds — findings, rules and the artifact facts — are
 ``Record`` classes instead. They are written exactly like dataclasses::
 
-    class LfsPointer(Record, frozen=True):
-        oid: str
-        size: int
-        files: list[str] = factory(list)  # a fresh list for each instance
+    class Shard(Record, frozen=True):
+        name: str
+        size: int = 0
+        tensors: list[str] = factory(list)  # a fresh list for each instance
 
 and give what cardguard uses of one: construction by position or keyword with defaults,
 ``==``, ``repr``, ``hash`` when frozen, ``fields()`` in declaration order (inherited fields
@@ -44,7 +44,7 @@ class Record:
     _fields: tuple[str, ...] = ()
     _defaults: dict[str, object] = {}
     _compared: tuple[str, ...] = ()
-    _plan: tuple[tuple[str, object, object], ...] = ()
+    _plan: tuple[tuple[str, object, object], ...] = ()  # see _field_plan
     _frozen = False
 
     def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
@@ -65,11 +65,7 @@ class Record:
         cls._compared = tuple(compared)
         cls._frozen = frozen or cls._frozen
         _check_default_order(cls)
-        # Per field: its name, its default (or _NO_DEFAULT) and the factory making one, if any.
-        cls._plan = tuple(
-            (name, defaults.get(name, _NO_DEFAULT), defaults[name].make if isinstance(defaults.get(name), factory) else None)
-            for name in cls._fields
-        )
+        cls._plan = tuple(_field_plan(name, defaults.get(name, _NO_DEFAULT)) for name in cls._fields)
         # The compared fields as one tuple, fetched in C: == and hash run often on findings.
         cls._compared_values = staticmethod(_tuple_getter(cls._compared))
         if cls._frozen:
@@ -128,6 +124,14 @@ class Record:
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({shown})"
+
+
+def _field_plan(name: str, default: object) -> tuple[str, object, object]:
+    """What __init__ needs to know of a field: its name, its default (or _NO_DEFAULT), and the
+    factory that makes its default (or None)."""
+    if isinstance(default, factory):
+        return name, _NO_DEFAULT, default.make
+    return name, default, None
 
 
 def _tuple_getter(names: tuple[str, ...]) -> Callable[[object], tuple]:

@@ -166,8 +166,8 @@ def _check_each_entry(parsed: dict, data_size: int, contents: ShardContents, pro
 def _parse_entry(entry: object) -> tuple[str, int, int, int] | str:
     """A valid tensor entry as (dtype, element count, begin, end), or what is wrong with it.
 
-    Runs once per tensor (~10^4 for a 1 TB checkpoint), hence exact type() tests and no
-    generator expressions: this loop is most of what `cardguard facts` costs beyond parsing JSON.
+    Runs once per tensor of a header the fast path did not take (_sums_if_all_valid), to find
+    and word what is wrong; exact type() tests, as there, so that bool is not an int.
     """
     if type(entry) is not dict:
         return "entry is not an object"
