@@ -27,6 +27,10 @@ _SECTIONS = (
 )
 # Long lists shown as a count in text; JSON has them in full.
 _COUNTED_IN_TEXT = {"train_rows", "eval_rows", "values", "settings"}
+# Lists of files (the shards of a large checkpoint): in text, more than _FILES_SHOWN become
+# the first and last three and a count; JSON has them in full.
+_SHORTENED_IN_TEXT = {"files"}
+_FILES_SHOWN = 8
 
 
 def facts_to_dict(facts: Facts) -> dict[str, Any]:
@@ -96,6 +100,8 @@ def _field_lines(data: dict[str, Any], indent: str) -> list[str]:
             continue
         if name in _COUNTED_IN_TEXT and isinstance(value, (list, dict)):
             lines.append(f"{indent}{name}: {len(value)} entries")
+        elif name in _SHORTENED_IN_TEXT and isinstance(value, list):
+            lines.append(f"{indent}{name}: {_shortened(value)}")
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             lines.append(f"{indent}{name}:")
             for key, nested in value.items():
@@ -122,3 +128,9 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_text(item) for item in value)
     return str(value)
+
+
+def _shortened(names: list[str]) -> str:
+    if len(names) <= _FILES_SHOWN:
+        return _text(names)
+    return _text([*names[:3], "…", *names[-3:]]) + f" ({len(names):,} in all)"

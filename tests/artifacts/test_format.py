@@ -55,3 +55,23 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert _cli(str(tmp_path)).returncode == 1
     missing = _cli(str(tmp_path / "nope"))
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_text_shortens_a_long_list_of_shards_and_json_keeps_it_whole(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    weight_map = {}
+    for number in range(1, 10):
+        name = f"model-{number:05d}-of-00009.safetensors"
+        save_file({f"layer{number}.weight": torch.zeros(2)}, str(tmp_path / name))
+        weight_map[f"layer{number}.weight"] = name
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+    facts = read_facts(tmp_path)
+    files_line = next(line for line in format_facts_text(facts).splitlines() if line.strip().startswith("files:"))
+    assert files_line.strip() == (
+        "files: model-00001-of-00009.safetensors, model-00002-of-00009.safetensors, "
+        "model-00003-of-00009.safetensors, …, model-00007-of-00009.safetensors, "
+        "model-00008-of-00009.safetensors, model-00009-of-00009.safetensors (9 in all)"
+    )
+    assert facts_to_dict(facts)["weights"]["files"] == sorted(weight_map.values())
