@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 
 from cardguard import __version__
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Any, Callable, Sequence, TextIO
 
@@ -94,6 +94,8 @@ class _RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormat
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every cardguard parser, the subcommands' too, with the formatter above."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)

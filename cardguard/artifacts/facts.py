@@ -1,18 +1,18 @@
 """``read_facts``: everything cardguard knows about the checkpoint in one folder.
 
 Each family has its own reader module; this one only calls them in turn and gathers their
-dataclasses, findings and the files they read. Nothing here prints or raises on a bad file.
+records, findings and the files they read. Nothing here prints or raises on a bad file.
 """
 
 from __future__ import annotations
 
 import os
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 
-from cardguard.record import Record, factory
 from cardguard.artifacts.files import Limits, ReadContext
 from cardguard.findings import Finding
+from cardguard.record import Record, factory
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
     from cardguard.remote import HubSource
     # Each family's module is imported for real only when its files are in the folder (see

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from cardguard.record import Record, factory
 
-
 # Bits per element of every safetensors dtype (sub-byte float types included).
 DTYPE_BITS: dict[str, int] = {
     "BOOL": 8,
