@@ -105,6 +105,7 @@ _RULES: tuple[Rule, ...] = (
     # -- CG5xx: configuration and directives ----------------------------------------------------
     Rule("CG501", "unknown-directive-code", W, "An inline `<!-- cardguard: ... -->` directive names a rule code that does not exist.", False),
     Rule("CG502", "malformed-directive", W, "An inline `<!-- cardguard: ... -->` directive cannot be understood.", False),
+    Rule("CG503", "limit-above-ceiling", W, "A configured limit is above its hard ceiling; the ceiling is used (see docs/security.md).", False),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import stat
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -34,6 +36,10 @@ from cardguard.findings import Finding, Severity
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
 PROFILES = ("hub", "trainer", "sentence-transformers", "peft", "minimal")
+# A configuration file larger than this is refused unread (checked with fstat first): a
+# pull request controls these files, and a sparse 2 GiB pyproject.toml costs it nothing.
+CONFIG_MAX_BYTES = 1024 * 1024
+SCHEMA_MAX_BYTES = 4 * 1024 * 1024  # the organisation schema a configuration names
 
 
 class ConfigError(Exception):
@@ -51,6 +57,22 @@ class Limits:
     safetensors_header_bytes: int = 100_000_000  # the format's own limit
     pickle_bytes: int = 64 * 1024 * 1024
     text_bytes: int = 16 * 1024 * 1024  # emissions.csv, chat_template.jinja
+
+
+# The hard ceiling of each limit. The configuration is a file of the repository being checked
+# (in a pull request, the author's), so no value in it can lift a bound past these; a larger
+# value is clamped and reported as CG503. docs/security.md lists default and ceiling.
+LIMIT_CEILINGS = Limits(
+    card_bytes=64 * 1024 * 1024,
+    yaml_bytes=16 * 1024 * 1024,
+    yaml_depth=200,
+    yaml_nodes=1_000_000,
+    json_bytes=128 * 1024 * 1024,
+    json_depth=200,
+    safetensors_header_bytes=100_000_000,  # the format's own limit: no file may go past it
+    pickle_bytes=128 * 1024 * 1024,
+    text_bytes=64 * 1024 * 1024,
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ class Config:
     overrides: tuple[Override, ...] = ()
     root: Path | None = None
     source: Path | None = None
+    findings: tuple[Finding, ...] = ()  # about the file itself: limits above their ceiling (CG503)
 
     def settings_for(self, card_path: Path) -> Settings:
         settings = self.base
@@ -154,23 +177,52 @@ def _configuring_file_in(folder: Path) -> Path | None:
 
 
 def _configures_cardguard(path: Path) -> bool:
+    """True for a .cardguard.toml, and for a pyproject.toml with a [tool.cardguard] table.
+
+    An oversized pyproject.toml raises ConfigError: whether it configures cardguard cannot
+    be known without reading it, and silently skipping it would change the run's settings.
+    """
     if path.name != "pyproject.toml":
         return True
     try:
-        return "[tool.cardguard" in path.read_text(encoding="utf-8", errors="replace")
+        return b"[tool.cardguard" in read_bounded(path, CONFIG_MAX_BYTES)
     except OSError:
         return False
 
 
-def load_config(path: Path) -> Config:
-    """Read one configuration file; raises ConfigError with a one-line reason."""
-    tomllib = _toml_module()
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file no larger than ``max_bytes``, its size checked before reading.
+
+    Raises OSError when it cannot be opened, ConfigError when it is not a regular file (a FIFO
+    is opened without blocking) or is too large.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise ConfigError(f"{path} is not a regular file; not read")
+        if status.st_size > max_bytes:
+            raise ConfigError(f"{path} is {status.st_size:,} bytes, over the {max_bytes:,}-byte bound; not read")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew after the check
+        raise ConfigError(f"{path} is over the {max_bytes:,}-byte bound; not read")
+    return data
+
+
+def read_config_text(path: Path) -> str:
+    """A configuration file's text, read under CONFIG_MAX_BYTES; ConfigError otherwise."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
+
+
+def load_config(path: Path) -> Config:
+    """Read one configuration file; raises ConfigError with a one-line reason."""
+    text = read_config_text(path)
+    data = _parse_toml(text, path)
     table = data.get("tool", {}).get("cardguard")
     if table is None:
         if path.name == "pyproject.toml":
@@ -182,7 +234,18 @@ def load_config(path: Path) -> Config:
     raw_overrides = table.pop("overrides", [])
     base = _apply(Settings(), table, path.parent, str(path))
     overrides = tuple(_read_override(item, path) for item in _as_list(raw_overrides, f"{path}: overrides"))
-    return Config(base=base, overrides=overrides, root=path.parent, source=path)
+    findings = _ceiling_findings(path, text, [table, *[item for item in raw_overrides if isinstance(item, dict)]])
+    return Config(base=base, overrides=overrides, root=path.parent, source=path, findings=tuple(findings))
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    tomllib = _toml_module()
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: arrays or inline tables nested too deeply to read") from None
 
 
 def _toml_module():  # type: ignore[no-untyped-def]
@@ -303,6 +366,7 @@ def _read_severities(value: Any, where: str) -> dict[str, Severity]:
 
 
 def _read_limits(value: Any, current: Limits, where: str) -> Limits:
+    """The limits of one table, each clamped to its ceiling (load_config reports the clamp)."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: limits must be a table")
     known = {f.name for f in fields(Limits)}
@@ -313,8 +377,35 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
             raise ConfigError(f"{where}: unknown limit {raw_key!r} (known: {', '.join(sorted(known))})")
         if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ConfigError(f"{where}: limits.{raw_key} must be a positive whole number")
-        changes[key] = number
+        changes[key] = min(number, getattr(LIMIT_CEILINGS, key))
     return replace(current, **changes)
+
+
+def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> list[Finding]:
+    """CG503 for each configured limit above its ceiling (the run uses the ceiling)."""
+    findings = []
+    for table in tables:
+        limits = table.get("limits")
+        if not isinstance(limits, dict):
+            continue
+        for raw_key, number in limits.items():
+            ceiling = getattr(LIMIT_CEILINGS, str(raw_key).replace("-", "_"))
+            if number > ceiling:
+                findings.append(codes.finding(
+                    "CG503", str(path), _setting_line(text, str(raw_key)), 1,
+                    f"limits.{raw_key} = {number:,} is above its hard ceiling {ceiling:,}; the ceiling is used",
+                    f"set limits.{raw_key} to at most {ceiling:,} (docs/security.md lists every ceiling)",
+                ))
+    return findings
+
+
+def _setting_line(text: str, key: str) -> int:
+    """The first line that assigns ``key`` (bare, quoted or dotted), or 1."""
+    assignment = re.compile(r"(?<![\w-])[\"']?" + re.escape(key) + r"[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if assignment.search(line):
+            return number
+    return 1
 
 
 def apply_policy(findings: list[Finding], settings: Settings, card_ignores: frozenset[str] = frozenset()) -> list[Finding]:

@@ -81,6 +81,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
                 hub: HubSource | None = None) -> SyncResult:
     """Plan the card's new text and, when ``write`` and something changed, write it."""
     settings = configs.settings_for(target)
+    config_findings = configs.new_config_findings(target)
     card = load_card(target, settings)
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
@@ -88,11 +89,11 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     plan = plan_target(target, settings, card, facts, add_missing)
     result = SyncResult(target, settings, plan)
     if plan is None:
-        result.findings = apply_policy(card.findings, settings, card.ignored_codes)
+        result.findings = config_findings + apply_policy(card.findings, settings, card.ignored_codes)
         return result
     result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
-    result.findings = apply_policy(plan.findings + _missing_findings(plan, card) + file_findings, settings,
-                                   card.ignored_codes)
+    result.findings = config_findings + apply_policy(
+        plan.findings + _missing_findings(plan, card) + file_findings, settings, card.ignored_codes)
     if write and not plan.blocked:
         if plan.changed:
             write_atomically(target.card, plan.new_bytes())

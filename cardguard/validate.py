@@ -11,7 +11,8 @@ from typing import Any
 
 from cardguard import codes
 from cardguard.card import Card, read_card
-from cardguard.config import Config, ConfigError, Settings, apply_policy, find_config_file, load_config
+from cardguard.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
+                              load_config, read_bounded)
 from cardguard.findings import Finding
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
@@ -49,6 +50,7 @@ class ConfigCache:
         self._config_files: dict[Path, Path | None] = {}
         self._repository_roots: dict[Path, Path] = {}
         self._config_file_by_dir: dict[Path, Path | None] = {}
+        self._reported_sources: set[Path | None] = set()
 
     def _config_file_for(self, model_dir: Path) -> Path | None:
         if model_dir not in self._config_file_by_dir:
@@ -72,14 +74,25 @@ class ConfigCache:
             settings = replace(settings, profile=self.options.profile)
         return settings
 
+    def new_config_findings(self, target: Target) -> list[Finding]:
+        """Findings about the configuration file the target uses (CG503), the first time it is
+        used in this run; they are not subject to that file's own ignore list."""
+        source = self.options.config_file or self._config_file_for(target.model_dir)
+        if source in self._reported_sources or source not in self._configs:
+            return []
+        self._reported_sources.add(source)
+        return list(self._configs[source].findings)
+
     def schema(self, path: Path) -> dict[str, Any]:
         if path not in self._schemas:
             try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
+                loaded = json.loads(read_bounded(path, SCHEMA_MAX_BYTES).decode("utf-8"))
             except OSError as error:
                 raise ConfigError(f"cannot read the schema {path}: {error.strerror or error}") from None
             except (ValueError, UnicodeDecodeError) as error:
                 raise ConfigError(f"the schema {path} is not valid JSON: {error}") from None
+            except RecursionError:
+                raise ConfigError(f"the schema {path} is nested too deeply") from None
             if not isinstance(loaded, dict):
                 raise ConfigError(f"the schema {path} must be a JSON object")
             self._schemas[path] = loaded
@@ -96,7 +109,8 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections))
     findings.extend(eval_results_findings(target.model_dir, settings))
-    return CardResult(target, settings, card, apply_policy(findings, settings, card.ignored_codes))
+    kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
+    return CardResult(target, settings, card, kept)
 
 
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:
