@@ -8,10 +8,16 @@ as ``jsonschema.Draft202012Validator`` on real cards and on generated instances.
 
 Organisation schemas are arbitrary JSON Schema, so they go through the real jsonschema
 (:func:`validate_with_jsonschema`, imported lazily, only when such a schema is configured).
+They are files of the repository being checked, so their regular expressions (``pattern``,
+``patternProperties``) run on RE2, whose matching time is linear in the text: ``^(a+)+$``
+against ``"aaaa…!"`` cannot hang a run. A pattern RE2 cannot compile (backreferences,
+lookaround) makes the schema unusable, which the caller reports as a finding. The shipped
+schema is cardguard's own and keeps Python's ``re``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -279,10 +285,120 @@ def validate_with_jsonschema(instance: Any, schema: dict) -> list[SchemaError]:
     validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         validator_class.check_schema(schema)
+        _refuse_what_re2_cannot_cover(schema)
+        validator = _with_linear_time_patterns(validator_class)(schema)
+        return [_from_jsonschema_error(error) for error in validator.iter_errors(instance)]
     except jsonschema.SchemaError as error:
         raise ValueError(f"the schema is not valid JSON Schema: {error.message}") from None
-    validator = validator_class(schema)
-    return [_from_jsonschema_error(error) for error in validator.iter_errors(instance)]
+    except RecursionError:
+        raise ValueError("the schema (or the metadata checked against it) is nested too deeply") from None
+
+
+class UnsupportedPatternError(ValueError):
+    """An organisation schema's pattern that the linear-time engine (RE2) cannot run."""
+
+
+@functools.lru_cache(maxsize=1024)
+def linear_time_pattern(pattern: str) -> Any:
+    """``pattern`` compiled by RE2; UnsupportedPatternError when RE2 refuses it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print to stderr; the finding says it instead
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as error:
+        reason = error.args[0].decode("utf-8", "replace") if error.args and isinstance(error.args[0], bytes) else error
+        raise UnsupportedPatternError(
+            f"pattern {pattern!r} cannot run on the linear-time engine (RE2): {reason}; "
+            "backreferences and lookaround are not supported"
+        ) from None
+
+
+def _refuse_what_re2_cannot_cover(schema: Any) -> None:
+    """jsonschema's ``unevaluatedProperties`` matches ``patternProperties`` with Python's ``re``
+    internally, where no keyword override reaches; a schema using both is refused."""
+    keywords = _keywords_used(schema)
+    if {"unevaluatedProperties", "patternProperties"} <= keywords:
+        raise UnsupportedPatternError(
+            "unevaluatedProperties together with patternProperties is not supported in organisation "
+            "schemas (their patterns could not run on the linear-time engine); use additionalProperties"
+        )
+
+
+def _keywords_used(schema: Any) -> set[str]:
+    """Every object key anywhere in the schema (a loop, not recursion: schemas may nest deeply)."""
+    found: set[str] = set()
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            found.update(key for key in node if isinstance(key, str))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+_LINEAR_TIME_CLASSES: dict[type, type] = {}
+
+
+def _with_linear_time_patterns(validator_class: type) -> type:
+    """``validator_class`` with ``pattern``, ``patternProperties`` and ``additionalProperties``
+    matching on RE2 (jsonschema's own use ``re.search``)."""
+    if validator_class not in _LINEAR_TIME_CLASSES:
+        import jsonschema
+
+        _LINEAR_TIME_CLASSES[validator_class] = jsonschema.validators.extend(validator_class, {
+            "pattern": _pattern_keyword,
+            "patternProperties": _pattern_properties_keyword,
+            "additionalProperties": _additional_properties_keyword,
+        })
+    return _LINEAR_TIME_CLASSES[validator_class]
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[Any]:
+    import jsonschema
+
+    if validator.is_type(instance, "string") and not linear_time_pattern(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties_keyword(validator: Any, patterns: dict, instance: Any, schema: dict) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        compiled = linear_time_pattern(pattern)
+        for name, value in instance.items():
+            if compiled.search(name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _additional_properties_keyword(validator: Any, allowed: Any, instance: Any, schema: dict) -> Iterator[Any]:
+    import jsonschema
+
+    if not validator.is_type(instance, "object"):
+        return
+    extras = [name for name in instance if not _declared(name, schema)]
+    if validator.is_type(allowed, "object"):
+        for name in extras:
+            yield from validator.descend(instance[name], allowed, path=name)
+    elif not allowed and extras:  # the messages are jsonschema's own
+        listed = ", ".join(repr(name) for name in sorted(extras, key=str))
+        if "patternProperties" in schema:
+            patterns = ", ".join(repr(pattern) for pattern in sorted(schema["patternProperties"]))
+            verb = "does" if len(extras) == 1 else "do"
+            yield jsonschema.ValidationError(f"{listed} {verb} not match any of the regexes: {patterns}")
+        else:
+            verb = "was" if len(extras) == 1 else "were"
+            yield jsonschema.ValidationError(f"Additional properties are not allowed ({listed} {verb} unexpected)")
+
+
+def _declared(name: str, schema: dict) -> bool:
+    """True when ``properties`` or a ``patternProperties`` pattern of ``schema`` covers ``name``."""
+    if name in schema.get("properties", {}):
+        return True
+    return any(linear_time_pattern(pattern).search(name) for pattern in schema.get("patternProperties", {}))
 
 
 def _from_jsonschema_error(error: Any) -> SchemaError:
