@@ -38,19 +38,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return args.handler(args)
+        return _run_within_budget(args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the one place where failures become a single line
         return _report_error(error)
 
 
+def _run_within_budget(args: argparse.Namespace) -> int:
+    """The handler, inside one time budget for the whole run when the command has --timeout."""
+    if getattr(args, "timeout", None) is None:
+        return args.handler(args)
+    from cardguard.budget import run_budget
+
+    with run_budget(args.timeout):
+        return args.handler(args)
+
+
 def _report_error(error: Exception) -> int:
+    from cardguard.budget import RunOutOfTime
     from cardguard.config import ConfigError
     from cardguard.install_hooks import InstallError
     from cardguard.targets import TargetError
 
-    if isinstance(error, (UsageError, ConfigError, TargetError, InstallError)):
+    if isinstance(error, (UsageError, ConfigError, TargetError, InstallError, RunOutOfTime)):
         print(f"cardguard: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, OSError):
@@ -119,6 +130,24 @@ def _command_named_in(arguments: list[str]) -> str | None:
     return first if first in _SUBCOMMANDS else None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
+
+
+def _add_timeout_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+        help="time budget for the whole run, shared by every template render and remote read; cards not "
+        "reached in time are reported as CG009 (default: 60)",
+    )
+
+
 def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "paths", nargs="*", metavar="PATH",
@@ -133,6 +162,7 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
+    _add_timeout_option(command)
 
 
 def _add_hub_options(command: argparse.ArgumentParser) -> None:
@@ -170,6 +200,7 @@ def _add_facts(commands: argparse._SubParsersAction) -> None:
     command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
     command.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     _add_hub_options(command)
+    _add_timeout_option(command)
     command.set_defaults(handler=run_facts)
 
 
@@ -227,6 +258,7 @@ def _add_init(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("init", help="write a new README.md for a checkpoint folder",
                                   description="Write README.md for a checkpoint folder; refuses to overwrite a card.")
     command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
+    _add_timeout_option(command)
     command.set_defaults(handler=run_init)
 
 
@@ -253,6 +285,7 @@ def use_colour(choice: str, stream: TextIO) -> bool:
 def run_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.config import check_profile
     from cardguard.findings import Severity
     from cardguard.report import format_findings
@@ -268,6 +301,10 @@ def run_validate(args: argparse.Namespace) -> int:
     failing = False
     targets = find_targets(args.paths)
     for target in targets:
+        if budget_spent():
+            findings.append(not_checked_finding(target.display))
+            failing = failing or args.fail_on != "never"
+            continue
         result = validate_target(target, configs)
         findings.extend(result.findings)
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
@@ -351,6 +388,7 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_findings
     from cardguard.sync_run import sync_target
     from cardguard.targets import find_targets
@@ -359,6 +397,10 @@ def run_sync(args: argparse.Namespace) -> int:
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
+        if budget_spent():
+            findings.append(not_checked_finding(target.display))
+            status = status if args.fail_on == "never" else EXIT_FINDINGS
+            continue
         result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub)
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
@@ -376,6 +418,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_findings
     from cardguard.sync_run import check_target
     from cardguard.targets import find_targets
@@ -384,6 +427,10 @@ def run_check(args: argparse.Namespace) -> int:
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
+        if budget_spent():
+            findings.append(not_checked_finding(target.display))
+            status = status if args.fail_on == "never" else EXIT_FINDINGS
+            continue
         result = check_target(target, configs, hub=hub)
         findings.extend(result.findings)
         if result.changed or _fails(args, result):

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from cardguard.artifacts import Facts, read_facts
+from cardguard.budget import RunOutOfTime, budget_spent, spent_message
 from cardguard.generated import REGIONS, model_id
 from cardguard.managed_metadata import desired_scalars, library_tags
 from cardguard.regions import begin_marker, end_marker
@@ -69,7 +70,11 @@ def init_card(model_dir: Path) -> Path:
     if os.path.lexists(card):
         raise CardExists(f"{card} already exists; cardguard init never overwrites a card (use `cardguard sync`)")
     facts = read_facts(model_dir)
-    text = render_new_card(facts, model_id({}, facts), override_dirs_for(model_dir))
+    try:
+        text = render_new_card(facts, model_id({}, facts), override_dirs_for(model_dir))
+    finally:
+        if budget_spent():  # a region may have been dropped for want of time: write nothing
+            raise RunOutOfTime(f"{card} not written: {spent_message()}")
     with open(card, "x", encoding="utf-8", newline="") as handle:  # "x": never replace a card that appeared meanwhile
         handle.write(text)
     return card

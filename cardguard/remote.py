@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cardguard.artifacts.files import ReadContext
+from cardguard.budget import budget_spent, spent_message, time_left
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, parse_lfs_pointer
 from cardguard.record import Record, factory
 
@@ -53,7 +54,8 @@ class RangeReader:
     def __init__(self, source: HubSource, filename: str, size: int) -> None:
         self.source, self.filename, self.size = source, filename, size
         self.position = 0
-        self.deadline = time.monotonic() + source.file_deadline
+        # the file's own deadline, or the run's (--timeout) when that comes first
+        self.deadline = time.monotonic() + time_left(source.file_deadline)
 
     def read(self, count: int = -1) -> bytes:
         if count < 0:
@@ -84,8 +86,11 @@ def file_url(source: HubSource, filename: str) -> str:
 
 def fetch_range(source: HubSource, filename: str, start: int, count: int, deadline: float) -> bytes:
     """Bytes ``start`` to ``start + count - 1`` of a Hub file; OSError on any failure."""
+    left = min(deadline - time.monotonic(), time_left(source.request_timeout))
+    if left <= 0:
+        raise OSError(f"{filename}: not read: {spent_message() if budget_spent() else 'its deadline passed'}")
     try:
-        return _fetch(file_url(source, filename), start, count, source.request_timeout, deadline)
+        return _fetch(file_url(source, filename), start, count, min(source.request_timeout, left), deadline)
     except OSError:
         raise
     except Exception as error:  # httpx errors, huggingface_hub errors: all mean "not available"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cardguard.budget import spent_message, time_left
 from cardguard.resources import data_dir
 
 TEMPLATE_SUFFIX = ".md.j2"
@@ -122,7 +123,9 @@ def _render_here(source: TemplateSource, context: dict[str, Any]) -> str:
 
 
 def _render_in_child(source: TemplateSource, context: dict[str, Any]) -> str:
-    """Render in a forked child under RLIMIT_AS; kill it at MAX_RENDER_SECONDS."""
+    """Render in a forked child under RLIMIT_AS; kill it at MAX_RENDER_SECONDS (or when the
+    run's time budget is spent, if that comes first)."""
+    seconds = _render_seconds(source)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
@@ -131,15 +134,29 @@ def _render_in_child(source: TemplateSource, context: dict[str, Any]) -> str:
     os.close(write_end)
     data, finished = b"", False
     try:
-        data, finished = _read_until(read_end, time.monotonic() + MAX_RENDER_SECONDS)
+        data, finished = _read_until(read_end, time.monotonic() + seconds)
     finally:
         os.close(read_end)
         _reap(pid, kill=not finished)
     if not finished:
-        raise RenderError(f"{source.path.name}: rendering took over {MAX_RENDER_SECONDS} s; stopped")
+        raise RenderError(_too_slow_message(source, seconds))
     if data[:1] == b"o":
         return data[1:].decode("utf-8")
     raise RenderError(data[1:].decode("utf-8", "replace") or f"{source.path.name}: the template renderer failed")
+
+
+def _render_seconds(source: TemplateSource) -> float:
+    """The render's time bound: its own, or what the run has left; RenderError when nothing is."""
+    seconds = time_left(MAX_RENDER_SECONDS)
+    if seconds <= 0:
+        raise RenderError(f"{source.path.name}: not rendered: {spent_message()}")
+    return seconds
+
+
+def _too_slow_message(source: TemplateSource, seconds: float) -> str:
+    if seconds < MAX_RENDER_SECONDS:
+        return f"{source.path.name}: stopped after {seconds:.1f} s: {spent_message()}"
+    return f"{source.path.name}: rendering took over {MAX_RENDER_SECONDS} s; stopped"
 
 
 def _child_render(source: TemplateSource, context: dict[str, Any], write_end: int) -> None:  # pragma: no cover
@@ -201,16 +218,19 @@ def _reap(pid: int, kill: bool) -> None:
 
 
 def _bounded_render(template: Any, context: dict[str, Any]) -> str:
-    """Render chunk by chunk, stopping when the output or the time exceeds its bound."""
+    """Render chunk by chunk, stopping when the output or the time exceeds its bound (its
+    own, or what the run has left)."""
     started = time.monotonic()
+    seconds = time_left(MAX_RENDER_SECONDS)
     pieces: list[str] = []
     size = 0
     for piece in template.generate(context):
         size += len(piece)
         if size > MAX_OUTPUT_CHARS:
             raise RenderError(f"output over {MAX_OUTPUT_CHARS:,} characters; stopped")
-        if time.monotonic() - started > MAX_RENDER_SECONDS:
-            raise RenderError(f"rendering took over {MAX_RENDER_SECONDS} s; stopped")
+        if time.monotonic() - started > seconds:
+            raise RenderError(f"rendering took over {MAX_RENDER_SECONDS} s; stopped" if seconds >= MAX_RENDER_SECONDS
+                              else f"stopped: {spent_message()}")
         pieces.append(piece)
     return "".join(pieces)
 

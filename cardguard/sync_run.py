@@ -13,6 +13,7 @@ from pathlib import Path
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
 from cardguard.artifacts import Limits as ArtifactLimits
+from cardguard.budget import budget_spent, spent_message
 from cardguard.card import Card
 from cardguard.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.findings import Finding
@@ -94,6 +95,8 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
     result.findings = config_findings + apply_policy(
         plan.findings + _missing_findings(plan, card) + file_findings, settings, card.ignored_codes)
+    if write and not plan.blocked and _out_of_time(result, target):
+        return result
     if write and not plan.blocked:
         if plan.changed:
             write_atomically(target.card, plan.new_bytes())
@@ -101,6 +104,16 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
             write_change(change)
         result.written = plan.changed or bool(result.file_changes)
     return result
+
+
+def _out_of_time(result: SyncResult, target: Target) -> bool:
+    """True (and a CG009 finding) when the run's time budget ran out while this card was
+    planned: a render may have been cut short, so the card is not written at all."""
+    if not budget_spent():
+        return False
+    result.findings.append(codes.finding("CG009", target.display, 1, 1, f"not rewritten: {spent_message()}",
+                                         "give the run more time with --timeout SECONDS"))
+    return True
 
 
 def eval_results_changes(target: Target, settings: Settings, card: Card, facts: Facts
