@@ -11,17 +11,23 @@ Organisation schemas are arbitrary JSON Schema, so they go through the real json
 They are files of the repository being checked, so their regular expressions (``pattern``,
 ``patternProperties``) run on RE2, whose matching time is linear in the text: ``^(a+)+$``
 against ``"aaaa…!"`` cannot hang a run. A pattern RE2 cannot compile (backreferences,
-lookaround) makes the schema unusable, which the caller reports as a finding. The shipped
-schema is cardguard's own and keeps Python's ``re``.
+lookaround) makes the schema unusable, which the caller reports as a finding. The whole
+evaluation (:func:`check_organisation_schema`) runs in a forked child bounded in time and
+memory: ``anyOf`` over a recursive ``$ref`` costs time exponential in the metadata's depth
+without any pattern. The shipped schema is cardguard's own and keeps Python's ``re``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from cardguard.budget import spent_message, time_left
+from cardguard.child_process import ChildFailed, ChildTimedOut, call_bounded
 
 InstancePath = tuple[str | int, ...]
 
@@ -274,24 +280,76 @@ class SchemaValidator:
         yield from self._validate(instance, self._resolve(expected), path)
 
 
+MAX_ORG_SCHEMA_SECONDS = 5.0  # per card; less when the run's budget (--timeout) has less left
+MAX_ORG_SCHEMA_MEMORY = 512 * 1024 * 1024  # address space the evaluation may add
+
+
+def check_organisation_schema(instance: Any, schema: dict) -> list[SchemaError]:
+    """:func:`validate_with_jsonschema`, the evaluation in a child bounded in time and memory.
+
+    The schema is checked here (its cost grows with the schema's size only, and the warm
+    jsonschema caches then serve every child); the evaluation against the metadata runs in the
+    child. The errors come back with their path, keyword and message only (what a finding
+    needs). Raises ValueError with a one-line reason when the schema cannot be used or the
+    evaluation goes over a bound.
+    """
+    validator = organisation_validator(schema)
+    seconds = time_left(MAX_ORG_SCHEMA_SECONDS)
+    if seconds <= 0:
+        raise ValueError(f"not checked: {spent_message()}")
+    try:
+        answer = json.loads(call_bounded(lambda: _errors_as_json(validator, instance), seconds, MAX_ORG_SCHEMA_MEMORY))
+    except ChildTimedOut:
+        reason = spent_message() if seconds < MAX_ORG_SCHEMA_SECONDS else "the schema is too costly to evaluate"
+        raise ValueError(f"evaluation stopped after {seconds:.1f} s: {reason}") from None
+    except ChildFailed as error:
+        raise ValueError(f"evaluation failed: {error}") from None
+    if "refused" in answer:
+        raise ValueError(answer["refused"])
+    return [SchemaError(tuple(path), keyword, message=message) for path, keyword, message in answer["errors"]]
+
+
+def _errors_as_json(validator: Any, instance: Any) -> str:
+    """What the child sends back: the errors, or why the schema was refused."""
+    try:
+        errors = _errors(validator, instance)
+    except ValueError as problem:
+        return json.dumps({"refused": str(problem)})
+    return json.dumps({"errors": [[list(error.path), error.keyword, error.message] for error in errors]}, default=str)
+
+
 def validate_with_jsonschema(instance: Any, schema: dict) -> list[SchemaError]:
     """Validate against an arbitrary JSON Schema with the real jsonschema (imported here, lazily).
 
     The draft is taken from the schema's ``$schema`` (2020-12 when absent). Raises
-    ``ValueError`` when the schema itself is not valid for its draft.
+    ``ValueError`` when the schema itself is not valid for its draft. Runs here, unbounded
+    in time: organisation schemas go through :func:`check_organisation_schema`.
     """
+    return _errors(organisation_validator(schema), instance)
+
+
+def organisation_validator(schema: dict) -> Any:
+    """A jsonschema validator for ``schema`` whose patterns run on RE2; ValueError when the
+    schema is not valid JSON Schema or uses what RE2 cannot cover."""
     import jsonschema  # deliberately lazy: ~190 ms, only for organisation schemas
+    import re2  # noqa: F401 - here, before check_organisation_schema forks, so no child imports it again
 
     validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         validator_class.check_schema(schema)
         _refuse_what_re2_cannot_cover(schema)
-        validator = _with_linear_time_patterns(validator_class)(schema)
-        return [_from_jsonschema_error(error) for error in validator.iter_errors(instance)]
+        return _with_linear_time_patterns(validator_class)(schema)
     except jsonschema.SchemaError as error:
         raise ValueError(f"the schema is not valid JSON Schema: {error.message}") from None
     except RecursionError:
-        raise ValueError("the schema (or the metadata checked against it) is nested too deeply") from None
+        raise ValueError("the schema is nested too deeply") from None
+
+
+def _errors(validator: Any, instance: Any) -> list[SchemaError]:
+    try:
+        return [_from_jsonschema_error(error) for error in validator.iter_errors(instance)]
+    except RecursionError:
+        raise ValueError("the schema or the metadata checked against it is nested too deeply") from None
 
 
 class UnsupportedPatternError(ValueError):

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from cardguard import codes
 from cardguard.findings import Finding, Severity
 from cardguard.resources import data_dir
-from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, validate_with_jsonschema
+from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, check_organisation_schema
 
 METADATA_SCHEMA_FILE = "model-card-metadata.schema.json"
 LICENSES_URL = "https://huggingface.co/docs/hub/repositories-licenses"
@@ -526,7 +526,7 @@ def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:
 def org_schema_findings(card: CardLike, instance: dict, org_schema: dict) -> list[Finding]:
     """CG117 findings: the metadata against the organisation's own JSON Schema."""
     try:
-        errors = validate_with_jsonschema(instance, org_schema)
+        errors = check_organisation_schema(instance, org_schema)  # bounded in time and memory
     except ValueError as problem:
         line, column = card.locate(())
         return [codes.finding("CG117", card.path, line, column,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,39 @@ def test_deeply_nested_schema_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert run.returncode == 2 and "nested too deeply" in run.stderr, run.stderr
     assert_clean_failure(run)
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+EXPONENTIAL = {  # anyOf tries both branches at every level: 2**depth evaluations, no pattern needed
+    "$defs": {"nested": {"anyOf": [
+        {"type": "array", "items": {"$ref": "#/$defs/nested"}, "minItems": 2},
+        {"type": "array", "items": {"$ref": "#/$defs/nested"}},
+    ]}},
+    "properties": {"x": {"$ref": "#/$defs/nested"}},
+    "required": ["owner"],
+}
+
+
+def test_schema_whose_evaluation_explodes_is_stopped_with_a_finding(tmp_path: Path) -> None:
+    depth = 60  # inside the default yaml-depth
+    repo = _repo_with_schema(tmp_path / "repo", EXPONENTIAL, "x: " + "[" * depth + "]" * depth)
+    started = time.monotonic()
+    run = run_cli(["validate", "--format", "json", "."], cwd=repo, timeout=RUN_TIME_LIMIT_S + 10)
+    elapsed = time.monotonic() - started
+    assert_clean_failure(run)
+    refused = [item for item in json.loads(run.stdout)["findings"] if item["code"] == "CG117"]
+    assert len(refused) == 1 and "stopped after" in refused[0]["message"], run.stdout[-2000:]
+    assert elapsed < RUN_TIME_LIMIT_S, f"took {elapsed:.1f} s"
+
+
+def test_costly_schemas_share_the_run_budget(tmp_path: Path) -> None:
+    """Ten cards of that schema do not take ten times the per-card bound: --timeout holds."""
+    depth = 60
+    for index in range(10):
+        _repo_with_schema(tmp_path / "repo" / f"model-{index}", EXPONENTIAL, "x: " + "[" * depth + "]" * depth)
+    started = time.monotonic()
+    run = run_cli(["validate", "--format", "json", "--timeout", "3", "."], cwd=tmp_path / "repo", timeout=120)
+    elapsed = time.monotonic() - started
+    assert_clean_failure(run)
+    assert elapsed < RUN_TIME_LIMIT_S, f"took {elapsed:.1f} s"
+    not_checked = [item for item in json.loads(run.stdout)["findings"] if item["code"] == "CG009"]
+    assert len(not_checked) >= 8, run.stdout[-2000:]
