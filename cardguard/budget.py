@@ -15,13 +15,16 @@ cancellation scope, and only the two places that wait (render, remote) read it. 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from cardguard import codes
-from cardguard.findings import Finding
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `facts` keeps typing out of its start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cardguard.findings import Finding
 
 DEFAULT_RUN_SECONDS = 60.0
 
@@ -30,10 +33,15 @@ class RunOutOfTime(Exception):
     """The run's budget was spent before the work could finish; the CLI prints one line, exit 2."""
 
 
-@dataclass(frozen=True)
 class RunBudget:
-    seconds: float  # what the run was given (--timeout)
-    deadline: float  # time.monotonic() when it is spent
+    """What the run was given (``seconds``, from --timeout) and when it is spent (``deadline``,
+    on the time.monotonic() clock). A plain class: `facts` keeps dataclasses out of its start-up."""
+
+    __slots__ = ("seconds", "deadline")
+
+    def __init__(self, seconds: float, deadline: float) -> None:
+        self.seconds = seconds
+        self.deadline = deadline
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
