@@ -33,6 +33,7 @@ from typing import Any
 
 from cardguard import codes
 from cardguard.findings import Finding, Severity
+from cardguard.targets import display_path
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
 PROFILES = ("hub", "trainer", "sentence-transformers", "peft", "minimal")
@@ -392,7 +393,7 @@ def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> li
             ceiling = getattr(LIMIT_CEILINGS, str(raw_key).replace("-", "_"))
             if number > ceiling:
                 findings.append(codes.finding(
-                    "CG503", str(path), _setting_line(text, str(raw_key)), 1,
+                    "CG503", display_path(path), _setting_line(text, str(raw_key)), 1,
                     f"limits.{raw_key} = {number:,} is above its hard ceiling {ceiling:,}; the ceiling is used",
                     f"set limits.{raw_key} to at most {ceiling:,} (docs/security.md lists every ceiling)",
                 ))
