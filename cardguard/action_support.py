@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardguard.escape import escape_controls, escape_lines
+from cardguard.escape import escape_text, escape_block
 from cardguard.findings import Finding, Severity
 from cardguard.hookfiles import watched
 from cardguard.report import format_findings, format_github, summary_line, workflow_data
@@ -199,7 +199,7 @@ def summary_markdown(outcome: Outcome, command: str) -> str:
 
 def _cell(text: str) -> str:
     """A Markdown table cell: control characters escaped (no raw line break ends the row)."""
-    return (escape_controls(text).replace("\\", "\\\\").replace("|", "\\|")
+    return (escape_text(text).replace("\\", "\\\\").replace("|", "\\|")
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
@@ -230,7 +230,7 @@ def log_untrusted(text: str) -> None:
     if not text:
         return
     token = secrets.token_hex(16)
-    body = escape_lines(text.removesuffix("\n"))
+    body = escape_block(text.removesuffix("\n"))
     sys.stdout.write(f"::stop-commands::{token}\n{body}\n::{token}::\n")
     sys.stdout.flush()
 

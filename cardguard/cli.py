@@ -66,9 +66,9 @@ def _report_error(error: Exception) -> int:
 def _say(line: str) -> None:
     """One line on stderr; file names and messages in it may come from the repository, so
     its control characters are escaped (a line break inside it would start a new log line)."""
-    from cardguard.escape import escape_controls
+    from cardguard.escape import escape_text
 
-    print(escape_controls(line), file=sys.stderr)
+    print(escape_text(line), file=sys.stderr)
 
 
 class _HelpFormatter(argparse.HelpFormatter):

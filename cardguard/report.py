@@ -3,7 +3,8 @@
 Every string of a finding may come from the pull request being checked, so each format
 escapes it in one place (cardguard/escape.py): text through ``_text_line``, JSON and SARIF
 through ``strict_json``, GitHub workflow commands through ``workflow_data`` and
-``workflow_property``. No format ever prints a raw control character taken from a repository.
+``workflow_property``, diffs through ``format_diff``. No format prints a raw control character
+taken from a repository, and no line of repository text reads as a GitHub workflow command.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterable
 
 from cardguard import __version__
 from cardguard.codes import RULES
-from cardguard.escape import escape_controls, escape_lines, strict_json
+from cardguard.escape import escape_block, escape_text, strict_json
 from cardguard.findings import Finding, Severity
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -46,14 +47,14 @@ def format_text(findings: list[Finding], colour: bool = False, files_checked: in
 def _text_line(item: Finding, colour: bool) -> str:
     location = f"{line_start_path(item.path)}:{item.line}:{item.column}:"
     level = str(item.severity)
-    code = escape_controls(item.code)
+    code = escape_text(item.code)
     if colour:
         location = f"{_BOLD}{location}{_RESET}"
         level = f"{_COLOURS[item.severity]}{level}{_RESET}"
         code = f"{_DIM}{code}{_RESET}"
-    text = f"{location} {code} {level}: {escape_controls(item.message)}"
+    text = f"{location} {code} {level}: {escape_text(item.message)}"
     if item.fix:
-        text += f" (fix: {escape_controls(item.fix)})"
+        text += f" (fix: {escape_text(item.fix)})"
     return text
 
 
@@ -69,13 +70,14 @@ def line_start_path(path: str) -> str:
     path that starts with anything but a letter, digit, ``_``, ``.`` or a separator is shown
     as ``./path``: the same file, and the line starts with ``.``.
     """
-    shown = escape_controls(path)
+    shown = escape_text(path)
     return shown if _PLAIN_START.match(shown) else "./" + shown
 
 
 def format_diff(diff: str) -> str:
-    """A unified diff of repository text, safe to print: control characters escaped per line."""
-    return escape_lines(diff)
+    """A unified diff of repository text, safe to print: each line escaped (``escape_block``;
+    a context line of a card line ``::error ...`` would otherwise be a workflow command)."""
+    return escape_block(diff)
 
 
 def summary_line(findings: Iterable[Finding], files_checked: int) -> str:
@@ -136,11 +138,11 @@ def format_github(findings: list[Finding]) -> str:
 # actions/toolkit packages/core/src/command.ts, undone by UnescapeData / UnescapeProperty in
 # actions/runner src/Runner.Common/ActionCommand.cs. The runner turns %0D and %0A back into
 # line breaks inside the annotation (never a new log line), so CR and LF are escaped their way;
-# every other control character is first made visible (escape_controls), as in the text format.
+# every other control character (and ``##[``) is first made visible (escape_text), as in text.
 
 def workflow_data(text: str) -> str:
     """The message part of a workflow command (after the second ``::``)."""
-    visible = escape_controls(text, keep="\r\n")
+    visible = escape_text(text, keep="\r\n")
     return visible.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -2,7 +2,7 @@
 
 Every name and value here comes from the repository's files. The JSON form is written by
 ``cardguard.escape.strict_json``; the text form passes every key and value through
-``escape_controls`` (``_key``, ``_text``), so no control character reaches the output and no
+``escape_text`` (``_key``, ``_text``), so no control character reaches the output and no
 line starts with text the repository chose.
 """
 
@@ -12,7 +12,7 @@ import enum
 import re
 
 from cardguard.artifacts.facts import Facts
-from cardguard.escape import escape_controls
+from cardguard.escape import escape_text
 from cardguard.findings import Finding
 from cardguard.record import Record
 
@@ -83,7 +83,7 @@ def _plain(value: Any) -> Any:
 def format_facts_text(facts: Facts) -> str:
     """A human-readable report: one block per family found, then the findings."""
     data = facts_to_dict(facts)
-    lines = [f"Model folder: {escape_controls(str(facts.model_dir))}"]
+    lines = [f"Model folder: {escape_text(str(facts.model_dir))}"]
     for key, heading in _SECTIONS:
         if data[key] is not None:
             lines.append("")
@@ -97,8 +97,8 @@ def format_facts_text(facts: Facts) -> str:
     lines += ["", f"Files read: {len(facts.files_read)}"]
     lines += ["", f"Findings: {len(facts.findings)}" if facts.findings else "Findings: none"]
     for finding in facts.findings:
-        lines.append(f"  {_key(finding.path)}:{finding.line}:{finding.column}: {escape_controls(finding.code)} "
-                     f"{finding.severity}: {escape_controls(finding.message)}")
+        lines.append(f"  {_key(finding.path)}:{finding.line}:{finding.column}: {escape_text(finding.code)} "
+                     f"{finding.severity}: {escape_text(finding.message)}")
     return "\n".join(lines) + "\n"
 
 
@@ -134,10 +134,10 @@ def _text(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):
-        return ", ".join(f"{escape_controls(str(k))}={_text(v)}" for k, v in value.items())
+        return ", ".join(f"{escape_text(str(k))}={_text(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_text(item) for item in value)
-    return escape_controls(str(value))
+    return escape_text(str(value))
 
 
 # A name that begins a line (after the indentation) begins with one of these, or is quoted.
@@ -151,7 +151,7 @@ def _key(name: Any) -> str:
     as a workflow command, so a name that does not start with a letter, digit, ``_``, ``.``
     or ``/`` is shown in double quotes.
     """
-    shown = escape_controls(str(name))
+    shown = escape_text(str(name))
     return shown if _PLAIN_NAME.match(shown) else f'"{shown}"'
 
 
