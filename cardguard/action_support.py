@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardguard.escape import escape_text, escape_block
+from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
 from cardguard.hookfiles import watched
 from cardguard.report import format_findings, format_github, summary_line, workflow_data
