@@ -114,6 +114,7 @@ FOLDER_NAME = f"\u00a0::error title=pwned::{CANARY}\n::warning::lf\r::notice::cr
 OUTPUTS = {
     **{f"check {fmt}": ["check", "--format", fmt] for fmt in FORMATS},
     "sync --check text": ["sync", "--check", "--format", "text"],
+    "sync text": ["sync", "--format", "text"],  # writes, and says so on stderr
     "facts text": ["facts", "--format", "text"],
     "facts json": ["facts", "--format", "json"],
 }
@@ -121,8 +122,11 @@ OUTPUTS = {
 # no check or sync message (sync reports only its own findings), the card in no facts.
 NOT_SHOWN = {("config value", "check"), ("config value", "sync"), ("shard name", "sync"), ("card value", "facts"),
              ("card line", "facts")}
+# A sync that writes prints only the card's path (stderr: "rewrote PATH").
+ONLY_FOR = {"sync text": {"folder name"}}
 CASES = [pytest.param(carrier, output, id=f"{carrier}-{name}") for carrier in CARRIERS
-         for name, output in OUTPUTS.items() if (carrier, output[0]) not in NOT_SHOWN]
+         for name, output in OUTPUTS.items()
+         if (carrier, output[0]) not in NOT_SHOWN and carrier in ONLY_FOR.get(name, CARRIERS)]
 
 
 @pytest.mark.parametrize("carrier, output", CASES)
@@ -139,6 +143,16 @@ def test_repository_strings_inject_nothing(tmp_path: Path, carrier: str, output:
     assert_safe_output(run.stderr)
     if "json" in output or "sarif" in output:
         json.loads(run.stdout, parse_constant=_reject_constant)
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "sync", "facts"])
+def test_error_line_naming_a_hostile_path_is_one_line(tmp_path: Path, command: str) -> None:
+    """In the Action, the paths checked may be the names of files a pull request changed."""
+    run = run_cli([command, f"missing-{FOLDER_NAME}"], cwd=tmp_path, env={"PYTHONPATH": PACKAGE_ROOT})
+    assert run.returncode == 2, (run.returncode, run.stdout, run.stderr)
+    assert CANARY in run.stderr
+    assert_safe_output(run.stderr)
+    assert len(run.stderr.splitlines()) == 1, run.stderr
 
 
 def _reject_constant(name: str) -> None:
