@@ -34,11 +34,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# Every character that may break a line or drive a terminal, and the older command opener.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|##\\[")
-_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "##[": "##\\x5b"}
+# Every character that may break a line or drive a terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# The runner's older command opener, read anywhere in a line; its "[" is escaped.
+_LEGACY_OPENER = "##["
 # What json.dumps leaves raw with ensure_ascii=False (it escapes C0 itself).
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]|##\\[")
+_CONTROL_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 # What a float that JSON cannot hold is written as (json.dumps would print NaN / Infinity).
 NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -46,9 +48,11 @@ NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 def escape_text(text: str, keep: str = "") -> str:
     """``text`` with every control character (except those in ``keep``, for a format that
     escapes them its own way) and every ``##[`` replaced by a visible escape."""
-    if _UNSAFE.search(text) is None:
-        return text
-    return _UNSAFE.sub(lambda match: match.group() if match.group() in keep else _visible(match.group()), text)
+    if _CONTROL.search(text) is not None:
+        text = _CONTROL.sub(lambda match: match.group() if match.group() in keep else _visible(match.group()), text)
+    if _LEGACY_OPENER in text:
+        text = text.replace(_LEGACY_OPENER, "##\\x5b")
+    return text
 
 
 def escape_block(text: str) -> str:
@@ -65,10 +69,10 @@ def _inert_start(line: str) -> str:
     return line
 
 
-def _visible(unsafe: str) -> str:
-    if unsafe in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[unsafe]
-    code = ord(unsafe)
+def _visible(character: str) -> str:
+    if character in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[character]
+    code = ord(character)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
@@ -87,11 +91,9 @@ def strict_json(document: Any, indent: int | None = 2) -> str:
         text = json.dumps(_finite(document), indent=indent, ensure_ascii=False, allow_nan=False)
     # Outside its strings a JSON text is ASCII and has no '#', so these can only sit inside
     # strings, where the \u form is exact.
-    return _UNSAFE_IN_JSON.sub(lambda match: _json_escape(match.group()), text)
-
-
-def _json_escape(unsafe: str) -> str:
-    return "##\\u005b" if unsafe == "##[" else f"\\u{ord(unsafe):04x}"
+    if _CONTROL_IN_JSON.search(text) is not None:
+        text = _CONTROL_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return text.replace(_LEGACY_OPENER, "##\\u005b")
 
 
 def _finite(value: Any) -> Any:
