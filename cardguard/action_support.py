@@ -7,21 +7,28 @@ with ``--format json``, then prints the report and one annotation per finding to
 writes the SARIF file, a Markdown table of every finding to ``$GITHUB_STEP_SUMMARY`` and the
 outputs to ``$GITHUB_OUTPUT``. GitHub shows at most 10 error and 10 warning annotations per
 step, so the log and the summary carry all of them. The exit code is cardguard's.
+
+Everything the pull request wrote (file names, card text in a diff, artifact values in a
+message) reaches the log only inside a ``::stop-commands::`` block with a random token
+(``log_untrusted``), with its control characters escaped: the runner executes no line of it,
+wherever ``::`` or ``##[`` appears. Only cardguard's own annotations are printed outside.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
 from cardguard.hookfiles import watched
-from cardguard.report import format_findings, format_github, summary_line
+from cardguard.report import format_findings, format_github, summary_line, workflow_data
 from cardguard.sarif import format_sarif
 
 COMMANDS = ("validate", "check")
@@ -155,7 +162,7 @@ def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
 
 def run_cardguard(inputs: Inputs, targets: list[str], cwd: Path) -> Outcome:
     result = subprocess.run(cardguard_command(inputs, targets), cwd=cwd, capture_output=True, text=True, check=False)
-    sys.stderr.write(result.stderr)
+    log_untrusted(result.stderr)
     if result.returncode not in (0, 1):
         raise InputError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else
                          f"cardguard exited with {result.returncode}")
@@ -191,7 +198,8 @@ def summary_markdown(outcome: Outcome, command: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """A Markdown table cell: control characters escaped (no raw line break ends the row)."""
+    return (escape_text(text).replace("\\", "\\\\").replace("|", "\\|")
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
@@ -209,8 +217,26 @@ def _append(path: str, text: str) -> None:
             stream.write(text)
 
 
+def log_untrusted(text: str) -> None:
+    """Print text from the repository to the log so that the runner executes none of it.
+
+    GitHub's runner reads a line as a workflow command when it starts with ``::`` (after
+    blanks) and, in the older syntax, wherever ``##[`` appears in it. Between
+    ``::stop-commands::TOKEN`` and ``::TOKEN::`` it reads no command at all; the token is
+    random, so the text cannot end the block itself (GitHub's documented way to print
+    untrusted output). Everything goes to stdout, the stream the annotations use, so the
+    block and the annotations cannot interleave.
+    """
+    if not text:
+        return
+    token = secrets.token_hex(16)
+    body = escape_block(text.removesuffix("\n"))
+    sys.stdout.write(f"::stop-commands::{token}\n{body}\n::{token}::\n")
+    sys.stdout.flush()
+
+
 def report(outcome: Outcome, inputs: Inputs, env: dict[str, str], cwd: Path) -> None:
-    sys.stdout.write(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
+    log_untrusted(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
     if outcome.note:
         print(outcome.note)
     sys.stdout.write(format_github(sorted(outcome.findings, key=Finding.sort_key)))
@@ -227,7 +253,7 @@ def main(env: dict[str, str] | None = None) -> int:
         inputs = read_inputs(env)
         outcome = check(inputs, env, cwd)
     except (InputError, ValueError, OSError) as error:
-        print(f"::error title=cardguard::{error}")
+        print(f"::error title=cardguard::{workflow_data(str(error))}")
         return EXIT_USAGE
     report(outcome, inputs, env, cwd)
     return outcome.exit_code

@@ -62,19 +62,24 @@ def _report_error(error: Exception) -> int:
     from cardguard.targets import TargetError
 
     if isinstance(error, (UsageError, ConfigError, TargetError, InstallError, RunOutOfTime)):
-        print(f"cardguard: error: {error}", file=sys.stderr)
+        _say(f"cardguard: error: {error}")
         return EXIT_USAGE
     if isinstance(error, OSError):
-        print(f"cardguard: error: {error.filename or ''}: {error.strerror or error}".replace(": : ", ": "), file=sys.stderr)
+        _say(f"cardguard: error: {error.filename or ''}: {error.strerror or error}".replace(": : ", ": "))
         return EXIT_USAGE
     if os.environ.get("CARDGUARD_DEBUG"):
         raise error
-    print(
-        f"cardguard: internal error: {type(error).__name__}: {error} "
-        "(please report it; set CARDGUARD_DEBUG=1 for a traceback)",
-        file=sys.stderr,
-    )
+    _say(f"cardguard: internal error: {type(error).__name__}: {error} "
+         "(please report it; set CARDGUARD_DEBUG=1 for a traceback)")
     return EXIT_USAGE
+
+
+def _say(line: str) -> None:
+    """One line on stderr; file names and messages in it may come from the repository, so
+    its control characters are escaped (a line break inside it would start a new log line)."""
+    from cardguard.escape import escape_text
+
+    print(escape_text(line), file=sys.stderr)
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -333,9 +338,9 @@ def run_facts(args: argparse.Namespace) -> int:
         hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
     facts = read_facts(folder, remote=hub)
     if args.format == "json":
-        import json
+        from cardguard.escape import strict_json  # NaN / Infinity become strings: JSON has neither
 
-        sys.stdout.write(json.dumps(facts_to_dict(facts), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(strict_json(facts_to_dict(facts)) + "\n")
     else:
         sys.stdout.write(format_facts_text(facts))
     return EXIT_FINDINGS if any(item.severity >= Severity.ERROR for item in facts.findings) else EXIT_OK
@@ -389,7 +394,7 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_findings
+    from cardguard.report import format_diff, format_findings
     from cardguard.sync_run import sync_target
     from cardguard.targets import find_targets
 
@@ -408,18 +413,18 @@ def run_sync(args: argparse.Namespace) -> int:
         if result.changed and args.check:
             diffs.append(result.diff())
         if result.written:
-            print(f"cardguard: rewrote {target.display}", file=sys.stderr)
+            _say(f"cardguard: rewrote {target.display}")
         elif result.plan is not None and result.plan.blocked:
-            print(f"cardguard: {target.display} not rewritten: fix its region markers first", file=sys.stderr)
+            _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
     if findings:
         sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
-    sys.stdout.write("".join(diffs))
+    sys.stdout.write(format_diff("".join(diffs)))
     return status
 
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_findings
+    from cardguard.report import format_diff, format_findings
     from cardguard.sync_run import check_target
     from cardguard.targets import find_targets
 
@@ -439,9 +444,9 @@ def run_check(args: argparse.Namespace) -> int:
             diffs.append(result.diff())
     sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
     if args.format == "text":
-        sys.stdout.write("".join(diffs))
+        sys.stdout.write(format_diff("".join(diffs)))
     elif diffs:
-        sys.stderr.write("".join(diffs))
+        sys.stderr.write(format_diff("".join(diffs)))
     return status
 
 
@@ -457,7 +462,7 @@ def run_init(args: argparse.Namespace) -> int:
         written = init_card(folder)
     except CardExists as error:
         raise UsageError(str(error)) from None
-    print(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]", file=sys.stderr)
+    _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
 
 

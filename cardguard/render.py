@@ -12,6 +12,7 @@ jinja2 is imported only when something is rendered, so ``validate`` never pays f
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
@@ -27,6 +28,10 @@ MAX_OUTPUT_CHARS = 256 * 1024
 MAX_RENDER_SECONDS = 2.0
 MAX_RENDER_MEMORY = 512 * 1024 * 1024  # address space a repository template may add
 MAX_TEMPLATE_BYTES = 1024 * 1024
+# The oldest Jinja2 whose sandbox has no published escape (GHSA-cpwx-vrp4-4pq7 and
+# GHSA-q2x7-8rv6-6q7h are fixed in 3.1.6). pyproject.toml requires it; check_jinja_floor
+# refuses repository templates when an older one is installed anyway.
+JINJA_FLOOR = (3, 1, 6)
 
 
 class RenderError(Exception):
@@ -92,6 +97,8 @@ def render(source: TemplateSource, context: dict[str, Any]) -> str:
     (a loop that prints nothing, or a string doubled in a macro, never returns a chunk for
     ``_bounded_render`` to check); where there is no fork they run here with the chunk checks.
     """
+    if source.sandboxed:
+        check_jinja_floor(source)
     if source.sandboxed and hasattr(os, "fork"):
         text = _render_in_child(source, context)
     else:
@@ -101,6 +108,44 @@ def render(source: TemplateSource, context: dict[str, Any]) -> str:
     except UnicodeEncodeError as error:
         raise RenderError(f"{source.path.name}: the output is not valid Unicode text ({error.reason})") from None
     return text
+
+
+def check_jinja_floor(source: TemplateSource) -> None:
+    """Refuse a repository template when the installed Jinja2 is older than JINJA_FLOOR: its
+    sandbox is the only thing between the template and the runner. Built-in templates are
+    cardguard's own and render with any Jinja2."""
+    version = installed_jinja_version()
+    if not version_at_least(version, JINJA_FLOOR):
+        floor = ".".join(map(str, JINJA_FLOOR))
+        raise RenderError(f"{source.path.name}: repository templates need Jinja2 >= {floor} (sandbox escapes are "
+                          f"published for older ones); Jinja2 {version} is installed: not rendered")
+
+
+def installed_jinja_version() -> str:
+    """The version of the Jinja2 that ``import jinja2`` gives (its own public ``__version__``)."""
+    import jinja2
+
+    return str(jinja2.__version__)
+
+
+def version_at_least(version: str, floor: tuple[int, ...]) -> bool:
+    """Whether a version string is ``floor`` or newer, compared as numbers (3.1.10 > 3.1.6).
+
+    A pre-release or development build of the floor itself (3.1.6rc1) is older than it, and a
+    version that does not start with a number is treated as too old.
+    """
+    match = re.match(r"(\d+(?:\.\d+)*)(.*)", version.strip())
+    if match is None:
+        return False
+    release = tuple(int(part) for part in match.group(1).split("."))
+    width = max(len(release), len(floor))
+    ours, needed = release + (0,) * (width - len(release)), floor + (0,) * (width - len(floor))
+    if ours != needed:
+        return ours > needed
+    return _PRE_RELEASE.match(match.group(2)) is None
+
+
+_PRE_RELEASE = re.compile(r"[.+_-]?(a|b|c|rc|alpha|beta|pre|preview|dev)\d*", re.IGNORECASE)
 
 
 def _render_here(source: TemplateSource, context: dict[str, Any]) -> str:

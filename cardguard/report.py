@@ -1,13 +1,21 @@
-"""Findings -> text, JSON, GitHub workflow commands or SARIF (cardguard/sarif.py). Formatting only: no I/O here."""
+"""Findings -> text, JSON, GitHub workflow commands or SARIF (cardguard/sarif.py). Formatting only: no I/O here.
+
+Every string of a finding may come from the pull request being checked, so each format
+escapes it in one place (cardguard/escape.py): text through ``_text_line``, JSON and SARIF
+through ``strict_json``, GitHub workflow commands through ``workflow_data`` and
+``workflow_property``, diffs through ``format_diff``. No format prints a raw control character
+taken from a repository, and no line of repository text reads as a GitHub workflow command.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from collections import Counter
 from typing import Iterable
 
 from cardguard import __version__
 from cardguard.codes import RULES
+from cardguard.escape import escape_block, escape_text, strict_json
 from cardguard.findings import Finding, Severity
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -37,17 +45,39 @@ def format_text(findings: list[Finding], colour: bool = False, files_checked: in
 
 
 def _text_line(item: Finding, colour: bool) -> str:
-    location = f"{item.path}:{item.line}:{item.column}:"
+    location = f"{line_start_path(item.path)}:{item.line}:{item.column}:"
     level = str(item.severity)
-    code = item.code
+    code = escape_text(item.code)
     if colour:
         location = f"{_BOLD}{location}{_RESET}"
         level = f"{_COLOURS[item.severity]}{level}{_RESET}"
         code = f"{_DIM}{code}{_RESET}"
-    text = f"{location} {code} {level}: {item.message}"
+    text = f"{location} {code} {level}: {escape_text(item.message)}"
     if item.fix:
-        text += f" (fix: {item.fix})"
+        text += f" (fix: {escape_text(item.fix)})"
     return text
+
+
+# A path that begins a line begins with one of these, or is shown as "./path".
+_PLAIN_START = re.compile(r"[A-Za-z0-9_./\\]")
+
+
+def line_start_path(path: str) -> str:
+    """``path`` escaped, as it may begin a line of text output.
+
+    The GitHub runner reads a log line whose text, after leading blanks, starts with ``::``
+    as a workflow command; a folder a pull request names ``::error ...`` would be one. A
+    path that starts with anything but a letter, digit, ``_``, ``.`` or a separator is shown
+    as ``./path``: the same file, and the line starts with ``.``.
+    """
+    shown = escape_text(path)
+    return shown if _PLAIN_START.match(shown) else "./" + shown
+
+
+def format_diff(diff: str) -> str:
+    """A unified diff of repository text, safe to print: each line escaped (``escape_block``;
+    a context line of a card line ``::error ...`` would otherwise be a workflow command)."""
+    return escape_block(diff)
 
 
 def summary_line(findings: Iterable[Finding], files_checked: int) -> str:
@@ -63,6 +93,7 @@ def summary_line(findings: Iterable[Finding], files_checked: int) -> str:
 
 
 def finding_to_dict(item: Finding) -> dict:
+    """The finding's fields as they are (escaping is the serializer's job: ``strict_json``)."""
     rule = RULES.get(item.code)
     return {
         "code": item.code,
@@ -84,7 +115,7 @@ def format_json(findings: list[Finding], files_checked: int = 0) -> str:
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "findings": [finding_to_dict(item) for item in findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return strict_json(document) + "\n"
 
 
 def format_github(findings: list[Finding]) -> str:
@@ -94,18 +125,27 @@ def format_github(findings: list[Finding]) -> str:
         command = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(item.severity, "notice")
         message = item.message + (f" (fix: {item.fix})" if item.fix else "")
         properties = ",".join([
-            f"file={_escape_property(item.path)}",
+            f"file={workflow_property(item.path)}",
             f"line={item.line}",
             f"col={item.column}",
-            f"title={_escape_property(item.code)}",
+            f"title={workflow_property(item.code)}",
         ])
-        lines.append(f"::{command} {properties}::{_escape_data(message)}")
+        lines.append(f"::{command} {properties}::{workflow_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+# GitHub's own escaping of workflow commands: escapeData and escapeProperty in
+# actions/toolkit packages/core/src/command.ts, undone by UnescapeData / UnescapeProperty in
+# actions/runner src/Runner.Common/ActionCommand.cs. The runner turns %0D and %0A back into
+# line breaks inside the annotation (never a new log line), so CR and LF are escaped their way;
+# every other control character (and ``##[``) is first made visible (escape_text), as in text.
+
+def workflow_data(text: str) -> str:
+    """The message part of a workflow command (after the second ``::``)."""
+    visible = escape_text(text, keep="\r\n")
+    return visible.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def workflow_property(text: str) -> str:
+    """A property value of a workflow command (``file=``, ``title=``)."""
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -8,13 +8,13 @@ root); a path outside it is given as an absolute ``file:`` URI.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from cardguard import __version__
 from cardguard.codes import RULES, Rule
+from cardguard.escape import strict_json
 from cardguard.findings import Finding, Severity
 
 SARIF_VERSION = "2.1.0"
@@ -27,8 +27,9 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 
 
 def format_sarif(findings: list[Finding]) -> str:
-    """A SARIF log with one run; ends with a newline."""
-    return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"
+    """A SARIF log with one run; ends with a newline. Strict JSON with no raw control
+    character (``strict_json``): messages and paths come from the repository."""
+    return strict_json(sarif_log(findings)) + "\n"
 
 
 def sarif_log(findings: list[Finding]) -> dict[str, Any]:

@@ -1,10 +1,18 @@
-"""Facts as JSON-able data and as plain text: what ``cardguard facts --format json|text`` prints."""
+"""Facts as JSON-able data and as plain text: what ``cardguard facts --format json|text`` prints.
+
+Every name and value here comes from the repository's files. The JSON form is written by
+``cardguard.escape.strict_json``; the text form passes every key and value through
+``escape_text`` (``_key``, ``_text``), so no control character reaches the output and no
+line starts with text the repository chose.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
 
 from cardguard.artifacts.facts import Facts
+from cardguard.escape import escape_text
 from cardguard.findings import Finding
 from cardguard.record import Record
 
@@ -75,7 +83,7 @@ def _plain(value: Any) -> Any:
 def format_facts_text(facts: Facts) -> str:
     """A human-readable report: one block per family found, then the findings."""
     data = facts_to_dict(facts)
-    lines = [f"Model folder: {facts.model_dir}"]
+    lines = [f"Model folder: {escape_text(str(facts.model_dir))}"]
     for key, heading in _SECTIONS:
         if data[key] is not None:
             lines.append("")
@@ -83,29 +91,31 @@ def format_facts_text(facts: Facts) -> str:
             lines.extend(_field_lines(data[key], indent="  "))
     if facts.lfs_pointers:
         lines += ["", "Git LFS pointers (content not available locally)"]
-        lines += [f"  {p.path}: {p.size:,} bytes" for p in facts.lfs_pointers]
+        lines += [f"  {_key(p.path)}: {p.size:,} bytes" for p in facts.lfs_pointers]
     if not any(data[key] is not None for key, _ in _SECTIONS):
         lines += ["", "No checkpoint artifacts found."]
     lines += ["", f"Files read: {len(facts.files_read)}"]
     lines += ["", f"Findings: {len(facts.findings)}" if facts.findings else "Findings: none"]
     for finding in facts.findings:
-        lines.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.severity}: {finding.message}")
+        lines.append(f"  {_key(finding.path)}:{finding.line}:{finding.column}: {escape_text(finding.code)} "
+                     f"{finding.severity}: {escape_text(finding.message)}")
     return "\n".join(lines) + "\n"
 
 
 def _field_lines(data: dict[str, Any], indent: str) -> list[str]:
     lines = []
-    for name, value in data.items():
+    for key, value in data.items():
+        name = _key(key)
         if value is None or value == [] or value == {}:
             continue
-        if name in _COUNTED_IN_TEXT and isinstance(value, (list, dict)):
+        if key in _COUNTED_IN_TEXT and isinstance(value, (list, dict)):
             lines.append(f"{indent}{name}: {len(value)} entries")
-        elif name in _SHORTENED_IN_TEXT and isinstance(value, list):
+        elif key in _SHORTENED_IN_TEXT and isinstance(value, list):
             lines.append(f"{indent}{name}: {_shortened(value)}")
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             lines.append(f"{indent}{name}:")
-            for key, nested in value.items():
-                lines.append(f"{indent}  {key}:")
+            for nested_key, nested in value.items():
+                lines.append(f"{indent}  {_key(nested_key)}:")
                 lines.extend(_field_lines(nested, indent + "    "))
         elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
             lines.append(f"{indent}{name}:")  # e.g. sentence-transformers modules, one per line
@@ -124,10 +134,25 @@ def _text(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+        return ", ".join(f"{escape_text(str(k))}={_text(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_text(item) for item in value)
-    return str(value)
+    return escape_text(str(value))
+
+
+# A name that begins a line (after the indentation) begins with one of these, or is quoted.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./]")
+
+
+def _key(name: Any) -> str:
+    """A name from the repository (a config key, a file name) as it may begin a line.
+
+    The GitHub runner reads a log line whose text, after leading blanks, starts with ``::``
+    as a workflow command, so a name that does not start with a letter, digit, ``_``, ``.``
+    or ``/`` is shown in double quotes.
+    """
+    shown = escape_text(str(name))
+    return shown if _PLAIN_NAME.match(shown) else f'"{shown}"'
 
 
 def _shortened(names: list[str]) -> str:
