@@ -18,10 +18,11 @@ from cardguard import codes
 from cardguard.evaluation import EvalResultEntry
 from cardguard.facts_compare import values_agree
 from cardguard.findings import Finding
-from cardguard.sync import unified_diff, write_atomically
+from cardguard.safe_paths import write_file
+from cardguard.sync import unified_diff
 from cardguard.targets import display_path
 from cardguard.textedit import line_starts
-from cardguard.validate import EVAL_RESULTS_DIR, _read_small_text, resolves_outside
+from cardguard.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
 from cardguard.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
 from cardguard.yamlpos import YamlDoc, parse_yaml
 
@@ -44,25 +45,25 @@ class FileChange:
 
 def plan_eval_results(model_dir: Path, entry: EvalResultEntry) -> tuple[FileChange | None, list[Finding]]:
     """The change that makes `.eval_results` hold ``entry``, or None when it already does."""
-    folder = model_dir / EVAL_RESULTS_DIR
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+    paths, refusal = eval_results_files(model_dir)
+    if refusal is not None:
+        return None, [refusal]  # a linked folder: nothing is read from it or created in it
+    for path in paths:
         doc, text = _parsed(path, model_dir)
         position = _position(doc, entry) if doc is not None else None
         if position is not None:
             return _update_value(path, text, doc, position, entry)
-    path = folder / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
-    if not path.exists():
+    path = model_dir / EVAL_RESULTS_DIR / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
+    if not os.path.lexists(path):
         return FileChange(path, display_path(path), 1, None, dump_block([_item(entry)])), []
     doc, text = _parsed(path, model_dir)
     return _append(path, text, doc, entry)
 
 
-def write_change(change: FileChange) -> None:
-    """Write atomically; a new file (and `.eval_results/`) is created first."""
-    if change.old is None:
-        change.path.parent.mkdir(exist_ok=True)
-        os.close(os.open(change.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-    write_atomically(change.path, change.new.encode("utf-8"))
+def write_change(change: FileChange, model_dir: Path) -> None:
+    """Write through the gate (cardguard.safe_paths): atomically, a new file (and
+    `.eval_results/`) created first; never through a link leading out of ``model_dir``."""
+    write_file(change.path, model_dir, change.new.encode("utf-8"), new=change.old is None)
 
 
 def _item(entry: EvalResultEntry) -> dict:
@@ -70,9 +71,7 @@ def _item(entry: EvalResultEntry) -> dict:
 
 
 def _parsed(path: Path, model_dir: Path) -> tuple[YamlDoc | None, str]:
-    if resolves_outside(path, model_dir):
-        return None, ""
-    text, problem = _read_small_text(path, MAX_FILE_BYTES)
+    text, problem = read_small_text(path, model_dir, MAX_FILE_BYTES)
     if problem is not None:
         return None, ""
     doc = parse_yaml(text, display_path(path))

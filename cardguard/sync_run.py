@@ -21,10 +21,11 @@ from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.managed_metadata import MANAGED_KEYS
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
+from cardguard.safe_paths import Refused
 from cardguard.rules.drift import check_drift
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, load_card, validate_target
+from cardguard.validate import ConfigCache, card_path, load_card, validate_target
 
 
 @dataclass
@@ -94,12 +95,25 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     result.findings = apply_policy(plan.findings + _missing_findings(plan, card) + file_findings, settings,
                                    card.ignored_codes)
     if write and not plan.blocked:
-        if plan.changed:
-            write_atomically(target.card, plan.new_bytes())
-        for change in result.file_changes:
-            write_change(change)
-        result.written = plan.changed or bool(result.file_changes)
+        result.written = _write(target, configs, plan, result)
     return result
+
+
+def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncResult) -> bool:
+    """Write the card and the `.eval_results` changes; a write the gate refuses becomes its
+    finding (the card was read through the same gate, so this is a link changed meanwhile)."""
+    written, where = False, target.display
+    try:
+        if plan.changed:
+            write_atomically(card_path(target), plan.new_bytes(), configs.repository_root(target.model_dir))
+            written = True
+        for change in result.file_changes:
+            where = change.display
+            write_change(change, target.model_dir)
+            written = True
+    except Refused as refusal:
+        result.findings.append(codes.finding(refusal.code, where, 1, 1, f"{where} {refusal.reason}"))
+    return written
 
 
 def eval_results_changes(target: Target, settings: Settings, card: Card, facts: Facts
