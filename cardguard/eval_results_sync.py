@@ -43,35 +43,36 @@ class FileChange:
         return unified_diff(self.old or "", self.new, self.display)
 
 
-def plan_eval_results(model_dir: Path, entry: EvalResultEntry) -> tuple[FileChange | None, list[Finding]]:
-    """The change that makes `.eval_results` hold ``entry``, or None when it already does."""
-    paths, refusal = eval_results_files(model_dir)
+def plan_eval_results(model_dir: Path, entry: EvalResultEntry, root: Path) -> tuple[FileChange | None, list[Finding]]:
+    """The change that makes `.eval_results` hold ``entry``, or None when it already does
+    (``root``: the repository; nothing is read or written through a link the gate refuses)."""
+    paths, refusal = eval_results_files(model_dir, root)
     if refusal is not None:
         return None, [refusal]  # a linked folder: nothing is read from it or created in it
     for path in paths:
-        doc, text = _parsed(path, model_dir)
+        doc, text = _parsed(path, root)
         position = _position(doc, entry) if doc is not None else None
         if position is not None:
             return _update_value(path, text, doc, position, entry)
-    path = model_dir / EVAL_RESULTS_DIR / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
+    path = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
     if not os.path.lexists(path):
         return FileChange(path, display_path(path), 1, None, dump_block([_item(entry)])), []
-    doc, text = _parsed(path, model_dir)
+    doc, text = _parsed(path, root)
     return _append(path, text, doc, entry)
 
 
-def write_change(change: FileChange, model_dir: Path) -> None:
+def write_change(change: FileChange, root: Path) -> None:
     """Write through the gate (cardguard.safe_paths): atomically, a new file (and
-    `.eval_results/`) created first; never through a link leading out of ``model_dir``."""
-    write_file(change.path, model_dir, change.new.encode("utf-8"), new=change.old is None)
+    `.eval_results/`) created first; never through a link the gate refuses in ``root``."""
+    write_file(change.path, root, change.new.encode("utf-8"), new=change.old is None)
 
 
 def _item(entry: EvalResultEntry) -> dict:
     return {"dataset": {"id": entry.dataset_id, "task_id": entry.task_id}, "value": entry.value}
 
 
-def _parsed(path: Path, model_dir: Path) -> tuple[YamlDoc | None, str]:
-    text, problem = read_small_text(path, model_dir, MAX_FILE_BYTES)
+def _parsed(path: Path, root: Path) -> tuple[YamlDoc | None, str]:
+    text, problem = read_small_text(path, root, MAX_FILE_BYTES)
     if problem is not None:
         return None, ""
     doc = parse_yaml(text, display_path(path))

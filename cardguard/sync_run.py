@@ -25,7 +25,7 @@ from cardguard.safe_paths import Refused
 from cardguard.rules.drift import check_drift
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, card_path, load_card, validate_target
+from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
 
 
 @dataclass
@@ -82,9 +82,11 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
                 hub: HubSource | None = None) -> SyncResult:
     """Plan the card's new text and, when ``write`` and something changed, write it."""
     settings = configs.settings_for(target)
-    card = load_card(target, settings)
+    card = load_card(target, settings, configs.repository_root(target.model_dir))
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
+    if refused_by_the_gate(card):
+        return SyncResult(target, settings, None, apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing)
     result = SyncResult(target, settings, plan)
@@ -99,6 +101,12 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     return result
 
 
+def refused_by_the_gate(card: Card) -> bool:
+    """True when the card was not read because its path leads where the pull request does not
+    own (CG307): its folder's artifacts and `.eval_results` are then not read either."""
+    return not card.text and any(finding.code == "CG307" and finding.path == card.path for finding in card.findings)
+
+
 def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncResult) -> bool:
     """Write the card and the `.eval_results` changes; a write the gate refuses becomes its
     finding (the card was read through the same gate, so this is a link changed meanwhile)."""
@@ -109,7 +117,7 @@ def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncRes
             written = True
         for change in result.file_changes:
             where = change.display
-            write_change(change, target.model_dir)
+            write_change(change, configs.repository_root(target.model_dir))
             written = True
     except Refused as refusal:
         result.findings.append(codes.finding(refusal.code, where, 1, 1, f"{where} {refusal.reason}"))
@@ -124,7 +132,7 @@ def eval_results_changes(target: Target, settings: Settings, card: Card, facts: 
     entry = eval_results_entry(card.metadata, facts, EvaluationTarget(**settings.evaluation))
     if entry is None:
         return [], []
-    change, findings = plan_eval_results(target.model_dir, entry)
+    change, findings = plan_eval_results(target.model_dir, entry, repository_root(target.model_dir))
     return ([change] if change is not None else []), findings
 
 
@@ -132,6 +140,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     """validate + drift: every finding, and the plan whose diff shows what sync would change."""
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
+    if refused_by_the_gate(card):
+        return SyncResult(target, settings, None, validated.findings)
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing=False)
     found: list[Finding] = list(facts.findings)

@@ -96,7 +96,7 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
         org_schema = configs.schema(settings.schema) if settings.schema else None
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections))
-    findings.extend(eval_results_findings(target.model_dir, settings))
+    findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))
     return CardResult(target, settings, card, apply_policy(findings, settings, card.ignored_codes))
 
 
@@ -115,29 +115,33 @@ def load_card(target: Target, settings: Settings, root: Path | None = None) -> C
 
 
 def card_path(target: Target) -> Path:
-    """The card below its model folder's real path, so that the gate (cardguard.safe_paths)
-    sees every link from the repository's folder down, and none above it."""
-    return Path(os.path.realpath(target.model_dir)) / target.card.name
+    """The card's absolute path as named (no link followed): the gate (cardguard.safe_paths)
+    then sees every link from the repository's folder down, the model folder's own included."""
+    return Path(os.path.abspath(target.card))
 
 
 def repository_root(model_dir: Path) -> Path:
-    """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one."""
-    folder = model_dir.resolve()
+    """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one.
+
+    The walk goes up the path as named, not as resolved: a model folder reached through a
+    link (``models -> /elsewhere``) belongs to the repository it is named in, whose gate then
+    refuses the link, rather than making ``/elsewhere`` a repository of its own."""
+    folder = Path(os.path.abspath(model_dir))
     for candidate in (folder, *folder.parents):
         if (candidate / ".git").exists():
             return candidate
     return folder
 
 
-def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
-    """Check every ``.eval_results/*.yaml`` file next to the card."""
-    paths, refusal = eval_results_files(model_dir)
+def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> list[Finding]:
+    """Check every ``.eval_results/*.yaml`` file next to the card (``root``: the repository)."""
+    paths, refusal = eval_results_files(model_dir, root)
     findings: list[Finding] = [refusal] if refusal is not None else []
     yaml_limits = YamlLimits(max_depth=settings.limits.yaml_depth, max_nodes=settings.limits.yaml_nodes,
                              max_bytes=settings.limits.yaml_bytes)
     for path in paths:
         shown = display_path(path)
-        text, problem = read_small_text(path, model_dir, settings.limits.yaml_bytes)
+        text, problem = read_small_text(path, root, settings.limits.yaml_bytes)
         if problem is not None:
             code, message = problem
             findings.append(codes.finding(code, shown, 1, 1, f"{shown} {message}" if code == "CG307" else message))
@@ -149,12 +153,13 @@ def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
     return findings
 
 
-def eval_results_files(model_dir: Path) -> tuple[list[Path], Finding | None]:
+def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding | None]:
     """The ``.yaml`` then ``.yml`` files of ``.eval_results``, each sorted; or the CG307
-    finding of a folder linked where the pull request does not own (its names are not listed)."""
-    folder = model_dir / EVAL_RESULTS_DIR
+    finding of a folder linked where the pull request does not own (its names are not listed).
+    Paths are absolute as named, under the repository ``root``, for the gate to check."""
+    folder = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR
     try:
-        names = list_folder(folder, model_dir)
+        names = list_folder(folder, root)
     except Refused as refusal:
         shown = display_path(folder)
         return [], codes.finding(refusal.code, shown, 1, 1, f"{shown} {refusal.reason}")
