@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
-import subprocess
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
@@ -61,7 +59,7 @@ class Refused(Exception):
 
 
 class _LinkOnTheWay(Exception):
-    """A component of the path is a symlink (or not a folder where one was expected)."""
+    """A component of the path is a symlink."""
 
 
 # -- the two doors ---------------------------------------------------------------------------------
@@ -73,7 +71,7 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
     Raises FileNotFoundError when nothing is there (a dangling link included), Refused when
     the gate says no or it is not a regular file, OSError when the system says no.
     """
-    root = os.path.realpath(boundary)
+    root = os.path.abspath(boundary)
     parts = _parts_under(path, boundary)
     descriptor = _open_checked(root, parts)
     try:
@@ -96,7 +94,7 @@ def write_file(path: StrPath, boundary: StrPath, data: bytes, new: bool = False)
     its rename leaves its temporary file (named ``.NAME.PID.RANDOM.cardguard-tmp``): the next
     write removes those whose process is gone.
     """
-    root = os.path.realpath(boundary)
+    root = os.path.abspath(boundary)
     parts = _parts_under(path, boundary)
     if new:
         _make_missing_folders(root, parts[:-1])
@@ -107,8 +105,8 @@ def write_file(path: StrPath, boundary: StrPath, data: bytes, new: bool = False)
             _create(folder, name)
         elif stat.S_ISLNK(folder.lstat(name).st_mode):
             folder.close()
-            real_parts = _resolve_allowed(root, parts, folder=False)
-            folder, name = _open_folder_resolved(root, real_parts[:-1]), real_parts[-1]
+            real_root, real_parts = _resolve_allowed(root, parts, folder=False)
+            folder, name = _open_folder_resolved(real_root, real_parts[:-1]), real_parts[-1]
         _replace(folder, name, data)
     finally:
         folder.close()
@@ -144,7 +142,7 @@ class _Folder:
 def list_folder(path: StrPath, boundary: StrPath) -> list[str]:
     """The names in folder ``path`` (under ``boundary``), when the gate lets it be opened:
     a linked folder's listing would show names from places the pull request does not own."""
-    root = os.path.realpath(boundary)
+    root = os.path.abspath(boundary)
     folder = _open_folder_checked(root, _parts_under(path, boundary))
     try:
         return folder.names()
@@ -174,8 +172,8 @@ def _open_checked(root: str, parts: list[str]) -> int:
             return _open_beneath(root, parts, _READ_FLAGS)
         except _LinkOnTheWay:
             pass
-    real_parts = _resolve_allowed(root, parts, folder=False)
-    return _open_resolved(root, real_parts, _READ_FLAGS)
+    real_root, real_parts = _resolve_allowed(root, parts, folder=False)
+    return _open_resolved(real_root, real_parts, _READ_FLAGS)
 
 
 def _open_folder_checked(root: str, folder_parts: list[str]) -> _Folder:
@@ -186,8 +184,8 @@ def _open_folder_checked(root: str, folder_parts: list[str]) -> _Folder:
             return _Folder(os.path.join(root, *folder_parts), _open_beneath(root, [*folder_parts, ""], _FOLDER_FLAGS))
         except _LinkOnTheWay:
             pass
-    real_parts = _resolve_allowed(root, folder_parts, folder=True) if folder_parts else []
-    return _open_folder_resolved(root, real_parts)
+    real_root, real_parts = _resolve_allowed(root, folder_parts, folder=True)
+    return _open_folder_resolved(real_root, real_parts)
 
 
 def _open_folder_resolved(root: str, real_parts: list[str]) -> _Folder:
@@ -197,26 +195,28 @@ def _open_folder_resolved(root: str, real_parts: list[str]) -> _Folder:
     return _Folder(path, _open_resolved(root, [*real_parts, ""], _FOLDER_FLAGS))
 
 
-def _resolve_allowed(root: str, parts: list[str], folder: bool) -> list[str]:
-    """Follow every link of ``root/parts``; the real components below ``root`` when the gate
-    allows them, else Refused. FileNotFoundError when the path leads nowhere."""
+def _resolve_allowed(root: str, parts: list[str], folder: bool) -> tuple[str, list[str]]:
+    """Follow every link of ``root/parts``: the real path of ``root`` and the real components
+    below it when the gate allows them, else Refused. FileNotFoundError when the path leads
+    nowhere."""
     shown = "/".join(parts)
+    real_root = os.path.realpath(root)
     try:
-        real = os.path.realpath(os.path.join(root, *parts), strict=True)
+        real = os.path.realpath(os.path.join(real_root, *parts), strict=True)
     except (FileNotFoundError, NotADirectoryError):
         raise FileNotFoundError(errno.ENOENT, "no such file", shown) from None
     except OSError as error:  # a loop of links
         raise Refused("CG001", f"cannot be resolved (a symlink loop?): {error.strerror or error}") from None
-    if os.path.commonpath([real, root]) != root:
+    if os.path.commonpath([real, real_root]) != real_root:
         raise Refused("CG307", f"resolves outside {root} (to {real}); not followed")
-    real_parts = [] if real == root else os.path.relpath(real, root).split(os.sep)
+    real_parts = [] if real == real_root else os.path.relpath(real, real_root).split(os.sep)
     if GIT_FOLDER in real_parts:
         raise Refused("CG307", f"resolves into a .git folder (to {real}); not followed")
-    followed_a_link = real != os.path.join(root, *parts)
+    followed_a_link = real_parts != parts
     problem = _git_objection(real, folder) if followed_a_link else None
     if problem is not None:
         raise Refused("CG307", f"is a symlink to {real}, {problem}; not followed")
-    return real_parts
+    return real_root, real_parts
 
 
 def _open_resolved(root: str, real_parts: list[str], flags: int) -> int:
@@ -252,9 +252,16 @@ def _open_component(name: str, flags: int, folder: int) -> int:
     try:
         return os.open(name, flags, dir_fd=folder)
     except OSError as error:
-        if error.errno in _LINK_ERRORS:
+        if error.errno in _LINK_ERRORS and _is_link(name, folder):
             raise _LinkOnTheWay() from None
         raise
+
+
+def _is_link(name: str, folder: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _make_missing_folders(root: str, folder_parts: list[str]) -> None:
@@ -317,6 +324,8 @@ def git_work_tree(folder: str) -> str | None:
 def _git(work_tree: str, *args: str) -> tuple[int, bytes] | None:
     """git's exit code and output for one question about ``work_tree``; None when git cannot
     be run. Pathspecs are literal (a name holding ``*`` matches only itself)."""
+    import subprocess  # here, not at the top: only a followed link pays for it
+
     command = ["git", "--literal-pathspecs", "-C", work_tree, *args]
     environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
@@ -340,7 +349,7 @@ def _replace(folder: _Folder, name: str, data: bytes) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise Refused("CG001", _not_regular(info.st_mode))
     _remove_stale_temporaries(folder, name)
-    temporary, descriptor = folder.at(f".{name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    temporary, descriptor = folder.at(f".{name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
     target, _ = folder.at(name)
     handle = os.open(temporary, _CREATE_FLAGS, 0o600, dir_fd=descriptor)
     try:
