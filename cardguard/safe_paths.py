@@ -299,11 +299,11 @@ def _git_objection(real: str, folder: bool) -> str | None:
             return "and git cannot tell whether that folder is ignored"
         if ignored[0] == 0:
             return "a folder git ignores"
-        listed = _git(work_tree, "ls-files", "-z", "--", relative)
+        listed = _git(work_tree, "--literal-pathspecs", "ls-files", "-z", "--", relative)
         if listed is None or listed[0] != 0:
             return "and git cannot tell what that folder holds"
         return None if listed[1] else "a folder holding no file git tracks"
-    listed = _git(work_tree, "ls-files", "-z", "--error-unmatch", "--", relative)
+    listed = _git(work_tree, "--literal-pathspecs", "ls-files", "-z", "--error-unmatch", "--", relative)
     if listed is None or listed[0] not in (0, 1):
         return "and git cannot tell whether that file is tracked"
     return None if listed[0] == 0 and listed[1] else "a file git does not track"
@@ -323,10 +323,11 @@ def git_work_tree(folder: str) -> str | None:
 
 def _git(work_tree: str, *args: str) -> tuple[int, bytes] | None:
     """git's exit code and output for one question about ``work_tree``; None when git cannot
-    be run. Pathspecs are literal (a name holding ``*`` matches only itself)."""
+    be run. (ls-files is asked with --literal-pathspecs, so a name holding ``*`` matches only
+    itself; check-ignore takes plain paths and refuses that option.)"""
     import subprocess  # here, not at the top: only a followed link pays for it
 
-    command = ["git", "--literal-pathspecs", "-C", work_tree, *args]
+    command = ["git", "-C", work_tree, *args]
     environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
         done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, env=environment, check=False)

@@ -306,3 +306,52 @@ def test_a_plain_new_eval_results_file_is_still_created(tmp_path: Path) -> None:
     run = run_cli(["sync", "--format", "json", "."], cwd=repo)
     assert run.returncode == 1, run.stderr
     assert "value: 0.75" in (repo / ".eval_results" / "imdb.yaml").read_text(encoding="utf-8")
+
+
+def test_eval_results_linked_to_a_tracked_folder_is_written_there(tmp_path: Path) -> None:
+    repo = eval_repo(tmp_path / "repo")
+    (repo / "results").mkdir()
+    (repo / "results" / "other.yaml").write_text("- dataset: {id: org/other, task_id: default}\n  value: 1\n",
+                                                 encoding="utf-8")
+    os.symlink("results", repo / ".eval_results")
+    _stage(repo)
+    run = run_cli(["sync", "--format", "json", "."], cwd=repo)
+    assert run.returncode == 1 and "CG307" not in run.codes(), run.stdout
+    assert "value: 0.75" in (repo / "results" / "imdb.yaml").read_text(encoding="utf-8")
+
+
+# -- the check-then-open race (docs/security.md "Known gaps") ------------------------------------
+
+
+@pytest.mark.parametrize("door", ["read", "write"])
+def test_a_link_swapped_in_after_the_check_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           door: str) -> None:
+    """Another process turns the checked folder into a link between the gate's check and the
+    open: the open goes component by component with O_NOFOLLOW, so it refuses instead of
+    following the new link out."""
+    from cardguard import safe_paths
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "card.md").write_text(f"{TOKEN}\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "card.md").write_text("mine\n", encoding="utf-8")
+    os.symlink("docs/card.md", repo / "README.md")  # inside, no git: allowed
+    checked = safe_paths._resolve_allowed
+
+    def check_then_swap(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answer = checked(*args, **kwargs)
+        (repo / "docs").rename(repo / "docs-old")
+        os.symlink(outside, repo / "docs")
+        return answer
+
+    monkeypatch.setattr(safe_paths, "_resolve_allowed", check_then_swap)
+    with pytest.raises(safe_paths.Refused) as refusal:
+        if door == "read":
+            safe_paths.open_for_reading(repo / "README.md", repo)
+        else:
+            safe_paths.write_file(repo / "README.md", repo, b"new\n")
+    assert refusal.value.code == "CG307"
+    assert (outside / "card.md").read_text(encoding="utf-8") == f"{TOKEN}\n"
+    assert sorted(os.listdir(outside)) == ["card.md"]
