@@ -43,7 +43,8 @@ class FileChange:
         return unified_diff(self.old or "", self.new, self.display)
 
 
-def plan_eval_results(model_dir: Path, entry: EvalResultEntry, root: Path) -> tuple[FileChange | None, list[Finding]]:
+def plan_eval_results(model_dir: Path, entry: EvalResultEntry, root: Path
+                      ) -> tuple[FileChange | None, list[Finding]]:
     """The change that makes `.eval_results` hold ``entry``, or None when it already does
     (``root``: the repository; nothing is read or written through a link the gate refuses)."""
     paths, refusal = eval_results_files(model_dir, root)

@@ -40,8 +40,9 @@ _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC
 # O_NONBLOCK: opening a FIFO for reading must not wait for a writer (fstat then refuses it).
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW | _CLOEXEC | getattr(os, "O_BINARY", 0)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | getattr(os, "O_BINARY", 0)
-# Where the platform lacks openat or O_NOFOLLOW (Windows), every path is resolved and checked first.
-_OPENAT = bool(_NOFOLLOW) and os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd  # os.replace shares rename's dir_fd support
+# Where the platform lacks openat or O_NOFOLLOW (Windows), every path is resolved and checked
+# first. (os.replace is not listed in supports_dir_fd; it shares os.rename's support.)
+_OPENAT = bool(_NOFOLLOW) and os.open in os.supports_dir_fd and os.rename in os.supports_dir_fd
 # What open(O_NOFOLLOW) answers for a link: Linux ELOOP, FreeBSD EMLINK; ENOTDIR when a link
 # stands where a folder was asked with O_DIRECTORY.
 _LINK_ERRORS = {errno.ELOOP, errno.EMLINK, errno.ENOTDIR}
@@ -327,7 +328,8 @@ def _git(work_tree: str, *args: str) -> tuple[int, bytes] | None:
     itself; check-ignore takes plain paths and refuses that option.)"""
     import subprocess  # here, not at the top: only a followed link pays for it
 
-    command = ["git", "-C", work_tree, *args]
+    # core.fsmonitor would name a program to run: a work tree's own configuration never gets to.
+    command = ["git", "-c", "core.fsmonitor=false", "-C", work_tree, *args]
     environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
         done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, env=environment, check=False)

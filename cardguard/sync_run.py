@@ -21,8 +21,8 @@ from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.managed_metadata import MANAGED_KEYS
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
-from cardguard.safe_paths import Refused
 from cardguard.rules.drift import check_drift
+from cardguard.safe_paths import Refused
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
 from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
