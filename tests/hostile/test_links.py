@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,46 @@ def test_a_link_swapped_in_after_the_check_is_not_followed(tmp_path: Path, monke
     assert refusal.value.code == "CG307"
     assert (outside / "card.md").read_text(encoding="utf-8") == f"{TOKEN}\n"
     assert sorted(os.listdir(outside)) == ["card.md"]
+
+
+# -- report files the Action writes into the checkout ---------------------------------------------
+
+
+_ACTION = "import sys\nfrom cardguard.action_support import main\nsys.exit(main())\n"
+
+
+def run_action_step(repo: Path, runner_temp: Path, sarif_file: str) -> subprocess.CompletedProcess:
+    """The Action's Python step (cardguard.action_support) on ``repo``, `validate`, with the
+    workflow's ``sarif-file`` input."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "GITHUB_WORKSPACE": str(repo),
+           "RUNNER_TEMP": str(runner_temp), "CARDGUARD_COMMAND": "validate", "CARDGUARD_SARIF_FILE": sarif_file}
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_EVENT_PATH"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "-c", _ACTION], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("target", ["outside", ".git/config"])
+def test_action_sarif_file_planted_as_a_link_is_not_written_through(tmp_path: Path, target: str) -> None:
+    """A workflow with `sarif-file: cardguard.sarif` writes into the checkout; the pull request
+    planted that name as a link. The linked file stays as it was."""
+    repo = git_repo(tmp_path / "repo")
+    outside = tmp_path / "runner-file"
+    outside.write_text("the runner's own file\n", encoding="utf-8")
+    victim = outside if target == "outside" else repo / ".git" / "config"
+    os.symlink(victim, repo / "cardguard.sarif")
+    _stage(repo)
+    before = victim.read_bytes()
+    done = run_action_step(repo, tmp_path, "cardguard.sarif")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert victim.read_bytes() == before
+    assert (repo / "cardguard.sarif").is_symlink()
+    assert "::error title=cardguard::sarif-file cardguard.sarif" in done.stdout
+
+
+def test_action_sarif_file_in_the_checkout_is_still_written(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "reports").mkdir()
+    done = run_action_step(repo, tmp_path, "reports/out.sarif")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert json.loads((repo / "reports" / "out.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
