@@ -73,10 +73,26 @@ class ConfigCache:
             settings = replace(settings, profile=self.options.profile)
         return settings
 
-    def schema(self, path: Path) -> dict[str, Any]:
+    def schema_boundary(self, target: Target) -> Path | None:
+        """Where an organisation schema named by the target's configuration must stay: the
+        repository, when that configuration is one of its files (a pull request's); None for
+        a configuration from ``--config`` or from above the repository (the machine's)."""
+        if self.options.config_file is not None:
+            return None
+        source = self._config_file_for(target.model_dir)
+        root = self.repository_root(target.model_dir)
+        if source is None or os.path.relpath(os.path.abspath(source), root).split(os.sep)[0] == "..":
+            return None
+        return root
+
+    def schema(self, path: Path, boundary: Path | None = None) -> dict[str, Any]:
+        """The organisation schema at ``path``; read through the gate (cardguard.safe_paths)
+        when ``boundary`` is given."""
         if path not in self._schemas:
             try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
+                loaded = json.loads(_read_schema(path, boundary))
+            except Refused as refusal:
+                raise ConfigError(f"the schema {path} {refusal.reason}") from None
             except OSError as error:
                 raise ConfigError(f"cannot read the schema {path}: {error.strerror or error}") from None
             except (ValueError, UnicodeDecodeError) as error:
@@ -87,13 +103,21 @@ class ConfigCache:
         return self._schemas[path]
 
 
+def _read_schema(path: Path, boundary: Path | None) -> bytes:
+    if boundary is None:
+        return path.read_bytes()
+    handle, _ = open_for_reading(path, boundary)
+    with handle:
+        return handle.read()
+
+
 def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     """All validate findings for one card, after ignores and severity overrides."""
     settings = configs.settings_for(target)
     card = load_card(target, settings, configs.repository_root(target.model_dir))
     findings = list(card.findings)
     if card.text or card.front_matter is not None:
-        org_schema = configs.schema(settings.schema) if settings.schema else None
+        org_schema = configs.schema(settings.schema, configs.schema_boundary(target)) if settings.schema else None
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections))
     findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))

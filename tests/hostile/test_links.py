@@ -399,3 +399,33 @@ def test_action_sarif_file_in_the_checkout_is_still_written(tmp_path: Path) -> N
     done = run_action_step(repo, tmp_path, "reports/out.sarif")
     assert "Traceback" not in done.stderr, done.stderr
     assert json.loads((repo / "reports" / "out.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+# -- the organisation schema a pull request's configuration names ---------------------------------
+
+
+@pytest.mark.parametrize("named", ["../org-schema.json", "linked-schema.json", "hop/config"])
+def test_org_schema_named_by_the_repository_config_stays_in_the_repository(tmp_path: Path, named: str) -> None:
+    """docs/security.md "Known gaps": `schema = "..."` in the pull request's configuration could
+    name a file outside the checkout (or, through a link, `.git/config`); CG117 quoted it."""
+    outside = tmp_path / "org-schema.json"
+    outside.write_text(json.dumps({"properties": {"license": {"const": TOKEN}}}), encoding="utf-8")
+    repo = git_repo(tmp_path / "repo")
+    os.symlink(outside, repo / "linked-schema.json")
+    os.symlink(".git", repo / "hop")
+    (repo / ".cardguard.toml").write_text(f'schema = "{named}"\n', encoding="utf-8")
+    _stage(repo)
+    run = run_cli(["validate", "--format", "json", "README.md"], cwd=repo)
+    assert_clean_failure(run)
+    assert TOKEN not in _everything_printed(run)
+    assert run.returncode == 2 and "the schema" in run.stderr
+
+
+def test_org_schema_from_the_command_line_config_may_live_anywhere(tmp_path: Path) -> None:
+    trusted = tmp_path / "trusted"
+    trusted.mkdir()
+    (trusted / "org-schema.json").write_text(json.dumps({"required": ["license", "datasets"]}), encoding="utf-8")
+    (trusted / "cardguard.toml").write_text('schema = "org-schema.json"\n', encoding="utf-8")
+    repo = git_repo(tmp_path / "repo")
+    run = run_cli(["validate", "--config", str(trusted / "cardguard.toml"), "--format", "json", "README.md"], cwd=repo)
+    assert run.returncode == 1 and "CG117" in run.codes(), run.stdout + run.stderr
