@@ -214,6 +214,22 @@ def test_links_to_tracked_files_inside_the_repository_still_work(tmp_path: Path)
     assert "* positive!" in (repo / "docs" / "card.md").read_text(encoding="utf-8")
 
 
+def test_when_git_cannot_answer_the_link_is_refused(tmp_path: Path) -> None:
+    """Fail closed: a tracked target, but no git on PATH to say so."""
+    repo = git_repo(tmp_path / "repo")
+    (repo / "docs").mkdir()
+    (repo / "README.md").rename(repo / "docs" / "card.md")
+    os.symlink("docs/card.md", repo / "README.md")
+    _stage(repo)
+    before = (repo / "docs" / "card.md").read_bytes()
+    no_git = tmp_path / "empty-path"
+    no_git.mkdir()
+    run = run_cli(["sync", "--format", "json", "README.md"], cwd=repo, env={"PATH": str(no_git)})
+    assert_clean_failure(run)
+    assert "CG307" in run.codes() and "git cannot tell" in run.stdout
+    assert (repo / "docs" / "card.md").read_bytes() == before
+
+
 # -- item 2: new files under a linked folder ----------------------------------------------------
 
 
