@@ -3,8 +3,8 @@
 Every artifact is opened through a ``ReadContext``: it refuses ``..`` and absolute paths,
 opens the rest through the repository gate (:mod:`cardguard.safe_paths`: no symlink leading
 outside the model folder, into ``.git`` or to a file git does not track), refuses files over
-the configured size bound, recognises Git LFS pointers, and turns every problem into a finding instead of an
-exception. Readers therefore never see a path they must not follow.
+the configured size bound, recognises Git LFS pointers, and turns every problem into a
+finding instead of an exception. Readers therefore never see a path they must not follow.
 
 Paths in findings and in ``files_read`` are ``display_root`` joined with the path relative to
 the model folder (``display_root=""`` gives plain relative paths such as
@@ -21,8 +21,8 @@ from itertools import accumulate
 from cardguard import codes
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
 from cardguard.findings import Finding
-from cardguard.safe_paths import Refused, open_for_reading
 from cardguard.record import Record, factory
+from cardguard.safe_paths import Refused, open_for_reading
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
 if TYPE_CHECKING:
