@@ -29,6 +29,7 @@ from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
 from cardguard.hookfiles import watched
 from cardguard.report import format_findings, format_github, summary_line, workflow_data
+from cardguard.safe_paths import Refused, write_file
 from cardguard.sarif import format_sarif
 
 COMMANDS = ("validate", "check")
@@ -235,13 +236,24 @@ def log_untrusted(text: str) -> None:
     sys.stdout.flush()
 
 
+def write_report_file(path: Path, workspace: Path, text: str) -> None:
+    """Write a report file. Inside the workspace (the pull request's checkout) it goes through
+    the gate (cardguard.safe_paths): a file the pull request planted there as a link to
+    ``.git/config`` or out of the checkout is not written through."""
+    data = text.encode("utf-8")
+    if os.path.relpath(os.path.abspath(path), os.path.abspath(workspace)).split(os.sep)[0] == "..":
+        path.write_bytes(data)  # the runner's own folder (RUNNER_TEMP by default)
+        return
+    write_file(path, workspace, data, new=not os.path.lexists(path))
+
+
 def report(outcome: Outcome, inputs: Inputs, env: dict[str, str], cwd: Path) -> None:
     log_untrusted(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
     if outcome.note:
         print(outcome.note)
     sys.stdout.write(format_github(sorted(outcome.findings, key=Finding.sort_key)))
     sarif_file = str(cwd / (inputs.sarif_file or os.path.join(env.get("RUNNER_TEMP") or ".", "cardguard.sarif")))
-    Path(sarif_file).write_text(format_sarif(sorted(outcome.findings, key=Finding.sort_key)), encoding="utf-8")
+    write_report_file(Path(sarif_file), cwd, format_sarif(sorted(outcome.findings, key=Finding.sort_key)))
     _append(env.get("GITHUB_STEP_SUMMARY", ""), summary_markdown(outcome, inputs.command))
     write_outputs(env.get("GITHUB_OUTPUT", ""), outcome, sarif_file)
 
@@ -255,7 +267,11 @@ def main(env: dict[str, str] | None = None) -> int:
     except (InputError, ValueError, OSError) as error:
         print(f"::error title=cardguard::{workflow_data(str(error))}")
         return EXIT_USAGE
-    report(outcome, inputs, env, cwd)
+    try:
+        report(outcome, inputs, env, cwd)
+    except Refused as refusal:
+        print(f"::error title=cardguard::{workflow_data(f'sarif-file {inputs.sarif_file} {refusal.reason}')}")
+        return EXIT_USAGE
     return outcome.exit_code
 
 

@@ -9,9 +9,7 @@ before it the card has no metadata at all.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from cardguard import codes
 from cardguard.findings import Finding
 from cardguard.markdown import Body, parse_body
+from cardguard.safe_paths import Refused, open_for_reading
 from cardguard.yamlpos import Coercion, InstancePath, Limits, YamlDoc, parse_yaml
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
@@ -78,36 +77,37 @@ class Card:
         return self.yaml.locate(path, value=value)
 
 
-def read_card(path: Path, display_path: str, max_bytes: int = MAX_CARD_BYTES, yaml_limits: Limits | None = None) -> Card:
-    """Read and parse a card file; I/O problems become findings on an empty card."""
-    problem = _unreadable_reason(path, max_bytes)
+def read_card(path: Path, display_path: str, max_bytes: int = MAX_CARD_BYTES, yaml_limits: Limits | None = None,
+              boundary: Path | None = None) -> Card:
+    """Read and parse a card file; I/O problems become findings on an empty card.
+
+    The card is opened through the repository gate (:mod:`cardguard.safe_paths`); nothing
+    outside ``boundary`` (the card's folder when not given) is read.
+    """
+    raw, problem = _read_bounded(path, boundary or path.parent, max_bytes)
     if problem is not None:
         code, message = problem
         return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as error:
-        return Card(path=display_path, text="", findings=[
-            codes.finding("CG001", display_path, 1, 1, f"cannot read the card: {error.strerror or error}")
-        ])
     return parse_card_bytes(raw, display_path, yaml_limits)
 
 
-def _unreadable_reason(path: Path, max_bytes: int) -> tuple[str, str] | None:
+def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
+    """The card's bytes, or the rule code and message saying why they were not read."""
     try:
-        info = os.stat(path)
+        handle, size = open_for_reading(path, boundary)
     except FileNotFoundError:
-        return ("CG001", "the card does not exist")
+        return b"", ("CG001", "the card does not exist")
+    except Refused as refusal:
+        return b"", (refusal.code, f"the card {refusal.reason}")
     except OSError as error:
-        return ("CG001", f"cannot read the card: {error.strerror or error}")
-    if stat.S_ISDIR(info.st_mode):
-        return ("CG001", "the card is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        return ("CG001", "the card is not a regular file (a FIFO, socket or device); not read")
-    if info.st_size > max_bytes:
-        return ("CG009", f"the card is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
-    return None
+        return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
+    with handle:
+        if size > max_bytes:
+            return b"", ("CG009", f"the card is {size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
+        try:
+            return handle.read(max_bytes + 1), None
+        except OSError as error:
+            return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
 
 
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:

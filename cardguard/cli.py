@@ -454,6 +454,7 @@ def run_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cardguard.init_card import CardExists, init_card
+    from cardguard.safe_paths import Refused
 
     folder = Path(args.path)
     if not folder.is_dir():
@@ -462,6 +463,8 @@ def run_init(args: argparse.Namespace) -> int:
         written = init_card(folder)
     except CardExists as error:
         raise UsageError(str(error)) from None
+    except Refused as refusal:
+        raise UsageError(f"{folder / 'README.md'} {refusal.reason}") from None
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
 

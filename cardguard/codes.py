@@ -78,7 +78,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG304", "safetensors-offsets-invalid", E, "A tensor's data_offsets run past the end of the file or overlap another tensor's.", False),
     Rule("CG305", "missing-shard", E, "A weights index names a shard file that is not in the repo.", False),
     Rule("CG306", "index-shard-mismatch", E, "A tensor is in the weights index but not in its shard, or in a shard but not in the index.", False),
-    Rule("CG307", "path-escapes-repo", E, "An artifact path is absolute, contains `..`, or is a symlink resolving outside the model folder; it is not followed.", False),
+    Rule("CG307", "path-escapes-repo", E, "A path is absolute or contains `..`, or a symlink on the way to a file resolves outside the repository (for artifacts: the model folder), into `.git`, or (in a git work tree) to a file git does not track or a folder it ignores; it is not read or written.", False),
     Rule("CG308", "lfs-pointer", I, "The file is a Git LFS pointer (content not available locally); facts use the pointer's size.", False),
     Rule("CG309", "unsafe-pickle", E, "A pickled file names a global outside cardguard's allowlist (code could run on load); it was refused and nothing ran.", False),
     Rule("CG310", "invalid-torch-file", E, "A pickled torch file (.bin) is not a readable torch archive or its pickle is corrupt.", False),

@@ -18,10 +18,11 @@ from cardguard import codes
 from cardguard.evaluation import EvalResultEntry
 from cardguard.facts_compare import values_agree
 from cardguard.findings import Finding
-from cardguard.sync import unified_diff, write_atomically
+from cardguard.safe_paths import write_file
+from cardguard.sync import unified_diff
 from cardguard.targets import display_path
 from cardguard.textedit import line_starts
-from cardguard.validate import EVAL_RESULTS_DIR, _read_small_text, resolves_outside
+from cardguard.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
 from cardguard.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
 from cardguard.yamlpos import YamlDoc, parse_yaml
 
@@ -42,37 +43,37 @@ class FileChange:
         return unified_diff(self.old or "", self.new, self.display)
 
 
-def plan_eval_results(model_dir: Path, entry: EvalResultEntry) -> tuple[FileChange | None, list[Finding]]:
-    """The change that makes `.eval_results` hold ``entry``, or None when it already does."""
-    folder = model_dir / EVAL_RESULTS_DIR
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-        doc, text = _parsed(path, model_dir)
+def plan_eval_results(model_dir: Path, entry: EvalResultEntry, root: Path
+                      ) -> tuple[FileChange | None, list[Finding]]:
+    """The change that makes `.eval_results` hold ``entry``, or None when it already does
+    (``root``: the repository; nothing is read or written through a link the gate refuses)."""
+    paths, refusal = eval_results_files(model_dir, root)
+    if refusal is not None:
+        return None, [refusal]  # a linked folder: nothing is read from it or created in it
+    for path in paths:
+        doc, text = _parsed(path, root)
         position = _position(doc, entry) if doc is not None else None
         if position is not None:
             return _update_value(path, text, doc, position, entry)
-    path = folder / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
-    if not path.exists():
+    path = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR / f"{entry.dataset_id.rsplit('/', 1)[-1]}.yaml"
+    if not os.path.lexists(path):
         return FileChange(path, display_path(path), 1, None, dump_block([_item(entry)])), []
-    doc, text = _parsed(path, model_dir)
+    doc, text = _parsed(path, root)
     return _append(path, text, doc, entry)
 
 
-def write_change(change: FileChange) -> None:
-    """Write atomically; a new file (and `.eval_results/`) is created first."""
-    if change.old is None:
-        change.path.parent.mkdir(exist_ok=True)
-        os.close(os.open(change.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-    write_atomically(change.path, change.new.encode("utf-8"))
+def write_change(change: FileChange, root: Path) -> None:
+    """Write through the gate (cardguard.safe_paths): atomically, a new file (and
+    `.eval_results/`) created first; never through a link the gate refuses in ``root``."""
+    write_file(change.path, root, change.new.encode("utf-8"), new=change.old is None)
 
 
 def _item(entry: EvalResultEntry) -> dict:
     return {"dataset": {"id": entry.dataset_id, "task_id": entry.task_id}, "value": entry.value}
 
 
-def _parsed(path: Path, model_dir: Path) -> tuple[YamlDoc | None, str]:
-    if resolves_outside(path, model_dir):
-        return None, ""
-    text, problem = _read_small_text(path, MAX_FILE_BYTES)
+def _parsed(path: Path, root: Path) -> tuple[YamlDoc | None, str]:
+    text, problem = read_small_text(path, root, MAX_FILE_BYTES)
     if problem is not None:
         return None, ""
     doc = parse_yaml(text, display_path(path))

@@ -21,6 +21,7 @@ from cardguard.generated import REGIONS, model_id
 from cardguard.managed_metadata import desired_scalars, library_tags
 from cardguard.regions import begin_marker, end_marker
 from cardguard.render import RenderError, find_template, override_dirs_for, render
+from cardguard.safe_paths import write_file
 from cardguard.targets import CARD_NAME
 
 INIT_TEMPLATE = "init-card"
@@ -75,6 +76,8 @@ def init_card(model_dir: Path) -> Path:
     finally:
         if budget_spent():  # a region may have been dropped for want of time: write nothing
             raise RunOutOfTime(f"{card} not written: {spent_message()}")
-    with open(card, "x", encoding="utf-8", newline="") as handle:  # "x": never replace a card that appeared meanwhile
-        handle.write(text)
+    try:  # new=True: never replace a card that appeared meanwhile
+        write_file(card, model_dir, text.encode("utf-8"), new=True)
+    except FileExistsError:
+        raise CardExists(f"{card} already exists; cardguard init never overwrites a card (use `cardguard sync`)") from None
     return card

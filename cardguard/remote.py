@@ -14,14 +14,16 @@ reports as a finding.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-from cardguard.artifacts.files import ReadContext
+from cardguard.artifacts.files import ReadContext, is_plain_relative
 from cardguard.budget import budget_spent, spent_message, time_left
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, parse_lfs_pointer
 from cardguard.record import Record, factory
+from cardguard.safe_paths import Refused, open_for_reading
 
 REMOTE_SUFFIXES = (".safetensors",)
 
@@ -139,12 +141,14 @@ class RemoteReadContext(ReadContext):
         return super().open_binary(relative)
 
     def _pointer_size(self, relative: str) -> int | None:
-        path = self.locate(relative)
-        if path is None:
+        """The size an LFS pointer file names; None for anything else (the local read that
+        follows then reports what is wrong with the file)."""
+        if not is_plain_relative(relative):
             return None
         try:
-            with open(path, "rb") as handle:
+            handle, _ = open_for_reading(os.path.join(self.root, relative), self.root)
+            with handle:
                 pointer = parse_lfs_pointer(handle.read(MAX_POINTER_BYTES + 1))
-        except OSError:
+        except (OSError, Refused):
             return None
         return pointer.size if pointer is not None else None

@@ -21,6 +21,7 @@ from typing import Any
 
 from cardguard.budget import spent_message, time_left
 from cardguard.resources import data_dir
+from cardguard.safe_paths import Refused, open_for_reading
 
 TEMPLATE_SUFFIX = ".md.j2"
 OVERRIDE_DIR = Path(".cardguard") / "templates"
@@ -51,9 +52,9 @@ def find_template(name: str, override_dirs: tuple[Path, ...] = ()) -> TemplateSo
     filename = name + TEMPLATE_SUFFIX
     for folder in override_dirs:
         candidate = folder / filename
-        if candidate.is_file():
-            _check_inside_repository(candidate, folder)
-            return TemplateSource(name, _read(candidate), candidate, sandboxed=True)
+        text = _read_repository_template(candidate, folder.parent.parent)  # <repo>/.cardguard/templates -> <repo>
+        if text is not None:
+            return TemplateSource(name, text, candidate, sandboxed=True)
     builtin = data_dir("templates") / filename
     return TemplateSource(name, _read(builtin), builtin, sandboxed=False)
 
@@ -71,16 +72,32 @@ def override_dirs_for(model_dir: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
-def _check_inside_repository(candidate: Path, folder: Path) -> None:
-    """A repository template is the repository's file: a link (of the file or of the folder)
-    resolving outside the folder holding ``.cardguard`` is refused, never read, so a pull
-    request cannot render ``/proc/self/environ`` or a credentials file into a card or a diff."""
-    owner = folder.parent.parent.resolve()  # <repo>/.cardguard/templates -> <repo>
-    real = candidate.resolve()
-    if not real.is_relative_to(owner):
-        raise RenderError(f"template {candidate} resolves outside {owner} (to {real}); not read")
-    if real.stat().st_size > MAX_TEMPLATE_BYTES:
+def _read_repository_template(candidate: Path, owner: Path) -> str | None:
+    """A repository template's text, None when there is none. It is the repository's file:
+    it is opened through the gate (cardguard.safe_paths), so a link to ``.git/config``, to a
+    file git does not track or out of ``owner`` (the folder holding ``.cardguard``) is
+    refused, never read, and cannot reach a card or a diff."""
+    try:
+        handle, size = open_for_reading(candidate, owner)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except Refused as refusal:
+        raise RenderError(f"template {candidate} {refusal.reason}") from None
+    except OSError as error:
+        raise RenderError(f"cannot read template {candidate}: {error.strerror or error}") from None
+    with handle:
+        if size > MAX_TEMPLATE_BYTES:
+            raise RenderError(f"template {candidate} is over {MAX_TEMPLATE_BYTES:,} bytes; not read")
+        try:
+            data = handle.read(MAX_TEMPLATE_BYTES + 1)
+        except OSError as error:
+            raise RenderError(f"cannot read template {candidate}: {error.strerror or error}") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
         raise RenderError(f"template {candidate} is over {MAX_TEMPLATE_BYTES:,} bytes; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RenderError(f"cannot read template {candidate}: {error}") from None
 
 
 def _read(path: Path) -> str:

@@ -15,10 +15,7 @@ such section is appended at the end of the card under its own heading.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metada
 from cardguard.markdown import normalize_title
 from cardguard.regions import REGION_NAMES, Region, begin_marker, end_marker, scan_regions
 from cardguard.render import RenderError, find_template, render
+from cardguard.safe_paths import write_file
 from cardguard.textedit import TextEdit, apply_edits, line_starts, to_lf, to_newline
 
 TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"
@@ -290,85 +288,10 @@ def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content: temporary file in the same folder, flush, fsync, rename.
-
-    The file mode and (where the process may chown) owner and group are kept; a symlinked card
-    is written through to its target. On any failure the original file is untouched and the
-    temporary file removed. A process killed before its rename leaves its temporary file: the
-    name carries its pid, and the next write removes those whose process is gone.
+def write_atomically(path: Path, data: bytes, boundary: Path | None = None) -> None:
+    """Replace ``path``'s content atomically through the gate (:func:`cardguard.safe_paths.write_file`):
+    temporary file beside it, flush, fsync, rename; mode, owner and group kept; a linked card
+    written through to its target when that target stays inside ``boundary`` (the card's
+    folder when not given), outside `.git` and, in a git work tree, is tracked.
     """
-    target = Path(os.path.realpath(path))
-    info = os.stat(target)
-    _remove_stale_temporaries(target)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        _keep_owner(temporary, info)
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(target.parent)
-
-
-TEMP_SUFFIX = ".cardguard-tmp"
-
-
-def _keep_owner(temporary: str, info: os.stat_result) -> None:
-    if not hasattr(os, "chown"):
-        return
-    for uid in (info.st_uid, -1):  # owner and group; else the group alone
-        try:
-            os.chown(temporary, uid, info.st_gid)
-            return
-        except PermissionError:
-            continue
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete ``.NAME.PID.*.cardguard-tmp`` files next to ``target`` whose process has ended."""
-    if os.name != "posix":
-        return  # os.kill(pid, 0) is not a probe on Windows
-    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[^.]+" + re.escape(TEMP_SUFFIX))
-    try:
-        names = os.listdir(target.parent)
-    except OSError:
-        return
-    for name in names:
-        match = pattern.fullmatch(name)
-        if match and not _process_alive(int(match.group(1))):
-            try:
-                os.unlink(target.parent / name)
-            except OSError:
-                pass
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # another user's process (or a number no pid can be): leave its file
-    return True
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    write_file(path, boundary if boundary is not None else path.parent, data)

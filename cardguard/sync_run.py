@@ -23,9 +23,10 @@ from cardguard.managed_metadata import MANAGED_KEYS
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
 from cardguard.rules.drift import check_drift
+from cardguard.safe_paths import Refused
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, load_card, validate_target
+from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
 
 
 @dataclass
@@ -83,9 +84,11 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     """Plan the card's new text and, when ``write`` and something changed, write it."""
     settings = configs.settings_for(target)
     config_findings = configs.new_config_findings(target)
-    card = load_card(target, settings)
+    card = load_card(target, settings, configs.repository_root(target.model_dir))
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
+    if refused_by_the_gate(card):
+        return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing)
     result = SyncResult(target, settings, plan)
@@ -98,11 +101,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     if write and not plan.blocked and _out_of_time(result, target):
         return result
     if write and not plan.blocked:
-        if plan.changed:
-            write_atomically(target.card, plan.new_bytes())
-        for change in result.file_changes:
-            write_change(change)
-        result.written = plan.changed or bool(result.file_changes)
+        result.written = _write(target, configs, plan, result)
     return result
 
 
@@ -116,6 +115,29 @@ def _out_of_time(result: SyncResult, target: Target) -> bool:
     return True
 
 
+def refused_by_the_gate(card: Card) -> bool:
+    """True when the card was not read because its path leads where the pull request does not
+    own (CG307): its folder's artifacts and `.eval_results` are then not read either."""
+    return not card.text and any(finding.code == "CG307" and finding.path == card.path for finding in card.findings)
+
+
+def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncResult) -> bool:
+    """Write the card and the `.eval_results` changes; a write the gate refuses becomes its
+    finding (the card was read through the same gate, so this is a link changed meanwhile)."""
+    written, where = False, target.display
+    try:
+        if plan.changed:
+            write_atomically(card_path(target), plan.new_bytes(), configs.repository_root(target.model_dir))
+            written = True
+        for change in result.file_changes:
+            where = change.display
+            write_change(change, configs.repository_root(target.model_dir))
+            written = True
+    except Refused as refusal:
+        result.findings.append(codes.finding(refusal.code, where, 1, 1, f"{where} {refusal.reason}"))
+    return written
+
+
 def eval_results_changes(target: Target, settings: Settings, card: Card, facts: Facts
                          ) -> tuple[list[FileChange], list[Finding]]:
     """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
@@ -124,7 +146,7 @@ def eval_results_changes(target: Target, settings: Settings, card: Card, facts: 
     entry = eval_results_entry(card.metadata, facts, EvaluationTarget(**settings.evaluation))
     if entry is None:
         return [], []
-    change, findings = plan_eval_results(target.model_dir, entry)
+    change, findings = plan_eval_results(target.model_dir, entry, repository_root(target.model_dir))
     return ([change] if change is not None else []), findings
 
 
@@ -132,6 +154,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     """validate + drift: every finding, and the plan whose diff shows what sync would change."""
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
+    if refused_by_the_gate(card):
+        return SyncResult(target, settings, None, validated.findings)
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing=False)
     found: list[Finding] = list(facts.findings)

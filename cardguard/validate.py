@@ -17,6 +17,7 @@ from cardguard.findings import Finding
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
+from cardguard.safe_paths import Refused, list_folder, open_for_reading
 from cardguard.targets import Target, display_path
 from cardguard.yamlpos import Limits as YamlLimits
 from cardguard.yamlpos import parse_yaml
@@ -83,10 +84,26 @@ class ConfigCache:
         self._reported_sources.add(source)
         return list(self._configs[source].findings)
 
-    def schema(self, path: Path) -> dict[str, Any]:
+    def schema_boundary(self, target: Target) -> Path | None:
+        """Where an organisation schema named by the target's configuration must stay: the
+        repository, when that configuration is one of its files (a pull request's); None for
+        a configuration from ``--config`` or from above the repository (the machine's)."""
+        if self.options.config_file is not None:
+            return None
+        source = self._config_file_for(target.model_dir)
+        root = self.repository_root(target.model_dir)
+        if source is None or os.path.relpath(os.path.abspath(source), root).split(os.sep)[0] == "..":
+            return None
+        return root
+
+    def schema(self, path: Path, boundary: Path | None = None) -> dict[str, Any]:
+        """The organisation schema at ``path``; read through the gate (cardguard.safe_paths)
+        when ``boundary`` is given."""
         if path not in self._schemas:
             try:
-                loaded = json.loads(read_bounded(path, SCHEMA_MAX_BYTES).decode("utf-8"))
+                loaded = json.loads(_read_schema(path, boundary))
+            except Refused as refusal:
+                raise ConfigError(f"the schema {path} {refusal.reason}") from None
             except OSError as error:
                 raise ConfigError(f"cannot read the schema {path}: {error.strerror or error}") from None
             except (ValueError, UnicodeDecodeError) as error:
@@ -99,16 +116,30 @@ class ConfigCache:
         return self._schemas[path]
 
 
+def _read_schema(path: Path, boundary: Path | None) -> bytes:
+    """The schema's bytes under SCHEMA_MAX_BYTES; through the gate when ``boundary`` is given."""
+    if boundary is None:
+        return read_bounded(path, SCHEMA_MAX_BYTES)
+    handle, size = open_for_reading(path, boundary)
+    with handle:
+        if size > SCHEMA_MAX_BYTES:
+            raise ConfigError(f"{path} is {size:,} bytes, over the {SCHEMA_MAX_BYTES:,}-byte bound; not read")
+        data = handle.read(SCHEMA_MAX_BYTES + 1)
+    if len(data) > SCHEMA_MAX_BYTES:
+        raise ConfigError(f"{path} is over the {SCHEMA_MAX_BYTES:,}-byte bound; not read")
+    return data
+
+
 def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     """All validate findings for one card, after ignores and severity overrides."""
     settings = configs.settings_for(target)
     card = load_card(target, settings, configs.repository_root(target.model_dir))
     findings = list(card.findings)
     if card.text or card.front_matter is not None:
-        org_schema = configs.schema(settings.schema) if settings.schema else None
+        org_schema = configs.schema(settings.schema, configs.schema_boundary(target)) if settings.schema else None
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections))
-    findings.extend(eval_results_findings(target.model_dir, settings))
+    findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))
     kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
     return CardResult(target, settings, card, kept)
 
@@ -123,49 +154,41 @@ def load_card(target: Target, settings: Settings, root: Path | None = None) -> C
             "write one with `cardguard init`",
         )])
     root = root or repository_root(target.model_dir)
-    if resolves_outside(target.card, root):
-        return Card(path=target.display, text="", findings=[codes.finding(
-            "CG307", target.display, 1, 1,
-            f"the card is a symlink resolving outside the repository ({root}); not read and never written",
-        )])
-    return read_card(target.card, target.display, max_bytes=limits.card_bytes, yaml_limits=yaml_limits)
+    return read_card(card_path(target), target.display, max_bytes=limits.card_bytes, yaml_limits=yaml_limits,
+                     boundary=root)
+
+
+def card_path(target: Target) -> Path:
+    """The card's absolute path as named (no link followed): the gate (cardguard.safe_paths)
+    then sees every link from the repository's folder down, the model folder's own included."""
+    return Path(os.path.abspath(target.card))
 
 
 def repository_root(model_dir: Path) -> Path:
-    """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one."""
-    folder = model_dir.resolve()
+    """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one.
+
+    The walk goes up the path as named, not as resolved: a model folder reached through a
+    link (``models -> /elsewhere``) belongs to the repository it is named in, whose gate then
+    refuses the link, rather than making ``/elsewhere`` a repository of its own."""
+    folder = Path(os.path.abspath(model_dir))
     for candidate in (folder, *folder.parents):
         if (candidate / ".git").exists():
             return candidate
     return folder
 
 
-def resolves_outside(path: Path, root: Path) -> bool:
-    """True when ``path`` (a link, or inside a linked folder) resolves outside ``root``."""
-    try:
-        resolved = os.path.realpath(path, strict=False)
-    except (OSError, RuntimeError):  # a loop: reading it reports CG001
-        return False
-    root_text = os.path.realpath(root)
-    return not (resolved == root_text or resolved.startswith(root_text.rstrip(os.sep) + os.sep))
-
-
-def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
-    """Check every ``.eval_results/*.yaml`` file next to the card."""
-    folder = model_dir / EVAL_RESULTS_DIR
-    if not folder.is_dir():
-        return []
-    findings: list[Finding] = []
+def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> list[Finding]:
+    """Check every ``.eval_results/*.yaml`` file next to the card (``root``: the repository)."""
+    paths, refusal = eval_results_files(model_dir, root)
+    findings: list[Finding] = [refusal] if refusal is not None else []
     yaml_limits = YamlLimits(max_depth=settings.limits.yaml_depth, max_nodes=settings.limits.yaml_nodes,
                              max_bytes=settings.limits.yaml_bytes)
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+    for path in paths:
         shown = display_path(path)
-        if resolves_outside(path, model_dir):
-            findings.append(codes.finding("CG307", shown, 1, 1, f"{shown} resolves outside the model folder; not read"))
-            continue
-        text, problem = _read_small_text(path, settings.limits.yaml_bytes)
+        text, problem = read_small_text(path, root, settings.limits.yaml_bytes)
         if problem is not None:
-            findings.append(codes.finding("CG116", shown, 1, 1, problem))
+            code, message = problem
+            findings.append(codes.finding(code, shown, 1, 1, f"{shown} {message}" if code == "CG307" else message))
             continue
         doc = parse_yaml(text, shown, limits=yaml_limits)
         findings.extend(doc.findings)
@@ -174,14 +197,43 @@ def eval_results_findings(model_dir: Path, settings: Settings) -> list[Finding]:
     return findings
 
 
-def _read_small_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
+def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding | None]:
+    """The ``.yaml`` then ``.yml`` files of ``.eval_results``, each sorted; or the CG307
+    finding of a folder linked where the pull request does not own (its names are not listed).
+    Paths are absolute as named, under the repository ``root``, for the gate to check."""
+    folder = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR
     try:
-        if not path.is_file():
-            return "", "not a regular file"
-        if path.stat().st_size > max_bytes:
-            return "", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)"
-        return path.read_bytes().decode("utf-8"), None
+        names = list_folder(folder, root)
+    except Refused as refusal:
+        shown = display_path(folder)
+        return [], codes.finding(refusal.code, shown, 1, 1, f"{shown} {refusal.reason}")
+    except OSError:  # no such folder, or a file of that name
+        return [], None
+    visible = [name for name in names if not name.startswith(".")]
+    chosen = sorted(name for name in visible if name.endswith(".yaml")) + sorted(
+        name for name in visible if name.endswith(".yml"))
+    return [folder / name for name in chosen], None
+
+
+def read_small_text(path: Path, boundary: Path, max_bytes: int) -> tuple[str, tuple[str, str] | None]:
+    """UTF-8 text of a small file read through the gate, or (rule code, why not): CG307 for
+    a link the gate refuses (the message then follows the file's name), CG116 otherwise."""
+    try:
+        handle, size = open_for_reading(path, boundary)
+    except Refused as refusal:
+        return "", ("CG307" if refusal.code == "CG307" else "CG116", refusal.reason)
     except OSError as error:
-        return "", f"cannot read: {error.strerror or error}"
+        return "", ("CG116", f"cannot read: {error.strerror or error}")
+    with handle:
+        if size > max_bytes:
+            return "", ("CG116", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as error:
+            return "", ("CG116", f"cannot read: {error.strerror or error}")
+    if len(data) > max_bytes:
+        return "", ("CG116", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)")
+    try:
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
-        return "", "not UTF-8 text"
+        return "", ("CG116", "not UTF-8 text")

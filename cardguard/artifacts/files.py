@@ -1,9 +1,10 @@
 """Safe access to the files of one model folder, shared by every reader.
 
-Every artifact is opened through a ``ReadContext``: it refuses paths that leave the model
-folder (``..``, absolute paths, symlinks pointing outside), refuses files over the configured
-size bound, recognises Git LFS pointers, and turns every problem into a finding instead of an
-exception. Readers therefore never see a path they must not follow.
+Every artifact is opened through a ``ReadContext``: it refuses ``..`` and absolute paths,
+opens the rest through the repository gate (:mod:`cardguard.safe_paths`: no symlink leading
+outside the model folder, into ``.git`` or to a file git does not track), refuses files over
+the configured size bound, recognises Git LFS pointers, and turns every problem into a
+finding instead of an exception. Readers therefore never see a path they must not follow.
 
 Paths in findings and in ``files_read`` are ``display_root`` joined with the path relative to
 the model folder (``display_root=""`` gives plain relative paths such as
@@ -15,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from itertools import accumulate
 
 from cardguard import codes
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
 from cardguard.findings import Finding
 from cardguard.record import Record, factory
+from cardguard.safe_paths import Refused, open_for_reading
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
 if TYPE_CHECKING:
@@ -75,47 +76,6 @@ class ReadContext(Record):
 
     # -- locating files -------------------------------------------------------------------------
 
-    def locate(self, relative: str) -> str | None:
-        """The path of a regular file inside the model folder, or None.
-
-        Missing files give None silently (most artifacts are optional). Paths that escape the
-        folder give CG307; directories, FIFOs and unreadable entries give CG001.
-        """
-        if not is_plain_relative(relative):
-            self.report("CG307", relative, f"path {relative!r} is absolute or contains '..'; not followed")
-            return None
-        candidate = os.path.join(self.model_dir, relative)
-        try:
-            mode = os.lstat(candidate).st_mode
-        except OSError:
-            return None
-        if stat.S_ISREG(mode) and "/" not in relative:
-            # A file (not a link) directly in the folder cannot lead outside it: the common case,
-            # once per shard, spared the symlink resolution below.
-            return candidate
-        return self._locate_through_links(relative, candidate)
-
-    def _locate_through_links(self, relative: str, candidate: str) -> str | None:
-        try:
-            real = os.path.realpath(candidate, strict=True)
-        except FileNotFoundError:
-            return None  # a dangling symlink: the file is not there
-        except OSError as err:  # a symlink loop
-            self.report("CG001", relative, f"{relative} cannot be resolved (a symlink loop?): {err}")
-            return None
-        if os.path.commonpath([real, self.root]) != self.root:
-            self.report("CG307", relative, f"{relative} resolves outside the model folder (to {real}); not followed")
-            return None
-        try:
-            mode = os.stat(real).st_mode
-        except OSError as err:
-            self.report("CG001", relative, f"cannot stat {relative}: {err.strerror or err}")
-            return None
-        if not stat.S_ISREG(mode):
-            self.report("CG001", relative, f"{relative} is not a regular file")
-            return None
-        return real
-
     def exists(self, relative: str) -> bool:
         """True when something (file, link, folder) is at this path; never follows it outside."""
         return is_plain_relative(relative) and os.path.lexists(os.path.join(self.model_dir, relative))
@@ -123,16 +83,21 @@ class ReadContext(Record):
     # -- opening files --------------------------------------------------------------------------
 
     def open_binary(self, relative: str) -> tuple[BinaryIO, int] | None:
-        """Open a located file for reading; returns the file and its size, or None with a finding.
+        """Open a file through the gate (cardguard.safe_paths); returns the file and its size,
+        or None with a finding. Missing files give None silently.
 
         LFS pointer files are recorded (CG308) and give None: their content is not here.
         """
-        path = self.locate(relative)
-        if path is None:
+        if not is_plain_relative(relative):
+            self.report("CG307", relative, f"path {relative!r} is absolute or contains '..'; not followed")
             return None
         try:
-            handle = open(path, "rb")
-            size = os.fstat(handle.fileno()).st_size
+            handle, size = open_for_reading(os.path.join(self.root, relative), self.root)
+        except FileNotFoundError:
+            return None
+        except Refused as refusal:
+            self.report(refusal.code, relative, f"{relative} {refusal.reason}")
+            return None
         except OSError as err:
             self.report("CG001", relative, f"cannot open {relative}: {err.strerror or err}")
             return None

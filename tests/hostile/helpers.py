@@ -77,3 +77,15 @@ def classifier_repo(folder: Path, card: str = LABELS_CARD) -> Path:
     (folder / "config.json").write_text(json.dumps(CLASSIFIER_CONFIG), encoding="utf-8")
     (folder / "README.md").write_text(card, encoding="utf-8")
     return folder
+
+
+def git_track(repo: Path) -> Path:
+    """Make ``repo`` a real git work tree (its fake ``.git`` folder replaced) with every file
+    staged, so git can say which files a link may lead to (cardguard.safe_paths asks it)."""
+    fake = repo / ".git"
+    if fake.is_dir() and not any(fake.iterdir()):
+        fake.rmdir()
+    git = ["git", "-c", "init.defaultBranch=main", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True, capture_output=True)
+    subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
+    return repo

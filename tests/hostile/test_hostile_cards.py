@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.cli import main
-from tests.hostile.helpers import LABELS_CARD, assert_clean_failure, classifier_repo, run_cli
+from tests.hostile.helpers import LABELS_CARD, assert_clean_failure, classifier_repo, git_track, run_cli
 
 SECRET = "s3cr3t-token-outside-the-repo"
 
@@ -83,7 +83,7 @@ def test_unreadable_card_by_mode(tmp_path: Path) -> None:
 
 
 def _refusing_open(refused: str):
-    real_open = open
+    real_open = os.open
 
     def fake_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
         if os.path.basename(str(file)) == refused:
@@ -93,9 +93,11 @@ def _refusing_open(refused: str):
     return fake_open
 
 
+# Every file is opened by cardguard.safe_paths with os.open (the gate); refusing it there
+# refuses the card and the artifacts alike.
 @pytest.mark.parametrize("refused, module, code", [
-    ("README.md", "cardguard.card", "CG001"),
-    ("config.json", "cardguard.artifacts.files", "CG001"),
+    ("README.md", "cardguard.safe_paths.os", "CG001"),
+    ("config.json", "cardguard.safe_paths.os", "CG001"),
 ])
 def test_unreadable_files_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                     refused: str, module: str, code: str) -> None:
@@ -138,6 +140,7 @@ def test_card_linked_inside_the_repository_is_synced_through_the_link(tmp_path: 
     docs.mkdir()
     (repo / "README.md").rename(docs / "card.md")
     os.symlink("docs/card.md", repo / "README.md")
+    git_track(repo)  # a link may lead only to a file git tracks
     run = run_cli(["sync", "README.md"], cwd=repo)
     assert run.returncode == 1 and "rewrote README.md" in run.stderr
     assert (repo / "README.md").is_symlink()

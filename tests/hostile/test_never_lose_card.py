@@ -25,7 +25,7 @@ from tests.hostile.helpers import ROOT, classifier_repo, run_cli
 # signals READY (creates that file) and sleeps until killed, or raises ENOSPC.
 _FAULTY_SYNC = """
 import errno, os, sys, time
-import cardguard.sync as sync
+import cardguard.safe_paths as safe_paths
 
 fault, ready = os.environ["FAULT"], os.environ["READY"]
 
@@ -54,11 +54,11 @@ class HalfThenFault:
         hang()
 
 if fault in ("mid-write", "enospc"):
-    sync.os.fdopen = lambda fd, mode: HalfThenFault(real_fdopen(fd, mode))
+    os.fdopen = lambda fd, mode: HalfThenFault(real_fdopen(fd, mode))
 elif fault == "before-rename":
-    sync.os.replace = hang
+    os.replace = hang
 elif fault == "after-rename":
-    sync._fsync_folder = hang
+    safe_paths._fsync_folder = hang
 from cardguard.cli import main
 sys.exit(main(["sync", "README.md"]))
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.render import MAX_RENDER_SECONDS, RenderError, TemplateSource, find_template, render
-from tests.hostile.helpers import assert_clean_failure, classifier_repo, run_cli
+from tests.hostile.helpers import assert_clean_failure, classifier_repo, git_track, run_cli
 
 SECRET = "s3cr3t-token-outside-the-repo"
 STALE_REGION = "<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->"
@@ -112,5 +112,6 @@ def test_template_linked_inside_the_repository_is_used(tmp_path: Path) -> None:
     (repo / "shared.j2").write_text("{% for id, name in labels %}* {{ name }}\n{% endfor %}", encoding="utf-8")
     (repo / ".cardguard" / "templates").mkdir(parents=True)
     os.symlink(repo / "shared.j2", repo / ".cardguard" / "templates" / "labels.md.j2")
+    git_track(repo)  # a link may lead only to a file git tracks
     source = find_template("labels", (repo / ".cardguard" / "templates",))
     assert source.sandboxed and render(source, {"labels": [["0", "neg"]]}) == "* neg\n"

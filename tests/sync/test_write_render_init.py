@@ -41,9 +41,9 @@ def test_failure_mid_write_leaves_card_intact(tmp_path: Path, monkeypatch: pytes
                 self.stream.write(data[: len(data) // 2])
                 boom()
 
-        monkeypatch.setattr(sync.os, "fdopen", lambda fd, mode: Breaking(real_fdopen(fd, mode)))
+        monkeypatch.setattr(os, "fdopen", lambda fd, mode: Breaking(real_fdopen(fd, mode)))
     else:
-        monkeypatch.setattr(sync.os, failing, boom)
+        monkeypatch.setattr(os, failing, boom)
     with pytest.raises(OSError):
         sync.write_atomically(card, b"new content that must never be half-written")
     assert card.read_bytes() == b"original\r\n"
