@@ -29,7 +29,7 @@ import stat
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cardguard import codes
 from cardguard.findings import Finding, Severity
@@ -191,14 +191,20 @@ def _configures_cardguard(path: Path) -> bool:
         return False
 
 
-def read_bounded(path: Path, max_bytes: int) -> bytes:
+def read_bounded(path: Path, max_bytes: int, boundary: Path | None = None) -> bytes:
     """The bytes of a regular file no larger than ``max_bytes``, its size checked before reading.
 
-    Raises OSError when it cannot be opened, ConfigError when it is not a regular file (a FIFO
-    is opened without blocking) or is too large.
+    With ``boundary`` (the repository, for a file the repository holds) the file is opened
+    through the gate (cardguard.safe_paths): a link into ``.git`` or out of the repository is
+    refused. Raises OSError when it cannot be opened, ConfigError when it is refused, not a
+    regular file (a FIFO is opened without blocking) or too large.
     """
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as handle:
+    if boundary is None:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        handle = os.fdopen(descriptor, "rb")
+    else:
+        handle = _open_in_repository(path, boundary)
+    with handle:
         status = os.fstat(handle.fileno())
         if not stat.S_ISREG(status.st_mode):
             raise ConfigError(f"{path} is not a regular file; not read")
@@ -210,19 +216,31 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def read_config_text(path: Path) -> str:
-    """A configuration file's text, read under CONFIG_MAX_BYTES; ConfigError otherwise."""
+def _open_in_repository(path: Path, boundary: Path) -> BinaryIO:
+    from cardguard.safe_paths import Refused, open_for_reading
+
     try:
-        return read_bounded(path, CONFIG_MAX_BYTES).decode("utf-8")
+        handle, _ = open_for_reading(path, boundary)
+    except Refused as refusal:
+        raise ConfigError(f"{path} {refusal.reason}") from None
+    return handle
+
+
+def read_config_text(path: Path, boundary: Path | None = None) -> str:
+    """A configuration file's text, read under CONFIG_MAX_BYTES (through the gate when
+    ``boundary`` is given); ConfigError otherwise."""
+    try:
+        return read_bounded(path, CONFIG_MAX_BYTES, boundary).decode("utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
 
 
-def load_config(path: Path) -> Config:
-    """Read one configuration file; raises ConfigError with a one-line reason."""
-    text = read_config_text(path)
+def load_config(path: Path, boundary: Path | None = None) -> Config:
+    """Read one configuration file; raises ConfigError with a one-line reason. ``boundary``:
+    the repository, when the file is one of its own (read through the gate)."""
+    text = read_config_text(path, boundary)
     data = _parse_toml(text, path)
     table = data.get("tool", {}).get("cardguard")
     if table is None:

@@ -67,13 +67,26 @@ class ConfigCache:
     def settings_for(self, target: Target) -> Settings:
         source = self.options.config_file or self._config_file_for(target.model_dir)
         if source not in self._configs:
-            self._configs[source] = load_config(source) if source else Config()
+            self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
             from dataclasses import replace
 
             settings = replace(settings, profile=self.options.profile)
         return settings
+
+    def _load(self, source: Path, target: Target) -> Config:
+        """A configuration file; one the repository holds is read through the gate."""
+        if self.options.config_file is not None:
+            return load_config(source)
+        return load_config(source, self._repository_boundary(source, target))
+
+    def _repository_boundary(self, path: Path, target: Target) -> Path | None:
+        """The repository when ``path`` lies inside it (a file the pull request may have
+        written), else None (a file of the machine's, above the repository)."""
+        root = self.repository_root(target.model_dir)
+        inside = os.path.relpath(os.path.abspath(path), root).split(os.sep)[0] != ".."
+        return root if inside else None
 
     def new_config_findings(self, target: Target) -> list[Finding]:
         """Findings about the configuration file the target uses (CG503), the first time it is
@@ -91,10 +104,7 @@ class ConfigCache:
         if self.options.config_file is not None:
             return None
         source = self._config_file_for(target.model_dir)
-        root = self.repository_root(target.model_dir)
-        if source is None or os.path.relpath(os.path.abspath(source), root).split(os.sep)[0] == "..":
-            return None
-        return root
+        return None if source is None else self._repository_boundary(source, target)
 
     def schema(self, path: Path, boundary: Path | None = None) -> dict[str, Any]:
         """The organisation schema at ``path``; read through the gate (cardguard.safe_paths)

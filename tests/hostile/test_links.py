@@ -445,3 +445,30 @@ def test_org_schema_from_the_command_line_config_may_live_anywhere(tmp_path: Pat
     repo = git_repo(tmp_path / "repo")
     run = run_cli(["validate", "--config", str(trusted / "cardguard.toml"), "--format", "json", "README.md"], cwd=repo)
     assert run.returncode == 1 and "CG117" in run.codes(), run.stdout + run.stderr
+
+
+# -- item 1: the repository's own configuration files go through the gate too ------------------
+
+
+@pytest.mark.parametrize("name", [".cardguard.toml", "pyproject.toml"])
+@pytest.mark.parametrize("target", ["git-config", "ignored"])
+def test_configuration_linked_where_the_pull_request_does_not_own_is_not_read(
+        tmp_path: Path, name: str, target: str) -> None:
+    repo = git_repo(tmp_path / "repo")
+    secret = f'[tool.cardguard]\nprofile = "{TOKEN}"\n'
+    if target == "git-config":
+        with open(repo / ".git" / "config", "a", encoding="utf-8") as stream:
+            stream.write(f"# {secret}")
+        os.symlink(".git/config", repo / name)
+        _stage(repo)
+    else:
+        (repo / "local.toml").write_text(secret, encoding="utf-8")
+        os.symlink("local.toml", repo / name)
+        _ignored(repo, "local.toml")
+    before = _git_config(repo)
+    run = run_cli(["validate", "README.md"], cwd=repo)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "not followed" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert TOKEN not in _everything_printed(run)
+    assert _git_config(repo) == before
