@@ -25,6 +25,7 @@ _SHOWN = reprlib.Repr()
 _SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = 6
 _SHOWN.maxlong = _SHOWN.maxstring = _SHOWN.maxother = 40
 
+
 def read_safetensors_file(ctx: ReadContext, relative: str) -> ShardContents | None:
     """The tensors of one safetensors file, or None with findings when it cannot be read."""
     opened = ctx.open_binary(relative)
@@ -39,10 +40,14 @@ def read_safetensors_file(ctx: ReadContext, relative: str) -> ShardContents | No
             return None
     if header is None or _over_count_bounds(ctx, relative, header):
         return None
-    parsed = _parse_header_json(ctx, relative, header)
+    data_size = file_size - 8 - len(header)
+    text = _decode_header(ctx, relative, header)
+    del header  # a 100 MB header is held as bytes, then as text, never both while parsing
+    if text is None:
+        return None
+    parsed = _parse_header_json(ctx, relative, text)
     if parsed is None:
         return None
-    data_size = file_size - 8 - len(header)
     return _check_entries(ctx, relative, parsed, data_size, file_size)
 
 
@@ -82,12 +87,17 @@ def _over_count_bounds(ctx: ReadContext, relative: str, header: bytes) -> bool:
     return False
 
 
-def _parse_header_json(ctx: ReadContext, relative: str, header: bytes) -> dict | None:
+def _decode_header(ctx: ReadContext, relative: str, header: bytes) -> str | None:
     try:
-        parsed = json.loads(header.decode("utf-8"))
+        return header.decode("utf-8")
     except UnicodeDecodeError:
         ctx.report("CG302", relative, f"{relative}: the header is not UTF-8")
         return None
+
+
+def _parse_header_json(ctx: ReadContext, relative: str, text: str) -> dict | None:
+    try:
+        parsed = json.loads(text)
     except RecursionError:
         ctx.report("CG302", relative, f"{relative}: the header JSON is nested too deeply")
         return None
