@@ -103,6 +103,14 @@ def _opcode_flood(path: Path) -> None:
     _torch_zip(path, PROTO + EMPTY_LIST + (EMPTY_DICT + APPEND) * 8_000_000 + STOP)
 
 
+def _legacy_opcode_flood(path: Path) -> None:
+    """The same flood as the fourth pickle of a legacy (pre-1.6) torch file."""
+    magic = PROTO + _int(0x1950A86A20F9469CFC6C) + STOP
+    protocol = PROTO + _int(1001) + STOP
+    sys_info = PROTO + EMPTY_DICT + STOP
+    path.write_bytes(magic + protocol + sys_info + PROTO + EMPTY_LIST + (EMPTY_DICT + APPEND) * 8_000_000 + STOP)
+
+
 def _dict_of_millions_of_keys(path: Path) -> None:
     keys = b"".join(b"J" + struct.pack("<i", key) + NONE for key in range(4_000_000))
     _torch_zip(path, PROTO + EMPTY_DICT + MARK + keys + SETITEMS + STOP)
@@ -163,6 +171,7 @@ HOSTILE_INPUTS = {
     "150,000 zip members in a 7 MB directory": (
         "pytorch_model.bin", lambda path: _zip_with_members(path, 150_000), "CG009", "entries"),
     "pickle opcode flood": ("pytorch_model.bin", _opcode_flood, "CG009", "opcodes"),
+    "legacy torch pickle opcode flood": ("pytorch_model.bin", _legacy_opcode_flood, "CG009", "opcodes"),
     "pickled dict of 4 million keys": ("pytorch_model.bin", _dict_of_millions_of_keys, "CG009", "opcodes"),
     "pickled ints of a million bytes, multiplied": (
         "training_args.bin", _training_args_multiplying_huge_ints, "CG009", "digits"),
