@@ -223,13 +223,9 @@ class ReadContext(Record):
 def parse_json(ctx: ReadContext, relative: str, data: bytes, max_depth: int | None) -> object | None:
     """Decode and parse JSON bytes; any failure becomes CG301 on ``relative``, and so does
     nesting deeper than ``max_depth`` (None: no bound)."""
-    values = json_values_at_most(data)
-    if values > ctx.limits.max_json_values:
-        ctx.report(
-            "CG311",
-            relative,
-            f"{relative} may hold {values} JSON values, over the bound of {ctx.limits.max_json_values}; not read",
-        )
+    max_values = ctx.limits.max_json_values
+    if len(data) >= max_values and (values := json_values_at_most(data)) > max_values:
+        ctx.report("CG311", relative, f"{relative} may hold {values} JSON values, over the bound of {max_values}; not read")
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -270,7 +266,8 @@ def json_depth(text: str) -> int:
 def json_values_at_most(data: bytes) -> int:
     """An upper bound of the values and keys in JSON ``data``, counted in C before parsing:
     every value but the first follows a '[', ',' or ':' and every key a '{' or ','. Characters
-    inside strings only raise the count. Parsing costs memory per value, not per byte."""
+    inside strings only raise the count. Parsing costs memory per value, not per byte; the
+    count is at most one more than the bytes, so data shorter than a bound need not be counted."""
     return 1 + data.count(b"[") + data.count(b"{") + data.count(b",") + data.count(b":")
 
 

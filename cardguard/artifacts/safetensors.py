@@ -20,6 +20,7 @@ from cardguard.artifacts.tensors import DTYPE_BITS, MAX_DIMENSION, MAX_TENSOR_RA
 # Bytes per element of the byte-aligned dtypes, the ones the fast path takes.
 _BYTES_PER_ELEMENT = {name: bits // 8 for name, bits in DTYPE_BITS.items() if bits % 8 == 0}
 _ENTRY_FIELDS = itemgetter("dtype", "shape", "data_offsets")
+_OFFSETS_KEY = b'"data_offsets"'
 # Values from a header shown in messages: a few items, a few digits (a shape may hold thousands).
 _SHOWN = reprlib.Repr()
 _SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = 6
@@ -73,17 +74,21 @@ def _read_header_bytes(ctx: ReadContext, relative: str, handle, file_size: int) 
 
 def _over_count_bounds(ctx: ReadContext, relative: str, header: bytes) -> bool:
     """True, with CG009, when the header may hold more tensors or JSON values than the bounds:
-    counted in C before parsing, which costs ~800 bytes of memory per tensor."""
-    tensors = header.count(b'"data_offsets"')  # every entry has one; strings only add to it
-    if tensors > ctx.limits.max_safetensors_tensors:
-        ctx.report("CG009", relative, f"{relative} declares {tensors} tensors in one header,"
-                   f" over the bound of {ctx.limits.max_safetensors_tensors}; not read")
-        return True
-    values = json_values_at_most(header)
-    if values > ctx.limits.max_json_values:
-        ctx.report("CG009", relative, f"{relative}: the header may hold {values} JSON values,"
-                   f" over the bound of {ctx.limits.max_json_values}; not read")
-        return True
+    counted in C before parsing, which costs ~800 bytes of memory per tensor. Each counted
+    item takes bytes, so a header too short to pass a bound (every real one) is not counted."""
+    max_tensors, max_values = ctx.limits.max_safetensors_tensors, ctx.limits.max_json_values
+    if len(header) > max_tensors * len(_OFFSETS_KEY):
+        tensors = header.count(_OFFSETS_KEY)  # every entry has one; strings only add to it
+        if tensors > max_tensors:
+            ctx.report("CG009", relative, f"{relative} declares {tensors} tensors in one header,"
+                       f" over the bound of {max_tensors}; not read")
+            return True
+    if len(header) >= max_values:
+        values = json_values_at_most(header)
+        if values > max_values:
+            ctx.report("CG009", relative, f"{relative}: the header may hold {values} JSON values,"
+                       f" over the bound of {max_values}; not read")
+            return True
     return False
 
 
