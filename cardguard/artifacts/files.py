@@ -35,13 +35,26 @@ SAFETENSORS_HEADER_LIMIT = 100_000_000
 
 
 class Limits(Record, frozen=True):
-    """Size bounds; anything larger is reported (CG311) and not read."""
+    """Size and count bounds, each checked before the work it bounds; anything over one is
+    reported (CG311 for a whole file not read, CG009 for the counts inside a file) and not read.
+
+    The counts keep the memory a file can cost in proportion to the bound rather than to what
+    its bytes claim: a 70 MB header can hold 10^6 tensors, a sparse zip any directory size.
+    """
 
     max_json_bytes: int = 64 * MiB
     max_safetensors_header_bytes: int = SAFETENSORS_HEADER_LIMIT
     max_pickle_bytes: int = 64 * MiB
     max_text_bytes: int = 16 * MiB  # emissions.csv, chat_template.jinja
     max_json_depth: int = 100  # arrays and objects inside each other; readers and `facts` recurse
+    # Values and keys of one JSON document (every JSON artifact, each safetensors header).
+    max_json_values: int = 2_000_000
+    max_safetensors_tensors: int = 100_000  # per safetensors header
+    max_index_shards: int = 10_000  # distinct files a weight index names
+    max_zip_members: int = 100_000  # entries of a torch zip archive (one per tensor storage)
+    max_zip_directory_bytes: int = 8 * MiB  # its central directory, which zipfile reads whole
+    max_pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
+    max_pickle_int_digits: int = 100  # decimal digits of one pickled integer
 
 
 class ReadContext(Record):
@@ -175,6 +188,10 @@ class ReadContext(Record):
 def parse_json(ctx: ReadContext, relative: str, data: bytes, max_depth: int | None) -> object | None:
     """Decode and parse JSON bytes; any failure becomes CG301 on ``relative``, and so does
     nesting deeper than ``max_depth`` (None: no bound)."""
+    max_values = ctx.limits.max_json_values
+    if len(data) >= max_values and (values := json_values_at_most(data)) > max_values:
+        ctx.report("CG311", relative, f"{relative} may hold {values} JSON values, over the bound of {max_values}; not read")
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -209,6 +226,14 @@ def json_depth(text: str) -> int:
     accepts ~1,000 levels, deeper than the recursion left to code that walks the value."""
     brackets = re.sub(_NOT_BRACKET, "", re.sub(_JSON_STRING, "", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def json_values_at_most(data: bytes) -> int:
+    """An upper bound of the values and keys in JSON ``data``, counted in C before parsing:
+    every value but the first follows a '[', ',' or ':' and every key a '{' or ','. Characters
+    inside strings only raise the count. Parsing costs memory per value, not per byte; the
+    count is at most one more than the bytes, so data shorter than a bound need not be counted."""
+    return 1 + data.count(b"[") + data.count(b"{") + data.count(b",") + data.count(b":")
 
 
 def _opening_brackets(text: str) -> int:

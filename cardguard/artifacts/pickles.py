@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import io
 import pickle
+import pickletools
 import zipfile
 from collections import OrderedDict
 
-from cardguard.artifacts.files import ReadContext
-from cardguard.artifacts.tensors import ShardContents, element_count
+from cardguard.artifacts.files import Limits, ReadContext
+from cardguard.artifacts.tensors import MAX_DIMENSION, MAX_TENSOR_RANK, ShardContents, element_count
+from cardguard.artifacts.zipdir import central_directory
 from cardguard.record import Record
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
@@ -87,6 +89,11 @@ class RefusedGlobal(Exception):
         self.qualified_name = qualified_name
 
 
+class OverBound(Exception):
+    """The file is over one of the count bounds (opcodes, memo, int digits, zip directory);
+    raised before the work that bound is about."""
+
+
 class PickledObject:
     """Inert stand-in for an allowlisted class: keeps constructor arguments and state, runs nothing."""
 
@@ -137,7 +144,18 @@ class _StorageType(Record, frozen=True):
 def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) -> TensorRecord:
     if not isinstance(storage, StorageRecord):
         raise pickle.UnpicklingError("tensor without a storage record")
-    return TensorRecord(storage, int(offset), tuple(int(d) for d in size), tuple(int(s) for s in stride))
+    return TensorRecord(storage, int(offset), _dimensions(size), _dimensions(stride))
+
+
+def _dimensions(values: Any) -> tuple[int, ...]:
+    """A pickled shape or stride as ints, refused before any arithmetic when it has more than
+    MAX_TENSOR_RANK entries or one outside 0 <= d <= MAX_DIMENSION (torch's own are int64)."""
+    if not isinstance(values, (tuple, list)) or len(values) > MAX_TENSOR_RANK:
+        raise pickle.UnpicklingError(f"a tensor shape is not a sequence of at most {MAX_TENSOR_RANK} dimensions")
+    dims = tuple(int(d) for d in values)
+    if any(d < 0 or d > MAX_DIMENSION for d in dims):
+        raise pickle.UnpicklingError(f"a tensor dimension is negative or over {MAX_DIMENSION}")
+    return dims
 
 
 def _rebuild_parameter(data: Any, *_: Any) -> Any:
@@ -190,26 +208,66 @@ class PickleResult(Record):
     root: Any = None
     refused: str | None = None
     error: str | None = None
+    over_bound: str | None = None  # which count bound the file is over (CG009)
     legacy: bool = False
     file_bytes: int = 0
 
 
-class _BoundedReader(io.RawIOBase):
-    """A file wrapper that fails instead of reading past ``limit`` bytes (a pickle can ask for anything)."""
+class _RecordingReader:
+    """The ``read``/``readline`` that ``pickletools.genops`` calls, on a file: each request is
+    refused before reading when it would pass the pickle-bytes bound (a length field can claim
+    anything), and what was read is kept, to be unpickled once the walk found it sound."""
 
     def __init__(self, handle: Any, limit: int) -> None:
-        self._handle, self._left = handle, limit
+        self._handle, self._limit, self._left = handle, limit, limit
+        self._chunks: list[bytes] = []
 
-    def readable(self) -> bool:
-        return True
+    def read(self, size: int) -> bytes:
+        if size > self._left:
+            raise pickle.UnpicklingError(f"the pickle is larger than the {self._limit}-byte bound")
+        return self._keep(self._handle.read(size))
 
-    def readinto(self, buffer: Any) -> int:
-        if self._left <= 0:
-            raise pickle.UnpicklingError("pickle is larger than the configured bound")
-        chunk = self._handle.read(min(len(buffer), self._left))
-        self._left -= len(chunk)
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
+    def readline(self) -> bytes:
+        line = self._handle.readline(self._left + 1)
+        if len(line) > self._left:
+            raise pickle.UnpicklingError(f"the pickle is larger than the {self._limit}-byte bound")
+        return self._keep(line)
+
+    def _keep(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        self._chunks.append(data)
+        return data
+
+    def take(self) -> bytes:
+        """The bytes read since the last call."""
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+_MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
+def _check_opcodes(source: bytes | _RecordingReader, limits: Limits) -> None:
+    """Walk one pickle's opcodes without building anything and raise OverBound on the first
+    count over its bound: opcodes (each builds at most one object, so this bounds containers,
+    dict keys and memory), memo indexes (the C unpickler sizes its memo by the largest) and
+    integer digits (so nothing later multiplies huge numbers). Truncated or unknown opcodes
+    and length fields claiming more bytes than there are raise ValueError here."""
+    max_opcodes = limits.max_pickle_opcodes
+    max_int = 10**limits.max_pickle_int_digits
+    for count, (opcode, arg, _) in enumerate(pickletools.genops(source), 1):
+        if count > max_opcodes:
+            raise OverBound(f"the pickle has more than {max_opcodes} opcodes")
+        if type(arg) is not int:
+            continue
+        if opcode.name in _MEMO_PUTS and arg >= max_opcodes:
+            raise OverBound(f"the pickle stores memo index {arg}, over the bound of {max_opcodes}")
+        if not -max_int < arg < max_int:
+            raise OverBound(f"the pickle holds an integer of more than {limits.max_pickle_int_digits} digits")
+
+
+def _unpickle(data: bytes) -> Any:
+    return RestrictedUnpickler(io.BytesIO(data)).load()
 
 
 def load_torch_pickle(ctx: ReadContext, relative: str) -> PickleResult | None:
@@ -231,6 +289,8 @@ def _load_any(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
         return _load_legacy(ctx, handle)
     except RefusedGlobal as refused:
         return PickleResult(refused=refused.qualified_name)
+    except OverBound as over:
+        return PickleResult(over_bound=str(over))
     except RecursionError:
         return PickleResult(error="the pickle is nested too deeply")
     except Exception as err:  # noqa: BLE001
@@ -240,26 +300,54 @@ def _load_any(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
 
 
 def _load_from_zip(ctx: ReadContext, relative: str, handle: Any) -> PickleResult:
+    _check_zip_directory(ctx.limits, handle)
+    handle.seek(0)
     with zipfile.ZipFile(handle) as archive:
         members = [info for info in archive.infolist() if info.filename.endswith("data.pkl") and info.filename.count("/") == 1]
         if len(members) != 1:
             return PickleResult(error="the archive has no single <name>/data.pkl")
         member = members[0]
-        if member.file_size > ctx.limits.max_pickle_bytes:
-            return PickleResult(error=f"data.pkl is {member.file_size} bytes, over the {ctx.limits.max_pickle_bytes}-byte bound")
+        limit = ctx.limits.max_pickle_bytes
+        if member.file_size > limit:
+            return PickleResult(error=f"data.pkl is {member.file_size} bytes, over the {limit}-byte bound")
         with archive.open(member) as stream:
-            root = RestrictedUnpickler(_BoundedReader(stream, ctx.limits.max_pickle_bytes)).load()
-    return PickleResult(root=root)
+            data = stream.read(limit + 1)  # the size in the directory may lie
+    if len(data) > limit:
+        return PickleResult(error=f"data.pkl is over the {limit}-byte bound")
+    _check_opcodes(data, ctx.limits)
+    return PickleResult(root=_unpickle(data))
+
+
+def _check_zip_directory(limits: Limits, handle: Any) -> None:
+    """Refuse an archive whose end record claims more entries or directory bytes than the
+    bounds, before zipfile reads the directory whole and builds an object per entry."""
+    handle.seek(0, io.SEEK_END)
+    directory = central_directory(handle, handle.tell())
+    if directory is None:
+        return  # zipfile will say what is wrong
+    if directory.entries > limits.max_zip_members:
+        raise OverBound(f"the zip archive claims {directory.entries} entries, over the bound of {limits.max_zip_members}")
+    if directory.size > limits.max_zip_directory_bytes:
+        raise OverBound(
+            f"the zip archive claims a {directory.size}-byte central directory,"
+            f" over the bound of {limits.max_zip_directory_bytes} bytes"
+        )
 
 
 def _load_legacy(ctx: ReadContext, handle: Any) -> PickleResult:
-    stream = io.BufferedReader(_BoundedReader(handle, ctx.limits.max_pickle_bytes))
-    magic = RestrictedUnpickler(stream).load()
+    reader = _RecordingReader(handle, ctx.limits.max_pickle_bytes)
+    magic = _load_next(reader, ctx.limits)
     if magic != _LEGACY_MAGIC:
         return PickleResult(error="not a torch file (neither a zip archive nor a legacy torch pickle)")
-    RestrictedUnpickler(stream).load()  # protocol version
-    RestrictedUnpickler(stream).load()  # sys_info
-    return PickleResult(root=RestrictedUnpickler(stream).load(), legacy=True)
+    _load_next(reader, ctx.limits)  # protocol version
+    _load_next(reader, ctx.limits)  # sys_info
+    return PickleResult(root=_load_next(reader, ctx.limits), legacy=True)
+
+
+def _load_next(reader: _RecordingReader, limits: Limits) -> Any:
+    """The next pickle of a legacy stream: walked and checked as it is read, then unpickled."""
+    _check_opcodes(reader, limits)
+    return _unpickle(reader.take())
 
 
 def read_torch_weights_file(ctx: ReadContext, relative: str) -> ShardContents | None:
@@ -298,6 +386,9 @@ def report_pickle_problem(ctx: ReadContext, relative: str, result: PickleResult)
         return False
     if result.error is not None:
         ctx.report("CG310", relative, f"{relative} is not a readable torch file: {result.error}")
+        return False
+    if result.over_bound is not None:
+        ctx.report("CG009", relative, f"{relative}: {result.over_bound}; not read")
         return False
     return True
 

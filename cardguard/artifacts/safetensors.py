@@ -9,16 +9,23 @@ then N bytes of JSON ``{name: {"dtype", "shape", "data_offsets": [begin, end]}, 
 from __future__ import annotations
 
 import json
+import reprlib
 from itertools import chain, compress, repeat
 from math import prod
 from operator import eq, ge, itemgetter, mul, sub
 
-from cardguard.artifacts.files import ReadContext, summarise
-from cardguard.artifacts.tensors import DTYPE_BITS, ShardContents, element_count
+from cardguard.artifacts.files import ReadContext, json_values_at_most, summarise
+from cardguard.artifacts.tensors import DTYPE_BITS, MAX_DIMENSION, MAX_TENSOR_RANK, ShardContents, element_count
 
 # Bytes per element of the byte-aligned dtypes, the ones the fast path takes.
 _BYTES_PER_ELEMENT = {name: bits // 8 for name, bits in DTYPE_BITS.items() if bits % 8 == 0}
 _ENTRY_FIELDS = itemgetter("dtype", "shape", "data_offsets")
+_OFFSETS_KEY = b'"data_offsets"'
+# Values from a header shown in messages: a few items, a few digits (a shape may hold thousands).
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = 6
+_SHOWN.maxlong = _SHOWN.maxstring = _SHOWN.maxother = 40
+
 
 def read_safetensors_file(ctx: ReadContext, relative: str) -> ShardContents | None:
     """The tensors of one safetensors file, or None with findings when it cannot be read."""
@@ -32,12 +39,16 @@ def read_safetensors_file(ctx: ReadContext, relative: str) -> ShardContents | No
         except OSError as err:
             ctx.report("CG001", relative, f"cannot read {relative}: {err.strerror or err}")
             return None
-    if header is None:
-        return None
-    parsed = _parse_header_json(ctx, relative, header)
-    if parsed is None:
+    if header is None or _over_count_bounds(ctx, relative, header):
         return None
     data_size = file_size - 8 - len(header)
+    text = _decode_header(ctx, relative, header)
+    del header  # a 100 MB header is held as bytes, then as text, never both while parsing
+    if text is None:
+        return None
+    parsed = _parse_header_json(ctx, relative, text)
+    if parsed is None:
+        return None
     return _check_entries(ctx, relative, parsed, data_size, file_size)
 
 
@@ -61,12 +72,37 @@ def _read_header_bytes(ctx: ReadContext, relative: str, handle, file_size: int) 
     return header
 
 
-def _parse_header_json(ctx: ReadContext, relative: str, header: bytes) -> dict | None:
+def _over_count_bounds(ctx: ReadContext, relative: str, header: bytes) -> bool:
+    """True, with CG009, when the header may hold more tensors or JSON values than the bounds:
+    counted in C before parsing, which costs ~800 bytes of memory per tensor. Each counted
+    item takes bytes, so a header too short to pass a bound (every real one) is not counted."""
+    max_tensors, max_values = ctx.limits.max_safetensors_tensors, ctx.limits.max_json_values
+    if len(header) > max_tensors * len(_OFFSETS_KEY):
+        tensors = header.count(_OFFSETS_KEY)  # every entry has one; strings only add to it
+        if tensors > max_tensors:
+            ctx.report("CG009", relative, f"{relative} declares {tensors} tensors in one header,"
+                       f" over the bound of {max_tensors}; not read")
+            return True
+    if len(header) >= max_values:
+        values = json_values_at_most(header)
+        if values > max_values:
+            ctx.report("CG009", relative, f"{relative}: the header may hold {values} JSON values,"
+                       f" over the bound of {max_values}; not read")
+            return True
+    return False
+
+
+def _decode_header(ctx: ReadContext, relative: str, header: bytes) -> str | None:
     try:
-        parsed = json.loads(header.decode("utf-8"))
+        return header.decode("utf-8")
     except UnicodeDecodeError:
         ctx.report("CG302", relative, f"{relative}: the header is not UTF-8")
         return None
+
+
+def _parse_header_json(ctx: ReadContext, relative: str, text: str) -> dict | None:
+    try:
+        parsed = json.loads(text)
     except RecursionError:
         ctx.report("CG302", relative, f"{relative}: the header JSON is nested too deeply")
         return None
@@ -128,6 +164,9 @@ def _sums_if_all_valid(parsed: dict, data_size: int) -> tuple[dict[str, int], in
         return None
     if min(dims, default=0) < 0 or min(bounds, default=0) < 0 or max(bounds, default=0) > data_size:
         return None
+    # Checked before prod: thousands of dimensions of thousands of digits would take minutes.
+    if max(dims, default=0) > MAX_DIMENSION or max(map(len, shapes)) > MAX_TENSOR_RANK:
+        return None
     counts = list(map(prod, shapes))
     sizes = list(map(sub, bounds[1::2], bounds[0::2]))
     if sizes != list(map(mul, counts, widths)):
@@ -174,19 +213,20 @@ def _parse_entry(entry: object) -> tuple[str, int, int, int] | str:
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     bits = DTYPE_BITS.get(dtype) if type(dtype) is str else None
     if bits is None:
-        return f"unknown dtype {dtype!r}"
+        return f"unknown dtype {_SHOWN.repr(dtype)}"
     numel = element_count(shape)
     if numel is None:
-        return f"shape {shape!r} is not a list of non-negative integers"
+        return (f"shape {_SHOWN.repr(shape)} is not a list of at most {MAX_TENSOR_RANK}"
+                f" integers from 0 to {MAX_DIMENSION}")
     if type(offsets) is not list or len(offsets) != 2:
-        return f"data_offsets {offsets!r} is not a pair of non-negative integers"
+        return f"data_offsets {_SHOWN.repr(offsets)} is not a pair of non-negative integers"
     begin, end = offsets
     if type(begin) is not int or type(end) is not int or begin < 0:
-        return f"data_offsets {offsets!r} is not a pair of non-negative integers"
+        return f"data_offsets {_SHOWN.repr(offsets)} is not a pair of non-negative integers"
     if end < begin:
-        return f"data_offsets {offsets} end before they begin"
+        return f"data_offsets {_SHOWN.repr(offsets)} end before they begin"
     if end - begin != (numel * bits + 7) // 8:
-        return f"data_offsets span {end - begin} bytes but {dtype}{shape} needs {(numel * bits + 7) // 8}"
+        return f"data_offsets span {end - begin} bytes but {dtype}{_SHOWN.repr(shape)} needs {(numel * bits + 7) // 8}"
     return dtype, numel, begin, end
 
 

@@ -35,14 +35,22 @@ DTYPE_BITS: dict[str, int] = {
 }
 
 
+# Fixed bounds of a shape, far above any real tensor's, checked before anything multiplies:
+# a hostile header can hold thousands of dimensions of thousands of digits each.
+MAX_TENSOR_RANK = 64
+MAX_DIMENSION = 2**64 - 1  # safetensors stores dimensions as u64 (usize)
+
+
 def element_count(shape: object) -> int | None:
-    """The number of elements of a shape: a list or tuple of non-negative integers, else None."""
-    if type(shape) is not list and type(shape) is not tuple:
+    """The number of elements of a shape: a list or tuple of at most MAX_TENSOR_RANK integers
+    in 0..MAX_DIMENSION, else None."""
+    if type(shape) is not list and type(shape) is not tuple or len(shape) > MAX_TENSOR_RANK:
         return None
+    for dim in shape:
+        if type(dim) is not int or not 0 <= dim <= MAX_DIMENSION:  # type() is not int also refuses bool
+            return None
     count = 1
     for dim in shape:
-        if type(dim) is not int or dim < 0:  # type() is not int also refuses bool
-            return None
         count *= dim
     return count
 

@@ -107,6 +107,11 @@ def _read_indexed(ctx: ReadContext, fmt: str, index: str, reader: FileReader) ->
         return None
     base = index.rpartition("/")[0]  # the folder of the index, "" at the top
     files = list(dict.fromkeys(weight_map.values()))
+    if len(files) > ctx.limits.max_index_shards:
+        # Each shard costs a file lookup and maybe a finding: refused before any is looked at.
+        ctx.report("CG009", index, f"{index} names {len(files)} shard files, over the bound of"
+                   f" {ctx.limits.max_index_shards}; no shard was read")
+        return None
     facts = WeightsFacts(format=fmt, files=files, index_file=index, shard_count=len(files), index_total_size=total_size)
     names_by_shard: dict[str, list[str]] = {}
     for shard in files:
