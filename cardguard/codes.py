@@ -41,7 +41,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG006", "metadata-not-mapping", E, "The metadata block is YAML but not a mapping of keys to values.", True),
     Rule("CG007", "duplicate-key", E, "A metadata key appears twice in one mapping; the Hub keeps only one of them.", True),
     Rule("CG008", "unsafe-yaml-tag", E, "A YAML tag such as `!!python/object` that safe loaders refuse; never constructed.", True),
-    Rule("CG009", "resource-limit", E, "Input exceeds a resource bound (size, nesting depth, alias expansion); see docs/security.md.", None),
+    Rule("CG009", "resource-limit", E, "Input exceeds a resource bound (size, nesting depth, alias expansion, a count inside an artifact, the run's time budget); see docs/security.md.", None),
     Rule("CG010", "yaml-1.1-coercion", W, "An unquoted scalar that YAML 1.1 turns into another type (`no` -> false, `3.10` -> 3.1); quote it.", False),
     Rule("CG011", "empty-metadata", W, "The metadata block is empty; the Hub shows 'empty or missing yaml metadata'.", False),
     Rule("CG012", "front-matter-not-first", E, "A `---` metadata block appears after other text; the Hub only reads one at the very top.", False),

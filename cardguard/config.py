@@ -58,6 +58,14 @@ class Limits:
     safetensors_header_bytes: int = 100_000_000  # the format's own limit
     pickle_bytes: int = 64 * 1024 * 1024
     text_bytes: int = 16 * 1024 * 1024  # emissions.csv, chat_template.jinja
+    # Counts inside artifacts, checked before the work they bound (cardguard/artifacts/files.py).
+    json_values: int = 2_000_000  # values and keys of one JSON document or safetensors header
+    safetensors_tensors: int = 100_000  # per safetensors header
+    index_shards: int = 10_000  # distinct files a weight index names
+    zip_members: int = 100_000  # entries of a torch zip archive
+    zip_directory_bytes: int = 8 * 1024 * 1024  # its central directory
+    pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
+    pickle_int_digits: int = 100  # decimal digits of one pickled integer
 
 
 # The hard ceiling of each limit. The configuration is a file of the repository being checked
@@ -73,6 +81,13 @@ LIMIT_CEILINGS = Limits(
     safetensors_header_bytes=100_000_000,  # the format's own limit: no file may go past it
     pickle_bytes=128 * 1024 * 1024,
     text_bytes=64 * 1024 * 1024,
+    json_values=20_000_000,
+    safetensors_tensors=1_000_000,
+    index_shards=100_000,
+    zip_members=1_000_000,
+    zip_directory_bytes=64 * 1024 * 1024,
+    pickle_opcodes=10_000_000,
+    pickle_int_digits=4_300,  # Python's own int/str conversion limit
 )
 
 

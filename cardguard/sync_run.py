@@ -69,6 +69,10 @@ def artifact_limits(limits: Limits) -> ArtifactLimits:
     return ArtifactLimits(
         max_json_bytes=limits.json_bytes, max_safetensors_header_bytes=limits.safetensors_header_bytes,
         max_pickle_bytes=limits.pickle_bytes, max_text_bytes=limits.text_bytes, max_json_depth=limits.json_depth,
+        max_json_values=limits.json_values, max_safetensors_tensors=limits.safetensors_tensors,
+        max_index_shards=limits.index_shards, max_zip_members=limits.zip_members,
+        max_zip_directory_bytes=limits.zip_directory_bytes, max_pickle_opcodes=limits.pickle_opcodes,
+        max_pickle_int_digits=limits.pickle_int_digits,
     )
 
 

@@ -16,8 +16,17 @@ NESTED_CONFIG = {"model_type": "bert", "quantization_config": {"a": {"b": {"c": 
 
 
 def _safetensors(path: Path) -> None:
-    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
-    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                         "v": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}).encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
+
+
+def _sharded(repo: Path) -> None:
+    for name in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
+        header = json.dumps({name[:14]: {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+        (repo / name).write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    weight_map = {"model-00001": "model-00001-of-00002.safetensors", "model-00002": "model-00002-of-00002.safetensors"}
+    (repo / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
 
 
 LIMITS = {
@@ -30,6 +39,9 @@ LIMITS = {
     "json-depth": (3, lambda repo: (repo / "config.json").write_text(json.dumps(NESTED_CONFIG)), "CG301"),
     "safetensors-header-bytes": (16, lambda repo: _safetensors(repo / "model.safetensors"), "CG303"),
     "text-bytes": (4, lambda repo: (repo / "chat_template.jinja").write_text("{{ messages }}"), "CG311"),
+    "json-values": (3, None, "CG311"),
+    "safetensors-tensors": (1, lambda repo: _safetensors(repo / "model.safetensors"), "CG009"),
+    "index-shards": (1, _sharded, "CG009"),
 }
 
 
