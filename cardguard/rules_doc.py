@@ -36,3 +36,9 @@ def rules_markdown() -> str:
     for rule in _ordered():
         lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity} | {_HUB[rule.hub_rejects]} | {rule.summary} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(rules_markdown())
