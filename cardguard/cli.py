@@ -45,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report_error(error)
 
 
+def _debug() -> bool:
+    """CARDGUARD_DEBUG is set: let a bug raise, with its traceback."""
+    return bool(os.environ.get("CARDGUARD_DEBUG"))
+
+
 def _report_error(error: Exception) -> int:
     from cardguard.config import ConfigError
     from cardguard.install_hooks import InstallError
@@ -56,7 +61,7 @@ def _report_error(error: Exception) -> int:
     if isinstance(error, OSError):
         print(f"cardguard: error: {error.filename or ''}: {error.strerror or error}".replace(": : ", ": "), file=sys.stderr)
         return EXIT_USAGE
-    if os.environ.get("CARDGUARD_DEBUG"):
+    if _debug():
         raise error
     print(
         f"cardguard: internal error: {type(error).__name__}: {error} "
@@ -256,6 +261,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.config import check_profile
     from cardguard.findings import Severity
     from cardguard.report import format_findings
+    from cardguard.sync_run import run_one_card
     from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
 
@@ -268,7 +274,7 @@ def run_validate(args: argparse.Namespace) -> int:
     failing = False
     targets = find_targets(args.paths)
     for target in targets:
-        result = validate_target(target, configs)
+        result = run_one_card(lambda: validate_target(target, configs), target, configs, _debug())
         findings.extend(result.findings)
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
@@ -352,14 +358,17 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.report import format_findings
-    from cardguard.sync_run import sync_target
+    from cardguard.sync_run import run_one_card, sync_target
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
-        result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub)
+        result = run_one_card(
+            lambda: sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub),
+            target, configs, _debug(),
+        )
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
@@ -377,14 +386,14 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.report import format_findings
-    from cardguard.sync_run import check_target
+    from cardguard.sync_run import check_target, run_one_card
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
-        result = check_target(target, configs, hub=hub)
+        result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
