@@ -247,6 +247,14 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 }
 
 
+def _emit(text: str) -> None:
+    """Write a report to stdout. A lone surrogate (from a file name that is not UTF-8, or an
+    artifact string) cannot be encoded: it is written as its escape, ``\\udc80``."""
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stdout.write(text)
+
+
 def use_colour(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
@@ -280,7 +288,7 @@ def run_validate(args: argparse.Namespace) -> int:
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
     output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets))
-    sys.stdout.write(output)
+    _emit(output)
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -304,9 +312,9 @@ def run_facts(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
 
-        sys.stdout.write(json.dumps(facts_to_dict(facts), indent=2, ensure_ascii=False) + "\n")
+        _emit(json.dumps(facts_to_dict(facts), indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(format_facts_text(facts))
+        _emit(format_facts_text(facts))
     return EXIT_FINDINGS if any(item.severity >= Severity.ERROR for item in facts.findings) else EXIT_OK
 
 
@@ -379,8 +387,8 @@ def run_sync(args: argparse.Namespace) -> int:
         elif result.plan is not None and result.plan.blocked:
             print(f"cardguard: {target.display} not rewritten: fix its region markers first", file=sys.stderr)
     if findings:
-        sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
-    sys.stdout.write("".join(diffs))
+        _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    _emit("".join(diffs))
     return status
 
 
@@ -399,9 +407,9 @@ def run_check(args: argparse.Namespace) -> int:
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
-    sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
     if args.format == "text":
-        sys.stdout.write("".join(diffs))
+        _emit("".join(diffs))
     elif diffs:
         sys.stderr.write("".join(diffs))
     return status

@@ -14,6 +14,7 @@ from math import prod
 from operator import eq, ge, itemgetter, mul, sub
 
 from cardguard.artifacts.files import ReadContext, summarise
+from cardguard.artifacts.odd_text import clean_json_value, may_hold_lone_surrogates
 from cardguard.artifacts.tensors import DTYPE_BITS, ShardContents, element_count
 
 # Bytes per element of the byte-aligned dtypes, the ones the fast path takes.
@@ -63,7 +64,8 @@ def _read_header_bytes(ctx: ReadContext, relative: str, handle, file_size: int) 
 
 def _parse_header_json(ctx: ReadContext, relative: str, header: bytes) -> dict | None:
     try:
-        parsed = json.loads(header.decode("utf-8"))
+        text = header.decode("utf-8")
+        parsed = json.loads(text)
     except UnicodeDecodeError:
         ctx.report("CG302", relative, f"{relative}: the header is not UTF-8")
         return None
@@ -76,7 +78,7 @@ def _parse_header_json(ctx: ReadContext, relative: str, header: bytes) -> dict |
     if not isinstance(parsed, dict):
         ctx.report("CG302", relative, f"{relative}: the header is a JSON {type(parsed).__name__}, not an object")
         return None
-    return parsed
+    return clean_json_value(parsed) if may_hold_lone_surrogates(text) else parsed
 
 
 def _check_entries(ctx: ReadContext, relative: str, parsed: dict, data_size: int, file_size: int) -> ShardContents:
