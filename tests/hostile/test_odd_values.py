@@ -8,6 +8,7 @@ that when a card does hit a bug, that card is reported as CG000 and the run goes
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -174,6 +175,16 @@ def test_lone_surrogates_are_escaped_in_every_output(tmp_path: Path) -> None:
     assert_no_crash(synced)
     card = (repo / "README.md").read_text(encoding="utf-8")
     assert "neg" in card and "pos" in card  # the labels region was written, as UTF-8
+
+
+@pytest.mark.parametrize("output", ["json", "text", "sarif", "github"])
+def test_file_name_that_is_not_utf8_is_escaped_in_every_format(tmp_path: Path, output: str) -> None:
+    # os.fsdecode gives a lone surrogate for the byte 0xff: the path reaches every report.
+    folder = tmp_path / os.fsdecode(b"model-\xff")
+    classifier_repo(folder)
+    run = run_cli(["check", "--format", output, "."], cwd=folder.parent)
+    assert_no_crash(run)
+    assert run.returncode == 1 and ("model-\\udcff" in run.stdout or "model-%FF" in run.stdout), run.stdout[-2000:]
 
 
 # -- one card's internal error never ends the run -------------------------------------------------
