@@ -61,6 +61,12 @@ def _int_past_str_bound_in_json(repo: Path) -> None:
     (repo / "trainer_state.json").write_text(f'{{"epoch": {HUGE_DIGITS}, "log_history": []}}', encoding="utf-8")
 
 
+def _digits_in_a_string_field(repo: Path) -> None:
+    # Text, but YAML would read the plain scalar as an int: sync must quote it, not load it.
+    (repo / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": HUGE_DIGITS}),
+                                              encoding="utf-8")
+
+
 def _pickled(value: object) -> bytes:
     """The opcodes of ``value`` alone (protocol 2, without PROTO and STOP), to splice into a pickle."""
     return pickle.dumps(value, protocol=2)[2:-1]
@@ -129,6 +135,7 @@ ODD_VALUES: dict[str, tuple[Callable[[Path], None], str | None]] = {
     "lone surrogates in JSON strings": (_lone_surrogate_json, None),
     "400-digit ints in float fields": (_int_in_float_fields, "CG312"),
     "5000-digit int in JSON": (_int_past_str_bound_in_json, "CG301"),
+    "5000 digits as a string value (managed base_model)": (_digits_in_a_string_field, None),
     "5000-digit ints in training_args.bin": (_int_in_training_args, "CG312"),
     "BUILD sets an OrderedDict's items": (_build_sets_ordered_dict_items, None),  # dropped, as torch's _metadata
     "BUILD sets a tensor record's shape": (_build_sets_tensor_shape, "CG310"),
