@@ -105,11 +105,11 @@ def _labels(fields: Fields) -> dict[str, str]:
     odd_keys = [key for key in labels if integer_key(key) is None]
     if odd_keys:
         fields.ctx.report("CG312", fields.relative,
-                          f"{fields.relative}: id2label keys must be integers; {quote_keys(odd_keys)} skipped")
+                          f"{fields.relative}: id2label keys must be integers; {_quoted_keys(odd_keys)} skipped")
     return {key: str(value) for key, value in labels.items() if key not in odd_keys}
 
 
-def quote_keys(keys: list[str], shown: int = 3) -> str:
+def _quoted_keys(keys: list[str], shown: int = 3) -> str:
     """The first few keys, quoted, and how many more."""
     text = ", ".join(repr(key[:20]) for key in keys[:shown])
     return text + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
