@@ -71,12 +71,25 @@ def run_one_card(work: Callable[[], Result], target: Target, configs: ConfigCach
     except Exception as error:  # noqa: BLE001 -- any bug, reported per card
         if debug:
             raise
-        return SyncResult(target, configs.settings_for(target), plan=None, findings=[internal_error(target, error)])
+        return SyncResult(target, _settings_or_defaults(target, configs), plan=None,
+                          findings=[internal_error(target, error)])
+
+
+def _settings_or_defaults(target: Target, configs: ConfigCache) -> Settings:
+    """The card's settings (read before ``work`` failed, so cached), or the defaults should
+    reading them be the bug."""
+    try:
+        return configs.settings_for(target)
+    except Exception:  # noqa: BLE001
+        return Settings()
 
 
 def internal_error(target: Target, error: Exception) -> Finding:
     """CG000 for ``target``: the exception's type and message (cut short)."""
-    message = f"{type(error).__name__}: {error}"
+    try:
+        message = f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 -- an exception whose message cannot be shown (a huge int in it)
+        message = type(error).__name__
     if len(message) > MAX_ERROR_MESSAGE_CHARS:
         message = message[: MAX_ERROR_MESSAGE_CHARS - 1] + "…"
     return codes.finding(
