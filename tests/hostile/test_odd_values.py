@@ -20,14 +20,13 @@ import pytest
 
 from cardguard import sync_run, validate
 from cardguard.cli import main
-from tests.hostile.helpers import CLASSIFIER_CONFIG, CliRun, classifier_repo, run_cli
+from tests.hostile.helpers import CLASSIFIER_CONFIG, GAVE_UP_ON_A_CARD, CliRun, classifier_repo, run_cli
 
 HUGE_DIGITS = "1" + "0" * 5000  # past Python's 4,300-digit int<->str bound
 HUGE_INT = 10**5000  # the same number: int(HUGE_DIGITS) would raise
 TOO_BIG_FOR_FLOAT = "1" + "0" * 400  # converts to str, but float() overflows
 HEX_THOUSANDS = "0x" + "f" * 5000
 DATE = "2020-01-01"
-GAVE_UP = "failed on this card and did not check"  # CG000's message
 
 
 # -- the values, each written into a repo ------------------------------------------------------
@@ -153,7 +152,7 @@ def assert_no_crash(run: CliRun) -> None:
     assert "Traceback" not in run.stderr, run.stderr
     assert "internal error" not in run.stderr, run.stderr
     assert run.returncode in (0, 1), (run.returncode, run.stdout[-2000:], run.stderr)
-    assert GAVE_UP not in run.stdout, run.stdout[-2000:]  # SARIF lists CG000 among its rules: look for the finding
+    assert GAVE_UP_ON_A_CARD not in run.stdout, run.stdout[-2000:]  # SARIF lists CG000 among its rules: look for the finding
 
 
 @pytest.mark.parametrize("make, code", ODD_VALUES.values(), ids=ODD_VALUES.keys())
@@ -232,6 +231,7 @@ def test_internal_error_is_cg000_and_the_run_goes_on(tmp_path: Path, monkeypatch
     crashed = [item for item in findings if item["code"] == "CG000"]
     assert len(crashed) == 1 and crashed[0]["path"].startswith("a-first"), crashed
     assert "KeyError" in crashed[0]["message"] and "a bug in a rule" in crashed[0]["message"]
+    assert GAVE_UP_ON_A_CARD in crashed[0]["message"]  # what assert_clean_failure looks for
     assert (first / "README.md").read_bytes() == before  # never written
     if command == "sync":
         assert "stale" not in (second / "README.md").read_text(encoding="utf-8")  # the next card was synced
