@@ -55,6 +55,11 @@ def _run_within_budget(args: argparse.Namespace) -> int:
         return args.handler(args)
 
 
+def _debug() -> bool:
+    """CARDGUARD_DEBUG is set: let a bug raise, with its traceback."""
+    return bool(os.environ.get("CARDGUARD_DEBUG"))
+
+
 def _report_error(error: Exception) -> int:
     from cardguard.budget import RunOutOfTime
     from cardguard.config import ConfigError
@@ -67,7 +72,7 @@ def _report_error(error: Exception) -> int:
     if isinstance(error, OSError):
         _say(f"cardguard: error: {error.filename or ''}: {error.strerror or error}".replace(": : ", ": "))
         return EXIT_USAGE
-    if os.environ.get("CARDGUARD_DEBUG"):
+    if _debug():
         raise error
     _say(f"cardguard: internal error: {type(error).__name__}: {error} "
          "(please report it; set CARDGUARD_DEBUG=1 for a traceback)")
@@ -279,6 +284,14 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 }
 
 
+def _emit(text: str) -> None:
+    """Write a report to stdout. A lone surrogate (from a file name that is not UTF-8, or an
+    artifact string) cannot be encoded: it is written as its escape, ``\\udc80``."""
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stdout.write(text)
+
+
 def use_colour(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
@@ -294,6 +307,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.config import check_profile
     from cardguard.findings import Severity
     from cardguard.report import format_findings
+    from cardguard.sync_run import run_one_card
     from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
 
@@ -310,13 +324,13 @@ def run_validate(args: argparse.Namespace) -> int:
             findings.append(not_checked_finding(target.display))
             failing = failing or args.fail_on != "never"
             continue
-        result = validate_target(target, configs)
+        result = run_one_card(lambda: validate_target(target, configs), target, configs, _debug())
         findings.extend(result.findings)
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
     output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets))
-    sys.stdout.write(output)
+    _emit(output)
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -340,9 +354,9 @@ def run_facts(args: argparse.Namespace) -> int:
     if args.format == "json":
         from cardguard.escape import strict_json  # NaN / Infinity become strings: JSON has neither
 
-        sys.stdout.write(strict_json(facts_to_dict(facts)) + "\n")
+        _emit(strict_json(facts_to_dict(facts)) + "\n")
     else:
-        sys.stdout.write(format_facts_text(facts))
+        _emit(format_facts_text(facts))
     return EXIT_FINDINGS if any(item.severity >= Severity.ERROR for item in facts.findings) else EXIT_OK
 
 
@@ -395,7 +409,7 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_diff, format_findings
-    from cardguard.sync_run import sync_target
+    from cardguard.sync_run import run_one_card, sync_target
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
@@ -406,7 +420,10 @@ def run_sync(args: argparse.Namespace) -> int:
             findings.append(not_checked_finding(target.display))
             status = status if args.fail_on == "never" else EXIT_FINDINGS
             continue
-        result = sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub)
+        result = run_one_card(
+            lambda: sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub),
+            target, configs, _debug(),
+        )
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
@@ -417,15 +434,15 @@ def run_sync(args: argparse.Namespace) -> int:
         elif result.plan is not None and result.plan.blocked:
             _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
     if findings:
-        sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
-    sys.stdout.write(format_diff("".join(diffs)))
+        _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    _emit(format_diff("".join(diffs)))
     return status
 
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_diff, format_findings
-    from cardguard.sync_run import check_target
+    from cardguard.sync_run import check_target, run_one_card
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
@@ -436,15 +453,15 @@ def run_check(args: argparse.Namespace) -> int:
             findings.append(not_checked_finding(target.display))
             status = status if args.fail_on == "never" else EXIT_FINDINGS
             continue
-        result = check_target(target, configs, hub=hub)
+        result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
         findings.extend(result.findings)
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
-    sys.stdout.write(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
     if args.format == "text":
-        sys.stdout.write(format_diff("".join(diffs)))
+        _emit(format_diff("".join(diffs)))
     elif diffs:
         sys.stderr.write(format_diff("".join(diffs)))
     return status

@@ -5,6 +5,7 @@ reused). ``docs/rules.md`` is generated from this table (``python -m cardguard.r
 test keeps the two in step.
 
 Ranges:
+    CG000  an internal error on one card (reported, and the run goes on)
     CG0xx  reading the card: file, encoding, front matter, YAML
     CG1xx  metadata against the Hub's rules
     CG2xx  sections of the Markdown body
@@ -33,6 +34,7 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 _RULES: tuple[Rule, ...] = (
     # -- CG0xx: reading the card ------------------------------------------------------------
+    Rule("CG000", "internal-error", E, "cardguard failed on this card (a bug: please report it); the card was not checked or written, and the run went on to the next card.", None),
     Rule("CG001", "unreadable-file", E, "The card or artifact cannot be read (missing, a directory, a FIFO, no permission).", None),
     Rule("CG002", "not-utf8", E, "The card is not UTF-8 text (binary or another encoding).", True),
     Rule("CG003", "no-front-matter", W, "The card has no YAML metadata block; the Hub shows 'empty or missing yaml metadata'.", False),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cardguard.artifacts import Facts
+from cardguard.artifacts.fields import integer_key
 from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
 from cardguard.st_repr import architecture_facts, module_line
@@ -88,7 +89,8 @@ def labels(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Cont
 
 
 def _int_or_text(key: str) -> tuple[int, str]:
-    return (int(key), "") if str(key).lstrip("-").isdigit() else (1 << 62, str(key))
+    number = integer_key(str(key))
+    return (number, "") if number is not None else (1 << 62, str(key))
 
 
 # -- training hyperparameters (Trainer's extract_hyperparameters_from_trainer) ---------------

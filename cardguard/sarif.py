@@ -85,10 +85,11 @@ def sarif_result(item: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 
 def artifact_location(path: str) -> dict[str, str]:
+    # surrogateescape: a file name that is not UTF-8 is quoted as its own bytes (%FF).
     posix = path.replace("\\", "/")
     if PurePosixPath(posix).is_absolute():
-        return {"uri": "file://" + quote(posix)}
-    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(posix, errors="surrogateescape")}
+    return {"uri": quote(posix, errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _pascal(name: str) -> str:

@@ -45,7 +45,7 @@ def format_scalar(value: Any, style: str = "") -> str:
 def _loads_as(text: str, value: Any) -> bool:
     try:
         return yaml.safe_load(text) == value and type(yaml.safe_load(text)) is type(value)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: digits past int()'s 4,300-digit bound
         return False
 
 

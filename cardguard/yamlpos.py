@@ -41,6 +41,10 @@ _SAFE_SCALAR_TAGS = {
     "null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value",
 }
 _TRAP_BOOLS = {"yes", "no", "on", "off"}
+# Longer number scalars are refused before conversion (CG009): an int of 100 characters, in any
+# base YAML 1.1 allows, is below 1e120, so str() (bound at 4,300 digits) and float() of every
+# number read from a card succeed. Hub metadata numbers are a few digits.
+MAX_NUMBER_CHARS = 100
 # First characters of plain scalars that some implicit resolver (bool, int, float, null,
 # timestamp, merge, value) may claim; every other plain scalar is a string.
 _RESOLVED_FIRST_CHARACTERS = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
@@ -240,11 +244,17 @@ class _Builder:
             return "<<", short
         if short == "value":
             return event.value, "str"
+        if short in ("int", "float") and len(event.value) > MAX_NUMBER_CHARS:
+            self.fail(
+                "CG009", event.start_mark,
+                f"a number written with {len(event.value):,} characters; cardguard reads numbers of at most "
+                f"{MAX_NUMBER_CHARS:,}", "quote it if it is text",
+            )
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return SafeConstructor.yaml_constructors[tag](self.constructor, node), short
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
-            self.fail("CG005", event.start_mark, f"cannot read {event.value!r} as {short}: {error}")
+            self.fail("CG005", event.start_mark, f"cannot read {event.value[:40]!r} as {short}: {error}")
             raise  # unreachable: fail() raises
 
     def fail_unsafe_tag(self, event: Any, tag: str) -> None:

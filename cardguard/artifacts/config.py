@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import Fields, JSONScalar, scalars_only
+from cardguard.artifacts.fields import Fields, JSONScalar, integer_key, scalars_only
 from cardguard.artifacts.files import ReadContext
 from cardguard.record import Record, factory
 
@@ -100,8 +100,19 @@ def _config_from(fields: Fields, nested: bool) -> ConfigFacts:
 
 
 def _labels(fields: Fields) -> dict[str, str]:
+    """id2label, keeping only entries whose key is an integer (transformers calls int() on each)."""
     labels = fields.dict("id2label") or {}
-    return {str(key): str(value) for key, value in labels.items()}
+    odd_keys = [key for key in labels if integer_key(key) is None]
+    if odd_keys:
+        fields.ctx.report("CG312", fields.relative,
+                          f"{fields.relative}: id2label keys must be integers; {_quoted_keys(odd_keys)} skipped")
+    return {key: str(value) for key, value in labels.items() if key not in odd_keys}
+
+
+def _quoted_keys(keys: list[str], shown: int = 3) -> str:
+    """The first few keys, quoted, and how many more."""
+    text = ", ".join(repr(key[:20]) for key in keys[:shown])
+    return text + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
 
 
 def read_generation_config(ctx: ReadContext, relative: str = "generation_config.json") -> GenerationFacts | None:

@@ -7,6 +7,8 @@ Hub's ``co2_eq_emissions`` metadata wants grams, so both are recorded.
 
 from __future__ import annotations
 
+import math
+
 from cardguard.artifacts.files import ReadContext
 from cardguard.record import Record
 
@@ -48,9 +50,8 @@ def read_emissions(ctx: ReadContext) -> EmissionsFacts | None:
     last = rows[-1]
     kg = _float(last.get("emissions"))
     if kg is None:
-        ctx.report("CG312", FILE_NAME, f"{FILE_NAME}: the last row has no numeric 'emissions' column")
+        ctx.report("CG312", FILE_NAME, f"{FILE_NAME}: the last row has no finite numeric 'emissions' column")
         return None
-    gpu_count = _float(last.get("gpu_count"))
     return EmissionsFacts(
         emissions_kg=kg,
         emissions_g=kg * 1000.0,
@@ -59,7 +60,7 @@ def read_emissions(ctx: ReadContext) -> EmissionsFacts | None:
         energy_consumed_kwh=_float(last.get("energy_consumed")),
         cpu_model=_text(last.get("cpu_model")),
         gpu_model=_text(last.get("gpu_model")),
-        gpu_count=int(gpu_count) if gpu_count is not None else None,
+        gpu_count=_count(last.get("gpu_count")),
         country_name=_text(last.get("country_name")),
         country_iso_code=_text(last.get("country_iso_code")),
         region=_text(last.get("region")),
@@ -70,12 +71,25 @@ def read_emissions(ctx: ReadContext) -> EmissionsFacts | None:
     )
 
 
+# The longest text read as a number: codecarbon writes short decimals; longer text is not one.
+MAX_NUMBER_CHARS = 100
+
+
 def _float(value: str | None) -> float | None:
+    """A finite number, else None: codecarbon writes plain decimals, so "inf", "nan" and
+    "1e400" (which float() reads as inf) are odd values, skipped like any other text."""
+    if value is None or not 0 < len(value) <= MAX_NUMBER_CHARS:
+        return None
     try:
-        number = float(value) if value not in (None, "") else None
+        number = float(value)
     except ValueError:
         return None
-    return number if number is None or number == number else None  # drop NaN
+    return number if math.isfinite(number) else None
+
+
+def _count(value: str | None) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None and number >= 0 and number.is_integer() else None
 
 
 def _text(value: str | None) -> str | None:

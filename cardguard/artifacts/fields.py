@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 JSONScalar = str | int | float | bool | None
 
+# Integers a reader passes on are at most this large in magnitude: int(1e30), transformers'
+# "no limit" for model_max_length, fits; anything larger is an odd value (float() of an int past
+# ~1.8e308 overflows, and str() of one past 4,300 digits raises), reported and skipped.
+MAX_INT_MAGNITUDE = 2**128
+
 
 class Fields:
     def __init__(self, ctx: ReadContext, relative: str, data: dict) -> None:
@@ -28,11 +33,8 @@ class Fields:
             value = self.data[key]
             if accepts(value):
                 return key, value
-            self.ctx.report(
-                "CG312",
-                self.relative,
-                f"{self.relative}: {key!r} is a {json_type_name(value)}, expected {expected}; ignored",
-            )
+            found = "an integer out of range" if is_huge_int(value) else f"a {json_type_name(value)}"
+            self.ctx.report("CG312", self.relative, f"{self.relative}: {key!r} is {found}, expected {expected}; ignored")
         return None, None
 
     def int(self, *keys: str) -> int | None:
@@ -71,15 +73,29 @@ def scalars_only(data: dict, lists: bool = False) -> dict[str, Any]:
 
 
 def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
+    return value is None or isinstance(value, (str, float, bool)) or _is_int(value)
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT_MAGNITUDE <= value <= MAX_INT_MAGNITUDE
+
+
+def is_huge_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not _is_int(value)
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, float) or _is_int(value)
+
+
+def integer_key(text: str, max_digits: int = 18) -> int | None:
+    """``text`` as an integer when it is one written in ASCII digits (``"3"``, ``"-1"``), else
+    None: ``int()`` also takes ``"٣"``, ``" 3 "`` and ``"1_0"``, and raises on ``"²"``.
+    The length is checked before converting."""
+    digits = text[1:] if text.startswith("-") else text
+    if not (0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit()):
+        return None
+    return int(text)
 
 
 def _is_str_list(value: object) -> bool:

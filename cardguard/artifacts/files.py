@@ -20,6 +20,7 @@ from itertools import accumulate
 
 from cardguard import codes
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
+from cardguard.artifacts.odd_text import clean_json_value, may_hold_lone_surrogates
 from cardguard.findings import Finding
 from cardguard.record import Record, factory
 from cardguard.safe_paths import Refused, open_for_reading
@@ -210,7 +211,7 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes, max_depth: int | No
         )
     else:
         if max_depth is None or _opening_brackets(text) <= max_depth or json_depth(text) <= max_depth:
-            return value
+            return clean_json_value(value) if may_hold_lone_surrogates(text) else value
         ctx.report("CG301", relative, f"{relative} nests arrays and objects deeper than {max_depth} levels")
     return None
 

@@ -23,7 +23,8 @@ import zipfile
 from collections import OrderedDict
 
 from cardguard.artifacts.files import Limits, ReadContext
-from cardguard.artifacts.tensors import MAX_DIMENSION, MAX_TENSOR_RANK, ShardContents, element_count
+from cardguard.artifacts.odd_text import without_lone_surrogates
+from cardguard.artifacts.tensors import MAX_TENSOR_RANK, ShardContents, element_count
 from cardguard.artifacts.zipdir import central_directory
 from cardguard.record import Record
 
@@ -125,9 +126,22 @@ class PickledObject:
         return f"<{self.pickled_name} {self.args or self.state}>"
 
 
+# BUILD (the opcode that sets an object's state) reaches every object the unpickler hands
+# out. Without __setstate__ it writes straight into the object's __dict__: a tensor record's
+# shape, an OrderedDict's `items`, an attribute of a function shared by every later file.
+# So each of them defines __setstate__: the stubs keep the state as data, the state dict drops
+# it, and everything else refuses it.
+
+
+def _refuse_state(self: Any, state: Any) -> None:
+    raise pickle.UnpicklingError(f"the pickle sets the state of a {type(self).__name__}, which takes none")
+
+
 class StorageRecord(Record, frozen=True):
     dtype: str
     key: str
+
+    __setstate__ = _refuse_state
 
 
 class TensorRecord(Record, frozen=True):
@@ -136,26 +150,61 @@ class TensorRecord(Record, frozen=True):
     shape: tuple[int, ...]
     stride: tuple[int, ...]
 
+    __setstate__ = _refuse_state
+
 
 class _StorageType(Record, frozen=True):
     dtype: str
+
+    __setstate__ = _refuse_state
+
+
+class _StateDict(OrderedDict):
+    """``collections.OrderedDict`` as the pickle builds it. torch pickles a state dict's
+    ``_metadata`` as BUILD state; cardguard never reads it, so any state is dropped."""
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
+class _Reconstructor:
+    """A function a pickle may call (``_rebuild_tensor_v2``), wrapped so that BUILD cannot set
+    attributes on it: the function itself is shared by every file of the run."""
+
+    __slots__ = ("function",)
+    __setstate__ = _refuse_state
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def __call__(self, *args: Any) -> Any:
+        return self.function(*args)
+
+
+# torch writes tensor sizes, strides and offsets as int64.
+_MAX_DIMENSION = 2**63 - 1
+
+
+def _dimension(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= _MAX_DIMENSION:
+        raise pickle.UnpicklingError(f"a tensor size, stride or offset is not an int64 ({type(value).__name__})")
+    return value
 
 
 def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) -> TensorRecord:
     if not isinstance(storage, StorageRecord):
         raise pickle.UnpicklingError("tensor without a storage record")
-    return TensorRecord(storage, int(offset), _dimensions(size), _dimensions(stride))
+    if not isinstance(size, tuple) or not isinstance(stride, tuple):
+        raise pickle.UnpicklingError("a tensor's size and stride are not tuples")
+    return TensorRecord(storage, _dimension(offset), _dimensions(size), _dimensions(stride))
 
 
-def _dimensions(values: Any) -> tuple[int, ...]:
-    """A pickled shape or stride as ints, refused before any arithmetic when it has more than
-    MAX_TENSOR_RANK entries or one outside 0 <= d <= MAX_DIMENSION (torch's own are int64)."""
-    if not isinstance(values, (tuple, list)) or len(values) > MAX_TENSOR_RANK:
-        raise pickle.UnpicklingError(f"a tensor shape is not a sequence of at most {MAX_TENSOR_RANK} dimensions")
-    dims = tuple(int(d) for d in values)
-    if any(d < 0 or d > MAX_DIMENSION for d in dims):
-        raise pickle.UnpicklingError(f"a tensor dimension is negative or over {MAX_DIMENSION}")
-    return dims
+def _dimensions(values: tuple[Any, ...]) -> tuple[int, ...]:
+    """A pickled shape or stride, refused before any arithmetic when it has more than
+    MAX_TENSOR_RANK entries or one that is not an int64 (torch's own are)."""
+    if len(values) > MAX_TENSOR_RANK:
+        raise pickle.UnpicklingError(f"a tensor shape has more than {MAX_TENSOR_RANK} dimensions")
+    return tuple(map(_dimension, values))
 
 
 def _rebuild_parameter(data: Any, *_: Any) -> Any:
@@ -179,13 +228,14 @@ def _allowed_global(qualified_name: str) -> Any:
     module, _, name = qualified_name.rpartition(".")
     if module == "torch" and name in _STORAGE_DTYPES:
         return _StorageType(_STORAGE_DTYPES[name])
-    functions: dict[str, Callable[..., Any] | type] = {
+    functions: dict[str, Callable[..., Any]] = {
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor,
         "torch._utils._rebuild_parameter": _rebuild_parameter,
-        "collections.OrderedDict": OrderedDict,
     }
     if qualified_name in functions:
-        return functions[qualified_name]
+        return _Reconstructor(functions[qualified_name])
+    if qualified_name == "collections.OrderedDict":
+        return _StateDict
     raise RefusedGlobal(qualified_name)
 
 
@@ -363,14 +413,15 @@ def read_torch_weights_file(ctx: ReadContext, relative: str) -> ShardContents | 
     contents = ShardContents(file_bytes=result.file_bytes)
     seen_views: set[tuple] = set()
     for name, value in result.root.items():
-        if not isinstance(value, TensorRecord):
+        if not isinstance(value, TensorRecord) or not isinstance(name, str):
             continue  # non-tensor entries (e.g. a version int) carry no parameters
+        name = without_lone_surrogates(name)
         view = (value.storage.key, value.offset, value.shape, value.stride)
         if view in seen_views:
-            contents.tensor_names.append(str(name))  # tied weights saved twice: listed, counted once
+            contents.tensor_names.append(name)  # tied weights saved twice: listed, counted once
             continue
         seen_views.add(view)
-        contents.add(str(name), value.storage.dtype, element_count(value.shape) or 0)
+        contents.add(name, value.storage.dtype, element_count(value.shape) or 0)
     return contents
 
 

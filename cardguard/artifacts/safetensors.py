@@ -15,6 +15,7 @@ from math import prod
 from operator import eq, ge, itemgetter, mul, sub
 
 from cardguard.artifacts.files import ReadContext, json_values_at_most, summarise
+from cardguard.artifacts.odd_text import clean_json_value, may_hold_lone_surrogates
 from cardguard.artifacts.tensors import DTYPE_BITS, MAX_DIMENSION, MAX_TENSOR_RANK, ShardContents, element_count
 
 # Bytes per element of the byte-aligned dtypes, the ones the fast path takes.
@@ -112,7 +113,7 @@ def _parse_header_json(ctx: ReadContext, relative: str, text: str) -> dict | Non
     if not isinstance(parsed, dict):
         ctx.report("CG302", relative, f"{relative}: the header is a JSON {type(parsed).__name__}, not an object")
         return None
-    return parsed
+    return clean_json_value(parsed) if may_hold_lone_surrogates(text) else parsed
 
 
 def _check_entries(ctx: ReadContext, relative: str, parsed: dict, data_size: int, file_size: int) -> ShardContents:

@@ -9,8 +9,9 @@ max(1, n_gpu)``, world size from the pickled accelerate state.
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import JSONScalar
+from cardguard.artifacts.fields import JSONScalar, is_huge_int
 from cardguard.artifacts.files import ReadContext
+from cardguard.artifacts.odd_text import without_lone_surrogates
 from cardguard.artifacts.pickles import (
     TRAINING_ARGS_CLASSES,
     PickledObject,
@@ -66,13 +67,22 @@ def read_training_args(ctx: ReadContext, relative: str = "training_args.bin") ->
     if not isinstance(root, PickledObject) or root.pickled_name not in TRAINING_ARGS_CLASSES:
         ctx.report("CG312", relative, f"{relative} does not hold TrainingArguments (found {_describe(root)})")
         return None
+    odd = _odd_fields(root.state)
+    if odd:
+        ctx.report("CG312", relative, f"{relative}: {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} "
+                   "hold an integer out of range; ignored")
     return _facts_from_state(root.pickled_name, root.state)
+
+
+def _odd_fields(state: dict[str, Any]) -> list[str]:
+    """The fields holding an integer too large to be a hyperparameter (thousands of digits)."""
+    return [key for key, value in state.items() if isinstance(key, str) and is_huge_int(value)]
 
 
 def _facts_from_state(args_class: str, state: dict[str, Any]) -> TrainingArgsFacts:
     values = _public_values(state)
-    n_gpu = state.get("_n_gpu")
-    gpus = max(1, n_gpu) if isinstance(n_gpu, int) else 1
+    n_gpu = _typed(state.get("_n_gpu"), int)
+    gpus = max(1, n_gpu) if n_gpu is not None else 1
     per_device_train = _typed(values.get("per_device_train_batch_size"), int)
     per_device_eval = _typed(values.get("per_device_eval_batch_size"), int)
     distributed = state.get("distributed_state")
@@ -109,9 +119,11 @@ def _public_values(state: dict[str, Any]) -> dict[str, JSONScalar]:
     a ``hub_token`` pickled by mistake must not reach a CI log."""
     values: dict[str, JSONScalar] = {}
     for key, value in state.items():
-        key, value = str(key), _plain(value)
-        if key.startswith("_") or not _is_plain(value):
+        value = _plain(value)
+        if not isinstance(key, str) or key.startswith("_") or not _is_plain(value):
             continue
+        key = without_lone_surrogates(key)
+        value = without_lone_surrogates(value) if isinstance(value, str) else value
         if key.endswith("_token"):
             value = f"<{key.upper()}>"
         values[key] = value
@@ -126,13 +138,15 @@ def _plain(value: Any) -> Any:
 
 
 def _is_plain(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
+    return value is None or (isinstance(value, (str, int, float, bool)) and not is_huge_int(value))
 
 
 def _typed(value: Any, kind: type | tuple[type, ...]) -> Any:
     # bool is an int subclass: an int field holding True is not an int.
-    if isinstance(value, bool) and kind is not bool:
+    if (isinstance(value, bool) and kind is not bool) or is_huge_int(value):
         return None
+    if isinstance(value, str):
+        value = without_lone_surrogates(value)
     if kind is float and isinstance(value, int):
         return float(value)
     return value if isinstance(value, kind) else None
@@ -140,16 +154,15 @@ def _typed(value: Any, kind: type | tuple[type, ...]) -> Any:
 
 def _world_size(distributed: Any) -> int:
     if isinstance(distributed, PickledObject):
-        processes = distributed.state.get("num_processes")
-        if isinstance(processes, int) and processes > 0:
+        processes = _typed(distributed.state.get("num_processes"), int)
+        if processes is not None and processes > 0:
             return processes
     return 1
 
 
 def _distributed_type(distributed: Any) -> str | None:
     if isinstance(distributed, PickledObject):
-        value = _plain(distributed.state.get("distributed_type"))
-        return value if isinstance(value, str) else None
+        return _typed(_plain(distributed.state.get("distributed_type")), str)
     return None
 
 

@@ -106,14 +106,17 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
 
 
 def json_ready(value: Any) -> Any:
-    """The value as JSON would hold it: YAML timestamps become their ISO text."""
+    """The value as JSON would hold it: YAML timestamps become their ISO text, as values and
+    as mapping keys (``2020-01-01: x``)."""
     if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
+        return {_iso_if_date(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, list):
         return [json_ready(item) for item in value]
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return value
+    return _iso_if_date(value)
+
+
+def _iso_if_date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
 
 # -- schema errors -> findings ------------------------------------------------------------

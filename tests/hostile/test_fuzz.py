@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import struct
 import tempfile
+import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -37,6 +39,40 @@ FUZZ = settings(max_examples=20_000 if LONG else 150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 FUZZ_FILES = settings(FUZZ, max_examples=5_000 if LONG else 60)  # each example writes files
 
+# -- odd values (issue 11, item 12) ----------------------------------------------------------------
+# Hypothesis' text() never produces surrogates and its integers stay small: these do.
+
+lone_surrogates = st.integers(0xD800, 0xDFFF).map(chr)
+odd_text = st.one_of(
+    st.text(max_size=8),
+    st.tuples(st.text(max_size=4), lone_surrogates, st.text(max_size=4)).map("".join),
+)
+# Past float's range (~309 digits), near and under Python's 4,300-digit int<->str bound (which
+# json.dumps and str() obey; a pickle's binary LONG4 does not, see huge_pickled_ints).
+huge_ints = st.one_of(
+    st.sampled_from([2**128, 2**128 + 1, -(2**128) - 1, 2**1024, 10**309, 10**4299]),
+    st.integers(310, 4299).map(lambda digits: 10**digits - 1),
+).flatmap(lambda number: st.sampled_from([number, -number]))
+huge_pickled_ints = st.integers(4301, 6000).map(lambda digits: 10**digits)
+ODD_NUMERIC_STRINGS = ["\u00b2", "--1", "-", "", "\u0663", " 1", "1_0", "0x1f", "+1", "-0", "1.0", "1e400", "inf", "-inf",
+                       "nan", "NaN", "Infinity", "1" + "0" * 5000, "\ud800"]
+odd_numeric_strings = st.sampled_from(ODD_NUMERIC_STRINGS)
+odd_floats = st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, -0.0, 5e-324])
+# Number texts only written by hand into JSON: json.dumps cannot make the first two.
+ODD_JSON_NUMBERS = ["1" + "0" * 5000, "-" + "9" * 4400, "1" + "0" * 400, "1e400", "-1e400", "NaN", "Infinity",
+                    "-Infinity", "1e-400", "-0", "0.0000000000000000000000000000000000001"]
+DATE_KEYS = ["2020-01-01", "2021-12-31 10:00:00", "2020-01-01t10:00:00.5z", "2001-12-14 21:59:43.10 -5"]
+ODD_YAML_LINES = [
+    *(f"{date}: x" for date in DATE_KEYS), "base_model: {2020-01-01: 1}", "pipeline_tag: {2020-01-01: a}",
+    "model-index: [{2020-01-01: 1, name: m, results: [{2020-01-01: 1}]}]", "co2_eq_emissions: {2020-01-01: 1}",
+    "? 2020-01-01\n: x", "  2020-01-01: x", "- {2020-01-01: 1}", "license: 0x" + "f" * 5000, "license: 0x" + "f" * 99,
+    "tags: [0x" + "f" * 300 + "]", "value: " + "9" * 5000, "value: " + "9" * 400, "value: 0b" + "1" * 200,
+    "value: 0o" + "7" * 150, "value: 1:20:30", "value: 190:20:30.15", "value: .inf", "value: -.inf", "value: .nan",
+    "value: 1.0e+999", "    metrics: [{type: accuracy, value: 1.0e+999}]", "    metrics: [{type: accuracy, value: .nan}]",
+    "    metrics: [{type: accuracy, value: " + "9" * 99 + "}]", "co2_eq_emissions: {emissions: .inf}",
+    "co2_eq_emissions: " + "9" * 99,
+]
+
 # -- card-shaped text ------------------------------------------------------------------------------
 
 CARD_LINES = [
@@ -52,7 +88,8 @@ CARD_LINES = [
     "[More Information Needed]", "{{ name }}", "{% if x %}", "| a | b |", "|---|---|", "", " ", "\ufeff", "\x00", "\u2028",
     "é", "\U0001f600",
 ]
-line_soup = st.lists(st.one_of(st.sampled_from(CARD_LINES), st.text(max_size=12)), max_size=40)
+line_soup = st.lists(st.one_of(st.sampled_from(CARD_LINES), st.sampled_from(ODD_YAML_LINES), st.text(max_size=12)),
+                     max_size=40)
 newlines = st.sampled_from(["\n", "\r\n", "\r"])
 
 
@@ -83,6 +120,8 @@ def assert_findings_well_formed(findings: list[Finding], text: str) -> None:
 @example("---\n---\n")
 @example("\ufeff---\r\nlicense: mit\r\n---")
 @example("---\na: &a [1]\nb: [*a, *a, *a]\n<<: *a\n---\n")
+@example("---\nbase_model: {2020-01-01: 1}\n2020-01-01: x\n---\n")  # a date as a key, shown in a message
+@example("---\nlicense: 0x" + "f" * 5000 + "\n---\n")  # converts, but str() of it raises
 def test_card_parser_and_rules_never_raise(text: str) -> None:
     card = parse_card(text, "README.md")
     findings = list(card.findings)
@@ -92,7 +131,8 @@ def test_card_parser_and_rules_never_raise(text: str) -> None:
 
 
 @FUZZ
-@given(st.binary(max_size=400) | card_texts().map(lambda t: t.encode("utf-8", "surrogatepass")))
+@given(st.binary(max_size=400) | card_texts().map(lambda t: t.encode("utf-8", "surrogatepass"))
+       | st.lists(odd_text, max_size=6).map(lambda parts: "\n".join(["---", *parts, "---", *parts]).encode("utf-8", "surrogatepass")))
 @example(b"\xed\xa0\x80")  # an encoded surrogate: not UTF-8
 @example(b"\xff\xfe-\x00-\x00-\x00")
 def test_card_bytes_never_raise(raw: bytes) -> None:
@@ -101,7 +141,7 @@ def test_card_bytes_never_raise(raw: bytes) -> None:
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(CARD_LINES[:27]) | st.text(max_size=10), max_size=30).map("\n".join),
+@given(st.lists(st.sampled_from(CARD_LINES[:27] + ODD_YAML_LINES) | st.text(max_size=10), max_size=30).map("\n".join),
        st.integers(0, 50))
 @example("---", 0)  # an empty document's null is marked on the next line: in a card, the closing '---'
 def test_yaml_position_map_stays_inside_the_text(text: str, offset: int) -> None:
@@ -162,8 +202,10 @@ def test_sync_never_changes_text_outside_its_regions(text: str) -> None:
 # -- artifacts -------------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    | huge_ints | odd_floats | odd_text | odd_numeric_strings,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6) | odd_numeric_strings | odd_text, children, max_size=4),
     max_leaves=30,
 )
 KNOWN_KEYS = ["model_type", "architectures", "id2label", "label2id", "hidden_size", "num_hidden_layers", "text_config",
@@ -182,8 +224,22 @@ def _read_and_render(folder: Path) -> None:
     facts = read_facts(folder)
     for item in facts.findings:
         assert item.code in codes.RULES and item.line >= 1, item
-    json.dumps(facts_to_dict(facts))
-    format_facts_text(facts)
+        item.message.encode("utf-8")
+    json.dumps(facts_to_dict(facts), ensure_ascii=False).encode("utf-8")  # facts hold no lone surrogate
+    format_facts_text(facts).encode("utf-8")
+
+
+@st.composite
+def json_texts_with_odd_numbers(draw: st.DrawFn) -> str:
+    """A shaped object, with number texts json.dumps cannot write put in by hand, at the top
+    and in a log_history row."""
+    shaped = draw(shaped_objects)
+    shaped.pop("log_history", None)
+    odd = draw(st.dictionaries(st.sampled_from(KNOWN_KEYS), st.sampled_from(ODD_JSON_NUMBERS), min_size=1, max_size=3))
+    row = draw(st.sampled_from(ODD_JSON_NUMBERS))
+    members = [json.dumps(shaped)[1:-1], *(f"{json.dumps(key)}: {number}" for key, number in odd.items()),
+               f'"log_history": [{{"eval_loss": {row}, "loss": {row}, "epoch": {row}, "step": {row}}}]']
+    return "{" + ", ".join(member for member in members if member) + "}"
 
 
 @FUZZ_FILES
@@ -191,9 +247,19 @@ def _read_and_render(folder: Path) -> None:
 @example("modules.json", [{"idx": 0, "name": "0", "path": "../..", "type": "x"}])
 @example("config.json", {"text_config": {"text_config": {"id2label": {"0": []}}}})
 @example("model.safetensors.index.json", {"weight_map": {"a": "/"}})
+@example("config.json", {"id2label": {"\u00b2": "a", "--1": "b", "\ud800": "\udfff"}})
+@example("trainer_state.json", {"epoch": 10**400, "best_metric": float("inf"), "log_history": [{"loss": 10**400}]})
 def test_every_json_reader(name: str, value: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / name).write_text(json.dumps(value), encoding="utf-8")
+        _read_and_render(Path(folder))
+
+
+@FUZZ_FILES
+@given(st.sampled_from(JSON_ARTIFACTS), json_texts_with_odd_numbers())
+def test_every_json_reader_with_odd_number_texts(name: str, text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / name).write_text(text, encoding="utf-8")
         _read_and_render(Path(folder))
 
 
@@ -217,4 +283,76 @@ def test_safetensors_header_parser(header: object, length_error: int, data_size:
             handle.write(struct.pack("<Q", declared) + raw)
             handle.truncate(8 + len(raw) + data_size)
         (Path(folder) / "other.safetensors").write_bytes(prefix)
+        _read_and_render(Path(folder))
+
+
+EMISSIONS_COLUMNS = ["emissions", "duration", "energy_consumed", "gpu_count", "cpu_model", "on_cloud", "country_name"]
+csv_cells = odd_numeric_strings | odd_text.map(lambda text: text.replace(",", "").replace("\n", "").replace("\r", "")) \
+    | st.floats().map(repr) | huge_ints.map(str)
+
+
+@FUZZ_FILES
+@given(st.lists(st.lists(csv_cells, min_size=len(EMISSIONS_COLUMNS), max_size=len(EMISSIONS_COLUMNS)), max_size=3))
+@example([["inf", "inf", "-inf", "inf", "", "Y", ""]])
+def test_emissions_csv(rows: list[list[str]]) -> None:
+    lines = [",".join(EMISSIONS_COLUMNS), *(",".join(row) for row in rows)]
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "emissions.csv").write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+        _read_and_render(Path(folder))
+
+
+# -- pickles ---------------------------------------------------------------------------------------
+
+def _opcodes(value: object) -> bytes:
+    """The pickle opcodes of ``value`` alone (protocol 2, without PROTO and STOP), to splice."""
+    return pickle.dumps(value, protocol=2)[2:-1]
+
+
+def _torch_zip(path: Path, data_pkl: bytes) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", data_pkl)
+        archive.writestr("archive/version", "3\n")
+
+
+TRAINING_ARGS_FIELDS = ["learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "seed", "optim",
+                        "adam_beta1", "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps",
+                        "gradient_accumulation_steps", "fp16", "hub_token", "_n_gpu", "output_dir"]
+pickle_leaves = st.none() | st.booleans() | st.integers() | huge_ints | huge_pickled_ints | odd_floats | odd_text \
+    | odd_numeric_strings | st.binary(max_size=4)
+pickle_values = st.recursive(pickle_leaves, lambda children: st.lists(children, max_size=3)
+                             | st.tuples(children, children) | st.dictionaries(pickle_leaves, children, max_size=3),
+                             max_leaves=12)
+training_states = st.dictionaries(st.sampled_from(TRAINING_ARGS_FIELDS) | pickle_leaves, pickle_values, max_size=8)
+tensor_dims = st.integers(0, 2**20) | st.integers(-2, 2**64) | huge_pickled_ints
+tensor_parts = st.tuples(
+    st.one_of(tensor_dims, pickle_values),                                 # storage offset
+    st.one_of(st.lists(tensor_dims, max_size=3).map(tuple), pickle_values),  # size
+    st.one_of(st.lists(tensor_dims, max_size=3).map(tuple), pickle_values),  # stride
+    st.none() | st.dictionaries(st.sampled_from(["shape", "offset", "storage", "__dict__", "items"]), pickle_values,
+                                max_size=2),                             # BUILD state set on the tensor
+)
+_STORAGE = (b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\n" + b"X\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQ")
+
+
+def _tensor_opcodes(offset: object, size: object, stride: object, build: dict | None) -> bytes:
+    tensor = (b"ctorch._utils\n_rebuild_tensor_v2\n(" + _STORAGE + _opcodes(offset) + _opcodes(size) + _opcodes(stride)
+              + b"\x89)tR")
+    return tensor + (_opcodes(build) + b"b" if build is not None else b"")
+
+
+@FUZZ_FILES
+@given(training_states, st.dictionaries(pickle_leaves, tensor_parts, max_size=3),
+       st.none() | st.dictionaries(st.sampled_from(["items", "keys", "_metadata", "get"]) | odd_text, pickle_values,
+                                   max_size=2))
+@example({"learning_rate": 10**5000, "optim": "\ud800"}, {"w": (0, (10**5000,), (1,), None)}, {"items": 1})
+@example({}, {"w": (0, (2, 2), (2, 1), {"shape": "x"})}, None)
+def test_pickled_training_args_and_state_dicts(state: dict, tensors: dict, dict_build: dict | None) -> None:
+    training_args = b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + _opcodes(state) + b"b."
+    state_dict = b"\x80\x02ccollections\nOrderedDict\n)R"
+    for name, parts in tensors.items():
+        state_dict += _opcodes(name) + _tensor_opcodes(*parts) + b"s"
+    state_dict += (_opcodes(dict_build) + b"b" if dict_build is not None else b"") + b"."
+    with tempfile.TemporaryDirectory() as folder:
+        _torch_zip(Path(folder) / "training_args.bin", training_args)
+        _torch_zip(Path(folder) / "pytorch_model.bin", state_dict)
         _read_and_render(Path(folder))
