@@ -16,6 +16,7 @@ from cardguard.card import Card
 from cardguard.facts_compare import metric_comparisons, values_agree
 from cardguard.findings import Finding
 from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
+from cardguard.lines import split_lines
 from cardguard.regions import scan_regions
 
 _PARAMETER_LINE = re.compile(
@@ -193,7 +194,7 @@ def _labels(card: Card, facts: Facts, inside: set[int]) -> list[Finding]:
 
 def _listed_labels(text: str) -> set[str]:
     names = set()
-    for line in text.splitlines():
+    for line in split_lines(text):
         bullet = _LABEL_BULLET.match(line)
         if bullet:
             names.add(bullet.group("name").strip())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from cardguard import codes
 from cardguard.card import Card
 from cardguard.findings import Finding
+from cardguard.lines import split_lines
 from cardguard.markdown import Section, normalize_title
 
 
@@ -162,7 +163,7 @@ def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
 
 def _is_empty(section: Section) -> bool:
     meaningful = [
-        line for line in section.text.splitlines()
+        line for line in split_lines(section.text)
         if line.strip() and not _HEADING_LINE.match(line)
     ]
     return not meaningful
