@@ -24,6 +24,7 @@ from cardguard import lazy_pattern
 lazy_pattern.defer()  # before PyYAML's import: see cardguard/lazy_pattern.py
 import yaml  # noqa: E402
 from yaml.constructor import SafeConstructor  # noqa: E402
+from yaml.reader import ReaderError  # noqa: E402
 from yaml.resolver import Resolver
 
 from cardguard import codes
@@ -354,6 +355,10 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
         return doc
     except yaml.MarkedYAMLError as error:
         doc.findings.append(_syntax_finding(error, path, line_offset, lines))
+        return doc
+    except ReaderError as error:  # a character YAML does not allow, at a character index
+        line, column = lines.position(min(error.position, len(text)))
+        doc.findings.append(codes.finding("CG005", path, line + line_offset, column, f"invalid YAML: {error}"))
         return doc
     except yaml.YAMLError as error:
         doc.findings.append(codes.finding("CG005", path, line_offset + 1, 1, f"invalid YAML: {error}"))
