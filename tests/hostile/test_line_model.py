@@ -5,7 +5,8 @@ U+0085, U+2028, U+2029) or PyYAML (U+0085, U+2028, U+2029) count as line breaks,
 editor, GitHub and the Hub break lines only at LF, CRLF and a lone CR. Each test puts such
 characters into a card or an `.eval_results` file and checks, through the real CLI in a child
 process, that adopted regions wrap their own lines, `.eval_results` edits land on their own
-entry, sync does not crash, and findings point at the line an editor shows.
+entry, sync does not crash, and findings (front matter, Markdown, YAML syntax, JSON
+artifacts) point at the line an editor shows.
 """
 
 from __future__ import annotations
@@ -150,3 +151,16 @@ def _validate(tmp_path: Path, card: str) -> CliRun:
     run = run_cli(["validate", "--profile", "minimal", "--format", "json", str(repo)], cwd=repo)
     assert_clean_failure(run)
     return run
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_json_error_points_at_the_line_an_editor_shows(tmp_path: Path, newline: str) -> None:
+    config = '{\n  "model_type": "bert",\n  "hidden_size": ,\n}\n'.replace("\n", newline)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "config.json").write_bytes(config.encode("utf-8"))
+    (repo / "README.md").write_text("---\nlicense: mit\n---\n# Model\n", encoding="utf-8")
+    run = run_cli(["facts", "--format", "json", str(repo)], cwd=repo)
+    assert "Traceback" not in run.stderr, run.stderr
+    (broken,) = [item for item in json.loads(run.stdout)["findings"] if item["code"] == "CG301"]
+    assert (broken["line"], broken["column"]) == (3, 18), broken
