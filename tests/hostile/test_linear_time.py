@@ -18,7 +18,10 @@ import pytest
 
 from cardguard.card import parse_card
 from cardguard.regions import scan_regions
+from cardguard.rules.drift import check_drift
+from cardguard.rules.sections import check_sections
 from cardguard.textedit import line_starts
+from tests.sync.helpers import classifier_facts
 
 GROWTH_LIMIT = 40  # linear: 16; quadratic: 256
 SLACK_S = 0.3
@@ -40,6 +43,17 @@ def _card(body: str) -> str:
     return "---\nlicense: mit\n---\n" + body
 
 
+def _section_rules(text: str) -> object:
+    return check_sections(parse_card(text, "README.md"), "minimal")
+
+
+def _drift_rules(text: str) -> object:
+    return check_drift(parse_card(text, "README.md"), FACTS)
+
+
+FACTS = classifier_facts()
+
+
 CASES: dict[str, Case] = {
     "directive with a long run of spaces": Case(
         lambda n: _card("<!-- cardguard: ignore" + " " * n + "x\n"), lambda text: parse_card(text, "README.md"), 1_000),
@@ -53,6 +67,12 @@ CASES: dict[str, Case] = {
         lambda n: _card("## h\n" * n), lambda text: parse_card(text, "README.md"), 2_000),
     "line starts of an LF card": Case(
         lambda n: "a line of prose\n" * n, line_starts, 5_000),
+    "unclosed template openings in a line": Case(
+        lambda n: _card("## Uses\n\n" + "{{" * n + "\n"), _section_rules, 500),
+    "unclosed HTML comments in a placeholder line": Case(
+        lambda n: _card("## Uses\n\n[TODO] " + "<!-- " * n + "\n"), _section_rules, 500),
+    "label bullet with a long run of spaces": Case(
+        lambda n: _card("### Labels\n\n- a" + " " * n + "b|\n"), _drift_rules, 1_000),
 }
 
 
