@@ -43,7 +43,7 @@ def main() -> None:
     for name, case in cases.CASES.items():
         unit = case.unit * args.scale
         small, middle, large = (
-            cases.best_time(case.parse, case.build(unit * size)) for size in cases.SIZES
+            cases.best_time(case.parse, case.build(unit * size), case.rounds) for size in cases.SIZES
         )
         print(f"| {name} | {unit:,} | {small * 1000:.1f} ms | {middle * 1000:.1f} ms | {large * 1000:.1f} ms "
               f"| {large / max(small, 1e-9):.0f}x |", flush=True)

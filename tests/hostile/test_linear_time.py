@@ -20,6 +20,7 @@ from cardguard.card import parse_card
 from cardguard.regions import scan_regions
 from cardguard.rules.drift import check_drift
 from cardguard.rules.sections import check_sections
+from cardguard.sync import SyncOptions, plan_sync
 from cardguard.textedit import line_starts
 from tests.sync.helpers import classifier_facts
 
@@ -37,6 +38,7 @@ class Case:
     build: Callable[[int], str]
     parse: Callable[[str], object]
     unit: int  # n: spaces, lines or headings
+    rounds: int = 3  # runs per size; the best counts
 
 
 def _card(body: str) -> str:
@@ -51,7 +53,12 @@ def _drift_rules(text: str) -> object:
     return check_drift(parse_card(text, "README.md"), FACTS)
 
 
+def _sync(text: str) -> object:
+    return plan_sync(parse_card(text, "README.md"), FACTS, SyncOptions()).new_text
+
+
 FACTS = classifier_facts()
+LABELS_REGION = "## Labels\n\n<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->\n\n"
 
 
 CASES: dict[str, Case] = {
@@ -67,6 +74,9 @@ CASES: dict[str, Case] = {
         lambda n: _card("## h\n" * n), lambda text: parse_card(text, "README.md"), 2_000),
     "line starts of an LF card": Case(
         lambda n: "a line of prose\n" * n, line_starts, 5_000),
+    "sync of an LF card": Case(
+        lambda n: _card("# Model\n\n" + LABELS_REGION + "Some prose line of the card.\n" * n), _sync, 8_000,
+        rounds=1),
     "unclosed template openings in a line": Case(
         lambda n: _card("## Uses\n\n" + "{{" * n + "\n"), _section_rules, 500),
     "unclosed HTML comments in a placeholder line": Case(
@@ -87,7 +97,7 @@ def best_time(parse: Callable[[str], object], text: str, rounds: int = 3) -> flo
 
 
 def timings(case: Case) -> list[float]:
-    return [best_time(case.parse, case.build(case.unit * size)) for size in SIZES]
+    return [best_time(case.parse, case.build(case.unit * size), case.rounds) for size in SIZES]
 
 
 @pytest.mark.parametrize("name", list(CASES))
