@@ -2,11 +2,13 @@
 
 A line ends at ``"\\r\\n"``, at a lone ``"\\r"`` or at ``"\\n"``; no other character ends a line.
 
-Why this model: it is what the reader of a card sees. CommonMark, which the Hub's and
-GitHub's Markdown renderers follow, defines a line ending as LF, CR not followed by LF, or
-CRLF. YAML 1.2 has the same three breaks (U+0085, U+2028 and U+2029 stopped being breaks
-after YAML 1.1). Editors agree: VS Code's text model and GitHub's file view break lines only
-there and flag U+2028/U+2029 as "unusual line terminators" shown inside a line.
+Why this model: it is what the reader of a card sees and what the card's consumers agree on.
+CommonMark, the spec GitHub's Markdown renderer (cmark-gfm) implements, defines a line ending
+as LF, CR not followed by LF, or CRLF; HTML's newlines are the same three, and the Hub's own
+front-matter pattern (card.py) knows only CR and LF. YAML
+1.2 has the same three breaks (U+0085, U+2028 and U+2029 stopped being breaks after YAML
+1.1). VS Code's text model breaks lines only at CRLF, CR and LF and offers to remove LS, PS
+and NEL as "unusual line terminators" (microsoft/vscode#96142).
 
 Two other models lurk in Python and must never decide a line number or an offset:
 
