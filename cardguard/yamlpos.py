@@ -5,7 +5,9 @@ expands alias bombs without limit. The Hub's own loader rejects duplicates and u
 So cardguard builds values itself from PyYAML's *event* stream (the C parser where it is
 available), which lets it:
 
-- record the 1-based line and column of every key and value, by instance path;
+- record the 1-based line and column of every key and value, by instance path, in the one
+  line model (cardguard/lines.py: from ``Mark.index``, since ``Mark.line`` also counts
+  U+0085, U+2028 and U+2029 as breaks);
 - report duplicate keys, unsafe tags (``!!python/object``) and bounds as findings;
 - never construct anything but plain data (str, int, float, bool, None, dates, lists, dicts).
 
