@@ -12,18 +12,23 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from cardguard import codes
 from cardguard.findings import Finding
+from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading
 from cardguard.yamlpos import Coercion, InstancePath, Limits, YamlDoc, parse_yaml
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
-_LATE_BLOCK = re.compile(r"(?m)^---[ \t]*\r?\n((?:(?!---).*\r?\n){1,200}?)---[ \t]*$")
-_DIRECTIVE = re.compile(r"<!--\s*cardguard:\s*(.*?)\s*-->", re.DOTALL)
+_DASH_LINE = re.compile(r"---[ \t]*")
+_LATE_BLOCK_LINES = 80  # how far down a misplaced metadata block is looked for
+_DIRECTIVE_OPENING = "<!--"
+_DIRECTIVE_CLOSING = "-->"
+_DIRECTIVE_PREFIX = "cardguard:"
+_SPACES = re.compile(r"\s*")
 _CODE = re.compile(r"^CG\d{3}$")
 _WELL_KNOWN_KEYS = ("license", "language", "tags", "library_name", "pipeline_tag", "datasets", "base_model")
 _STRING_KEYS = {
@@ -67,7 +72,7 @@ class Card:
 
     @functools.cached_property
     def line_count(self) -> int:
-        return max(1, len(self.text.splitlines()))
+        return max(1, line_count(self.text))
 
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
         """Line and column of the metadata value (or key) at ``path``; its nearest ancestor
@@ -113,21 +118,26 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
     """Decode a card's bytes as the Hub does (UTF-8) and parse it."""
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        line, _ = _byte_position(raw, raw.index(b"\x00"))
         return Card(path=path, text="", findings=[
             codes.finding("CG002", path, line, 1, "the card contains NUL bytes: it is a binary file, not Markdown")
         ])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        line, column = _byte_position(raw, error.start)
         return Card(path=path, text="", findings=[codes.finding(
             "CG002", path, line, column,
             f"the card is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})",
             "save the file as UTF-8",
         )])
     return parse_card(text, path, yaml_limits)
+
+
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and byte column of ``raw[offset]`` in a text that did not decode. Latin-1 maps each
+    byte to one character, so the line breaks (ASCII) stay where they are."""
+    return LineIndex(raw[:offset + 1].decode("latin-1")).position(offset)
 
 
 def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
@@ -144,7 +154,7 @@ def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
         _read_front_matter(card, match, yaml_limits)
         body_offset = match.end()
     card.body_text = text[body_offset:]
-    card.body = parse_body(card.body_text, _line_at(text, body_offset))
+    card.body = parse_body(card.body_text, line_at(text, body_offset))
     card.ignored_codes = _read_directives(card)
     return card
 
@@ -161,17 +171,11 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
-def _line_at(text: str, offset: int) -> int:
-    """1-based line number of the character at ``offset`` (CRLF counts once)."""
-    prefix = text[:offset]
-    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
-
-
 def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | None) -> None:
     text = card.text
-    first_line = _line_at(text, match.start(1) + len(match.group(1)) - len(match.group(1).lstrip()))
-    yaml_first_line = _line_at(text, match.start(2))
-    closing_line = _line_at(text, match.start(3) + len(re.match(r"(\r\n|\r|\n)", match.group(3)).group(0)))
+    first_line = line_at(text, match.start(1) + len(match.group(1)) - len(match.group(1).lstrip()))
+    yaml_first_line = line_at(text, match.start(2))
+    closing_line = line_at(text, match.start(3) + len(re.match(r"(\r\n|\r|\n)", match.group(3)).group(0)))
     card.front_matter = FrontMatter(match.group(2), first_line, yaml_first_line, closing_line, match.end())
     doc = parse_yaml(match.group(2), card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
     card.yaml = doc
@@ -215,7 +219,7 @@ def _looks_like_version_key(path: InstancePath) -> bool:
 def _explain_missing_front_matter(card: Card) -> None:
     text = card.text
     if _OPENING_ONLY.match(text):
-        line = _line_at(text, len(text) - len(text.lstrip()))
+        line = line_at(text, len(text) - len(text.lstrip()))
         closing_right_away = re.match(r"^\s*---[ \t]*(\r\n|\r|\n)---[ \t]*(\r\n|\r|\n|$)", text)
         if closing_right_away:
             card.findings.append(codes.finding(
@@ -247,26 +251,45 @@ def _explain_missing_front_matter(card: Card) -> None:
 
 def _late_front_matter(text: str) -> int | None:
     """Line of a '---' block below other text whose YAML holds well-known card keys."""
-    head = "\n".join(text.splitlines()[:80])
-    for match in _LATE_BLOCK.finditer(head):
-        doc = parse_yaml(match.group(1), "", limits=Limits(max_depth=20, max_nodes=5000))
+    head = split_lines(text)[:_LATE_BLOCK_LINES]
+    for opening, closing in _dash_blocks(head):
+        yaml_text = "\n".join(head[opening + 1:closing]) + "\n"
+        doc = parse_yaml(yaml_text, "", limits=Limits(max_depth=20, max_nodes=5000))
         if doc.ok and isinstance(doc.value, dict) and any(key in doc.value for key in _WELL_KNOWN_KEYS):
-            return _line_at(head, match.start())
+            return opening + 1
     return None
+
+
+def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(opening, closing) indexes of '---' lines enclosing at least one line, none of which
+    starts with '---'. One pass: each line is looked at a bounded number of times."""
+    blocks = []
+    opening: int | None = None
+    for index, line in enumerate(lines):
+        if not line.startswith("---"):
+            continue
+        is_dash_line = _DASH_LINE.fullmatch(line) is not None
+        if opening is not None and is_dash_line and index > opening + 1:
+            blocks.append((opening, index))
+            opening = None
+            continue
+        opening = index if is_dash_line else None
+    return blocks
 
 
 def _read_directives(card: Card) -> frozenset[str]:
     """Codes silenced for this card by ``<!-- cardguard: ignore CG201 CG203 -->``."""
     ignored: set[str] = set()
-    for match in _DIRECTIVE.finditer(card.text):
-        line = _line_at(card.text, match.start())
-        words = match.group(1).replace(",", " ").split()
+    lines = LineIndex(card.text)
+    for start, directive, content in _directives(card.text):
+        line = lines.line_of(start)
+        words = content.replace(",", " ").split()
         if not words or words[0].lower() != "ignore" or len(words) < 2:
             if words and words[0].lower() in ("begin", "end"):
                 continue  # generated-region markers, read elsewhere
             card.findings.append(codes.finding(
                 "CG502", card.path, line, 1,
-                f"cannot understand the directive {match.group(0)!r}",
+                f"cannot understand the directive {directive!r}",
                 "write <!-- cardguard: ignore CG201 CG203 -->",
             ))
             continue
@@ -279,3 +302,25 @@ def _read_directives(card: Card) -> frozenset[str]:
             else:
                 ignored.add(code)
     return frozenset(ignored)
+
+
+def _directives(text: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, whole comment, stripped content) of every ``<!-- cardguard: ... -->``.
+
+    One forward scan with ``str.find`` (a regex with lazy ``.*?`` between ``\\s*`` runs
+    backtracks over long runs of spaces and rescans to the end for every unclosed opening).
+    A comment ends at the first ``-->`` after its opening, as in HTML.
+    """
+    position = 0
+    while (start := text.find(_DIRECTIVE_OPENING, position)) != -1:
+        prefix_at = _SPACES.match(text, start + len(_DIRECTIVE_OPENING)).end()
+        if not text.startswith(_DIRECTIVE_PREFIX, prefix_at):
+            position = start + len(_DIRECTIVE_OPENING)
+            continue
+        content_at = prefix_at + len(_DIRECTIVE_PREFIX)
+        closing = text.find(_DIRECTIVE_CLOSING, content_at)
+        if closing == -1:
+            return  # no later opening can be closed either
+        end = closing + len(_DIRECTIVE_CLOSING)
+        yield start, text[start:end], text[content_at:closing].strip()
+        position = end

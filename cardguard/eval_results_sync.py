@@ -21,7 +21,7 @@ from cardguard.findings import Finding
 from cardguard.safe_paths import write_file
 from cardguard.sync import unified_diff
 from cardguard.targets import display_path
-from cardguard.textedit import line_starts
+from cardguard.lines import LineIndex, line_count
 from cardguard.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
 from cardguard.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
 from cardguard.yamlpos import YamlDoc, parse_yaml
@@ -94,16 +94,15 @@ def _update_value(path: Path, text: str, doc: YamlDoc, index: int, entry: EvalRe
     if values_agree(current, entry.value):
         return None, []
     span = doc.value_spans.get((index, "value"))
-    starts = line_starts(text)
+    lines = LineIndex(text)
     try:
         if span is None:
             raise EditRefused("the entry has no value")
         line, column = span
-        end = starts[line] if line < len(starts) else len(text)
-        start, stop, style = scalar_extent(text[starts[line - 1]:end].rstrip("\r\n"), column)
+        start, stop, style = scalar_extent(lines.line_text(line), column)
     except EditRefused as reason:
         return None, [_refused(path, span[0] if span else 1, reason)]
-    offset = starts[line - 1]
+    offset = lines.line_start(line)
     new = text[:offset + start] + format_scalar(entry.value, style) + text[offset + stop:]
     return FileChange(path, display_path(path), line, text, new), []
 
@@ -114,7 +113,7 @@ def _append(path: Path, text: str, doc: YamlDoc | None, entry: EvalResultEntry) 
     newline = "\r\n" if "\r\n" in text else "\n"
     separator = "" if not text or text.endswith(("\n", "\r")) else newline
     block = dump_block([_item(entry)]).replace("\n", newline)
-    return FileChange(path, display_path(path), len(text.splitlines()) + 1, text, text + separator + block), []
+    return FileChange(path, display_path(path), line_count(text) + 1, text, text + separator + block), []
 
 
 def _refused(path: Path, line: int, reason: EditRefused) -> Finding:

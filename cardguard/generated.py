@@ -19,6 +19,7 @@ from cardguard.artifacts import Facts
 from cardguard.artifacts.fields import integer_key
 from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
+from cardguard.lines import split_lines
 from cardguard.st_repr import architecture_facts, module_line
 
 Context = dict[str, Any]
@@ -193,7 +194,7 @@ def _table_row(entry: dict[str, Any], loss: Any) -> dict[str, Any]:
 
 
 def _previous_columns(previous: str | None) -> list[str] | None:
-    for line in (previous or "").splitlines():
+    for line in split_lines(previous or ""):
         if line.strip().startswith("|"):
             return [cell.strip() for cell in line.strip().strip("|").split("|")]
     return None
@@ -285,7 +286,7 @@ def _known_versions(facts: Facts) -> list[tuple[str, str]]:
 def _version_lines(previous: str | None) -> tuple[list[tuple[str, str]], str | None]:
     lines: list[tuple[str, str]] = []
     separator = None
-    for line in (previous or "").splitlines():
+    for line in split_lines(previous or ""):
         match = _VERSION_LINE.match(line.strip())
         if match:
             lines.append((match.group("name"), match.group("version")))

@@ -12,7 +12,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+from cardguard.lines import split_lines
+
+_ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
@@ -74,7 +76,7 @@ def normalize_title(title: str) -> str:
 
 
 def parse_body(body: str, first_line: int) -> Body:
-    lines = body.splitlines()
+    lines = split_lines(body)
     visible, in_code = _classify_lines(lines)
     headings = _find_headings(lines, first_line, visible, in_code)
     sections = _build_sections(lines, first_line, visible, headings)
@@ -132,14 +134,31 @@ def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_co
         start = line.lstrip(" ")[:1]
         if start not in ("#", "=", "-"):
             continue
-        atx = _ATX.match(line) if start == "#" else None
-        if atx:
-            headings.append(Heading(len(atx.group(1)), (atx.group(2) or "").strip(), first_line + index))
+        atx = parse_atx(line) if start == "#" else None
+        if atx is not None:
+            level, title = atx
+            headings.append(Heading(level, title, first_line + index))
             continue
         if index > 0 and _is_setext_underline(lines, index, visible, in_code, headings, first_line):
             level = 1 if line.strip().startswith("=") else 2
             headings.append(Heading(level, lines[index - 1].strip(), first_line + index - 1))
     return headings
+
+
+def parse_atx(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading line (``## Title ##``), None for any other line.
+
+    String operations, not one regex: a pattern with ``[ \\t]+(.*?)`` before an optional
+    ``[ \\t]+#+`` backtracks quadratically over a long run of spaces.
+    """
+    opening = _ATX_OPENING.match(line)
+    if opening is None:
+        return None
+    rest = line[opening.end():].rstrip(" \t")
+    without_closing = rest.rstrip("#")
+    if not without_closing or without_closing[-1] in " \t":
+        rest = without_closing  # a closing run of '#' needs a space or tab before it
+    return len(opening.group(1)), rest.strip(" \t").strip()
 
 
 def _is_setext_underline(
@@ -157,26 +176,29 @@ def _is_setext_underline(
 
 
 def _build_sections(lines: list[str], first_line: int, visible: list[bool], headings: list[Heading]) -> list[Section]:
-    sections: list[Section] = []
+    """One section per heading, in one pass: a stack holds the sections still open."""
     last_body_line = first_line + len(lines) - 1
+    ends = [last_body_line] * len(headings)
+    own_ends = [last_body_line] * len(headings)
+    open_positions: list[int] = []
     for position, heading in enumerate(headings):
-        end = last_body_line
-        own_end = last_body_line
-        for later in headings[position + 1:]:
-            own_end = min(own_end, later.line - 1)
-            if later.level <= heading.level:
-                end = later.line - 1
-                break
+        if position > 0:
+            own_ends[position - 1] = heading.line - 1
+        while open_positions and headings[open_positions[-1]].level >= heading.level:
+            ends[open_positions.pop()] = heading.line - 1
+        open_positions.append(position)
+    sections = []
+    for position, heading in enumerate(headings):
         start = heading.line + 1
         if _setext_underline_follows(lines, first_line, heading):
             start += 1
-        sections.append(Section(heading, start, end, own_end, lines, visible, first_line))
+        sections.append(Section(heading, start, ends[position], own_ends[position], lines, visible, first_line))
     return sections
 
 
 def _setext_underline_follows(lines: list[str], first_line: int, heading: Heading) -> bool:
     index = heading.line - first_line + 1
-    return 0 <= index < len(lines) and _SETEXT.match(lines[index]) is not None and not _ATX.match(lines[index - 1])
+    return 0 <= index < len(lines) and _SETEXT.match(lines[index]) is not None and parse_atx(lines[index - 1]) is None
 
 
 def _visible_text(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from cardguard import codes
 from cardguard.findings import Finding
+from cardguard.lines import line_starts, strip_break
 
 REGION_NAMES: tuple[str, ...] = (
     "model-summary",
@@ -36,10 +37,9 @@ REGION_NAMES: tuple[str, ...] = (
     "get-started",
 )
 
-_MARKER = re.compile(r"^[ \t]*<!--\s*cardguard:(begin|end)\b\s*(.*?)\s*-->[ \t]*$")
+_MARKER_START = re.compile(r"<!--\s*cardguard:(begin|end)\b")
 _LOOSE_MARKER = re.compile(r"<!--\s*cardguard:(begin|end)\b")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def begin_marker(name: str) -> str:
@@ -83,12 +83,24 @@ class _Line:
 
 
 def split_lines(text: str) -> list[_Line]:
-    """Lines with their offsets; every break (CRLF, CR, LF) counts once."""
-    lines = []
-    for number, match in enumerate(_LINE.finditer(text), start=1):
-        raw = match.group(0)
-        lines.append(_Line(number, match.start(), match.end(), raw.rstrip("\r\n")))
-    return lines
+    """Lines with their offsets, in the one line model (cardguard/lines.py)."""
+    starts = line_starts(text)
+    ends = [*starts[1:], len(text)]
+    return [
+        _Line(number, start, end, strip_break(text[start:end]))
+        for number, (start, end) in enumerate(zip(starts, ends), start=1) if start < end
+    ]
+
+
+def match_marker(line: str) -> tuple[str, str] | None:
+    """(kind, name text) of a line holding only ``<!-- cardguard:begin|end NAME -->`` (and
+    spaces or tabs around it). String operations, not one regex: ``\\s*(.*?)\\s*-->[ \\t]*$``
+    backtracks quadratically over a long run of spaces."""
+    stripped = line.strip(" \t")
+    start = _MARKER_START.match(stripped)
+    if start is None or not stripped.endswith("-->") or len(stripped) < start.end() + 3:
+        return None
+    return start.group(1), stripped[start.end():-3].strip()
 
 
 def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) -> RegionScan:
@@ -101,7 +113,7 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
         fence = _next_fence_state(fence, line.text)
         if fence is not None or _FENCE.match(line.text):
             continue
-        marker = _MARKER.match(line.text)
+        marker = match_marker(line.text)
         if marker is None:
             if _LOOSE_MARKER.search(line.text):
                 scan.findings.append(codes.finding(
@@ -109,7 +121,7 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
                     "a cardguard marker must stand alone on its line: <!-- cardguard:begin NAME -->",
                 ))
             continue
-        kind, name = marker.group(1), marker.group(2)
+        kind, name = marker
         if not _check_name(scan, path, line, kind, name, known):
             continue
         if kind == "begin":

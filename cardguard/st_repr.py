@@ -14,6 +14,8 @@ import ast
 import re
 from typing import Any
 
+from cardguard.lines import split_lines
+
 _MODULE_LINE = re.compile(r"^\((?P<idx>\d+)\):\s*(?P<kind>\w+)\((?P<config>.*)\)$")
 
 # Keys that describe ST's plumbing or exist in one version only: not facts about the model.
@@ -34,7 +36,7 @@ def architecture_facts(text: str) -> list[str]:
     """The block's lines reduced to the model's facts: module lines become ``idx kind`` and
     their configuration without version-specific keys; other lines are kept, stripped."""
     facts = []
-    for raw in text.splitlines():
+    for raw in split_lines(text):
         line = raw.strip()
         if not line:
             continue

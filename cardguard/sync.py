@@ -27,11 +27,11 @@ from cardguard.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
 from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
-from cardguard.markdown import normalize_title
 from cardguard.regions import REGION_NAMES, Region, begin_marker, end_marker, scan_regions
 from cardguard.render import RenderError, find_template, render
+from cardguard.lines import line_count, line_starts, split_lines, split_lines_keepends
 from cardguard.safe_paths import write_file
-from cardguard.textedit import TextEdit, apply_edits, line_starts, to_lf, to_newline
+from cardguard.textedit import TextEdit, apply_edits, to_lf, to_newline
 
 TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"
 
@@ -236,7 +236,7 @@ def _last_own_line(card: Card, section: Any) -> int:
 
 def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[int, int, int] | None:
     """The first to the last non-blank line of ``first..last`` (file lines), as offsets."""
-    lines = card.text.splitlines()
+    lines = split_lines(card.text)
     nonblank = [n for n in range(first, last + 1) if 0 < n <= len(lines) and lines[n - 1].strip()]
     if not nonblank:
         return None
@@ -246,7 +246,7 @@ def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[i
 
 
 def _paragraph_anchor(card: Card, starts: list[int], sentence: str) -> tuple[int, int, int] | None:
-    lines = card.text.splitlines()
+    lines = split_lines(card.text)
     for index, line in enumerate(lines):
         if line.strip() == sentence:
             last = index
@@ -260,7 +260,7 @@ def _appended(
     plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], names: list[str], options: SyncOptions
 ) -> list[TextEdit]:
     blocks = []
-    line = len(card.text.splitlines()) + 1
+    line = line_count(card.text) + 1
     for name in names:
         spec = REGIONS[name]
         rendered = _render_region(plan, spec, facts, metadata, None, line, options)
@@ -282,7 +282,7 @@ def _appended(
 
 def unified_diff(old: str, new: str, path: str) -> str:
     lines = difflib.unified_diff(
-        to_lf(old).splitlines(keepends=True), to_lf(new).splitlines(keepends=True),
+        split_lines_keepends(to_lf(old)), split_lines_keepends(to_lf(new)),
         fromfile=f"a/{path}", tofile=f"b/{path}",
     )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

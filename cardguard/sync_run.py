@@ -19,6 +19,7 @@ from cardguard.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.findings import Finding
 from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
 from cardguard.evaluation import EvaluationTarget, eval_results_entry
+from cardguard.lines import split_lines
 from cardguard.managed_metadata import MANAGED_KEYS
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
@@ -237,7 +238,7 @@ def _region_findings(plan: SyncPlan) -> list[Finding]:
     for change in plan.region_changes:
         if change.old is None:
             continue
-        old_lines, new_lines = change.old.splitlines(), change.new.splitlines()
+        old_lines, new_lines = split_lines(change.old), split_lines(change.new)
         differing = sum(1 for a, b in zip(old_lines, new_lines) if a != b) + abs(len(old_lines) - len(new_lines))
         findings.append(codes.finding(
             "CG405", plan.path, change.line, 1,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cardguard.lines import line_starts  # noqa: F401  (kept here for existing importers)
+
 
 @dataclass(frozen=True)
 class TextEdit:
@@ -25,29 +27,6 @@ def apply_edits(text: str, edits: list[TextEdit]) -> str:
         position = edit.end
     pieces.append(text[position:])
     return "".join(pieces)
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line begins (index 0 is line 1); CRLF, CR and LF each end a line."""
-    starts = [0]
-    index = 0
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "\r":
-            index += 2 if index + 1 < length and text[index + 1] == "\n" else 1
-            starts.append(index)
-        elif char == "\n":
-            index += 1
-            starts.append(index)
-        else:
-            next_cr = text.find("\r", index)
-            next_lf = text.find("\n", index)
-            candidates = [pos for pos in (next_cr, next_lf) if pos != -1]
-            if not candidates:
-                break
-            index = min(candidates)
-    return starts
 
 
 def to_newline(text: str, newline: str) -> str:

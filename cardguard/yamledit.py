@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from cardguard.card import Card
-from cardguard.textedit import TextEdit, line_starts
+from cardguard.lines import YAML_ONLY_BREAKS, LineIndex, split_lines
+from cardguard.textedit import TextEdit
 from cardguard.yamlpos import InstancePath
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./+@-][A-Za-z0-9_./+@:\- ]*$")
@@ -80,6 +81,9 @@ def scalar_extent(line: str, column: int) -> tuple[int, int, str]:
         raise EditRefused("a single-quoted value spanning lines")
     comment = re.search(r"\s#", line[start:])
     end = start + comment.start() if comment else len(line)
+    if any(mark in line[start:end] for mark in YAML_ONLY_BREAKS):
+        # YAML 1.1 ends the plain value there; the reader sees one line: no safe extent.
+        raise EditRefused("a plain value next to a character YAML reads as a line break (U+0085, U+2028, U+2029)")
     return start, len(line[:end].rstrip()), ""
 
 
@@ -90,13 +94,12 @@ class FrontMatterEditor:
         if card.front_matter is None or card.yaml is None or not card.yaml.ok:
             raise EditRefused("the card has no readable front matter")
         self.card = card
-        self.starts = line_starts(card.text)
+        self.lines = LineIndex(card.text)
+        self.starts = self.lines.starts
         self.newline = card.newline
 
     def _line_text(self, line: int) -> str:
-        start = self.starts[line - 1]
-        end = self.starts[line] if line < len(self.starts) else len(self.card.text)
-        return self.card.text[start:end].rstrip("\r\n")
+        return self.lines.line_text(line)
 
     def _next_line_is_continuation(self, line: int, indent: int) -> bool:
         if line >= self.card.front_matter.closing_line - 1:
@@ -168,7 +171,7 @@ def dump_block(value: Any) -> str:
 
 
 def _indented(text: str, indent: str, newline: str) -> str:
-    return "".join(f"{indent}{line}{newline}" for line in text.splitlines())
+    return "".join(f"{indent}{line}{newline}" for line in split_lines(text))
 
 
 def _is_nested(value: Any) -> bool:

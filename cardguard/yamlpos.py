@@ -5,7 +5,9 @@ expands alias bombs without limit. The Hub's own loader rejects duplicates and u
 So cardguard builds values itself from PyYAML's *event* stream (the C parser where it is
 available), which lets it:
 
-- record the 1-based line and column of every key and value, by instance path;
+- record the 1-based line and column of every key and value, by instance path, in the one
+  line model (cardguard/lines.py: from ``Mark.index``, since ``Mark.line`` also counts
+  U+0085, U+2028 and U+2029 as breaks);
 - report duplicate keys, unsafe tags (``!!python/object``) and bounds as findings;
 - never construct anything but plain data (str, int, float, bool, None, dates, lists, dicts).
 
@@ -24,10 +26,12 @@ from cardguard import lazy_pattern
 lazy_pattern.defer()  # before PyYAML's import: see cardguard/lazy_pattern.py
 import yaml  # noqa: E402
 from yaml.constructor import SafeConstructor  # noqa: E402
+from yaml.reader import ReaderError  # noqa: E402
 from yaml.resolver import Resolver
 
 from cardguard import codes
 from cardguard.findings import Finding
+from cardguard.lines import LineIndex
 
 try:  # libyaml's parser is several times faster; both produce the same events.
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
@@ -119,8 +123,9 @@ class _Frame:
 
 
 class _Builder:
-    def __init__(self, doc: YamlDoc, line_offset: int, limits: Limits) -> None:
+    def __init__(self, doc: YamlDoc, lines: LineIndex, line_offset: int, limits: Limits) -> None:
         self.doc = doc
+        self.lines = lines
         self.line_offset = line_offset
         self.limits = limits
         self.stack: list[_Frame] = []
@@ -133,7 +138,9 @@ class _Builder:
 
     # -- positions and findings --------------------------------------------------------------
     def span(self, mark: Any) -> tuple[int, int]:
-        return (mark.line + 1 + self.line_offset, mark.column + 1)
+        # Through Mark.index: PyYAML's own line and column count U+0085/U+2028/U+2029 as breaks.
+        line, column = self.lines.position(mark.index)
+        return (line + self.line_offset, column)
 
     def fail(self, code: str, mark: Any, message: str, fix: str | None = None) -> None:
         line, column = self.span(mark)
@@ -207,7 +214,7 @@ class _Builder:
         stack = self.stack
         frame = stack[-1] if stack else None
         mark = event.start_mark
-        span = (mark.line + 1 + self.line_offset, mark.column + 1)
+        span = self.span(mark)
         value, tag = self.construct_scalar(event)
         self.node_count += 1
         if self.node_count > self.limits.max_nodes:
@@ -352,13 +359,18 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
             "shrink the metadata, or raise limits.yaml_bytes in the configuration",
         ))
         return doc
-    builder = _Builder(doc, line_offset, limits)
+    lines = LineIndex(text)
+    builder = _Builder(doc, lines, line_offset, limits)
     try:
         _run_events(builder, text)
     except _Abort:
         return doc
     except yaml.MarkedYAMLError as error:
-        doc.findings.append(_syntax_finding(error, path, line_offset, text))
+        doc.findings.append(_syntax_finding(error, path, line_offset, lines))
+        return doc
+    except ReaderError as error:  # a character YAML does not allow, at a character index
+        line, column = lines.position(min(error.position, len(text)))
+        doc.findings.append(codes.finding("CG005", path, line + line_offset, column, f"invalid YAML: {error}"))
         return doc
     except yaml.YAMLError as error:
         doc.findings.append(codes.finding("CG005", path, line_offset + 1, 1, f"invalid YAML: {error}"))
@@ -403,26 +415,21 @@ def _run_events(builder: _Builder, text: str) -> None:
             dispose()
 
 
-def _syntax_finding(error: yaml.MarkedYAMLError, path: str, line_offset: int, text: str) -> Finding:
+def _syntax_finding(error: yaml.MarkedYAMLError, path: str, line_offset: int, lines: LineIndex) -> Finding:
     mark = error.problem_mark or error.context_mark
-    line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-    column = (mark.column + 1) if mark else 1
+    line, column = lines.position(min(mark.index, len(lines.text))) if mark else (1, 1)
     problem = error.problem or "syntax error"
     if error.context:
         problem = f"{problem} ({error.context})"
     fix = None
-    if mark is not None and _indented_with_tab(text, mark.line):
+    if mark is not None and _indented_with_tab(lines.line_text(line)):
         fix = "YAML does not allow tabs for indentation; indent with spaces"
     if "nesting depth" in problem:  # libyaml's own bound, met before ours
-        return codes.finding("CG009", path, line, column, f"YAML nests too deep: {problem}",
+        return codes.finding("CG009", path, line + line_offset, column, f"YAML nests too deep: {problem}",
                              "flatten the structure")
-    return codes.finding("CG005", path, line, column, f"invalid YAML: {problem}", fix)
+    return codes.finding("CG005", path, line + line_offset, column, f"invalid YAML: {problem}", fix)
 
 
-def _indented_with_tab(text: str, line_index: int) -> bool:
-    lines = text.splitlines()
-    if not 0 <= line_index < len(lines):
-        return False
-    line = lines[line_index]
+def _indented_with_tab(line: str) -> bool:
     indent = line[: len(line) - len(line.lstrip(" \t"))]
     return "\t" in indent

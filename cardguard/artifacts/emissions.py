@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from cardguard.artifacts.files import ReadContext
+from cardguard.lines import split_lines
 from cardguard.record import Record
 
 FILE_NAME = "emissions.csv"
@@ -40,7 +41,7 @@ def read_emissions(ctx: ReadContext) -> EmissionsFacts | None:
     import csv  # only when there is a csv to read
 
     try:
-        rows = list(csv.DictReader(text.splitlines()))
+        rows = list(csv.DictReader(split_lines(text)))
     except csv.Error as err:
         ctx.report("CG312", FILE_NAME, f"{FILE_NAME} is not valid CSV: {err}")
         return None

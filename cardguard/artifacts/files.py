@@ -22,6 +22,7 @@ from cardguard import codes
 from cardguard.artifacts.lfs import MAX_POINTER_BYTES, LfsPointer, parse_lfs_pointer
 from cardguard.artifacts.odd_text import clean_json_value, may_hold_lone_surrogates
 from cardguard.findings import Finding
+from cardguard.lines import LineIndex
 from cardguard.record import Record, factory
 from cardguard.safe_paths import Refused, open_for_reading
 
@@ -203,8 +204,9 @@ def parse_json(ctx: ReadContext, relative: str, data: bytes, max_depth: int | No
     except RecursionError:
         ctx.report("CG301", relative, f"{relative} is nested too deeply to parse")
     except ValueError as err:
-        line = getattr(err, "lineno", 1)
-        column = getattr(err, "colno", 1)
+        # json counts only LF as a line break: place the error through the one line model.
+        position = getattr(err, "pos", None)
+        line, column = LineIndex(text).position(position) if position is not None else (1, 1)
         message = getattr(err, "msg", str(err))
         ctx.findings.append(
             codes.finding("CG301", ctx.display(relative), line, column, f"{relative} is not valid JSON: {message}")

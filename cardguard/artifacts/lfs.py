@@ -9,6 +9,7 @@ A pointer is a tiny text file (spec: https://github.com/git-lfs/git-lfs/blob/mai
 
 from __future__ import annotations
 
+from cardguard.lines import split_lines
 from cardguard.record import Record
 
 # The spec caps pointers at 1024 bytes.
@@ -26,7 +27,7 @@ def parse_lfs_pointer(data: bytes) -> LfsPointer | None:
     if len(data) > MAX_POINTER_BYTES or not data.startswith(_VERSION_PREFIX):
         return None
     try:
-        lines = data.decode("ascii").splitlines()
+        lines = split_lines(data.decode("ascii"))
     except UnicodeDecodeError:
         return None
     fields: dict[str, str] = {}

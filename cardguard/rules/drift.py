@@ -16,6 +16,7 @@ from cardguard.card import Card
 from cardguard.facts_compare import metric_comparisons, values_agree
 from cardguard.findings import Finding
 from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
+from cardguard.lines import split_lines
 from cardguard.regions import scan_regions
 
 _PARAMETER_LINE = re.compile(
@@ -33,7 +34,7 @@ _DTYPE_NAMES = {
 }
 _SUFFIXES = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 _LABEL_HEADINGS = {"labels", "label mapping", "classes", "label set"}
-_LABEL_BULLET = re.compile(r"^\s*[-*+]\s+(?:`?-?\d+`?\s*(?:[:=]|->|→|-)\s*)?`?(?P<name>[^`|]+?)`?\s*$")
+_LABEL_ID = re.compile(r"`?-?\d+`?\s*(?:[:=]|->|→|-)")  # "0:", "`1` ->", "2 -"
 
 
 def check_drift(card: Card, facts: Facts) -> list[Finding]:
@@ -193,12 +194,54 @@ def _labels(card: Card, facts: Facts, inside: set[int]) -> list[Finding]:
 
 def _listed_labels(text: str) -> set[str]:
     names = set()
-    for line in text.splitlines():
-        bullet = _LABEL_BULLET.match(line)
-        if bullet:
-            names.add(bullet.group("name").strip())
+    for line in split_lines(text):
+        bullet = _bullet_label(line)
+        if bullet is not None:
+            names.add(bullet)
         elif line.strip().startswith("|") and not set(line.strip()) <= set("|:- "):
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             if len(cells) >= 2 and cells[0].lstrip("-").isdigit():
                 names.add(cells[1].strip("`"))
     return names
+
+
+def _bullet_label(line: str) -> str | None:
+    """The label a bullet line names (``- negative``, ``* 0: negative``, ``- `1` -> positive``).
+
+    String operations around one small anchored pattern, in the order the former single regex
+    tried them: a lazy name before optional trailing spaces backtracked quadratically over a
+    long run of spaces.
+    """
+    stripped = line.lstrip()
+    if len(stripped) < 2 or stripped[0] not in "-*+" or not stripped[1].isspace():
+        return None
+    after_bullet = stripped[1:]
+    item = after_bullet.lstrip()
+    candidates = []
+    label_id = _LABEL_ID.match(item)
+    if label_id:
+        candidates.append(item[label_id.end():])
+        if label_id.group(0).endswith("->"):
+            candidates.append(item[label_id.end() - 1:])  # the id ends at "-", the name starts at ">"
+    candidates.append(after_bullet[1:])  # no id; at least one space stays after the bullet
+    for candidate in candidates:
+        name = _label_name(candidate)
+        if name is not None:
+            return name
+    return None
+
+
+def _label_name(text: str) -> str | None:
+    """The name in ```name` `` or ``name`` followed only by spaces; None if there is none."""
+    if text.lstrip().startswith("`"):
+        after_backtick = text.lstrip()[1:]  # spaces before the opening backtick go with the id or bullet
+        if not after_backtick.strip():  # a name of spaces only, before or after the backtick
+            return "" if after_backtick or text[:1].isspace() else None
+        text = after_backtick
+    core = text.rstrip()
+    if not core:
+        return "" if text else None  # a name of spaces only
+    core = core[:-1] if core.endswith("`") else core
+    if not core or "`" in core or "|" in core:
+        return None
+    return core.strip()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from cardguard import codes
 from cardguard.card import Card
 from cardguard.findings import Finding
+from cardguard.lines import split_lines
 from cardguard.markdown import Section, normalize_title
 
 
@@ -105,7 +106,7 @@ _INSTRUCTIONS = re.compile(
     r")",
     re.IGNORECASE,
 )
-_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_TEMPLATE_DELIMITERS = (("{{", "}}"), ("{%", "%}"))
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 _HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 
@@ -162,7 +163,7 @@ def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
 
 def _is_empty(section: Section) -> bool:
     meaningful = [
-        line for line in section.text.splitlines()
+        line for line in split_lines(section.text)
         if line.strip() and not _HEADING_LINE.match(line)
     ]
     return not meaningful
@@ -186,11 +187,11 @@ def _leftover_findings(card: Card) -> list[Finding]:
                 "the template's instruction to the author is still in the card",
                 "replace it with the information it asks for",
             ))
-        template = _TEMPLATE_SYNTAX.search(prose)
-        if template:
+        template = _template_syntax(prose)
+        if template is not None:
             findings.append(codes.finding(
-                "CG205", card.path, file_line, _column_of(line, template.group(0)),
-                f"unrendered template syntax {template.group(0)!r}",
+                "CG205", card.path, file_line, _column_of(line, template),
+                f"unrendered template syntax {template!r}",
                 "render the template, or put literal braces inside a code span",
             ))
     return findings
@@ -239,4 +240,26 @@ def _column_of(line: str, fragment: str) -> int:
 
 
 def _without_comments(line: str) -> str:
-    return re.sub(r"<!--.*?-->", "", line)
+    """``line`` without its closed HTML comments, in one scan (``<!--.*?-->`` rescans the rest
+    of the line for every unclosed opening)."""
+    pieces, position = [], 0
+    while (start := line.find("<!--", position)) != -1:
+        end = line.find("-->", start + len("<!--"))
+        if end == -1:
+            break  # no later opening can be closed either
+        pieces.append(line[position:start])
+        position = end + len("-->")
+    pieces.append(line[position:])
+    return "".join(pieces)
+
+
+def _template_syntax(prose: str) -> str | None:
+    """The first ``{{ ... }}`` or ``{% ... %}`` in ``prose``. Only the first opening of each
+    kind can start one: if it has no closing after it, no later opening has."""
+    found: tuple[int, int] | None = None
+    for opening, closing in _TEMPLATE_DELIMITERS:
+        start = prose.find(opening)
+        end = prose.find(closing, start + len(opening)) if start != -1 else -1
+        if end != -1 and (found is None or start < found[0]):
+            found = (start, end + len(closing))
+    return prose[found[0]:found[1]] if found is not None else None

@@ -26,6 +26,7 @@ from cardguard.artifacts import read_facts
 from cardguard.artifacts.format import facts_to_dict, format_facts_text
 from cardguard.card import parse_card, parse_card_bytes
 from cardguard.findings import Finding
+from cardguard.lines import line_count
 from cardguard.markdown import parse_body
 from cardguard.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
@@ -104,7 +105,7 @@ any_card_text = st.one_of(card_texts(), st.text(max_size=300))
 
 
 def _file_lines(text: str) -> int:
-    return max(1, len(text.removeprefix("\ufeff").splitlines()))
+    return max(1, line_count(text.removeprefix("\ufeff")))  # the one line model
 
 
 def assert_findings_well_formed(findings: list[Finding], text: str) -> None:

@@ -1,0 +1,107 @@
+"""Issue 11, item 8: every card parser runs in time linear in the card.
+
+Each case builds a hostile card of size n, 4n and 16n and times the public function that
+parses it. Linear work grows 16 times from n to 16n; the regexes and scans this closes grew
+256 times (seconds to minutes on a few KB to a few MB). The bound is generous on purpose, for
+a loaded 2-core machine: time(16n) must stay under 40 x time(n) plus a fixed slack, with
+time(n) taken as at least a few milliseconds so timer noise on tiny inputs cannot fail it.
+``bench/parsers.py`` prints the same cases as a table.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from cardguard.card import parse_card
+from cardguard.regions import scan_regions
+from cardguard.rules.drift import check_drift
+from cardguard.rules.sections import check_sections
+from cardguard.sync import SyncOptions, plan_sync
+from cardguard.textedit import line_starts
+from tests.sync.helpers import classifier_facts
+
+GROWTH_LIMIT = 40  # linear: 16; quadratic: 256
+SLACK_S = 0.3
+FLOOR_S = 0.005
+SIZES = (1, 4, 16)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A hostile input built from a size n, the public function that parses it, and the n used
+    (chosen so the old quadratic or cubic code took seconds at 16n, not hours)."""
+
+    build: Callable[[int], str]
+    parse: Callable[[str], object]
+    unit: int  # n: spaces, lines or headings
+    rounds: int = 3  # runs per size; the best counts
+
+
+def _card(body: str) -> str:
+    return "---\nlicense: mit\n---\n" + body
+
+
+def _section_rules(text: str) -> object:
+    return check_sections(parse_card(text, "README.md"), "minimal")
+
+
+def _drift_rules(text: str) -> object:
+    return check_drift(parse_card(text, "README.md"), FACTS)
+
+
+def _sync(text: str) -> object:
+    return plan_sync(parse_card(text, "README.md"), FACTS, SyncOptions()).new_text
+
+
+FACTS = classifier_facts()
+LABELS_REGION = "## Labels\n\n<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->\n\n"
+
+
+CASES: dict[str, Case] = {
+    "directive with a long run of spaces": Case(
+        lambda n: _card("<!-- cardguard: ignore" + " " * n + "x\n"), lambda text: parse_card(text, "README.md"), 1_000),
+    "region marker with a long run of spaces": Case(
+        lambda n: "<!-- cardguard:begin" + " " * n + "x\n", lambda text: scan_regions(text, "README.md"), 60),
+    "many unclosed directive openings": Case(
+        lambda n: _card("<!-- cardguard: x\n" * n), lambda text: parse_card(text, "README.md"), 60),
+    "ATX heading with a long run of spaces": Case(
+        lambda n: _card("# a" + " " * n + "b\n"), lambda text: parse_card(text, "README.md"), 500),
+    "sections over many headings": Case(
+        lambda n: _card("## h\n" * n), lambda text: parse_card(text, "README.md"), 2_000),
+    "line starts of an LF card": Case(
+        lambda n: "a line of prose\n" * n, line_starts, 5_000),
+    "sync of an LF card": Case(
+        lambda n: _card("# Model\n\n" + LABELS_REGION + "Some prose line of the card.\n" * n), _sync, 8_000,
+        rounds=1),
+    "unclosed template openings in a line": Case(
+        lambda n: _card("## Uses\n\n" + "{{" * n + "\n"), _section_rules, 500),
+    "unclosed HTML comments in a placeholder line": Case(
+        lambda n: _card("## Uses\n\n[TODO] " + "<!-- " * n + "\n"), _section_rules, 500),
+    "label bullet with a long run of spaces": Case(
+        lambda n: _card("### Labels\n\n- a" + " " * n + "b|\n"), _drift_rules, 1_000),
+}
+
+
+def best_time(parse: Callable[[str], object], text: str, rounds: int = 3) -> float:
+    """The fastest of a few runs: the least disturbed by other work on the machine."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        parse(text)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def timings(case: Case) -> list[float]:
+    return [best_time(case.parse, case.build(case.unit * size), case.rounds) for size in SIZES]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_parser_time_grows_linearly(name: str) -> None:
+    small, middle, large = timings(CASES[name])
+    bound = GROWTH_LIMIT * max(small, FLOOR_S) + SLACK_S
+    assert large < bound, f"{name}: {small:.4f}s, {middle:.4f}s, {large:.4f}s for n, 4n, 16n (bound {bound:.2f}s)"
