@@ -19,11 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cardguard import lazy_pattern
-
-lazy_pattern.defer()  # before PyYAML's import: see cardguard/lazy_pattern.py
-import yaml  # noqa: E402
-from yaml.constructor import SafeConstructor  # noqa: E402
+import yaml
+from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from cardguard import codes
