@@ -27,7 +27,7 @@ from cardguard import codes
 from cardguard.findings import Finding
 
 try:  # libyaml's parser is several times faster; both produce the same events.
-    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+    from yaml import CBaseLoader as _Parser  # the public name of libyaml's event parser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import Loader as _Parser  # type: ignore[assignment]
 
