@@ -386,7 +386,7 @@ def run_check(args: argparse.Namespace) -> int:
     for target in targets:
         result = check_target(target, configs, hub=hub)
         findings.extend(result.findings)
-        if result.changed or _fails(args, result):
+        if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
