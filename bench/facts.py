@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass

@@ -455,7 +455,7 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
         findings.extend(result.findings)
-        if result.changed or _fails(args, result):
+        if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())

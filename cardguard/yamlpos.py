@@ -21,12 +21,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cardguard import lazy_pattern
-
-lazy_pattern.defer()  # before PyYAML's import: see cardguard/lazy_pattern.py
-import yaml  # noqa: E402
-from yaml.constructor import SafeConstructor  # noqa: E402
-from yaml.reader import ReaderError  # noqa: E402
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.reader import ReaderError
 from yaml.resolver import Resolver
 
 from cardguard import codes
@@ -34,7 +31,7 @@ from cardguard.findings import Finding
 from cardguard.lines import LineIndex
 
 try:  # libyaml's parser is several times faster; both produce the same events.
-    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+    from yaml import CBaseLoader as _Parser  # the public name of libyaml's event parser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import Loader as _Parser  # type: ignore[assignment]
 

@@ -5,10 +5,15 @@ import transformers, datasets or huggingface_hub. Each heavy generator runs once
 session into its own tmp_path_factory folder; tests that mutate an output take a copy
 with ``copy_output``. Tests using a ``slow`` fixture are marked slow automatically, so
 ``pytest -m "not slow"`` skips every model build.
+
+On a Python with only the light test extra (no torch or model libraries: .ci/run on 3.10,
+3.12 and 3.13), a test that needs one of them is reported as skipped, naming the library, by
+``pytest_runtest_makereport`` below: the one mechanism, so no test needs a marker of its own.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import sys
 from collections.abc import Callable, Iterator
@@ -70,6 +75,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# --------------------------------------------------------------------------------------
+# Light test extra: tests that need a model library skip where it is not installed
+# --------------------------------------------------------------------------------------
+
+MODEL_LIBRARIES = frozenset(
+    {"torch", "transformers", "tokenizers", "sentence_transformers", "peft", "accelerate", "datasets"}
+)
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A test (or its fixture) that failed importing a model library which is not installed
+    is reported as skipped, saying which. Only an import made by the tests' own code counts:
+    cardguard importing torch where it is missing stays a failure."""
+    report = yield
+    library = _missing_model_library(call.excinfo)
+    if report.failed and library is not None:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] + 1,
+                           f"Skipped: needs {library}, not installed (light test extra: no torch or model libraries)")
+    return report
+
+
+def _missing_model_library(excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
+    if excinfo is None or not isinstance(excinfo.value, ModuleNotFoundError):
+        return None
+    library = (excinfo.value.name or "").partition(".")[0]
+    if library not in MODEL_LIBRARIES or importlib.util.find_spec(library) is not None:
+        return None
+    importer = _importing_file(excinfo)
+    return library if importer is not None and TESTS_DIR in importer.parents else None
+
+
+def _importing_file(excinfo: pytest.ExceptionInfo[BaseException]) -> Path | None:
+    """The file whose ``import`` statement raised: the innermost frame outside importlib."""
+    for entry in reversed(excinfo.traceback):
+        path = Path(str(entry.path))
+        if path.is_file() and "importlib" not in path.parts:
+            return path.resolve()
+    return None
 
 
 def _build(

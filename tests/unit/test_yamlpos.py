@@ -72,22 +72,28 @@ def test_corpus_metadata_loads_like_safe_load() -> None:
     assert compared > 600
 
 
-def test_deferred_reader_pattern_still_works_in_pyyaml() -> None:
-    """cardguard defers PyYAML's NON_PRINTABLE compile (cardguard/lazy_pattern.py); the pure
-    Python reader must still reject what it always rejected, in a fresh process."""
+def test_importing_every_cardguard_module_leaves_re_and_pyyaml_alone() -> None:
+    """A library user's ``re`` and PyYAML behave the same after importing cardguard: no stand-in
+    in ``re``'s compile cache (which recursed forever on Python 3.12+), and PyYAML's pure-Python
+    reader still rejects what it always rejected. In a fresh process, cardguard imported first."""
     import subprocess
     import sys
 
+    import cardguard
+
     probe = (
-        "import cardguard.yamlpos, yaml, yaml.reader\n"
-        "from cardguard.lazy_pattern import LazyPattern\n"
-        "print(type(yaml.reader.Reader.NON_PRINTABLE).__name__)\n"
+        "import importlib, pkgutil, re, cardguard\n"
+        "for module in pkgutil.walk_packages(cardguard.__path__, 'cardguard.'):\n"
+        "    if not module.name.endswith('.__main__'): importlib.import_module(module.name)\n"
+        "import yaml, yaml.reader\n"
+        "print(type(yaml.reader.Reader.NON_PRINTABLE) is re.Pattern)\n"
+        "print(type(re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern)) is re.Pattern)\n"
         "try:\n"
         "    yaml.load('a: \\x01', Loader=yaml.SafeLoader)\n"
         "except yaml.reader.ReaderError:\n"
         "    print('rejected')\n"
         "print(yaml.load('a: b', Loader=yaml.SafeLoader))\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
-    assert result.stdout.split() == ["LazyPattern", "rejected", "{'a':", "'b'}"], result.stderr
+    package_root = Path(cardguard.__file__).resolve().parents[1]  # the cardguard under test
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=package_root)
+    assert result.stdout.split() == ["True", "True", "rejected", "{'a':", "'b'}"], result.stderr[-3000:]
