@@ -54,6 +54,7 @@ class Inputs:
     hub_repo: str = ""
     config: str = ""
     sarif_file: str = ""
+    timeout: str = ""  # seconds for the whole run (cardguard --timeout); empty: cardguard's default
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,24 @@ def read_inputs(env: dict[str, str]) -> Inputs:
         hub_repo=get("HUB_REPO"),
         config=get("CONFIG"),
         sarif_file=get("SARIF_FILE"),
+        timeout=get("TIMEOUT"),
     )
     _check_choice("command", inputs.command, COMMANDS)
     _check_choice("format", inputs.log_format, LOG_FORMATS)
     _check_choice("fail-on", inputs.fail_on, FAIL_ON)
+    _check_seconds("timeout", inputs.timeout)
     return inputs
+
+
+def _check_seconds(name: str, value: str) -> None:
+    if not value:
+        return
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise InputError(f"{name}: expected a positive number of seconds, got {value!r}")
 
 
 def split_paths(text: str) -> list[str]:
@@ -155,7 +169,7 @@ def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
     command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json"]
     hub_repo = inputs.hub_repo if inputs.command == "check" else ""  # validate reads no weights
     for flag, value in (("--profile", inputs.profile), ("--fail-on", inputs.fail_on),
-                        ("--config", inputs.config), ("--hub-repo", hub_repo)):
+                        ("--config", inputs.config), ("--hub-repo", hub_repo), ("--timeout", inputs.timeout)):
         if value:
             command += [flag, value]
     return command + ["--", *targets]

@@ -111,6 +111,8 @@ def test_fail_on_never_passes_but_still_reports(workspace: Path, runner_temp: Pa
     ({"command": "sync"}, "command: 'sync' is not one of validate, check"),
     ({"only-changed": "maybe"}, "only-changed: expected true or false"),
     ({"fail-on": "fatal"}, "fail-on: 'fatal'"),
+    ({"timeout": "soon"}, "timeout: expected a positive number of seconds"),
+    ({"timeout": "-5"}, "timeout: expected a positive number of seconds"),
 ])
 def test_bad_inputs_are_reported(workspace: Path, runner_temp: Path, inputs: dict, message: str) -> None:
     result = run_action(REPO_ROOT, workspace, runner_temp, dict(BASE_INPUTS, **inputs))
@@ -145,3 +147,11 @@ def test_action_yml_matches_the_github_actions_schema() -> None:
 ])
 def test_output_file_parsing(text: str, expected: dict[str, str]) -> None:
     assert parse_output_file(text) == expected
+
+
+def test_timeout_input_bounds_the_whole_run() -> None:
+    from cardguard.action_support import Inputs, cardguard_command
+
+    command = cardguard_command(Inputs(paths=["."], timeout="120"), ["model"])
+    assert command[command.index("--timeout") + 1] == "120"
+    assert "--timeout" not in cardguard_command(Inputs(paths=["."]), ["model"])
