@@ -7,7 +7,10 @@ Syntax (one marker per line, nothing else on the line but spaces)::
     <!-- cardguard:end NAME -->
 
 NAME is one of :data:`REGION_NAMES`. Everything outside the markers belongs to the author.
-Markers inside fenced code blocks are text, not markers (documentation may show them).
+A marker is live only in the Markdown body, on a line :func:`cardguard.markdown.live_lines`
+calls live: in the front matter, a fenced or indented code block, a blockquote, an HTML block
+or a multi-line HTML comment it is the author's text, not a marker (documentation may show
+them), and ``sync`` never treats it as a region.
 Problems (unknown name, a begin without an end, nesting, the same region twice) are findings;
 a card with any of them is not rewritten by ``sync``.
 
@@ -20,7 +23,9 @@ import re
 from dataclasses import dataclass, field
 
 from cardguard import codes
+from cardguard.card import body_offset
 from cardguard.findings import Finding
+from cardguard.markdown import live_lines
 
 REGION_NAMES: tuple[str, ...] = (
     "model-summary",
@@ -36,9 +41,8 @@ REGION_NAMES: tuple[str, ...] = (
     "get-started",
 )
 
-_MARKER = re.compile(r"^[ \t]*<!--\s*cardguard:(begin|end)\b\s*(.*?)\s*-->[ \t]*$")
+_MARKER = re.compile(r"^ {0,3}<!--\s*cardguard:(begin|end)\b\s*(.*?)\s*-->[ \t]*$")
 _LOOSE_MARKER = re.compile(r"<!--\s*cardguard:(begin|end)\b")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -96,11 +100,7 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
     scan = RegionScan()
     open_region: tuple[str, _Line] | None = None
     seen: dict[str, int] = {}
-    fence: str | None = None
-    for line in split_lines(text):
-        fence = _next_fence_state(fence, line.text)
-        if fence is not None or _FENCE.match(line.text):
-            continue
+    for line in marker_lines(text):
         marker = _MARKER.match(line.text)
         if marker is None:
             if _LOOSE_MARKER.search(line.text):
@@ -125,16 +125,11 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
     return scan
 
 
-def _next_fence_state(fence: str | None, line: str) -> str | None:
-    """The open code fence after ``line`` (None outside fences)."""
-    match = _FENCE.match(line)
-    if fence is None:
-        if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
-            return match.group(1)
-        return None
-    if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not match.group(2).strip():
-        return None
-    return fence
+def marker_lines(text: str) -> list[_Line]:
+    """The lines of the card's body that may hold a marker (see :func:`live_lines`)."""
+    start = body_offset(text)
+    body = [line for line in split_lines(text) if line.start >= start]
+    return [line for line, live in zip(body, live_lines([line.text for line in body])) if live]
 
 
 def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, known: tuple[str, ...]) -> bool:
