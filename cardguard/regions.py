@@ -98,7 +98,7 @@ def split_lines(text: str) -> list[_Line]:
 def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) -> RegionScan:
     """Find every region of a card's text, with findings for malformed markers."""
     scan = RegionScan()
-    open_region: tuple[str, _Line] | None = None
+    open_region: tuple[str, BodyLine] | None = None
     seen: dict[str, int] = {}
     for line in marker_lines(text):
         marker = _MARKER.match(line.text)
@@ -125,14 +125,29 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
     return scan
 
 
-def marker_lines(text: str) -> list[_Line]:
-    """The lines of the card's body that may hold a marker (see :func:`live_lines`)."""
+@dataclass(frozen=True)
+class BodyLine:
+    number: int  # 1-based line of the file
+    start: int
+    end: int  # offset after the line break
+    text: str  # without the line break
+    live: bool  # plain Markdown of the body (:func:`live_lines`): the only place for a marker
+
+
+def body_lines(text: str) -> list[BodyLine]:
+    """The lines of the card's Markdown body (after the front matter), each with its liveness."""
     start = body_offset(text)
     body = [line for line in split_lines(text) if line.start >= start]
-    return [line for line, live in zip(body, live_lines([line.text for line in body])) if live]
+    return [BodyLine(line.number, line.start, line.end, line.text, live)
+            for line, live in zip(body, live_lines([line.text for line in body]))]
 
 
-def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, known: tuple[str, ...]) -> bool:
+def marker_lines(text: str) -> list[BodyLine]:
+    """The lines of the card's body that may hold a marker."""
+    return [line for line in body_lines(text) if line.live]
+
+
+def _check_name(scan: RegionScan, path: str, line: BodyLine, kind: str, name: str, known: tuple[str, ...]) -> bool:
     if not name or " " in name:
         scan.findings.append(codes.finding(
             "CG402", path, line.number, 1, f"the {kind} marker needs exactly one region name",
@@ -149,8 +164,9 @@ def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, 
 
 
 def _open(
-    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None, seen: dict[str, int]
-) -> tuple[str, _Line] | None:
+    scan: RegionScan, path: str, line: BodyLine, name: str, open_region: tuple[str, BodyLine] | None,
+    seen: dict[str, int],
+) -> tuple[str, BodyLine] | None:
     if open_region is not None:
         scan.findings.append(codes.finding(
             "CG403", path, line.number, 1,
@@ -168,8 +184,8 @@ def _open(
 
 
 def _close(
-    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None
-) -> tuple[str, _Line] | None:
+    scan: RegionScan, path: str, line: BodyLine, name: str, open_region: tuple[str, BodyLine] | None
+) -> tuple[str, BodyLine] | None:
     if open_region is None:
         scan.findings.append(codes.finding(
             "CG402", path, line.number, 1, f"end marker of region {name!r} without a begin marker",

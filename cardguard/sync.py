@@ -6,10 +6,11 @@ for byte (BOM, line endings, final newline included). A region whose current tex
 same as the regenerated one, up to formatting (see :func:`normalize_for_drift`), is kept as it
 is, so cards written by Trainer / sentence-transformers / PEFT keep their exact wording.
 
-Regions are only *added* with ``add_missing`` (``cardguard sync --add-missing``): a region
-whose section a library already wrote (for example Trainer's "### Training results") is
-adopted in place by wrapping that section's text in markers; a required region that has no
-such section is appended at the end of the card under its own heading.
+Regions are only *added* with ``add_missing`` (``cardguard sync --add-missing``): where a
+library already wrote a region's lines (for example Trainer's table under "### Training
+results") exactly those lines are adopted in place by wrapping them in markers
+(library_lines.py); the author's text around them stays outside. A required region that has no
+such lines is appended at the end of the card under its own heading.
 """
 
 from __future__ import annotations
@@ -31,12 +32,9 @@ from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
 from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
 from cardguard.markdown import normalize_title
-from cardguard.regions import REGION_NAMES, Region, begin_marker, end_marker, scan_regions
+from cardguard.regions import REGION_NAMES, BodyLine, Region, begin_marker, body_lines, end_marker, scan_regions
 from cardguard.render import RenderError, find_template, render
-from cardguard.textedit import TextEdit, apply_edits, line_starts, to_lf, to_newline
-
-TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"
-
+from cardguard.textedit import TextEdit, apply_edits, to_lf, to_newline
 
 @dataclass(frozen=True)
 class SyncOptions:
@@ -218,44 +216,33 @@ def _wrapped(name: str, content: str) -> str:
 
 
 def _find_anchor(card: Card, spec: RegionSpec) -> tuple[int, int, int] | None:
-    """Offsets (start, end) of the text a library wrote for this region, and its line."""
-    if card.body is None:
+    """Offsets (start, end) of the lines a library wrote for this region, and the first one's
+    line: under one of the region's headings (anywhere in the body when it has none)."""
+    if card.body is None or spec.adopt is None:
         return None
-    starts = line_starts(card.text)
-    if spec.name == "eval-results":
-        return _paragraph_anchor(card, starts, TRAINER_RESULTS_SENTENCE)
+    lines = body_lines(card.text)
+    if not spec.anchors:
+        return _adopted_block(lines, spec)
     for section in card.body.sections:
         if section.heading.key in spec.anchors:
             last = _last_own_line(card, section)
-            return _core_lines(card, starts, section.first_line, last)
+            found = _adopted_block([line for line in lines if section.first_line <= line.number <= last], spec)
+            if found is not None:
+                return found
     return None
+
+
+def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
+    block = spec.adopt([line.text for line in lines], [line.live for line in lines]) if lines else None
+    if block is None:
+        return None
+    first, last = lines[block[0]], lines[block[1]]
+    return first.start, last.end, first.number
 
 
 def _last_own_line(card: Card, section: Any) -> int:
     following = [h.line for h in card.body.headings if h.line > section.heading.line]
     return (following[0] - 1) if following else section.last_line
-
-
-def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[int, int, int] | None:
-    """The first to the last non-blank line of ``first..last`` (file lines), as offsets."""
-    lines = card.text.splitlines()
-    nonblank = [n for n in range(first, last + 1) if 0 < n <= len(lines) and lines[n - 1].strip()]
-    if not nonblank:
-        return None
-    begin, end = nonblank[0], nonblank[-1]
-    end_offset = starts[end] if end < len(starts) else len(card.text)
-    return starts[begin - 1], end_offset, begin
-
-
-def _paragraph_anchor(card: Card, starts: list[int], sentence: str) -> tuple[int, int, int] | None:
-    lines = card.text.splitlines()
-    for index, line in enumerate(lines):
-        if line.strip() == sentence:
-            last = index
-            while last + 1 < len(lines) and lines[last + 1].startswith("- "):
-                last += 1
-            return _core_lines(card, starts, index + 1, last + 1)
-    return None
 
 
 def _appended(
