@@ -27,6 +27,7 @@ from typing import Any
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card import Card
+from cardguard.edit_check import Refusal, check_edit
 from cardguard.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
@@ -102,11 +103,36 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
     if meta.edits and not verify(new_text, card.path, meta.expected):
         plan.findings.append(codes.finding("CG409", card.path, 1, 1,
                                            "the metadata edits did not give the expected values; metadata left as it is"))
-        new_text = apply_edits(card.text, [edit for edit in edits if edit not in meta.edits])
+        edits = [edit for edit in edits if edit not in meta.edits]
+        new_text = apply_edits(card.text, edits)
     else:
         plan.metadata_changes = meta.changes
+    metadata_edited = bool(plan.metadata_changes)
+    refusal = check_edit(card, new_text, edits, _planned_regions(card, scan.regions, plan.region_changes),
+                         meta.expected if metadata_edited else card.metadata, metadata_edited)
+    if refusal is not None:
+        _refuse(plan, refusal)
+        return plan
     plan.new_text = new_text
     return plan
+
+
+def _planned_regions(card: Card, regions: list[Region], changes: list[RegionChange]) -> dict[str, str]:
+    """Every region's text after the plan (``\n`` line breaks)."""
+    planned = {region.name: to_lf(card.text[region.content_start:region.content_end]) for region in regions}
+    planned.update({change.name: change.new for change in changes})
+    return planned
+
+
+def _refuse(plan: SyncPlan, refusal: Refusal) -> None:
+    """Keep the card as it is: the planned text would change meaning outside its edits."""
+    plan.findings.append(codes.finding(
+        "CG418", plan.path, refusal.line, 1, f"sync refused to write the card: {refusal.reason}",
+        "look for text in the generated content (a template, a label, a value) that opens a code block, "
+        "a comment or a marker",
+    ))
+    plan.region_changes, plan.metadata_changes = [], []
+    plan.blocked = True
 
 
 # -- regions that exist ----------------------------------------------------------------------
