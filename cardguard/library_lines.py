@@ -167,19 +167,27 @@ label_lines = _table_finder(("ID", "Label"), _label_row)
 
 def _fenced_block(lines: list[str], live: list[bool], first_line: Callable[[str, str], bool]) -> Block | None:
     """The first fenced block (opened where Markdown is live) whose info string and first line
-    ``first_line(info, line)`` accepts."""
-    for start, line in enumerate(lines):
-        opening = _FENCE.match(line)
+    ``first_line(info, line)`` accepts. One pass: a fence left open runs to the end."""
+    start = 0
+    while start < len(lines):
+        opening = _FENCE.match(lines[start])
         if opening is None or (start > 0 and not live[start - 1] and lines[start - 1].strip()):
+            start += 1
             continue
-        fence = opening.group(1)
-        for end in range(start + 1, len(lines)):
-            closing = lines[end].strip()
-            if closing.startswith(fence) and not closing.strip(fence[0]):
-                inside = lines[start + 1] if start + 1 < end else ""
-                if first_line(opening.group(2), inside):
-                    return start, end
-                break
+        end = _closing_fence(lines, start + 1, opening.group(1))
+        if end is None:
+            return None
+        if first_line(opening.group(2), lines[start + 1] if start + 1 < end else ""):
+            return start, end
+        start = end + 1
+    return None
+
+
+def _closing_fence(lines: list[str], first: int, fence: str) -> int | None:
+    for index in range(first, len(lines)):
+        closing = lines[index].strip()
+        if closing.startswith(fence) and not closing.strip(fence[0]):
+            return index
     return None
 
 

@@ -15,6 +15,7 @@ such lines is appended at the end of the card under its own heading.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import re
@@ -211,11 +212,12 @@ def _added_regions(
 ) -> list[TextEdit]:
     edits: list[TextEdit] = []
     appended: list[str] = []
+    lines = body_lines(card.text)
     for name in REGION_NAMES:
         if name in present:
             continue
         spec = REGIONS[name]
-        anchor = _find_anchor(card, spec)
+        anchor = _find_anchor(card, lines, spec)
         if anchor is None:
             if name in options.required_regions:
                 appended.append(name)
@@ -241,34 +243,37 @@ def _wrapped(name: str, content: str) -> str:
     return f"{begin_marker(name)}\n{content}{end_marker(name)}\n"
 
 
-def _find_anchor(card: Card, spec: RegionSpec) -> tuple[int, int, int] | None:
+def _find_anchor(card: Card, lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
     """Offsets (start, end) of the lines a library wrote for this region, and the first one's
     line: under one of the region's headings (anywhere in the body when it has none)."""
     if card.body is None or spec.adopt is None:
         return None
-    lines = body_lines(card.text)
     if not spec.anchors:
         return _adopted_block(lines, spec)
+    numbers = [line.number for line in lines]
+    heading_lines = [heading.line for heading in card.body.headings]
     for section in card.body.sections:
         if section.heading.key in spec.anchors:
-            last = _last_own_line(card, section)
-            found = _adopted_block([line for line in lines if section.first_line <= line.number <= last], spec)
+            last = _last_own_line(heading_lines, section)
+            own = lines[bisect.bisect_left(numbers, section.first_line):bisect.bisect_right(numbers, last)]
+            found = _adopted_block(own, spec)
             if found is not None:
                 return found
     return None
 
 
 def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
-    block = spec.adopt([line.text for line in lines], [line.live for line in lines]) if lines else None
+    block = spec.adopt([line.text for line in lines], [line.live for line in lines]) if lines and spec.adopt else None
     if block is None:
         return None
     first, last = lines[block[0]], lines[block[1]]
     return first.start, last.end, first.number
 
 
-def _last_own_line(card: Card, section: Any) -> int:
-    following = [h.line for h in card.body.headings if h.line > section.heading.line]
-    return (following[0] - 1) if following else section.last_line
+def _last_own_line(heading_lines: list[int], section: Any) -> int:
+    """The line before the next heading of any level (the section's own text ends there)."""
+    following = bisect.bisect_right(heading_lines, section.heading.line)
+    return heading_lines[following] - 1 if following < len(heading_lines) else section.last_line
 
 
 def _appended(
