@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cardguard import library_lines as lib
 from cardguard.artifacts import Facts
 from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
-from cardguard import library_lines as lib
 from cardguard.st_repr import architecture_facts, module_line
 
 Context = dict[str, Any]

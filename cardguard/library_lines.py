@@ -17,7 +17,7 @@ import re
 from typing import Callable
 
 Block = tuple[int, int]  # first and last index (inclusive) into the lines given
-Finder = Callable[[list[str], list[bool]], "Block | None"]
+Finder = Callable[[list[str], list[bool]], Block | None]
 
 TRAINER_HYPERPARAMETERS_SENTENCE = "The following hyperparameters were used during training:"
 TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"

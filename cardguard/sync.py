@@ -38,6 +38,7 @@ from cardguard.regions import REGION_NAMES, BodyLine, Region, begin_marker, body
 from cardguard.render import RenderError, find_template, render
 from cardguard.textedit import TextEdit, apply_edits, to_lf, to_newline
 
+
 @dataclass(frozen=True)
 class SyncOptions:
     managed_keys: tuple[str, ...] = MANAGED_KEYS
