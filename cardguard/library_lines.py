@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from cardguard.markdown import CODE, FENCE, line_kinds
+
 Block = tuple[int, int]  # first and last index (inclusive) into the lines given
 Finder = Callable[[list[str], list[bool]], Block | None]
 
@@ -165,40 +167,41 @@ label_lines = _table_finder(("ID", "Label"), _label_row)
 
 # -- code blocks ---------------------------------------------------------------------------------
 
-def _fenced_block(lines: list[str], live: list[bool], first_line: Callable[[str, str], bool]) -> Block | None:
-    """The first fenced block (opened where Markdown is live) whose info string and first line
-    ``first_line(info, line)`` accepts. One pass: a fence left open runs to the end."""
+def _fenced_block(lines: list[str], first_line: Callable[[str, str], bool]) -> Block | None:
+    """The first fenced code block whose info string and first line ``first_line(info, line)``
+    accepts. One pass; a fence left open runs to the end, so the search ends there."""
+    kinds = line_kinds(lines)
     start = 0
     while start < len(lines):
-        opening = _FENCE.match(lines[start])
-        if opening is None or (start > 0 and not live[start - 1] and lines[start - 1].strip()):
+        if kinds[start] != FENCE:
             start += 1
             continue
-        end = _closing_fence(lines, start + 1, opening.group(1))
-        if end is None:
+        end = start + 1
+        while end < len(lines) and kinds[end] == CODE:
+            end += 1
+        last = end - 1
+        opening = _FENCE.match(lines[start])
+        if last == start or not _closes(lines[last], opening.group(1) if opening else "```"):
             return None
-        if first_line(opening.group(2), lines[start + 1] if start + 1 < end else ""):
-            return start, end
-        start = end + 1
+        if opening is not None and first_line(opening.group(2), lines[start + 1] if start + 1 < last else ""):
+            return start, last
+        start = end
     return None
 
 
-def _closing_fence(lines: list[str], first: int, fence: str) -> int | None:
-    for index in range(first, len(lines)):
-        closing = lines[index].strip()
-        if closing.startswith(fence) and not closing.strip(fence[0]):
-            return index
-    return None
+def _closes(line: str, fence: str) -> bool:
+    closing = line.strip()
+    return closing.startswith(fence) and not closing.strip(fence[0])
 
 
 def st_architecture_lines(lines: list[str], live: list[bool]) -> Block | None:
     """sentence-transformers' ``str(model)`` block: ``SentenceTransformer(`` opens it."""
-    return _fenced_block(lines, live, lambda info, line: re.fullmatch(r"\w+\(", line.strip()) is not None)
+    return _fenced_block(lines, lambda info, line: re.fullmatch(r"\w+\(", line.strip()) is not None)
 
 
 def get_started_lines(lines: list[str], live: list[bool]) -> Block | None:
     """cardguard's Python snippet, or the Hub template's sentence and placeholder."""
-    snippet = _fenced_block(lines, live, lambda info, line: info == "python")
+    snippet = _fenced_block(lines, lambda info, line: info == "python")
     if snippet is not None:
         return snippet
     return _run(lines, live, lambda line: line.strip() in HUB_TEMPLATE_GET_STARTED)
