@@ -96,20 +96,22 @@ def _spans(edits: list[TextEdit]) -> tuple[list[tuple[int, int]], list[tuple[int
 
 
 def _untouched(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
-    """(line number, text, role) of every line no span touches."""
-    return [(number, line, role) for (number, line, role, start, end) in _roles(text)
-            if not any(_touches(start, end, span) for span in spans)]
+    """(line number, text, role) of every line whose text no span touches (a line break that an
+    edit adds or removes shows as changed text on the line that remains)."""
+    return [(number, line, role) for (number, line, role, start) in _roles(text)
+            if not any(_touches(start, start + len(line), span) for span in spans)]
 
 
 def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
+    """Whether a span touches the line text ``start:end`` (an empty line: its position)."""
     low, high = span
     if low == high:
-        return start < low < end  # an insertion touches a line only inside it
-    return start < high and low < end
+        return start < low < end  # an insertion touches a line only inside its text
+    return start < high and low < max(end, start + 1)
 
 
-def _roles(text: str) -> list[tuple[int, str, str, int, int]]:
-    """Per line: number, text, role, start and end offsets."""
+def _roles(text: str) -> list[tuple[int, str, str, int]]:
+    """Per line: number, text, role and start offset."""
     lines = split_lines(text)
     start = body_offset(text)
     body = [line for line in lines if line.start >= start]
@@ -117,7 +119,7 @@ def _roles(text: str) -> list[tuple[int, str, str, int, int]]:
     roles, previous = [], ""
     for line in lines:
         role = _role(line.text, live.get(line.number), previous)
-        roles.append((line.number, line.text, role, line.start, line.end))
+        roles.append((line.number, line.text, role, line.start))
         previous = line.text if role == "text" else ""
     return roles
 

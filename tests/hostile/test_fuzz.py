@@ -201,11 +201,16 @@ def _author_lines_outside_regions(text: str, author: set[str]) -> list[str]:
 @FUZZ
 @given(mixed_cards())
 @example(("---\nlicense: mit\n---\n### Labels\nProse a0.\n| ID | Label |\n|---:|:------|\n| 0 | old |\n", {"Prose a0."}))
+@example(("---\nlicense: mit\n---\nProse a0.", {"Prose a0."}))  # appended after a last line without a break
+@example(("---\rlicense: mit\r---", set()))  # refused: the Hub's front matter does not close on "---\r" + text
+@example(("---\nlicense: mit\n---\n```texta0", {"```texta0"}))  # refused: the region would land in a code block
 def test_add_missing_keeps_author_lines_around_library_sections(case: tuple[str, set[str]]) -> None:
     text, author = case
     card = parse_card(text, "README.md")
     plan = plan_sync(card, FACTS, SyncOptions(managed_keys=(), add_missing=True, required_regions=("labels",)))
     assert_findings_well_formed(plan.findings, text)
+    if "CG418" in {item.code for item in plan.findings}:  # e.g. appending inside the author's open fence
+        assert plan.new_text == card.text
     assert _author_lines_outside_regions(plan.new_text, author) == _author_lines_outside_regions(card.text, author)
     again = plan_sync(parse_card(plan.new_text, "README.md"), FACTS, SyncOptions(managed_keys=(), add_missing=True))
     assert again.new_text == plan.new_text or plan.blocked  # adopted once, then stable
