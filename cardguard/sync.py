@@ -33,7 +33,7 @@ from cardguard.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
 from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
-from cardguard.markdown import normalize_title
+from cardguard.markdown import live_lines, normalize_title
 from cardguard.regions import REGION_NAMES, BodyLine, Region, begin_marker, body_lines, end_marker, scan_regions
 from cardguard.render import RenderError, find_template, render
 from cardguard.textedit import TextEdit, apply_edits, to_lf, to_newline
@@ -235,9 +235,15 @@ def _added_regions(
         wrapped = _wrapped(name, kept)
         wrapped = wrapped[:-1] if at_end_without_break else wrapped
         edits.append(TextEdit(start, end, to_newline(wrapped, card.newline)))
-    if appended:
+    if appended and _end_is_live(lines):
         edits.extend(_appended(plan, card, facts, metadata, appended, options))
     return edits
+
+
+def _end_is_live(lines: list[BodyLine]) -> bool:
+    """Whether a region appended at the end would be live Markdown, not swallowed by a code
+    block, comment or HTML block the author left open (then the region stays missing)."""
+    return live_lines([line.text for line in lines] + ["", begin_marker(REGION_NAMES[0])])[-1]
 
 
 def _wrapped(name: str, content: str) -> str:

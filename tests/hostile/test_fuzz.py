@@ -203,7 +203,7 @@ def _author_lines_outside_regions(text: str, author: set[str]) -> list[str]:
 @example(("---\nlicense: mit\n---\n### Labels\nProse a0.\n| ID | Label |\n|---:|:------|\n| 0 | old |\n", {"Prose a0."}))
 @example(("---\nlicense: mit\n---\nProse a0.", {"Prose a0."}))  # appended after a last line without a break
 @example(("---\rlicense: mit\r---", set()))  # refused: the Hub's front matter does not close on "---\r" + text
-@example(("---\nlicense: mit\n---\n```texta0", {"```texta0"}))  # refused: the region would land in a code block
+@example(("---\nlicense: mit\n---\n```texta0", {"```texta0"}))  # the region would land in the author's code block
 def test_add_missing_keeps_author_lines_around_library_sections(case: tuple[str, set[str]]) -> None:
     text, author = case
     card = parse_card(text, "README.md")
