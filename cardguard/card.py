@@ -159,6 +159,13 @@ def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
     return card
 
 
+def body_offset(text: str) -> int:
+    """Offset in ``text`` (without BOM) where the Markdown body begins: just after the front
+    matter's closing line, or 0 when the card has none."""
+    match = _FRONT_MATTER.search(text)
+    return 0 if match is None else match.end()
+
+
 def detect_newline(text: str) -> str:
     """The card's line ending, decided as the Hub does (CRLF only if every break is one)."""
     crlf = text.count("\r\n")

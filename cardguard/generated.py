@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cardguard import library_lines as lib
 from cardguard.artifacts import Facts
 from cardguard.artifacts.fields import integer_key
 from cardguard.artifacts.sentence_transformers import module_config_path
@@ -31,8 +32,10 @@ class RegionSpec:
     name: str
     heading: str  # the heading `init` and `--add-missing` write above the region
     level: int
-    anchors: tuple[str, ...]  # normalised headings whose content `--add-missing` adopts
+    anchors: tuple[str, ...]  # normalised headings under which `--add-missing` adopts a library's lines
     build: Builder
+    # The library's lines among a section's lines (library_lines.py); only they are adopted.
+    adopt: lib.Finder | None = None
     unordered: bool = False  # bullet order is not significant for drift
     # What the region's text says, for drift; None: its lines up to formatting (sync.py).
     compare: Callable[[str], list[str]] | None = None
@@ -447,18 +450,23 @@ def accepted_pipeline_tags(facts: Facts) -> list[str]:
 # -- the catalog -------------------------------------------------------------------------------
 
 REGIONS: dict[str, RegionSpec] = {spec.name: spec for spec in (
-    RegionSpec("model-summary", "Model summary", 3, ("model summary",), model_summary),
-    RegionSpec("labels", "Labels", 3, ("labels",), labels),
-    RegionSpec("hyperparameters", "Training hyperparameters", 3, ("training hyperparameters",), hyperparameters),
-    RegionSpec("training-results", "Training results", 3, ("training results",), training_results),
-    RegionSpec("eval-results", "Evaluation results", 3, ("evaluation results",), eval_results, unordered=True),
+    RegionSpec("model-summary", "Model summary", 3, ("model summary",), model_summary,
+               adopt=lib.model_summary_lines),
+    RegionSpec("labels", "Labels", 3, ("labels",), labels, adopt=lib.label_lines),
+    RegionSpec("hyperparameters", "Training hyperparameters", 3, ("training hyperparameters",), hyperparameters,
+               adopt=lib.hyperparameter_lines),
+    RegionSpec("training-results", "Training results", 3, ("training results",), training_results,
+               adopt=lib.training_results_lines),
+    RegionSpec("eval-results", "Evaluation results", 3, (), eval_results, unordered=True,
+               adopt=lib.eval_result_lines),  # anywhere in the body: Trainer writes it under the title
     RegionSpec("framework-versions", "Framework versions", 3, ("framework versions",), framework_versions,
-               unordered=True),
+               unordered=True, adopt=lib.framework_version_lines),
     RegionSpec("st-architecture", "Full Model Architecture", 3, ("full model architecture",), st_architecture,
-               compare=architecture_facts),
+               compare=architecture_facts, adopt=lib.st_architecture_lines),
     RegionSpec("st-details", "Model Description", 3, (), st_details),
-    RegionSpec("peft-adapter", "Adapter settings", 3, ("adapter settings",), peft_adapter),
+    RegionSpec("peft-adapter", "Adapter settings", 3, ("adapter settings",), peft_adapter,
+               adopt=lib.peft_adapter_lines),
     RegionSpec("environmental-impact", "Environmental Impact", 2, (), environmental_impact),
     RegionSpec("get-started", "How to Get Started with the Model", 2, ("how to get started with the model",),
-               get_started),
+               get_started, adopt=lib.get_started_lines),
 )}

@@ -208,3 +208,76 @@ def _visible_text(lines: list[str], first_line: int, visible: list[bool], start:
         if 0 <= i - first_line < len(lines) and visible[i - first_line]
     ]
     return "\n".join(chosen)
+
+
+# -- where a cardguard marker may live ----------------------------------------------------------
+
+# A fence may open after any indentation and list markers (a fence inside a list item); a
+# fence that CommonMark would not open only hides more lines, which is the safe direction.
+_ANY_FENCE = re.compile(r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*(`{3,}|~{3,})(.*)$")
+_HTML_RAW_BLOCK = re.compile(r"^ {0,3}<(pre|script|style|textarea)(?:[\s>]|$)", re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"^ {0,3}</?[A-Za-z]")
+_INDENTED = re.compile(r"^(?: {4}| {0,3}\t)")
+
+
+LIVE, FENCE, CODE, HIDDEN = "live", "fence", "code", "hidden"
+
+
+def live_lines(lines: list[str]) -> list[bool]:
+    """Per line: True where the line is plain Markdown of the body, outside every fenced code
+    block (fences inside list items included), indented code block, blockquote, HTML block and
+    multi-line HTML comment. Only such a line can hold a cardguard marker; elsewhere a marker is
+    text that renders (or is hidden) as the author wrote it."""
+    return [kind == LIVE for kind in line_kinds(lines)]
+
+
+def line_kinds(lines: list[str]) -> list[str]:
+    """Per line: LIVE, FENCE (a code fence opens on it), CODE (inside that fenced block, its
+    closing line included) or HIDDEN (indented code, blockquote, HTML block or comment)."""
+    kinds: list[str] = []
+    fence: str | None = None
+    closer: str | None = None  # what ends the open HTML block: "-->", "</pre>", ... or "" (a blank line)
+    for line in lines:
+        if fence is not None:
+            fence = None if _closes_fence(fence, line) else fence
+            kinds.append(CODE)
+        elif closer is not None:
+            closer = _html_block_after(closer, line)
+            kinds.append(HIDDEN)
+        else:
+            fence, closer, kind = _open_block(line)
+            kinds.append(kind)
+    return kinds
+
+
+def _closes_fence(fence: str, line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0])
+
+
+def _html_block_after(closer: str, line: str) -> str | None:
+    """The HTML block's closer after ``line``, None once the block ended on it."""
+    if closer == "":
+        return None if not line.strip() else closer
+    return None if closer in line.lower() else closer
+
+
+def _open_block(line: str) -> tuple[str | None, str | None, str]:
+    """(open fence, open HTML block closer, the line's kind) for a line outside blocks."""
+    fence = _ANY_FENCE.match(line)
+    if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+        return fence.group(1), None, FENCE
+    if _INDENTED.match(line) or line.lstrip(" ").startswith(">"):
+        return None, None, HIDDEN
+    stripped = line.strip()
+    if stripped.startswith("<!--"):
+        if "-->" in stripped[4:]:
+            return None, None, LIVE  # a one-line comment: a marker is exactly this
+        return None, "-->", HIDDEN
+    raw = _HTML_RAW_BLOCK.match(line)
+    if raw:
+        closer = f"</{raw.group(1).lower()}>"
+        return None, (None if closer in line.lower()[raw.end():] else closer), HIDDEN
+    if _HTML_BLOCK.match(line):
+        return None, "", HIDDEN
+    return None, None, LIVE

@@ -7,7 +7,10 @@ Syntax (one marker per line, nothing else on the line but spaces)::
     <!-- cardguard:end NAME -->
 
 NAME is one of :data:`REGION_NAMES`. Everything outside the markers belongs to the author.
-Markers inside fenced code blocks are text, not markers (documentation may show them).
+A marker is live only in the Markdown body, on a line :func:`cardguard.markdown.live_lines`
+calls live: in the front matter, a fenced or indented code block, a blockquote, an HTML block
+or a multi-line HTML comment it is the author's text, not a marker (documentation may show
+them), and ``sync`` never treats it as a region.
 Problems (unknown name, a begin without an end, nesting, the same region twice) are findings;
 a card with any of them is not rewritten by ``sync``.
 
@@ -20,8 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from cardguard import codes
+from cardguard.card import body_offset
 from cardguard.findings import Finding
 from cardguard.lines import line_starts, strip_break
+from cardguard.markdown import live_lines
 
 REGION_NAMES: tuple[str, ...] = (
     "model-summary",
@@ -39,7 +44,6 @@ REGION_NAMES: tuple[str, ...] = (
 
 _MARKER_START = re.compile(r"<!--\s*cardguard:(begin|end)\b")
 _LOOSE_MARKER = re.compile(r"<!--\s*cardguard:(begin|end)\b")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
 def begin_marker(name: str) -> str:
@@ -106,13 +110,9 @@ def match_marker(line: str) -> tuple[str, str] | None:
 def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) -> RegionScan:
     """Find every region of a card's text, with findings for malformed markers."""
     scan = RegionScan()
-    open_region: tuple[str, _Line] | None = None
+    open_region: tuple[str, BodyLine] | None = None
     seen: dict[str, int] = {}
-    fence: str | None = None
-    for line in split_lines(text):
-        fence = _next_fence_state(fence, line.text)
-        if fence is not None or _FENCE.match(line.text):
-            continue
+    for line in marker_lines(text):
         marker = match_marker(line.text)
         if marker is None:
             if _LOOSE_MARKER.search(line.text):
@@ -137,19 +137,29 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
     return scan
 
 
-def _next_fence_state(fence: str | None, line: str) -> str | None:
-    """The open code fence after ``line`` (None outside fences)."""
-    match = _FENCE.match(line)
-    if fence is None:
-        if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
-            return match.group(1)
-        return None
-    if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not match.group(2).strip():
-        return None
-    return fence
+@dataclass(frozen=True)
+class BodyLine:
+    number: int  # 1-based line of the file
+    start: int
+    end: int  # offset after the line break
+    text: str  # without the line break
+    live: bool  # plain Markdown of the body (:func:`live_lines`): the only place for a marker
 
 
-def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, known: tuple[str, ...]) -> bool:
+def body_lines(text: str) -> list[BodyLine]:
+    """The lines of the card's Markdown body (after the front matter), each with its liveness."""
+    start = body_offset(text)
+    body = [line for line in split_lines(text) if line.start >= start]
+    return [BodyLine(line.number, line.start, line.end, line.text, live)
+            for line, live in zip(body, live_lines([line.text for line in body]))]
+
+
+def marker_lines(text: str) -> list[BodyLine]:
+    """The lines of the card's body that may hold a marker."""
+    return [line for line in body_lines(text) if line.live]
+
+
+def _check_name(scan: RegionScan, path: str, line: BodyLine, kind: str, name: str, known: tuple[str, ...]) -> bool:
     if not name or " " in name:
         scan.findings.append(codes.finding(
             "CG402", path, line.number, 1, f"the {kind} marker needs exactly one region name",
@@ -166,8 +176,9 @@ def _check_name(scan: RegionScan, path: str, line: _Line, kind: str, name: str, 
 
 
 def _open(
-    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None, seen: dict[str, int]
-) -> tuple[str, _Line] | None:
+    scan: RegionScan, path: str, line: BodyLine, name: str, open_region: tuple[str, BodyLine] | None,
+    seen: dict[str, int],
+) -> tuple[str, BodyLine] | None:
     if open_region is not None:
         scan.findings.append(codes.finding(
             "CG403", path, line.number, 1,
@@ -185,8 +196,8 @@ def _open(
 
 
 def _close(
-    scan: RegionScan, path: str, line: _Line, name: str, open_region: tuple[str, _Line] | None
-) -> tuple[str, _Line] | None:
+    scan: RegionScan, path: str, line: BodyLine, name: str, open_region: tuple[str, BodyLine] | None
+) -> tuple[str, BodyLine] | None:
     if open_region is None:
         scan.findings.append(codes.finding(
             "CG402", path, line.number, 1, f"end marker of region {name!r} without a begin marker",

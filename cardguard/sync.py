@@ -6,14 +6,16 @@ for byte (BOM, line endings, final newline included). A region whose current tex
 same as the regenerated one, up to formatting (see :func:`normalize_for_drift`), is kept as it
 is, so cards written by Trainer / sentence-transformers / PEFT keep their exact wording.
 
-Regions are only *added* with ``add_missing`` (``cardguard sync --add-missing``): a region
-whose section a library already wrote (for example Trainer's "### Training results") is
-adopted in place by wrapping that section's text in markers; a required region that has no
-such section is appended at the end of the card under its own heading.
+Regions are only *added* with ``add_missing`` (``cardguard sync --add-missing``): where a
+library already wrote a region's lines (for example Trainer's table under "### Training
+results") exactly those lines are adopted in place by wrapping them in markers
+(library_lines.py); the author's text around them stays outside. A required region that has no
+such lines is appended at the end of the card under its own heading.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -23,17 +25,17 @@ from typing import Any
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card import Card
+from cardguard.edit_check import Refusal, check_edit
 from cardguard.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS, RegionSpec
+from cardguard.lines import line_count, split_lines_keepends
 from cardguard.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
-from cardguard.regions import REGION_NAMES, Region, begin_marker, end_marker, scan_regions
+from cardguard.markdown import live_lines
+from cardguard.regions import REGION_NAMES, BodyLine, Region, begin_marker, body_lines, end_marker, scan_regions
 from cardguard.render import RenderError, find_template, render
-from cardguard.lines import line_count, line_starts, split_lines, split_lines_keepends
 from cardguard.safe_paths import write_file
 from cardguard.textedit import TextEdit, apply_edits, to_lf, to_newline
-
-TRAINER_RESULTS_SENTENCE = "It achieves the following results on the evaluation set:"
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,36 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
     if meta.edits and not verify(new_text, card.path, meta.expected):
         plan.findings.append(codes.finding("CG409", card.path, 1, 1,
                                            "the metadata edits did not give the expected values; metadata left as it is"))
-        new_text = apply_edits(card.text, [edit for edit in edits if edit not in meta.edits])
+        edits = [edit for edit in edits if edit not in meta.edits]
+        new_text = apply_edits(card.text, edits)
     else:
         plan.metadata_changes = meta.changes
+    metadata_edited = bool(plan.metadata_changes)
+    refusal = check_edit(card, new_text, edits, _planned_regions(card, scan.regions, plan.region_changes),
+                         meta.expected if metadata_edited else card.metadata, metadata_edited)
+    if refusal is not None:
+        _refuse(plan, refusal)
+        return plan
     plan.new_text = new_text
     return plan
+
+
+def _planned_regions(card: Card, regions: list[Region], changes: list[RegionChange]) -> dict[str, str]:
+    """Every region's text after the plan (``\n`` line breaks)."""
+    planned = {region.name: to_lf(card.text[region.content_start:region.content_end]) for region in regions}
+    planned.update({change.name: change.new for change in changes})
+    return planned
+
+
+def _refuse(plan: SyncPlan, refusal: Refusal) -> None:
+    """Keep the card as it is: the planned text would change meaning outside its edits."""
+    plan.findings.append(codes.finding(
+        "CG418", plan.path, refusal.line, 1, f"sync refused to write the card: {refusal.reason}",
+        "look for text in the generated content (a template, a label, a value) that opens a code block, "
+        "a comment or a marker",
+    ))
+    plan.region_changes, plan.metadata_changes = [], []
+    plan.blocked = True
 
 
 # -- regions that exist ----------------------------------------------------------------------
@@ -185,11 +212,12 @@ def _added_regions(
 ) -> list[TextEdit]:
     edits: list[TextEdit] = []
     appended: list[str] = []
+    lines = body_lines(card.text)
     for name in REGION_NAMES:
         if name in present:
             continue
         spec = REGIONS[name]
-        anchor = _find_anchor(card, spec)
+        anchor = _find_anchor(card, lines, spec)
         if anchor is None:
             if name in options.required_regions:
                 appended.append(name)
@@ -206,54 +234,52 @@ def _added_regions(
         wrapped = _wrapped(name, kept)
         wrapped = wrapped[:-1] if at_end_without_break else wrapped
         edits.append(TextEdit(start, end, to_newline(wrapped, card.newline)))
-    if appended:
+    if appended and _end_is_live(lines):
         edits.extend(_appended(plan, card, facts, metadata, appended, options))
     return edits
+
+
+def _end_is_live(lines: list[BodyLine]) -> bool:
+    """Whether a region appended at the end would be live Markdown, not swallowed by a code
+    block, comment or HTML block the author left open (then the region stays missing)."""
+    return live_lines([line.text for line in lines] + ["", begin_marker(REGION_NAMES[0])])[-1]
 
 
 def _wrapped(name: str, content: str) -> str:
     return f"{begin_marker(name)}\n{content}{end_marker(name)}\n"
 
 
-def _find_anchor(card: Card, spec: RegionSpec) -> tuple[int, int, int] | None:
-    """Offsets (start, end) of the text a library wrote for this region, and its line."""
-    if card.body is None:
+def _find_anchor(card: Card, lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
+    """Offsets (start, end) of the lines a library wrote for this region, and the first one's
+    line: under one of the region's headings (anywhere in the body when it has none)."""
+    if card.body is None or spec.adopt is None:
         return None
-    starts = line_starts(card.text)
-    if spec.name == "eval-results":
-        return _paragraph_anchor(card, starts, TRAINER_RESULTS_SENTENCE)
+    if not spec.anchors:
+        return _adopted_block(lines, spec)
+    numbers = [line.number for line in lines]
+    heading_lines = [heading.line for heading in card.body.headings]
     for section in card.body.sections:
         if section.heading.key in spec.anchors:
-            last = _last_own_line(card, section)
-            return _core_lines(card, starts, section.first_line, last)
+            last = _last_own_line(heading_lines, section)
+            own = lines[bisect.bisect_left(numbers, section.first_line):bisect.bisect_right(numbers, last)]
+            found = _adopted_block(own, spec)
+            if found is not None:
+                return found
     return None
 
 
-def _last_own_line(card: Card, section: Any) -> int:
-    following = [h.line for h in card.body.headings if h.line > section.heading.line]
-    return (following[0] - 1) if following else section.last_line
-
-
-def _core_lines(card: Card, starts: list[int], first: int, last: int) -> tuple[int, int, int] | None:
-    """The first to the last non-blank line of ``first..last`` (file lines), as offsets."""
-    lines = split_lines(card.text)
-    nonblank = [n for n in range(first, last + 1) if 0 < n <= len(lines) and lines[n - 1].strip()]
-    if not nonblank:
+def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
+    block = spec.adopt([line.text for line in lines], [line.live for line in lines]) if lines and spec.adopt else None
+    if block is None:
         return None
-    begin, end = nonblank[0], nonblank[-1]
-    end_offset = starts[end] if end < len(starts) else len(card.text)
-    return starts[begin - 1], end_offset, begin
+    first, last = lines[block[0]], lines[block[1]]
+    return first.start, last.end, first.number
 
 
-def _paragraph_anchor(card: Card, starts: list[int], sentence: str) -> tuple[int, int, int] | None:
-    lines = split_lines(card.text)
-    for index, line in enumerate(lines):
-        if line.strip() == sentence:
-            last = index
-            while last + 1 < len(lines) and lines[last + 1].startswith("- "):
-                last += 1
-            return _core_lines(card, starts, index + 1, last + 1)
-    return None
+def _last_own_line(heading_lines: list[int], section: Any) -> int:
+    """The line before the next heading of any level (the section's own text ends there)."""
+    following = bisect.bisect_right(heading_lines, section.heading.line)
+    return heading_lines[following] - 1 if following < len(heading_lines) else section.last_line
 
 
 def _appended(

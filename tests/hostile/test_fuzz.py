@@ -32,6 +32,7 @@ from cardguard.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.sync import SyncOptions, plan_sync
+from cardguard.textedit import to_lf
 from cardguard.yamlpos import parse_yaml
 from tests.sync.helpers import classifier_facts
 
@@ -198,6 +199,62 @@ def test_sync_never_changes_text_outside_its_regions(text: str) -> None:
         assert plan.new_text == card.text
     else:
         assert _outside_regions(plan.new_text) == _outside_regions(card.text)
+
+
+# What Trainer (and cardguard) write under their headings, and what an author writes around them:
+# prose, images, and lines that open fences, comments, quotes and HTML blocks (issue 11, item 5).
+LIBRARY_BLOCKS = [
+    ["### Training hyperparameters", "", "The following hyperparameters were used during training:",
+     "- learning_rate: 0.001", "- seed: 42"],
+    ["### Training results", "", "| Training Loss | Epoch | Step | Validation Loss | Accuracy |",
+     "|:-------------:|:-----:|:----:|:---------------:|:--------:|", "| No log        | 1.0   | 6    | 0.5             | 0.75     |"],
+    ["### Labels", "", "| ID | Label |", "|---:|:------|", "| 0 | old |"],
+    ["### Framework versions", "", "- Transformers 5.0.0", "- Pytorch 2.0"],
+    ["It achieves the following results on the evaluation set:", "- Loss: 0.5", "- Accuracy: 0.7"],
+    ["### Labels"], ["### Training results"], ["- seed: 1"], ["| 2 | extra |"], [""],
+]
+AUTHOR_LINES = [
+    "Prose {n} about the run.", "![plot {n}](plot{n}.png)", "```text{n}", "~~~~ {n}", "<!-- note {n}",
+    "note {n} -->", "> quoted {n}", "<details{n}>", "    indented {n}", "- my bullet {n}: yes", "| mine {n} | x |",
+    "Title {n}", "=== {n}", "<pre{n}>", "</pre> {n}", "# Heading {n}", "\t<!-- cardguard:begin labels --> {n}",
+]
+
+
+@st.composite
+def mixed_cards(draw: st.DrawFn) -> tuple[str, set[str]]:
+    """A card of library blocks with author lines between them; the author's lines are unique."""
+    lines, author = ["---", "license: mit", "---"], set()
+    for number, item in enumerate(draw(st.lists(st.sampled_from(LIBRARY_BLOCKS) | st.sampled_from(AUTHOR_LINES),
+                                                max_size=30))):
+        if isinstance(item, list):
+            lines.extend(item)
+        else:
+            lines.append(item.format(n=f"a{number}"))
+            author.add(lines[-1])
+    newline = draw(newlines)
+    return newline.join(lines) + draw(st.sampled_from(["", newline])), author
+
+
+def _author_lines_outside_regions(text: str, author: set[str]) -> list[str]:
+    return [line for line in to_lf("".join(_outside_regions(text))).split("\n") if line in author]
+
+
+@FUZZ
+@given(mixed_cards())
+@example(("---\nlicense: mit\n---\n### Labels\nProse a0.\n| ID | Label |\n|---:|:------|\n| 0 | old |\n", {"Prose a0."}))
+@example(("---\nlicense: mit\n---\nProse a0.", {"Prose a0."}))  # appended after a last line without a break
+@example(("---\rlicense: mit\r---", set()))  # refused: the Hub's front matter does not close on "---\r" + text
+@example(("---\nlicense: mit\n---\n```texta0", {"```texta0"}))  # the region would land in the author's code block
+def test_add_missing_keeps_author_lines_around_library_sections(case: tuple[str, set[str]]) -> None:
+    text, author = case
+    card = parse_card(text, "README.md")
+    plan = plan_sync(card, FACTS, SyncOptions(managed_keys=(), add_missing=True, required_regions=("labels",)))
+    assert_findings_well_formed(plan.findings, text)
+    if "CG418" in {item.code for item in plan.findings}:  # e.g. appending inside the author's open fence
+        assert plan.new_text == card.text
+    assert _author_lines_outside_regions(plan.new_text, author) == _author_lines_outside_regions(card.text, author)
+    again = plan_sync(parse_card(plan.new_text, "README.md"), FACTS, SyncOptions(managed_keys=(), add_missing=True))
+    assert again.new_text == plan.new_text or plan.blocked  # adopted once, then stable
 
 
 # -- artifacts -------------------------------------------------------------------------------------
