@@ -2,9 +2,8 @@
 
 For work whose cost the repository being checked decides and that cannot stop itself midway:
 an organisation schema's evaluation (``anyOf`` over ``$ref`` recursion is exponential in the
-metadata's depth). The child is killed when its time is up; where there is no ``fork``
-(Windows) the work runs here, unbounded. Repository templates have their own child in
-render.py, which also checks the output as it grows.
+metadata's depth), a repository template's render. The child is killed when its time is
+up; where there is no ``fork`` (Windows) the work runs here, unbounded.
 """
 
 from __future__ import annotations
@@ -24,16 +23,19 @@ class ChildTimedOut(Exception):
     """The child was still working when its time was up and was killed."""
 
 
-def call_bounded(work: Callable[[], str], seconds: float, memory: int) -> str:
+def call_bounded(work: Callable[[], str], seconds: float, memory: int,
+                 describe: Callable[[BaseException], str] | None = None) -> str:
     """``work()`` run in a child that may add ``memory`` bytes of address space and must
-    answer within ``seconds``; its text, or ChildFailed / ChildTimedOut."""
+    answer within ``seconds``; its text, or ChildFailed / ChildTimedOut. ``describe`` words
+    an exception raised in the child as ChildFailed's message (default: its type, its text
+    and, for MemoryError, the bound)."""
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         return work()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
         os.close(read_end)
-        _run_child(work, memory, write_end)
+        _run_child(work, memory, describe or _describer(memory), write_end)
     os.close(write_end)
     data, finished = b"", False
     try:
@@ -48,15 +50,23 @@ def call_bounded(work: Callable[[], str], seconds: float, memory: int) -> str:
     raise ChildFailed(data[1:].decode("utf-8", "replace") or "the child process failed")
 
 
-def _run_child(work: Callable[[], str], memory: int, write_end: int) -> None:  # pragma: no cover
+def _describer(memory: int) -> Callable[[BaseException], str]:
+    def describe(error: BaseException) -> str:
+        if isinstance(error, MemoryError):
+            return f"over the {memory // 2**20} MiB memory bound"
+        return f"{type(error).__name__}: {error}"[:300]
+
+    return describe
+
+
+def _run_child(work: Callable[[], str], memory: int, describe: Callable[[BaseException], str],
+               write_end: int) -> None:  # pragma: no cover
     reply = b"e"
     try:
         _limit_memory(memory)
         reply = b"o" + work().encode("utf-8")
-    except MemoryError:
-        reply = b"e" + f"over the {memory // 2**20} MiB memory bound".encode()
     except BaseException as error:  # noqa: BLE001 - whatever happens, the child leaves below
-        reply = b"e" + f"{type(error).__name__}: {error}"[:300].encode("utf-8", "replace")
+        reply = b"e" + describe(error).encode("utf-8", "replace")
     finally:
         try:
             view = memoryview(reply)

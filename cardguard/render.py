@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cardguard.budget import spent_message, time_left
+from cardguard.child_process import ChildFailed, ChildTimedOut, call_bounded
 from cardguard.resources import data_dir
 from cardguard.safe_paths import Refused, open_for_reading
 
@@ -188,23 +188,22 @@ def _render_in_child(source: TemplateSource, context: dict[str, Any]) -> str:
     """Render in a forked child under RLIMIT_AS; kill it at MAX_RENDER_SECONDS (or when the
     run's time budget is spent, if that comes first)."""
     seconds = _render_seconds(source)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
-        os.close(read_end)
-        _child_render(source, context, write_end)
-    os.close(write_end)
-    data, finished = b"", False
     try:
-        data, finished = _read_until(read_end, time.monotonic() + seconds)
-    finally:
-        os.close(read_end)
-        _reap(pid, kill=not finished)
-    if not finished:
-        raise RenderError(_too_slow_message(source, seconds))
-    if data[:1] == b"o":
-        return data[1:].decode("utf-8")
-    raise RenderError(data[1:].decode("utf-8", "replace") or f"{source.path.name}: the template renderer failed")
+        return call_bounded(lambda: _render_here(source, context), seconds, MAX_RENDER_MEMORY,
+                            describe=lambda error: _child_error(source, error))
+    except ChildTimedOut:
+        raise RenderError(_too_slow_message(source, seconds)) from None
+    except ChildFailed as failure:
+        raise RenderError(str(failure) or f"{source.path.name}: the template renderer failed") from None
+
+
+def _child_error(source: TemplateSource, error: BaseException) -> str:
+    """How a failure inside the render child reads (the child passes only text back)."""
+    if isinstance(error, RenderError):
+        return str(error)
+    if isinstance(error, MemoryError):
+        return f"{source.path.name}: over the {MAX_RENDER_MEMORY // 2**20} MiB memory bound; stopped"
+    return f"{source.path.name}: {type(error).__name__}: {error}"[:300]
 
 
 def _render_seconds(source: TemplateSource) -> float:
@@ -219,64 +218,6 @@ def _too_slow_message(source: TemplateSource, seconds: float) -> str:
     if seconds < MAX_RENDER_SECONDS:
         return f"{source.path.name}: stopped after {seconds:.1f} s: {spent_message()}"
     return f"{source.path.name}: rendering took over {MAX_RENDER_SECONDS} s; stopped"
-
-
-def _child_render(source: TemplateSource, context: dict[str, Any], write_end: int) -> None:  # pragma: no cover
-    reply = b"e"
-    try:
-        _limit_memory(MAX_RENDER_MEMORY)
-        reply = b"o" + _render_here(source, context).encode("utf-8")
-    except RenderError as error:
-        reply = b"e" + str(error).encode("utf-8", "replace")
-    except MemoryError:
-        reply = b"e" + f"{source.path.name}: over the {MAX_RENDER_MEMORY // 2**20} MiB memory bound; stopped".encode()
-    except BaseException as error:  # noqa: BLE001 - whatever happens, the child leaves below
-        reply = b"e" + f"{source.path.name}: {type(error).__name__}: {error}"[:300].encode("utf-8", "replace")
-    finally:
-        try:
-            view = memoryview(reply)
-            while view:
-                view = view[os.write(write_end, view):]
-        finally:
-            os._exit(0)
-
-
-def _limit_memory(extra: int) -> None:  # pragma: no cover - runs in the child
-    """Cap the child's address space at what it has now plus ``extra`` bytes (Linux)."""
-    try:
-        import resource
-
-        with open("/proc/self/status") as status:
-            size_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
-        limit = size_kb * 1024 + extra
-        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-    except (ImportError, OSError, ValueError, StopIteration):
-        pass  # no /proc or no setrlimit: the time bound still holds
-
-
-def _read_until(descriptor: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything written to the pipe until EOF, and False if the deadline came first."""
-    import select
-
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([descriptor], [], [], left)[0]:
-            return b"".join(chunks), False
-        chunk = os.read(descriptor, 65536)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
-
-
-def _reap(pid: int, kill: bool) -> None:
-    """Wait for the child (which closed its pipe, so is leaving), or kill it first."""
-    if kill:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    os.waitpid(pid, 0)
 
 
 def _bounded_render(template: Any, context: dict[str, Any]) -> str:
