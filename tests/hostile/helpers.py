@@ -95,3 +95,19 @@ def git_track(repo: Path) -> Path:
     subprocess.run([*git, "init", "-q"], check=True, capture_output=True)
     subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
     return repo
+
+
+def pickle_opcodes(value: object) -> bytes:
+    """The pickle opcodes of ``value`` alone (protocol 2, without PROTO and STOP), to splice."""
+    import pickle
+
+    return pickle.dumps(value, protocol=2)[2:-1]
+
+
+def torch_zip(path: Path, data_pkl: bytes) -> None:
+    """A torch zip archive (what torch.save writes) holding ``data_pkl`` as its pickle."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", data_pkl)
+        archive.writestr("archive/version", "3\n")

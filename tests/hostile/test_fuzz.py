@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import struct
 import tempfile
-import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -34,6 +32,7 @@ from cardguard.rules.sections import check_sections
 from cardguard.sync import SyncOptions, plan_sync
 from cardguard.textedit import to_lf
 from cardguard.yamlpos import parse_yaml
+from tests.hostile.helpers import pickle_opcodes, torch_zip
 from tests.sync.helpers import classifier_facts
 
 LONG = os.environ.get("CARDGUARD_FUZZ") == "long"
@@ -361,15 +360,6 @@ def test_emissions_csv(rows: list[list[str]]) -> None:
 
 # -- pickles ---------------------------------------------------------------------------------------
 
-def _opcodes(value: object) -> bytes:
-    """The pickle opcodes of ``value`` alone (protocol 2, without PROTO and STOP), to splice."""
-    return pickle.dumps(value, protocol=2)[2:-1]
-
-
-def _torch_zip(path: Path, data_pkl: bytes) -> None:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("archive/data.pkl", data_pkl)
-        archive.writestr("archive/version", "3\n")
 
 
 TRAINING_ARGS_FIELDS = ["learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "seed", "optim",
@@ -393,9 +383,9 @@ _STORAGE = (b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\n" + b"X\x01\x00\x00
 
 
 def _tensor_opcodes(offset: object, size: object, stride: object, build: dict | None) -> bytes:
-    tensor = (b"ctorch._utils\n_rebuild_tensor_v2\n(" + _STORAGE + _opcodes(offset) + _opcodes(size) + _opcodes(stride)
+    tensor = (b"ctorch._utils\n_rebuild_tensor_v2\n(" + _STORAGE + pickle_opcodes(offset) + pickle_opcodes(size) + pickle_opcodes(stride)
               + b"\x89)tR")
-    return tensor + (_opcodes(build) + b"b" if build is not None else b"")
+    return tensor + (pickle_opcodes(build) + b"b" if build is not None else b"")
 
 
 @FUZZ_FILES
@@ -405,12 +395,12 @@ def _tensor_opcodes(offset: object, size: object, stride: object, build: dict | 
 @example({"learning_rate": 10**5000, "optim": "\ud800"}, {"w": (0, (10**5000,), (1,), None)}, {"items": 1})
 @example({}, {"w": (0, (2, 2), (2, 1), {"shape": "x"})}, None)
 def test_pickled_training_args_and_state_dicts(state: dict, tensors: dict, dict_build: dict | None) -> None:
-    training_args = b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + _opcodes(state) + b"b."
+    training_args = b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + pickle_opcodes(state) + b"b."
     state_dict = b"\x80\x02ccollections\nOrderedDict\n)R"
     for name, parts in tensors.items():
-        state_dict += _opcodes(name) + _tensor_opcodes(*parts) + b"s"
-    state_dict += (_opcodes(dict_build) + b"b" if dict_build is not None else b"") + b"."
+        state_dict += pickle_opcodes(name) + _tensor_opcodes(*parts) + b"s"
+    state_dict += (pickle_opcodes(dict_build) + b"b" if dict_build is not None else b"") + b"."
     with tempfile.TemporaryDirectory() as folder:
-        _torch_zip(Path(folder) / "training_args.bin", training_args)
-        _torch_zip(Path(folder) / "pytorch_model.bin", state_dict)
+        torch_zip(Path(folder) / "training_args.bin", training_args)
+        torch_zip(Path(folder) / "pytorch_model.bin", state_dict)
         _read_and_render(Path(folder))

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +18,8 @@ import pytest
 
 from cardguard import sync_run, validate
 from cardguard.cli import main
-from tests.hostile.helpers import CLASSIFIER_CONFIG, GAVE_UP_ON_A_CARD, CliRun, classifier_repo, run_cli
+from tests.hostile.helpers import (CLASSIFIER_CONFIG, GAVE_UP_ON_A_CARD, CliRun, classifier_repo, pickle_opcodes, run_cli,
+                                   torch_zip)
 
 HUGE_DIGITS = "1" + "0" * 5000  # past Python's 4,300-digit int<->str bound
 HUGE_INT = 10**5000  # the same number: int(HUGE_DIGITS) would raise
@@ -68,23 +67,14 @@ def _digits_in_a_string_field(repo: Path) -> None:
                                               encoding="utf-8")
 
 
-def _pickled(value: object) -> bytes:
-    """The opcodes of ``value`` alone (protocol 2, without PROTO and STOP), to splice into a pickle."""
-    return pickle.dumps(value, protocol=2)[2:-1]
-
-
-def _torch_zip(path: Path, data_pkl: bytes) -> None:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("archive/data.pkl", data_pkl)
-        archive.writestr("archive/version", "3\n")
 
 
 def _int_in_training_args(repo: Path, huge: int = HUGE_INT) -> None:
     # pickled as LONG4: binary, so unpickling is not bound by Python's digit limit
     state = {"learning_rate": huge, "num_train_epochs": huge, "warmup_steps": huge, "seed": huge,
              "per_device_train_batch_size": huge, "gradient_accumulation_steps": huge, "max_steps": -huge}
-    data = (b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + _pickled(state) + b"b.")
-    _torch_zip(repo / "training_args.bin", data)
+    data = (b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + pickle_opcodes(state) + b"b.")
+    torch_zip(repo / "training_args.bin", data)
 
 
 _STATE_DICT = b"\x80\x02ccollections\nOrderedDict\n)R"
@@ -93,13 +83,13 @@ _TENSOR = (b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(X\x07\x00\x00\x00storage
 
 
 def _build_sets_ordered_dict_items(repo: Path) -> None:
-    _torch_zip(repo / "pytorch_model.bin", _STATE_DICT + b"X\x01\x00\x00\x00w" + _TENSOR + b"s"
-               + _pickled({"items": 1, "keys": "x"}) + b"b.")
+    torch_zip(repo / "pytorch_model.bin", _STATE_DICT + b"X\x01\x00\x00\x00w" + _TENSOR + b"s"
+               + pickle_opcodes({"items": 1, "keys": "x"}) + b"b.")
 
 
 def _build_sets_tensor_shape(repo: Path) -> None:
-    _torch_zip(repo / "pytorch_model.bin", _STATE_DICT + b"X\x01\x00\x00\x00w" + _TENSOR
-               + _pickled({"shape": (7,)}) + b"bs.")
+    torch_zip(repo / "pytorch_model.bin", _STATE_DICT + b"X\x01\x00\x00\x00w" + _TENSOR
+               + pickle_opcodes({"shape": (7,)}) + b"bs.")
 
 
 def _card(repo: Path, metadata: str) -> None:
