@@ -330,4 +330,12 @@ def human_count(value: Any) -> str:
     return str(value)
 
 
-FILTERS = {"maybe_round": maybe_round, "trainer_table": trainer_table, "thousands": thousands, "human_count": human_count}
+def table_cell(value: Any) -> str:
+    """A value as one Markdown table cell: a line break (CRLF, CR or LF: cardguard/lines.py)
+    would end the row and a ``|`` would split the cell, so they become a space and ``\\|``."""
+    text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return text.replace("|", "\\|")
+
+
+FILTERS = {"maybe_round": maybe_round, "trainer_table": trainer_table, "thousands": thousands, "human_count": human_count,
+           "table_cell": table_cell}

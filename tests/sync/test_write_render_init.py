@@ -121,3 +121,17 @@ def test_init_writes_card_and_refuses_to_overwrite(tmp_path: Path, monkeypatch: 
     assert main(["init", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(("label", "cell"), [
+    ("plain", "plain"),
+    ("a|b", "a\\|b"),
+    ("two\nlines", "two lines"),
+    ("cr\rand\r\ncrlf", "cr and crlf"),
+])
+def test_a_label_stays_one_table_cell(label: str, cell: str) -> None:
+    from cardguard.render import find_template
+
+    table = render(find_template("labels", ()), {"labels": [[0, label], [1, "other"]]})
+    rows = table.strip("\n").split("\n")
+    assert rows[2] == f"| 0 | {cell} |" and rows[3] == "| 1 | other |" and len(rows) == 4
