@@ -75,8 +75,9 @@ def read_training_args(ctx: ReadContext, relative: str = "training_args.bin") ->
 
 
 def _odd_fields(state: dict[str, Any]) -> list[str]:
-    """The fields holding an integer too large to be a hyperparameter (thousands of digits)."""
-    return [key for key, value in state.items() if isinstance(key, str) and is_huge_int(value)]
+    """The fields holding an integer too large to be a hyperparameter (thousands of digits),
+    named as a message may show them (no lone surrogate, at most 80 characters)."""
+    return [without_lone_surrogates(key[:80]) for key, value in state.items() if isinstance(key, str) and is_huge_int(value)]
 
 
 def _facts_from_state(args_class: str, state: dict[str, Any]) -> TrainingArgsFacts:

@@ -394,6 +394,7 @@ def _tensor_opcodes(offset: object, size: object, stride: object, build: dict | 
                                    max_size=2))
 @example({"learning_rate": 10**5000, "optim": "\ud800"}, {"w": (0, (10**5000,), (1,), None)}, {"items": 1})
 @example({}, {"w": (0, (2, 2), (2, 1), {"shape": "x"})}, None)
+@example({"\ud800": 2**128 + 1}, {}, None)  # found by the long run: the field's name in the finding
 def test_pickled_training_args_and_state_dicts(state: dict, tensors: dict, dict_build: dict | None) -> None:
     training_args = b"\x80\x02ctransformers.training_args\nTrainingArguments\n)\x81" + pickle_opcodes(state) + b"b."
     state_dict = b"\x80\x02ccollections\nOrderedDict\n)R"
