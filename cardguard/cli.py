@@ -307,7 +307,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.config import check_profile
     from cardguard.findings import Severity
     from cardguard.report import format_findings
-    from cardguard.sync_run import run_one_card
+    from cardguard.card_guard import run_one_card
     from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
 
@@ -409,7 +409,8 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_diff, format_findings
-    from cardguard.sync_run import run_one_card, sync_target
+    from cardguard.card_guard import run_one_card
+    from cardguard.sync_run import sync_target
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
@@ -442,7 +443,8 @@ def run_sync(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.report import format_diff, format_findings
-    from cardguard.sync_run import check_target, run_one_card
+    from cardguard.card_guard import run_one_card
+    from cardguard.sync_run import check_target
     from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
