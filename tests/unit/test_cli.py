@@ -167,7 +167,8 @@ def test_schema_prints_the_shipped_schema(capsys) -> None:
 def test_validate_never_imports_heavy_modules(model: Path) -> None:
     probe = (
         "import sys; from cardguard.cli import main; code = main(['validate', 'model']);"
-        "heavy = sorted(m for m in ('torch', 'transformers', 'jsonschema', 'jinja2', 'huggingface_hub', 'numpy', 'safetensors')"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'jsonschema', 'jinja2', 'huggingface_hub', 'numpy', 'safetensors',"
+        " 're2', 'cardguard.sync', 'cardguard.sync_run', 'cardguard.artifacts')"
         " if m in sys.modules); print(heavy)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=model.parent,
