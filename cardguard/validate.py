@@ -111,9 +111,9 @@ class ConfigCache:
         when ``boundary`` is given."""
         if path not in self._schemas:
             try:
-                loaded = json.loads(_read_schema(path, boundary))
-            except Refused as refusal:
-                raise ConfigError(f"the schema {path} {refusal.reason}") from None
+                loaded = json.loads(read_bounded(path, SCHEMA_MAX_BYTES, boundary))
+            except ConfigError as error:  # refused by the gate, not a regular file, too large
+                raise ConfigError(f"the schema {error}") from None
             except OSError as error:
                 raise ConfigError(f"cannot read the schema {path}: {error.strerror or error}") from None
             except (ValueError, UnicodeDecodeError) as error:
@@ -124,20 +124,6 @@ class ConfigCache:
                 raise ConfigError(f"the schema {path} must be a JSON object")
             self._schemas[path] = loaded
         return self._schemas[path]
-
-
-def _read_schema(path: Path, boundary: Path | None) -> bytes:
-    """The schema's bytes under SCHEMA_MAX_BYTES; through the gate when ``boundary`` is given."""
-    if boundary is None:
-        return read_bounded(path, SCHEMA_MAX_BYTES)
-    handle, size = open_for_reading(path, boundary)
-    with handle:
-        if size > SCHEMA_MAX_BYTES:
-            raise ConfigError(f"{path} is {size:,} bytes, over the {SCHEMA_MAX_BYTES:,}-byte bound; not read")
-        data = handle.read(SCHEMA_MAX_BYTES + 1)
-    if len(data) > SCHEMA_MAX_BYTES:
-        raise ConfigError(f"{path} is over the {SCHEMA_MAX_BYTES:,}-byte bound; not read")
-    return data
 
 
 def validate_target(target: Target, configs: ConfigCache) -> CardResult:
