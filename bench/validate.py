@@ -17,6 +17,7 @@ N), else from a synthetic Trainer-style card. Usage:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
@@ -70,15 +71,18 @@ A small classifier.
 """
 
 
-def tool(name: str) -> list[str]:
-    """The console script next to this interpreter, else `python -m`."""
+def tool(name: str) -> list[str] | None:
+    """The console script next to this interpreter, else on PATH, else `python -m` when the
+    module is installed; None when the tool is not installed at all."""
     script = Path(sys.executable).with_name(name)
     if script.exists():
         return [str(script)]
     found = shutil.which(name)
     if found:
         return [found]
-    return [sys.executable, "-m", name.replace("-", "_")]
+    if importlib.util.find_spec(name.replace("-", "_")) is not None:
+        return [sys.executable, "-m", name.replace("-", "_")]
+    return None
 
 
 def prepare_cards(folder: Path, count: int) -> list[Path]:
@@ -124,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         metadata = prepare_metadata(cards, work / "meta")
         one_card = next(c for c in cards if (work / "meta" / (c.stem + ".yaml")).exists())
         one_meta = work / "meta" / (one_card.stem + ".yaml")
-        cardguard = tool("cardguard") + ["validate", "--fail-on", "never", "--profile", "minimal"]
-        checker = tool("check-jsonschema") + ["--schemafile", str(SCHEMA)]
+        cardguard = (tool("cardguard") or [sys.executable, "-m", "cardguard"]) + ["validate", "--fail-on", "never", "--profile", "minimal"]
+        checker_tool = tool("check-jsonschema")
+        checker = checker_tool + ["--schemafile", str(SCHEMA)] if checker_tool else None
         env_note = f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs, median"
 
         env = child_environment(work / "pycache")
@@ -135,18 +140,21 @@ def main(argv: list[str] | None = None) -> int:
             return sample.wall, sample.cpu
 
         rows: list[tuple[str, float, float, str]] = []
+        notes: list[str] = []
         floor = median_of([sys.executable, "-c", "pass"], args.runs)
         rows.append(("`python -c pass` (floor)", *floor, ""))
         single = median_of(cardguard + [str(one_card)], args.runs)
         rows.append(("`cardguard validate`, 1 card, cold", *single, f"{(single[0] - floor[0]) * 1000:.0f} ms over the floor"))
-        if shutil.which(checker[0]) or Path(checker[0]).exists():
+        if checker is None:
+            notes.append("check-jsonschema is not installed beside this Python: `pip install check-jsonschema` to compare.")
+        else:
             other = median_of(checker + [str(one_meta)], args.runs)
             rows.append(("`check-jsonschema`, 1 metadata file, cold", *other, f"{(other[0] - floor[0]) * 1000:.0f} ms over the floor"))
         batch_runs = max(3, args.runs // 2)
         batch = median_of(cardguard + [str(c) for c in cards], batch_runs)
         per_second = len(cards) / max(batch[0] - floor[0], 1e-9)
         rows.append((f"`cardguard validate`, {len(cards)} cards, 1 process", *batch, f"{per_second:,.0f} cards/s (after startup)"))
-        if shutil.which(checker[0]) or Path(checker[0]).exists():
+        if checker is not None:
             other_batch = median_of(checker + [str(m) for m in metadata], batch_runs)
             per_second = len(metadata) / max(other_batch[0] - floor[0], 1e-9)
             rows.append((f"`check-jsonschema`, {len(metadata)} metadata files", *other_batch, f"{per_second:,.0f} files/s (after startup)"))
@@ -159,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---|")
         for name, wall, cpu, note in rows:
             print(f"| {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | {note} |")
+        for note in notes:
+            print(f"\n{note}")
         if floor_count and single_count:
             print(f"\nInstructions (valgrind callgrind, stable under load): `python -c pass` {floor_count / 1e6:,.0f} M, "
                   f"`cardguard validate` on 1 card {single_count / 1e6:,.0f} M ({single_count / floor_count:.1f}x).")
