@@ -479,13 +479,22 @@ def run_init(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise UsageError(f"{args.path}: not a folder")
     try:
-        written = init_card(folder)
+        written = init_card(folder, _configured_hub_id(folder))
     except CardExists as error:
         raise UsageError(str(error)) from None
     except Refused as refusal:
         raise UsageError(f"{folder / 'README.md'} {refusal.reason}") from None
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
+
+
+def _configured_hub_id(folder: Any) -> str | None:
+    """The hub-id the configuration sets for ``folder``'s card (cardguard/hub_id.py)."""
+    from cardguard.targets import CARD_NAME, Target, display_path
+    from cardguard.validate import ConfigCache, Options
+
+    card = folder / CARD_NAME
+    return ConfigCache(Options()).settings_for(Target(card, folder, display_path(card))).hub_id
 
 
 if __name__ == "__main__":
