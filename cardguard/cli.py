@@ -172,6 +172,11 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
+    command.add_argument(
+        "--skip-non-cards", action="store_true",
+        help="a README.md named on the command line is checked only when it is a model card (model metadata, or "
+        "model files beside it), as one found in a folder is; for hooks, which pass every changed file",
+    )
     _add_timeout_option(command)
 
 
@@ -308,7 +313,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.findings import Severity
     from cardguard.report import format_findings
     from cardguard.card_guard import run_one_card
-    from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
 
     if args.profile:
@@ -318,7 +322,7 @@ def run_validate(args: argparse.Namespace) -> int:
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     findings = []
     failing = False
-    targets = find_targets(args.paths)
+    targets = _select_targets(args)
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
@@ -411,10 +415,9 @@ def run_sync(args: argparse.Namespace) -> int:
     from cardguard.report import format_diff, format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import sync_target
-    from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = find_targets(args.paths)
+    targets = _select_targets(args)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -445,10 +448,9 @@ def run_check(args: argparse.Namespace) -> int:
     from cardguard.report import format_diff, format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import check_target
-    from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = find_targets(args.paths)
+    targets = _select_targets(args)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -486,6 +488,17 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{folder / 'README.md'} {refusal.reason}") from None
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
+
+
+def _select_targets(args: argparse.Namespace) -> list[Any]:
+    """The cards behind the paths; in text output, one line on stderr per README.md skipped."""
+    from cardguard.targets import NOT_A_CARD, select_targets
+
+    selection = select_targets(args.paths, skip_non_cards=args.skip_non_cards)
+    if args.format == "text":
+        for shown in selection.skipped:
+            _say(f"cardguard: {shown}: {NOT_A_CARD}")
+    return selection.targets
 
 
 def _configured_hub_id(folder: Any) -> str | None:
