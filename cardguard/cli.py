@@ -322,7 +322,7 @@ def run_validate(args: argparse.Namespace) -> int:
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     findings = []
     failing = False
-    targets = _select_targets(args)
+    targets = _select_targets(args, configs)
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
@@ -417,7 +417,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from cardguard.sync_run import sync_target
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = _select_targets(args)
+    targets = _select_targets(args, configs)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -450,7 +450,7 @@ def run_check(args: argparse.Namespace) -> int:
     from cardguard.sync_run import check_target
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = _select_targets(args)
+    targets = _select_targets(args, configs)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -490,11 +490,15 @@ def run_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _select_targets(args: argparse.Namespace) -> list[Any]:
-    """The cards behind the paths; in text output, one line on stderr per README.md skipped."""
-    from cardguard.targets import NOT_A_CARD, select_targets
+def _select_targets(args: argparse.Namespace, configs: Any) -> list[Any]:
+    """The cards behind the paths (``model-card`` from the configuration decides where set); in
+    text output, one line on stderr per README.md skipped."""
+    from cardguard.targets import NOT_A_CARD, Target, display_path, select_targets
 
-    selection = select_targets(args.paths, skip_non_cards=args.skip_non_cards)
+    def configured(card: Any) -> bool | None:
+        return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
+
+    selection = select_targets(args.paths, skip_non_cards=args.skip_non_cards, configured=configured)
     if args.format == "text":
         for shown in selection.skipped:
             _say(f"cardguard: {shown}: {NOT_A_CARD}")

@@ -22,6 +22,10 @@ In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardg
     [[tool.cardguard.overrides]]
     paths = ["models/bert"]
     hub-id = "our-org/bert-finetuned"     # what get-started loads and init names the card
+
+    [[tool.cardguard.overrides]]
+    paths = ["datasets/**"]
+    model-card = false                    # these README.md files are not model cards
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ class Settings:
     eval_results_files: bool = False
     evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
     hub_id: str | None = None  # the folder's Hub id (cardguard/hub_id.py); None: found from git or the folder
+    model_card: bool | None = None  # is the README.md a model card? None: decided by what it holds (targets.py)
 
     def regions_required(self) -> tuple[str, ...]:
         return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
@@ -344,6 +349,10 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             changes["evaluation"] = _read_evaluation(value, where)
         elif key == "hub_id":
             changes["hub_id"] = _read_hub_id(value, where)
+        elif key == "model_card":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: model-card must be true or false")
+            changes["model_card"] = value
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
     return replace(settings, **changes)

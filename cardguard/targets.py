@@ -21,6 +21,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
+if TYPE_CHECKING:
+    from typing import Callable
+
 CARD_NAME = "README.md"
 _SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
 
@@ -61,11 +65,15 @@ def find_targets(paths: list[str]) -> list[Target]:
     return select_targets(paths).targets
 
 
-def select_targets(paths: list[str], skip_non_cards: bool = False) -> Selection:
-    """The cards behind ``paths`` and the README.md files skipped as not model cards."""
+def select_targets(paths: list[str], skip_non_cards: bool = False,
+                   configured: Callable[[Path], bool | None] | None = None) -> Selection:
+    """The cards behind ``paths`` and the README.md files skipped as not model cards.
+
+    ``configured(card)``: the configuration's answer for one README.md (``model-card = true |
+    false``), or None to let :func:`is_model_card` decide."""
     seen: set[Path] = set()
     selection = Selection()
-    is_card = _CardTest()
+    is_card = _CardTest(configured)
     for raw in paths or ["."]:
         for card, named in _cards_for(Path(raw), is_card):
             key = Path(os.path.abspath(card))
@@ -145,15 +153,18 @@ _LATE_BLOCK_LINES = 50  # a '---' block opening this far down still counts (misp
 
 
 class _CardTest:
-    """:func:`is_model_card`, answered once per README.md in a run."""
+    """Whether a README.md is a model card: the configuration's answer, else
+    :func:`is_model_card`'s; each asked once per README.md in a run."""
 
-    def __init__(self) -> None:
+    def __init__(self, configured: Callable[[Path], bool | None] | None) -> None:
+        self._configured = configured
         self._answers: dict[str, bool] = {}
 
     def __call__(self, card: Path) -> bool:
         key = os.path.abspath(card)
         if key not in self._answers:
-            self._answers[key] = is_model_card(card)
+            answer = self._configured(card) if self._configured is not None else None
+            self._answers[key] = is_model_card(card) if answer is None else answer
         return self._answers[key]
 
 

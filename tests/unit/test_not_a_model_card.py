@@ -135,3 +135,41 @@ def test_a_folder_holding_no_model_card_is_a_one_line_usage_error(
 def test_machine_formats_carry_no_skip_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(["validate", "--format", "json"], capsys)
     assert json.loads(out)["files_checked"] == 1 and SKIPPED not in err
+
+
+@pytest.fixture
+def dataset_card(project: Path) -> Path:
+    """A dataset card in the project: Hub metadata, no model files; not a model card."""
+    dataset = project / "data" / "reviews"
+    dataset.mkdir(parents=True)
+    (dataset / "README.md").write_text("---\nlicense: mit\ntask_categories:\n- text-classification\n---\n# Reviews\n")
+    return dataset / "README.md"
+
+
+def test_model_card_false_skips_a_readme_found_in_a_folder(
+    project: Path, dataset_card: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / ".cardguard.toml").write_text('[[overrides]]\npaths = ["data/**"]\nmodel-card = false\n')
+    code, out, err = _run(["validate", "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["files_checked"] == 1 and "data/reviews/README.md" not in out
+
+
+def test_model_card_true_and_false_decide_for_the_files_a_hook_passes(
+    project: Path, dataset_card: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / ".cardguard.toml").write_text(
+        '[[overrides]]\npaths = ["README.md"]\nmodel-card = true\n\n'
+        '[[overrides]]\npaths = ["data/**"]\nmodel-card = false\n'
+    )
+    changed = ["README.md", "data/reviews/README.md", f"{MODEL}/README.md"]
+    code, out, err = _run(["validate", "--format", "json", "--skip-non-cards", *changed], capsys)
+    report = json.loads(out)
+    assert report["files_checked"] == 2
+    checked = {item["path"] for item in report["findings"]}
+    assert "README.md" in checked and "data/reviews/README.md" not in checked
+
+
+def test_model_card_must_be_true_or_false(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".cardguard.toml").write_text('model-card = "yes"\n')
+    code, out, err = _run(["validate"], capsys)
+    assert code == 2 and "model-card must be true or false" in err and len(err.strip().splitlines()) == 1
