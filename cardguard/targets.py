@@ -159,19 +159,27 @@ class _CardTest:
     def __init__(self, configured: Callable[[Path], bool | None] | None) -> None:
         self._configured = configured
         self._answers: dict[str, bool] = {}
+        self._keys: frozenset[str] | None = None  # the schema's keys, read once, when first needed
 
     def __call__(self, card: Path) -> bool:
         key = os.path.abspath(card)
         if key not in self._answers:
             answer = self._configured(card) if self._configured is not None else None
-            self._answers[key] = is_model_card(card) if answer is None else answer
+            self._answers[key] = self._holds_a_card(card) if answer is None else answer
         return self._answers[key]
+
+    def _holds_a_card(self, card: Path) -> bool:
+        if _has_model_files(card.parent):
+            return True
+        if self._keys is None:
+            self._keys = model_card_keys()
+        return _front_matter_verdict(card, self._keys) is not False
 
 
 def is_model_card(card: Path) -> bool:
     """True when ``card`` has model metadata or model files lie beside it; also when that cannot
     be told (unreadable, not UTF-8, a link), so validate reports what is wrong with it."""
-    return _has_model_files(card.parent) or _front_matter_verdict(card) is not False
+    return _CardTest(None)(card)
 
 
 def _has_model_files(folder: Path) -> bool:
@@ -188,14 +196,13 @@ def _is_model_file(name: str) -> bool:
             or (lowered.endswith(".bin") and lowered.startswith(MODEL_BIN_PREFIXES)))
 
 
-def _front_matter_verdict(card: Path) -> bool | None:
-    """True: a '---' block near the top names a Hub model-card key; False: it does not (or
+def _front_matter_verdict(card: Path, known_keys: frozenset[str]) -> bool | None:
+    """True: a '---' block near the top names one of ``known_keys``; False: it does not (or
     there is none); None: the file cannot be read as UTF-8 text here."""
     text = _head_text(card)
     if text is None:
         return None
-    known = _model_card_keys()
-    return any(_normal_key(key) in known for key in _front_matter_keys(text))
+    return any(_normal_key(key) in known_keys for key in _front_matter_keys(text))
 
 
 def _head_text(card: Path) -> str | None:
@@ -266,7 +273,7 @@ def _normal_key(key: str) -> str:
     return key.lower().replace("-", "_").replace("licence", "license")
 
 
-def _model_card_keys() -> frozenset[str]:
+def model_card_keys() -> frozenset[str]:
     """The keys of the Hub's model-card metadata (the shipped schema's properties), normalised."""
     import json
 
