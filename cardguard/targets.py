@@ -210,19 +210,38 @@ def _head_text(card: Path) -> str | None:
     if os.path.islink(card):
         return None
     try:
-        descriptor = os.open(card, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        head = _read_head(card)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        head = handle.read(FRONT_MATTER_READ_BYTES)
+    if head is None:
+        return None
     try:
         return head.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not merely a character cut by the read bound
+        cut_by_the_bound = len(head) == FRONT_MATTER_READ_BYTES and error.start >= len(head) - 4
+        if not cut_by_the_bound:
             return None
         return head[:error.start].decode("utf-8-sig")
+
+
+def _read_head(card: Path) -> bytes | None:
+    """Up to FRONT_MATTER_READ_BYTES of ``card``; None when it is not a regular file (a FIFO is
+    opened without waiting for a writer, a folder is not read)."""
+    descriptor = os.open(card, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        wanted = FRONT_MATTER_READ_BYTES
+        while wanted > 0:
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
 
 
 def _front_matter_keys(text: str) -> list[str]:
