@@ -85,7 +85,7 @@ def hub_id_from_remotes(urls: dict[str, str], hosts: tuple[str, ...]) -> str | N
 
 def hub_hosts() -> tuple[str, ...]:
     """huggingface.co, hf.co and the host of ``$HF_ENDPOINT`` (a mirror or a private Hub)."""
-    endpoint_host = urlsplit(os.environ.get("HF_ENDPOINT", "")).hostname
+    endpoint_host, _ = _host_and_path(os.environ.get("HF_ENDPOINT", ""))
     return HUB_HOSTS + ((endpoint_host.lower(),) if endpoint_host else ())
 
 

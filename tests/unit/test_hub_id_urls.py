@@ -52,3 +52,9 @@ def test_origin_wins_over_other_hub_remotes() -> None:
 ])
 def test_is_repo_id(value: str, ok: bool) -> None:
     assert is_repo_id(value) is ok
+
+
+@pytest.mark.parametrize("endpoint", ["http://[::1", "not a url", ""])
+def test_an_unusable_hf_endpoint_adds_no_host(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    assert hub_hosts() == HUB_HOSTS
