@@ -166,7 +166,8 @@ def select_changed(files: list[str], roots: list[str], cwd: Path) -> list[str]:
 # -- running cardguard ------------------------------------------------------------------------
 
 def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
-    command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json"]
+    # --skip-non-cards: the changed files of a pull request include the project's own README.md
+    command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json", "--skip-non-cards"]
     hub_repo = inputs.hub_repo if inputs.command == "check" else ""  # validate reads no weights
     for flag, value in (("--profile", inputs.profile), ("--fail-on", inputs.fail_on),
                         ("--config", inputs.config), ("--hub-repo", hub_repo), ("--timeout", inputs.timeout)):

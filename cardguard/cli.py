@@ -172,6 +172,11 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
+    command.add_argument(
+        "--skip-non-cards", action="store_true",
+        help="a README.md named on the command line is checked only when it is a model card (model metadata, or "
+        "model files beside it), as one found in a folder is; for hooks, which pass every changed file",
+    )
     _add_timeout_option(command)
 
 
@@ -308,7 +313,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.findings import Severity
     from cardguard.report import format_findings
     from cardguard.card_guard import run_one_card
-    from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
 
     if args.profile:
@@ -318,7 +322,7 @@ def run_validate(args: argparse.Namespace) -> int:
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     findings = []
     failing = False
-    targets = find_targets(args.paths)
+    targets = _select_targets(args, configs)
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
@@ -411,10 +415,9 @@ def run_sync(args: argparse.Namespace) -> int:
     from cardguard.report import format_diff, format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import sync_target
-    from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = find_targets(args.paths)
+    targets = _select_targets(args, configs)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -445,10 +448,9 @@ def run_check(args: argparse.Namespace) -> int:
     from cardguard.report import format_diff, format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import check_target
-    from cardguard.targets import find_targets
 
     configs, hub = _card_configs(args), _hub(args)
-    targets = find_targets(args.paths)
+    targets = _select_targets(args, configs)
     findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
@@ -479,13 +481,37 @@ def run_init(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise UsageError(f"{args.path}: not a folder")
     try:
-        written = init_card(folder)
+        written = init_card(folder, _configured_hub_id(folder))
     except CardExists as error:
         raise UsageError(str(error)) from None
     except Refused as refusal:
         raise UsageError(f"{folder / 'README.md'} {refusal.reason}") from None
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
+
+
+def _select_targets(args: argparse.Namespace, configs: Any) -> list[Any]:
+    """The cards behind the paths (``model-card`` from the configuration decides where set); in
+    text output, one line on stderr per README.md skipped."""
+    from cardguard.targets import NOT_A_CARD, Target, display_path, select_targets
+
+    def configured(card: Any) -> bool | None:
+        return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
+
+    selection = select_targets(args.paths, skip_non_cards=args.skip_non_cards, configured=configured)
+    if args.format == "text":
+        for shown in selection.skipped:
+            _say(f"cardguard: {shown}: {NOT_A_CARD}")
+    return selection.targets
+
+
+def _configured_hub_id(folder: Any) -> str | None:
+    """The hub-id the configuration sets for ``folder``'s card (cardguard/hub_id.py)."""
+    from cardguard.targets import CARD_NAME, Target, display_path
+    from cardguard.validate import ConfigCache, Options
+
+    card = folder / CARD_NAME
+    return ConfigCache(Options()).settings_for(Target(card, folder, display_path(card))).hub_id
 
 
 if __name__ == "__main__":

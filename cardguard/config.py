@@ -18,6 +18,14 @@ In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardg
     [[tool.cardguard.overrides]]          # later entries win
     paths = ["legacy/**"]
     profile = "minimal"
+
+    [[tool.cardguard.overrides]]
+    paths = ["models/bert"]
+    hub-id = "our-org/bert-finetuned"     # what get-started loads and init names the card
+
+    [[tool.cardguard.overrides]]
+    paths = ["datasets/**"]
+    model-card = false                    # these README.md files are not model cards
 """
 
 from __future__ import annotations
@@ -107,6 +115,8 @@ class Settings:
     managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
     eval_results_files: bool = False
     evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
+    hub_id: str | None = None  # the folder's Hub id (cardguard/hub_id.py); None: found from git or the folder
+    model_card: bool | None = None  # is the README.md a model card? None: decided by what it holds (targets.py)
 
     def regions_required(self) -> tuple[str, ...]:
         return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
@@ -337,9 +347,26 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             changes["eval_results_files"] = value
         elif key == "evaluation":
             changes["evaluation"] = _read_evaluation(value, where)
+        elif key == "hub_id":
+            changes["hub_id"] = _read_hub_id(value, where)
+        elif key == "model_card":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: model-card must be true or false")
+            changes["model_card"] = value
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
     return replace(settings, **changes)
+
+
+def _read_hub_id(value: Any, where: str) -> str:
+    """``hub-id = "org/name"``: the Hub id of the folders the table applies to."""
+    from cardguard.hub_id import is_repo_id  # only a configuration that sets it pays the import
+
+    if not isinstance(value, str) or not is_repo_id(value):
+        shown = repr(value if not isinstance(value, str) else value[:100])
+        raise ConfigError(f"{where}: hub-id {shown} is not a Hub model id; expected \"org/name\" "
+                          "(letters, digits, '-', '_', '.'; no '--' or '..'; at most 96 characters each)")
+    return value
 
 
 EVALUATION_KEYS = ("dataset", "dataset-name", "task-id", "task", "metric", "model-name")

@@ -399,11 +399,14 @@ def get_started(facts: Facts, metadata: dict[str, Any], previous: str | None) ->
 
 
 def model_id(metadata: dict[str, Any], facts: Facts) -> str:
-    """The id the snippet loads: the model-index name if the card has one, else the folder name."""
-    index = metadata.get("model-index")
-    if isinstance(index, list) and index and isinstance(index[0], dict) and isinstance(index[0].get("name"), str):
-        return index[0]["name"]
-    return str(facts.model_dir).rstrip("/").rsplit("/", 1)[-1] or "MODEL_ID"
+    """The id the snippet loads: the folder's Hub id (cardguard/hub_id.py, resolved by the
+    caller into ``facts.hub_id``), never the path the command was given. ``metadata`` is not
+    consulted: a model-index name is the Trainer's output_dir name, not an id."""
+    if facts.hub_id:
+        return facts.hub_id
+    from cardguard.hub_id import resolve_hub_id
+
+    return resolve_hub_id(facts.model_dir)
 
 
 _PEFT_AUTO_CLASSES = {"CAUSAL_LM": "AutoModelForCausalLM", "SEQ_CLS": "AutoModelForSequenceClassification",

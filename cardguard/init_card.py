@@ -17,7 +17,8 @@ import yaml
 
 from cardguard.artifacts import Facts, read_facts
 from cardguard.budget import RunOutOfTime, budget_spent, spent_message
-from cardguard.generated import REGIONS, model_id
+from cardguard.generated import REGIONS
+from cardguard.hub_id import resolve_hub_id
 from cardguard.managed_metadata import desired_scalars, library_tags
 from cardguard.regions import begin_marker, end_marker
 from cardguard.render import RenderError, find_template, override_dirs_for, render
@@ -65,14 +66,16 @@ def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = (
     return render(find_template(INIT_TEMPLATE, override_dirs), context)
 
 
-def init_card(model_dir: Path) -> Path:
-    """Write ``model_dir/README.md``; raises CardExists when there is one already."""
+def init_card(model_dir: Path, hub_id: str | None = None) -> Path:
+    """Write ``model_dir/README.md``, naming the model by its Hub id (``hub_id``: the configured
+    one, if any; cardguard/hub_id.py); raises CardExists when there is a card already."""
     card = model_dir / CARD_NAME
     if os.path.lexists(card):
         raise CardExists(f"{card} already exists; cardguard init never overwrites a card (use `cardguard sync`)")
     facts = read_facts(model_dir)
+    facts.hub_id = resolve_hub_id(model_dir, hub_id)
     try:
-        text = render_new_card(facts, model_id({}, facts), override_dirs_for(model_dir))
+        text = render_new_card(facts, facts.hub_id, override_dirs_for(model_dir))
     finally:
         if budget_spent():  # a region may have been dropped for want of time: write nothing
             raise RunOutOfTime(f"{card} not written: {spent_message()}")

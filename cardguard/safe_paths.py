@@ -326,11 +326,20 @@ def _git(work_tree: str, *args: str) -> tuple[int, bytes] | None:
     """git's exit code and output for one question about ``work_tree``; None when git cannot
     be run. (ls-files is asked with --literal-pathspecs, so a name holding ``*`` matches only
     itself; check-ignore takes plain paths and refuses that option.)"""
+    return ask_git(work_tree, *args)
+
+
+def ask_git(work_tree: str, *args: str, own_repository: bool = False) -> tuple[int, bytes] | None:
+    """git's exit code and output for one question about ``work_tree``; None when git cannot
+    be run. With ``own_repository`` the question is about the repository at ``work_tree``
+    itself: variables a calling git sets (GIT_DIR, GIT_INDEX_FILE... in a hook) are dropped."""
     import subprocess  # here, not at the top: only a followed link pays for it
 
     # core.fsmonitor would name a program to run: a work tree's own configuration never gets to.
     command = ["git", "-c", "core.fsmonitor=false", "-C", work_tree, *args]
-    environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    inherited = {name: value for name, value in os.environ.items()
+                 if not (own_repository and name.startswith("GIT_"))}
+    environment = {**inherited, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
     try:
         done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, env=environment, check=False)
     except (OSError, subprocess.SubprocessError):

@@ -17,6 +17,7 @@ from cardguard.budget import budget_spent, spent_message
 from cardguard.card import Card
 from cardguard.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.findings import Finding
+from cardguard.hub_id import resolve_hub_id
 from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
 from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.lines import split_lines
@@ -56,12 +57,16 @@ def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> Sync
                        override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation))
 
 
-def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None) -> Facts:
-    """The folder's facts; with ``hub``, LFS-pointer weights are read from that Hub repo."""
+def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
+                      hub_id: str | None = None) -> Facts:
+    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any); with
+    ``hub``, LFS-pointer weights are read from that Hub repo."""
     root = display_path(target.model_dir)
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
-    return read_facts(target.model_dir, display_root="" if root == "." else root,
-                      limits=artifact_limits(limits or Limits()), remote=remote)
+    facts = read_facts(target.model_dir, display_root="" if root == "." else root,
+                       limits=artifact_limits(limits or Limits()), remote=remote)
+    facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
+    return facts
 
 
 def artifact_limits(limits: Limits) -> ArtifactLimits:
@@ -93,7 +98,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
-    facts = read_target_facts(target, limits=settings.limits, hub=hub)
+    facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
     plan = plan_target(target, settings, card, facts, add_missing)
     result = SyncResult(target, settings, plan)
     if plan is None:
@@ -160,7 +165,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     card, settings = validated.card, validated.settings
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings)
-    facts = read_target_facts(target, limits=settings.limits, hub=hub)
+    facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
     plan = plan_target(target, settings, card, facts, add_missing=False)
     found: list[Finding] = list(facts.findings)
     if plan is not None:

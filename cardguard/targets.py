@@ -1,17 +1,29 @@
 """Turn the paths a user (or pre-commit) passes into model cards to check, each once.
 
 - ``a/README.md`` (or any other ``.md`` file named explicitly): that card; its model folder is ``a``.
-- ``a/`` holding a README.md: that card. A folder without one is searched for cards below it.
+- ``a/`` holding a README.md that is a model card: that card. A folder whose README.md is not
+  one, or that has none, is searched for cards below it.
 - any other file (``a/config.json``, ``a/eval_results.json``): the card of the nearest folder
   at or above it that holds a README.md, so a commit touching only an artifact still checks
   the card it belongs to.
+
+A README.md found rather than named (in a folder, or as the card of a changed file) is a
+model card only when its front matter holds a Hub model-card key or model files lie beside it
+(:func:`is_model_card`); a project's own README.md at the top of a repository is skipped, and
+said so. With ``skip_non_cards`` (the hooks and the Action, which pass every changed file by
+name) the same holds for a README.md named on the command line.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
+
+TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
+if TYPE_CHECKING:
+    from typing import Callable
 
 CARD_NAME = "README.md"
 _SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
@@ -37,33 +49,63 @@ def display_path(path: Path) -> str:
     return shown.replace(os.sep, "/")
 
 
+@dataclass
+class Selection:
+    """The cards to check, and the README.md files passed over as not model cards."""
+
+    targets: list[Target] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # display paths
+
+
+NOT_A_CARD = "skipped, not a model card (no model metadata in its front matter, no model files beside it)"
+
+
 def find_targets(paths: list[str]) -> list[Target]:
     """The cards behind ``paths``, in the order first met, without duplicates."""
+    return select_targets(paths).targets
+
+
+def select_targets(paths: list[str], skip_non_cards: bool = False,
+                   configured: Callable[[Path], bool | None] | None = None) -> Selection:
+    """The cards behind ``paths`` and the README.md files skipped as not model cards.
+
+    ``configured(card)``: the configuration's answer for one README.md (``model-card = true |
+    false``), or None to let :func:`is_model_card` decide."""
     seen: set[Path] = set()
-    targets: list[Target] = []
+    selection = Selection()
+    is_card = _CardTest(configured)
     for raw in paths or ["."]:
-        for card in _cards_for(Path(raw)):
+        for card, named in _cards_for(Path(raw), is_card):
             key = Path(os.path.abspath(card))
-            if key not in seen:
-                seen.add(key)
-                targets.append(Target(card=card, model_dir=card.parent, display=display_path(card)))
-    return targets
+            if key in seen:
+                continue
+            seen.add(key)
+            if (skip_non_cards or not named) and not is_card(card):
+                selection.skipped.append(display_path(card))
+            else:
+                selection.targets.append(Target(card=card, model_dir=card.parent, display=display_path(card)))
+    return selection
 
 
-def _cards_for(path: Path) -> list[Path]:
+def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
+    """The candidate cards behind one path, each with whether the path named it."""
     if not os.path.lexists(path):
         raise TargetError(f"{path}: no such file or directory")
     if path.is_dir():
-        if (path / CARD_NAME).exists():
-            return [path / CARD_NAME]
+        top = path / CARD_NAME
+        if top.exists() and is_card(top):
+            return [(top, False)]
         found = sorted(_walk_for_cards(path))
         if not found:
             raise TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
-        return found
+        if not any(is_card(card) for card in found):
+            raise TargetError(f"{path}: no model card found in this folder or below it "
+                              f"({display_path(found[0])}: {NOT_A_CARD})")
+        return [(card, False) for card in found]
     if path.name == CARD_NAME or path.suffix.lower() in (".md", ".markdown"):
-        return [path]  # a card given by name, whatever it is called
+        return [(path, True)]  # a card given by name, whatever it is called
     owner = _owning_model_dir(path)
-    return [owner / CARD_NAME] if owner is not None else []
+    return [(owner / CARD_NAME, False)] if owner is not None else []
 
 
 def _walk_for_cards(root: Path) -> list[Path]:
@@ -92,3 +134,173 @@ def _relative_if_possible(folder: Path) -> Path:
         return folder.relative_to(Path.cwd())
     except ValueError:
         return folder
+
+
+# -- what a model card is -------------------------------------------------------------------------
+
+# Files only a model repository holds (transformers, sentence-transformers, PEFT, diffusers,
+# timm, GGUF / ONNX exports, Trainer's outputs) and the Hub's evaluation-results folder.
+MODEL_FILE_NAMES = frozenset({
+    "config.json", "adapter_config.json", "modules.json", "config_sentence_transformers.json",
+    "sentence_bert_config.json", "model_index.json", "generation_config.json", "tokenizer_config.json",
+    "trainer_state.json", "training_args.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json",
+    "tf_model.h5", "flax_model.msgpack", ".eval_results",
+})
+MODEL_FILE_SUFFIXES = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".ckpt", ".nemo")
+MODEL_BIN_PREFIXES = ("pytorch_model", "adapter_model")  # pytorch_model-00001-of-00002.bin
+FRONT_MATTER_READ_BYTES = 64 * 1024  # the keys that make a card sit at its top
+_LATE_BLOCK_LINES = 50  # a '---' block opening this far down still counts (misplaced front matter)
+
+
+class _CardTest:
+    """Whether a README.md is a model card: the configuration's answer, else
+    :func:`is_model_card`'s; each asked once per README.md in a run."""
+
+    def __init__(self, configured: Callable[[Path], bool | None] | None) -> None:
+        self._configured = configured
+        self._answers: dict[str, bool] = {}
+        self._keys: frozenset[str] | None = None  # the schema's keys, read once, when first needed
+
+    def __call__(self, card: Path) -> bool:
+        key = os.path.abspath(card)
+        if key not in self._answers:
+            answer = self._configured(card) if self._configured is not None else None
+            self._answers[key] = self._holds_a_card(card) if answer is None else answer
+        return self._answers[key]
+
+    def _holds_a_card(self, card: Path) -> bool:
+        if _has_model_files(card.parent):
+            return True
+        if self._keys is None:
+            self._keys = model_card_keys()
+        return _front_matter_verdict(card, self._keys) is not False
+
+
+def is_model_card(card: Path) -> bool:
+    """True when ``card`` has model metadata or model files lie beside it; also when that cannot
+    be told (unreadable, not UTF-8, a link), so validate reports what is wrong with it."""
+    return _CardTest(None)(card)
+
+
+def _has_model_files(folder: Path) -> bool:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(_is_model_file(name) for name in names)
+
+
+def _is_model_file(name: str) -> bool:
+    lowered = name.lower()
+    return (lowered in MODEL_FILE_NAMES or lowered.endswith(MODEL_FILE_SUFFIXES)
+            or (lowered.endswith(".bin") and lowered.startswith(MODEL_BIN_PREFIXES)))
+
+
+def _front_matter_verdict(card: Path, known_keys: frozenset[str]) -> bool | None:
+    """True: a '---' block near the top names one of ``known_keys``; False: it does not (or
+    there is none); None: the file cannot be read as UTF-8 text here."""
+    text = _head_text(card)
+    if text is None:
+        return None
+    return any(_normal_key(key) in known_keys for key in _front_matter_keys(text))
+
+
+def _head_text(card: Path) -> str | None:
+    """The first FRONT_MATTER_READ_BYTES of a regular file named without links, as text."""
+    if os.path.islink(card):
+        return None
+    try:
+        head = _read_head(card)
+    except OSError:
+        return None
+    if head is None:
+        return None
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        cut_by_the_bound = len(head) == FRONT_MATTER_READ_BYTES and error.start >= len(head) - 4
+        if not cut_by_the_bound:
+            return None
+        return head[:error.start].decode("utf-8-sig")
+
+
+def _read_head(card: Path) -> bytes | None:
+    """Up to FRONT_MATTER_READ_BYTES of ``card``; None when it is not a regular file (a FIFO is
+    opened without waiting for a writer, a folder is not read)."""
+    descriptor = os.open(card, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        wanted = FRONT_MATTER_READ_BYTES
+        while wanted > 0:
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _front_matter_keys(text: str) -> list[str]:
+    """The top-level keys of the '---' block at the top (closed or not), and of a later closed
+    block in the first lines whose every line reads as YAML (a misplaced front matter)."""
+    lines = text.splitlines()
+    keys: list[str] = []
+    for opening, closing in _dash_blocks(lines):
+        block = [line for line in lines[opening + 1:closing] if line.strip()]
+        at_top = not any(line.strip() for line in lines[:opening])
+        closed = closing < len(lines)
+        if at_top or (closed and all(_reads_as_yaml(line) for line in block)):
+            keys.extend(line.split(":", 1)[0].strip().strip("\"'") for line in block if _is_top_level_key(line))
+    return keys
+
+
+def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(opening, closing) indexes of '---' blocks opening in the first lines, outside code
+    fences; a block the text ends inside closes at its end."""
+    blocks: list[tuple[int, int]] = []
+    opening: int | None = None
+    in_fence = False
+    for index, line in enumerate(lines):
+        if opening is None:
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            elif not in_fence and line.startswith("---"):
+                if index >= _LATE_BLOCK_LINES:
+                    break
+                opening = index
+        elif line.startswith("---") or line.rstrip() == "...":
+            blocks.append((opening, index))
+            opening = None
+    if opening is not None:
+        blocks.append((opening, len(lines)))
+    return blocks
+
+
+def _is_top_level_key(line: str) -> bool:
+    return line[:1] not in (" ", "\t", "#", "-") and ":" in line
+
+
+def _reads_as_yaml(line: str) -> bool:
+    return line[:1] in (" ", "\t", "#", "-") or ":" in line
+
+
+def _normal_key(key: str) -> str:
+    return key.lower().replace("-", "_").replace("licence", "license")
+
+
+def model_card_keys() -> frozenset[str]:
+    """The keys of the Hub's model-card metadata (the shipped schema's properties), normalised."""
+    import json
+
+    from cardguard.resources import data_dir
+
+    schema = json.loads((data_dir("schemas") / "model-card-metadata.schema.json").read_text(encoding="utf-8"))
+    return frozenset(_normal_key(key) for key in schema["properties"]) - _COMMON_IN_OTHER_FRONT_MATTER
+
+
+# A key the Hub knows that documentation sites' front matter (Jekyll, Hugo, MkDocs) also uses.
+_COMMON_IN_OTHER_FRONT_MATTER = frozenset({"description"})

@@ -54,6 +54,9 @@ class Facts(Record):
     remote_files: list[str] = factory(list)  # LFS pointers whose header came from the Hub
     findings: list[Finding] = factory(list)
     files_read: list[str] = factory(list)
+    # The folder's Hub id (cardguard/hub_id.py), set by check, sync and init: it comes from the
+    # configuration and git, not from the artifacts, so `cardguard facts` leaves it None.
+    hub_id: str | None = None
 
 
 def read_facts(

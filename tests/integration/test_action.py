@@ -155,3 +155,14 @@ def test_timeout_input_bounds_the_whole_run() -> None:
     command = cardguard_command(Inputs(paths=["."], timeout="120"), ["model"])
     assert command[command.index("--timeout") + 1] == "120"
     assert "--timeout" not in cardguard_command(Inputs(paths=["."]), ["model"])
+
+
+def test_only_changed_does_not_check_the_project_readme_as_a_model_card(workspace: Path, runner_temp: Path) -> None:
+    """Issue 12 item 9: a pull request changing the project's README.md and a model card."""
+    (workspace / ".cardguard.toml").write_text('profile = "hub"\n\n[[overrides]]\npaths = ["good", "bad"]\n'
+                                               'profile = "minimal"\n')
+    event = pull_request(workspace, {"README.md": "# Our models\n\nTraining scripts.\n",
+                                     "good/README.md": GOOD_CARD.replace("small.", "tiny.")})
+    result = run_action(REPO_ROOT, workspace, runner_temp, dict(BASE_INPUTS, **{"only-changed": "true"}), event)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (result.outputs["errors"], result.outputs["cards"]) == ("0", "1")

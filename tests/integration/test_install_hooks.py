@@ -137,3 +137,15 @@ def test_hook_scripts_carry_the_watched_pattern_and_the_python(name: str) -> Non
     text = hook_text(name, python="/opt/it's here/python")
     assert "cardguard_python='/opt/it'\"'\"'s here/python'" in text
     assert run(["sh", "-n", "-c", text], HOOKS).returncode == 0
+
+
+def test_commit_of_the_project_readme_is_not_checked_as_a_model_card(repo: Path) -> None:
+    """Issue 12 item 9: the plain hook names README.md; the project's is not a model card."""
+    (repo / ".cardguard.toml").write_text('profile = "hub"\n\n[[overrides]]\npaths = ["model"]\nprofile = "minimal"\n')
+    git(repo, "commit", "-q", "-am", "hub profile above the model folder")
+    assert install_hooks(repo).returncode == 0
+    (repo / "README.md").write_text("# Our models\n\nTraining scripts.\n\n## License\n\nMIT\n")
+    git(repo, "add", "README.md")
+    accepted = run(["git", "commit", "-m", "project readme"], repo)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "README.md: skipped, not a model card" in accepted.stderr

@@ -163,3 +163,40 @@ def test_check_fails_when_only_eval_results_changed(hook_repo, pre_commit_env, r
     assert refused.returncode != 0, refused.stdout + refused.stderr
     assert "model/README.md" in refused.stdout + refused.stderr
     assert "CG405" in refused.stdout + refused.stderr
+
+
+PROJECT_README = "# Our models\n\nTraining scripts and the checkpoints we publish.\n\n## License\n\nMIT\n"
+# The project's README.md gets the hub profile (CG201 errors if it were checked as a card).
+HUB_PROFILE_ABOVE_THE_MODEL = 'profile = "hub"\n\n[[overrides]]\npaths = ["model"]\nprofile = "minimal"\n'
+
+
+@pytest.mark.parametrize("hook", ALL_HOOKS)
+def test_a_project_readme_at_the_top_is_not_a_model_card(hook_repo, pre_commit_env, repo: Path, hook: str) -> None:
+    """Issue 12 item 9: pre-commit passes README.md by name; it is not a card, the model's is."""
+    (repo / ".cardguard.toml").write_text(HUB_PROFILE_ABOVE_THE_MODEL)
+    (repo / "README.md").write_text(PROJECT_README)
+    write_config(repo, hook_repo)
+    git(repo, "add", "-A")
+    result = run_hook(hook, repo, pre_commit_env, "--all-files", "--verbose")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "README.md: skipped, not a model card" in result.stdout
+    assert (repo / "README.md").read_text() == PROJECT_README
+
+    if hook == "cardguard-sync":  # sync reports only what it would rewrite
+        return
+    (repo / "model" / "README.md").write_text(BAD_CARD)  # the model's card is still checked
+    git(repo, "add", "-A")
+    failed = run_hook(hook, repo, pre_commit_env, "--files", "README.md", "model/README.md")
+    assert failed.returncode == 1 and f"model/README.md:4:15: {BAD_CODE} error" in failed.stdout
+
+
+def test_committing_only_the_project_readme_passes_the_hook(hook_repo, pre_commit_env, repo: Path) -> None:
+    (repo / ".cardguard.toml").write_text(HUB_PROFILE_ABOVE_THE_MODEL)
+    write_config(repo, hook_repo, ["cardguard-check"])
+    git(repo, "add", ".cardguard.toml")
+    git(repo, "commit", "-q", "-m", "config", env=pre_commit_env)
+    assert pre_commit(["install"], repo, pre_commit_env).returncode == 0
+    (repo / "README.md").write_text(PROJECT_README)
+    git(repo, "add", "README.md")
+    accepted = run(["git", "commit", "-m", "project readme"], repo, pre_commit_env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr

@@ -111,13 +111,14 @@ def test_repository_override_is_used_and_errors_are_findings(tmp_path: Path) -> 
 
 def test_init_writes_card_and_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("cardguard.init_card.read_facts", lambda folder: classifier_facts())
+    facts = classifier_facts().replace(model_dir=str(tmp_path))  # the folder init writes in, and its name
+    monkeypatch.setattr("cardguard.init_card.read_facts", lambda folder: facts.replace())
     assert main(["init", str(tmp_path)]) == 0
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
     assert "<!-- cardguard:begin labels -->" in text and "| 1 | neutral |" in text
     assert "## Bias, Risks, and Limitations" in text and "[More Information Needed]" in text
-    assert plan_text(text, classifier_facts()).changed is False  # init output is already in sync
+    assert plan_text(text, facts).changed is False  # init output is already in sync
     assert main(["init", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == text
