@@ -171,7 +171,7 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit code 1 (default: error, or fail-on from the configuration)",
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                         help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
+                         help="colour in text output (auto: when stdout is a terminal, or FORCE_COLOR is set; never when NO_COLOR is set)")
     _add_timeout_option(command)
 
 
@@ -293,10 +293,16 @@ def _emit(text: str) -> None:
 
 
 def use_colour(choice: str, stream: TextIO) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
+    """Whether text output gets colour: ``--color always|never`` as asked (no-color.org: a
+    command-line option may turn colour back on); under ``auto``, NO_COLOR (no-color.org) before
+    FORCE_COLOR (force-color.org), each when set and not empty, whatever its value; else colour
+    only on a terminal."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     return hasattr(stream, "isatty") and stream.isatty()
 
 
