@@ -172,7 +172,17 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                          help="colour in text output (auto: when stdout is a terminal, or FORCE_COLOR is set; never when NO_COLOR is set)")
+    command.add_argument("--statistics", action="store_true",
+                         help="print the number of findings per rule instead of the findings (text or json)")
     _add_timeout_option(command)
+
+
+def _add_fix_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--fix", action="store_true",
+        help="apply the metadata fixes cardguard is certain of (licence id spelling, near-miss keys, a removed "
+        "pipeline tag's successor) and list them; the exit code follows the findings that remain",
+    )
 
 
 def _add_hub_options(command: argparse.ArgumentParser) -> None:
@@ -199,6 +209,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         description="Check model card metadata against the Hub's rules and the required sections of a profile.",
     )
     _add_common_card_options(command)
+    _add_fix_option(command)
     command.set_defaults(handler=run_validate)
 
 
@@ -260,6 +271,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "Prints a unified diff of what `cardguard sync` would change.",
     )
     _add_common_card_options(command)
+    _add_fix_option(command)
     _add_hub_options(command)
     command.set_defaults(handler=run_check)
 
@@ -312,7 +324,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.config import check_profile
     from cardguard.findings import Severity
-    from cardguard.report import format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.targets import find_targets
     from cardguard.validate import ConfigCache, Options, validate_target
@@ -322,7 +333,8 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"--config {args.config}: no such file")
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
-    findings = []
+    _check_report_options(args)
+    findings, fixed = [], []
     failing = False
     targets = find_targets(args.paths)
     for target in targets:
@@ -330,13 +342,13 @@ def run_validate(args: argparse.Namespace) -> int:
             findings.append(not_checked_finding(target.display))
             failing = failing or args.fail_on != "never"
             continue
-        result = run_one_card(lambda: validate_target(target, configs), target, configs, _debug())
+        result = run_one_card(_card_work(args, target, configs, validate_target), target, configs, _debug())
         findings.extend(result.findings)
+        fixed.extend(getattr(result, "fixed", []))
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
-    output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets))
-    _emit(output)
+    _emit(_report(args, findings, len(targets), fixed))
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -414,11 +426,12 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff, format_findings
+    from cardguard.report import format_diff
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import sync_target
     from cardguard.targets import find_targets
 
+    _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, diffs, status = [], [], EXIT_OK
@@ -441,38 +454,73 @@ def run_sync(args: argparse.Namespace) -> int:
         elif result.plan is not None and result.plan.blocked:
             _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
     if findings:
-        _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+        _emit(_report(args, findings, len(targets)))
     _emit(format_diff("".join(diffs)))
     return status
 
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff, format_findings
+    from cardguard.report import format_diff
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import check_target
     from cardguard.targets import find_targets
 
+    _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
-    findings, diffs, status = [], [], EXIT_OK
+    findings, fixed, diffs, status = [], [], [], EXIT_OK
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
             status = status if args.fail_on == "never" else EXIT_FINDINGS
             continue
-        result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
+        check = lambda target, configs: check_target(target, configs, hub=hub)  # noqa: E731
+        result = run_one_card(_card_work(args, target, configs, check), target, configs, _debug())
         findings.extend(result.findings)
+        fixed.extend(getattr(result, "fixed", []))
+        result = getattr(result, "checked", None) or result
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
-    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
-    if args.format == "text":
+    _emit(_report(args, findings, len(targets), fixed))
+    if args.format == "text" and not args.statistics:
         _emit(format_diff("".join(diffs)))
     elif diffs:
         sys.stderr.write(format_diff("".join(diffs)))
     return status
+
+
+def _card_work(args: argparse.Namespace, target: Any, configs: Any, recheck: Callable[[Any, Any], Any]) -> Callable[[], Any]:
+    """One card's work: ``recheck(target, configs)`` (validate or check), after its certain
+    fixes are applied when --fix is given."""
+    if not getattr(args, "fix", False):
+        return lambda: recheck(target, configs)
+    from cardguard.fix import fix_target
+
+    return lambda: fix_target(target, configs, recheck)
+
+
+def _check_report_options(args: argparse.Namespace) -> None:
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not --format {args.format}")
+
+
+def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None) -> str:
+    """The findings in the chosen format; with --statistics, their count per rule instead;
+    with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
+    github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
+    from cardguard.report import format_findings, format_fixed_text, format_statistics
+
+    fixed = fixed if getattr(args, "fix", False) else None
+    if fixed and (args.format in ("github", "sarif") or (args.statistics and args.format == "json")):
+        sys.stderr.write(format_fixed_text(fixed))
+        fixed = None
+    if args.statistics:
+        shown = format_fixed_text(fixed) if fixed and args.format == "text" else ""
+        return shown + format_statistics(findings, args.format)
+    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed)
 
 
 def run_init(args: argparse.Namespace) -> int:
