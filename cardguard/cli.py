@@ -232,8 +232,12 @@ def _add_schema(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_rules(commands: argparse._SubParsersAction) -> None:
-    command = commands.add_parser("rules", help="list every rule code", description="List every rule code cardguard reports.")
-    command.add_argument("--format", choices=("text", "markdown"), default="text")
+    command = commands.add_parser(
+        "rules", help="list every rule code, or explain one",
+        description="List every rule code cardguard reports, or explain one: `cardguard rules CG101` "
+        "(a code in any case, or a rule's name such as invalid-license).")
+    command.add_argument("rule", nargs="?", metavar="CODE", help="the rule to explain (default: list them all)")
+    command.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     command.set_defaults(handler=run_rules)
 
 
@@ -386,10 +390,27 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from cardguard.rules_doc import rules_markdown, rules_text
+    from cardguard.rules_doc import rules_json, rules_markdown, rules_text
 
-    render: Callable[[], str] = rules_markdown if args.format == "markdown" else rules_text
+    if args.rule is not None:
+        return _explain_rule(args)
+    render: Callable[[], str] = {"markdown": rules_markdown, "json": rules_json}.get(args.format, rules_text)
     sys.stdout.write(render())
+    return EXIT_OK
+
+
+def _explain_rule(args: argparse.Namespace) -> int:
+    """``cardguard rules CG101``: one rule explained; an unknown code is a usage error."""
+    from cardguard.rules_doc import UnknownRule, explain_markdown, explain_text, find_rule, rules_json
+
+    try:
+        rule = find_rule(args.rule)
+    except UnknownRule as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        sys.stdout.write(rules_json([rule]))
+    else:
+        sys.stdout.write(explain_markdown(rule) if args.format == "markdown" else explain_text(rule))
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.cli import main
+from cardguard.codes import FIXABLE
 from cardguard.rules.metadata import certain_id
 
 BODY = "# tiny\n\nA card.\n"
@@ -71,6 +72,7 @@ def test_certain_fixes_are_applied_and_listed(before: str, after: str, lines: li
     code, out, _ = run(["validate", "--profile", "minimal", "--fix", "model"], capsys)
     assert (folder / "README.md").read_text(encoding="utf-8") == card(after)
     assert fixed_lines(out) == lines  # in the order applied
+    assert {line.split()[2] for line in lines} <= FIXABLE  # `cardguard rules` says these rules can fix
     assert code == 0, out  # nothing remains at or above error
     assert run(["validate", "--profile", "minimal", "model"], capsys)[0] == 0
 
