@@ -491,12 +491,15 @@ def run_check(args: argparse.Namespace) -> int:
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
     findings, fixed, diffs, status = [], [], [], EXIT_OK
+
+    def check(target: Any, configs: Any) -> Any:
+        return check_target(target, configs, hub=hub)
+
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
             status = status if args.fail_on == "never" else EXIT_FINDINGS
             continue
-        check = lambda target, configs: check_target(target, configs, hub=hub)  # noqa: E731
         result = run_one_card(_card_work(args, target, configs, check), target, configs, _debug())
         findings.extend(result.findings)
         fixed.extend(getattr(result, "fixed", []))
