@@ -224,8 +224,9 @@ EXPLANATIONS: dict[str, Explanation] = {
         "", ""),
     "CG112": Explanation(
         "The Hub ignores keys it does not know: `licence`, `pipeline-tag` or `model_index` say nothing to it.",
-        "Rename the key. `--fix` renames it when the right key is not in the card already and no other key is "
-        "a near miss of the same one.",
+        "Rename the key. `--fix` renames it when the right key is not in the card already, no other key is "
+        "a near miss of the same one, and the renamed key adds no error (`licence: license` would be an invalid "
+        "licence; an old `model_index` block may not be valid `model-index`).",
         "licence: mit\npipeline-tag: text-classification", "license: mit\npipeline_tag: text-classification"),
     "CG113": Explanation(
         "The Hub links the base model only when `base_model` is a Hub model id; a local path or URL is refused.",

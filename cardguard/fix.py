@@ -6,7 +6,10 @@ Each fix becomes a minimal text edit of the front matter (cardguard.yamledit: qu
 comments and line endings stay), is checked like a sync edit (cardguard.edit_check: the
 metadata must be exactly what the fix means, every other line unchanged in text and role),
 and the card is written once, atomically, through the write gate (cardguard.safe_paths).
-A fix the editor or the check refuses is left undone; its finding stays in the report.
+A fix is also left undone when it would add a finding that fails the run and that no certain
+fix removes: renaming `model_index` to `model-index` makes the Hub read (and perhaps refuse) a
+block it ignored, and `licence: license` renamed is `license: license`, which it rejects.
+A fix left undone keeps its finding in the report.
 """
 
 from __future__ import annotations
@@ -61,7 +64,9 @@ def fix_target(target: Target, configs: ConfigCache,
             refusal = codes.finding(refused.code, target.display, 1, 1, f"{target.display} {refused.reason}")
             fixed = []
     checked = recheck(target, configs)
-    findings = checked.findings + ([refusal] if refusal is not None else [])
+    # A fix still attached was refused above: --fix cannot apply it, so it is not offered.
+    remaining = [item.replace(autofix=None) if item.autofix is not None else item for item in checked.findings]
+    findings = remaining + ([refusal] if refusal is not None else [])
     return FixResult(target, checked.settings, findings, fixed, written=bool(fixed), checked=checked)
 
 
@@ -76,12 +81,24 @@ def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:
         if candidate is None:
             break
         new_text = _applied(current, candidate.autofix, limits)
+        if new_text is not None and _adds_failures(current, parse_card(new_text, card.path, yaml_limits=limits), settings):
+            new_text = None
         if new_text is None:
             refused.add(_fix_key(candidate))
             continue
         text, fixed = new_text, fixed + [candidate]
         current = parse_card(text, card.path, yaml_limits=limits)
     return text, fixed
+
+
+def _adds_failures(old: Card, new: Card, settings: Settings) -> bool:
+    """Whether the new card has more findings at or above ``fail-on`` that no certain fix removes."""
+    return _unfixable_failures(new, settings) > _unfixable_failures(old, settings)
+
+
+def _unfixable_failures(card: Card, settings: Settings) -> int:
+    findings = apply_policy(check_metadata(card), settings, card.ignored_codes)
+    return sum(1 for item in findings if item.severity >= settings.fail_on and item.autofix is None)
 
 
 def _yaml_limits(settings: Settings) -> YamlLimits:

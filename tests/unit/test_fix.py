@@ -96,6 +96,11 @@ UNCERTAIN = [
     pytest.param("license: >-\n  Apache-2.0\nlibrary_name: transformers\n", "CG101", id="block-scalar"),
     pytest.param("{license: Apache-2.0, library_name: transformers}\n", "CG101", id="flow-mapping"),
     pytest.param("license: Apache-2.0\nlibrary_name: transformers\n", "CG101", id="ignored-in-the-card"),
+    # A rename that would add an error no certain fix removes: the Hub ignores the key now,
+    # and would refuse the card after (TRL writes `licence: license`).
+    pytest.param("licence: license\nlibrary_name: transformers\n", "CG112", id="rename-gives-an-invalid-licence"),
+    pytest.param("license: mit\nlibrary_name: transformers\nmodel_index:\n- results: []\n", "CG112",
+                 id="rename-exposes-an-invalid-model-index"),
 ]
 
 
@@ -111,6 +116,16 @@ def test_uncertain_fixes_are_left_alone(before: str, code: str, folder: Path, ca
     assert fixed_lines(out) == []
     if request.node.callspec.id != "ignored-in-the-card":
         assert f" {code} " in out
+    if "rename" in request.node.callspec.id:
+        assert " CG110 " not in out and " CG101 " not in out  # the key stays ignored, and reported
+
+
+def test_statistics_after_fix_do_not_offer_a_refused_fix(folder: Path, capsys) -> None:
+    (folder / "README.md").write_text(card("license: mit\nlibrary_name: transformers\nmodel_index:\n- results: []\n"))
+    assert run(["validate", "--profile", "minimal", "--statistics", "model"], capsys)[1].splitlines()[0] == (
+        "1\tCG112\t[*] near-miss-key")
+    out = run(["validate", "--profile", "minimal", "--statistics", "--fix", "model"], capsys)[1]
+    assert out.splitlines() == ["1\tCG112\t    near-miss-key"]
 
 
 def test_an_alias_of_two_ids_is_not_certain() -> None:
