@@ -73,22 +73,18 @@ def fix_target(target: Target, configs: ConfigCache,
 def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:
     """The card's text with every certain fix applied, and the findings fixed (as they were
     reported, at their lines in the card as it is on disk)."""
-    text, fixed, refused = card.text, [], set()
-    limits = _yaml_limits(settings)
+    fixed, refused = [], set()
     current = card
     for _ in range(MAX_FIX_PASSES):
         candidate = _next_fix(current, settings, refused)
         if candidate is None:
             break
-        new_text = _applied(current, candidate.autofix, limits)
-        if new_text is not None and _adds_failures(current, parse_card(new_text, card.path, yaml_limits=limits), settings):
-            new_text = None
-        if new_text is None:
+        fixed_card = _applied(current, candidate.autofix, settings)
+        if fixed_card is None:
             refused.add(_fix_key(candidate))
-            continue
-        text, fixed = new_text, fixed + [candidate]
-        current = parse_card(text, card.path, yaml_limits=limits)
-    return text, fixed
+        else:
+            current, fixed = fixed_card, fixed + [candidate]
+    return current.text, fixed
 
 
 def _adds_failures(old: Card, new: Card, settings: Settings) -> bool:
@@ -119,8 +115,9 @@ def _next_fix(card: Card, settings: Settings, refused: set[tuple]) -> Finding | 
     return min(fixable, key=Finding.sort_key, default=None)
 
 
-def _applied(card: Card, autofix: Autofix, limits: YamlLimits) -> str | None:
-    """The card's text with the fix applied, or None when it cannot be applied exactly."""
+def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
+    """The card with the fix applied, or None when it cannot be applied exactly, or when it
+    would add a failing finding that no certain fix removes."""
     expected = fixed_metadata(card.metadata, autofix)
     if expected is None:
         return None
@@ -129,11 +126,12 @@ def _applied(card: Card, autofix: Autofix, limits: YamlLimits) -> str | None:
     except EditRefused:
         return None
     new_text = apply_edits(card.text, [edit])
-    if parse_card(new_text, card.path, yaml_limits=limits).metadata != expected:
+    new_card = parse_card(new_text, card.path, yaml_limits=_yaml_limits(settings))
+    if new_card.metadata != expected or _adds_failures(card, new_card, settings):
         return None
     if check_edit(card, new_text, [edit], _regions(card), expected, metadata_edited=True) is not None:
         return None
-    return new_text
+    return new_card
 
 
 def _edit_for(editor: FrontMatterEditor, autofix: Autofix) -> TextEdit:
