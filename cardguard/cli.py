@@ -171,13 +171,23 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit code 1 (default: error, or fail-on from the configuration)",
     )
     command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                         help="colour in text output (auto: when stdout is a terminal and NO_COLOR is unset)")
+                         help="colour in text output (auto: when stdout is a terminal, or FORCE_COLOR is set; never when NO_COLOR is set)")
+    command.add_argument("--statistics", action="store_true",
+                         help="print the number of findings per rule instead of the findings (text or json)")
     command.add_argument(
         "--skip-non-cards", action="store_true",
         help="a README.md named on the command line is checked only when it is a model card (model metadata, or "
         "model files beside it), as one found in a folder is; for hooks, which pass every changed file",
     )
     _add_timeout_option(command)
+
+
+def _add_fix_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--fix", action="store_true",
+        help="apply the metadata fixes cardguard is certain of (licence id spelling, near-miss keys, a removed "
+        "pipeline tag's successor) and list them; the exit code follows the findings that remain",
+    )
 
 
 def _add_hub_options(command: argparse.ArgumentParser) -> None:
@@ -204,6 +214,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         description="Check model card metadata against the Hub's rules and the required sections of a profile.",
     )
     _add_common_card_options(command)
+    _add_fix_option(command)
     command.set_defaults(handler=run_validate)
 
 
@@ -226,8 +237,12 @@ def _add_schema(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_rules(commands: argparse._SubParsersAction) -> None:
-    command = commands.add_parser("rules", help="list every rule code", description="List every rule code cardguard reports.")
-    command.add_argument("--format", choices=("text", "markdown"), default="text")
+    command = commands.add_parser(
+        "rules", help="list every rule code, or explain one",
+        description="List every rule code cardguard reports, or explain one: `cardguard rules CG101` "
+        "(a code in any case, or a rule's name such as invalid-license).")
+    command.add_argument("rule", nargs="?", metavar="CODE", help="the rule to explain (default: list them all)")
+    command.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     command.set_defaults(handler=run_rules)
 
 
@@ -265,6 +280,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "Prints a unified diff of what `cardguard sync` would change.",
     )
     _add_common_card_options(command)
+    _add_fix_option(command)
     _add_hub_options(command)
     command.set_defaults(handler=run_check)
 
@@ -298,10 +314,16 @@ def _emit(text: str) -> None:
 
 
 def use_colour(choice: str, stream: TextIO) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
+    """Whether text output gets colour: ``--color always|never`` as asked (no-color.org: a
+    command-line option may turn colour back on); under ``auto``, NO_COLOR (no-color.org) before
+    FORCE_COLOR (force-color.org), each when set and not empty, whatever its value; else colour
+    only on a terminal."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     return hasattr(stream, "isatty") and stream.isatty()
 
 
@@ -311,7 +333,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.config import check_profile
     from cardguard.findings import Severity
-    from cardguard.report import format_findings
     from cardguard.card_guard import run_one_card
     from cardguard.validate import ConfigCache, Options, validate_target
 
@@ -320,7 +341,8 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"--config {args.config}: no such file")
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
-    findings = []
+    _check_report_options(args)
+    findings, fixed = [], []
     failing = False
     targets = _select_targets(args, configs)
     for target in targets:
@@ -328,13 +350,13 @@ def run_validate(args: argparse.Namespace) -> int:
             findings.append(not_checked_finding(target.display))
             failing = failing or args.fail_on != "never"
             continue
-        result = run_one_card(lambda: validate_target(target, configs), target, configs, _debug())
+        result = run_one_card(_card_work(args, target, configs, validate_target), target, configs, _debug())
         findings.extend(result.findings)
+        fixed.extend(getattr(result, "fixed", []))
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
-    output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets))
-    _emit(output)
+    _emit(_report(args, findings, len(targets), fixed))
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -372,10 +394,27 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from cardguard.rules_doc import rules_markdown, rules_text
+    from cardguard.rules_doc import rules_json, rules_markdown, rules_text
 
-    render: Callable[[], str] = rules_markdown if args.format == "markdown" else rules_text
+    if args.rule is not None:
+        return _explain_rule(args)
+    render: Callable[[], str] = {"markdown": rules_markdown, "json": rules_json}.get(args.format, rules_text)
     sys.stdout.write(render())
+    return EXIT_OK
+
+
+def _explain_rule(args: argparse.Namespace) -> int:
+    """``cardguard rules CG101``: one rule explained; an unknown code is a usage error."""
+    from cardguard.rules_doc import UnknownRule, explain_markdown, explain_text, find_rule, rules_json
+
+    try:
+        rule = find_rule(args.rule)
+    except UnknownRule as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        sys.stdout.write(rules_json([rule]))
+    else:
+        sys.stdout.write(explain_markdown(rule) if args.format == "markdown" else explain_text(rule))
     return EXIT_OK
 
 
@@ -412,10 +451,11 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff, format_findings
+    from cardguard.report import format_diff
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import sync_target
 
+    _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
     targets = _select_targets(args, configs)
     findings, diffs, status = [], [], EXIT_OK
@@ -438,37 +478,75 @@ def run_sync(args: argparse.Namespace) -> int:
         elif result.plan is not None and result.plan.blocked:
             _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
     if findings:
-        _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+        _emit(_report(args, findings, len(targets)))
     _emit(format_diff("".join(diffs)))
     return status
 
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff, format_findings
+    from cardguard.report import format_diff
     from cardguard.card_guard import run_one_card
     from cardguard.sync_run import check_target
 
+    _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
     targets = _select_targets(args, configs)
-    findings, diffs, status = [], [], EXIT_OK
+    findings, fixed, diffs, status = [], [], [], EXIT_OK
+
+    def check(target: Any, configs: Any) -> Any:
+        return check_target(target, configs, hub=hub)
+
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
             status = status if args.fail_on == "never" else EXIT_FINDINGS
             continue
-        result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
+        result = run_one_card(_card_work(args, target, configs, check), target, configs, _debug())
         findings.extend(result.findings)
+        fixed.extend(getattr(result, "fixed", []))
+        result = getattr(result, "checked", None) or result
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
-    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
-    if args.format == "text":
+    _emit(_report(args, findings, len(targets), fixed))
+    if args.format == "text" and not args.statistics:
         _emit(format_diff("".join(diffs)))
     elif diffs:
         sys.stderr.write(format_diff("".join(diffs)))
     return status
+
+
+def _card_work(args: argparse.Namespace, target: Any, configs: Any, recheck: Callable[[Any, Any], Any]) -> Callable[[], Any]:
+    """One card's work: ``recheck(target, configs)`` (validate or check), after its certain
+    fixes are applied when --fix is given."""
+    if not getattr(args, "fix", False):
+        return lambda: recheck(target, configs)
+    from cardguard.fix import fix_target
+
+    return lambda: fix_target(target, configs, recheck)
+
+
+def _check_report_options(args: argparse.Namespace) -> None:
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not --format {args.format}")
+
+
+def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None) -> str:
+    """The findings in the chosen format; with --statistics, their count per rule instead;
+    with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
+    github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
+    from cardguard.report import format_findings, format_fixed_text, format_statistics
+
+    fixed = fixed if getattr(args, "fix", False) else None
+    if fixed and (args.format in ("github", "sarif") or (args.statistics and args.format == "json")):
+        sys.stderr.write(format_fixed_text(fixed))
+        fixed = None
+    if args.statistics:
+        shown = format_fixed_text(fixed) if fixed and args.format == "text" else ""
+        return shown + format_statistics(findings, args.format)
+    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed)
 
 
 def run_init(args: argparse.Namespace) -> int:

@@ -134,3 +134,131 @@ def finding(
         message=message,
         fix=fix,
     )
+
+
+# -- the long form of a rule, for `cardguard rules CODE` ---------------------------------------
+
+# The rules whose findings can carry a certain fix (Finding.autofix) that `--fix` applies: a
+# finding of these rules is fixed only when its fix is certain (see each rule's `fix` below).
+FIXABLE: frozenset[str] = frozenset({"CG101", "CG106", "CG112"})
+
+
+class Explanation(Record, frozen=True):
+    """Why a rule matters, how to fix its findings, and an example (``bad`` -> ``good``)."""
+
+    why: str
+    fix: str
+    bad: str = ""
+    good: str = ""
+
+
+EXPLANATIONS: dict[str, Explanation] = {
+    "CG003": Explanation(
+        "Without a metadata block the Hub shows a warning on the model page, and the card has no licence, "
+        "library or task the Hub can index.",
+        "Add a `---` block at the very top of README.md with at least `license` and `library_name`.",
+        "# my-model", "---\nlicense: apache-2.0\nlibrary_name: transformers\n---\n# my-model"),
+    "CG005": Explanation(
+        "The Hub refuses a push whose metadata block is not valid YAML; tools that read the card fail too.",
+        "Fix the YAML at the line shown: an unclosed quote or bracket, a tab used for indentation, a `:` in an unquoted value.",
+        "license: [apache-2.0", "license: apache-2.0"),
+    "CG007": Explanation(
+        "YAML loaders keep only one of the two values, and which one differs between tools; the Hub refuses the push.",
+        "Remove one of the two keys, keeping the value you mean.",
+        "license: mit\nlicense: apache-2.0", "license: apache-2.0"),
+    "CG010": Explanation(
+        "YAML 1.1 (PyYAML, the Hub's loaders) reads some unquoted words and numbers as other types: "
+        "`no` is false, `3.10` is the number 3.1, `1e3` is text or a number depending on the loader.",
+        "Quote the value.",
+        "language:\n- no", "language:\n- \"no\""),
+    "CG101": Explanation(
+        "The Hub refuses a push whose `license` is not one of its licence ids, and the model page shows no licence.",
+        "Use the Hub id. `--fix` rewrites a value that is one id in another case or form "
+        "(`Apache-2.0`, `Apache License, Version 2.0`); a value that is only a close spelling, or that could be "
+        "more than one id, is left for you. For a licence the Hub does not list, write `license: other` with "
+        "`license_name` and `license_link`.",
+        "license: Apache-2.0", "license: apache-2.0"),
+    "CG102": Explanation(
+        "`license: other` alone does not say which licence applies; the Hub shows 'other' with no link.",
+        "Add `license_name` (a short lowercase id) and `license_link` (a file in the repo, or a URL).",
+        "license: other", "license: other\nlicense_name: my-licence\nlicense_link: LICENSE"),
+    "CG103": Explanation(
+        "The Hub filters models by ISO 639 language codes; other values are not found by that filter.",
+        "Use a two- or three-letter ISO 639 code (`en`, `fr`, `yue`), or `multilingual`; a region or script "
+        "goes in `language_bcp47`.",
+        "language: English", "language: en"),
+    "CG104": Explanation(
+        "The Hub shows code snippets, download counts and the 'Use this model' button only for libraries it knows.",
+        "Use a library id from https://huggingface.co/docs/hub/models-libraries; leave it if the library is your own.",
+        "library_name: Transformers", "library_name: transformers"),
+    "CG105": Explanation(
+        "The Hub ignores an unknown `pipeline_tag` silently: the model gets no widget and is not found by task.",
+        "Use a task id from https://huggingface.co/tasks.",
+        "pipeline_tag: sentiment-analysis", "pipeline_tag: text-classification"),
+    "CG106": Explanation(
+        "The Hub removed these tasks; a card that still names one gets no widget and is not found by task.",
+        "`--fix` writes the one documented successor (`text2text-generation` -> `text-generation`); "
+        "`conversational` has two (`text-generation` or `image-text-to-text`, plus the tag `conversational`), "
+        "so you choose.",
+        "pipeline_tag: text2text-generation", "pipeline_tag: text-generation"),
+    "CG107": Explanation(
+        "A model without a licence cannot be used safely by others, and the Hub's licence filter does not find it.",
+        "Add `license:` with a Hub licence id.",
+        "library_name: transformers", "license: apache-2.0\nlibrary_name: transformers"),
+    "CG108": Explanation(
+        "Since August 2024 the Hub no longer infers the library of a new repo from its files or tags.",
+        "Add `library_name:` (transformers, sentence-transformers, peft, diffusers …).",
+        "tags:\n- transformers", "library_name: transformers\ntags:\n- transformers"),
+    "CG109": Explanation(
+        "The Hub refuses metadata whose values have the wrong type (a list where a string belongs, a number "
+        "where text belongs).",
+        "Write the value in the form the message names; quote numbers and words meant as text.",
+        "base_model:\n  name: bert-base-uncased", "base_model: google-bert/bert-base-uncased"),
+    "CG110": Explanation(
+        "The Hub refuses a `model-index` that misses a required part, and shows no evaluation results from it.",
+        "Add the part the message names (name, results, task, dataset, metrics, a metric's type or value).",
+        "model-index:\n- results: []", "model-index:\n- name: my-model\n  results: []"),
+    "CG111": Explanation(
+        "An empty `results` list shows no evaluation results; Trainer writes it when it lacks a dataset name.",
+        "Add results, or remove `model-index`; with Trainer, pass `dataset=` or `dataset_tags=` to push_to_hub.",
+        "", ""),
+    "CG112": Explanation(
+        "The Hub ignores keys it does not know: `licence`, `pipeline-tag` or `model_index` say nothing to it.",
+        "Rename the key. `--fix` renames it when the right key is not in the card already, no other key is "
+        "a near miss of the same one, and the renamed key adds no error (`licence: license` would be an invalid "
+        "licence; an old `model_index` block may not be valid `model-index`).",
+        "licence: mit\npipeline-tag: text-classification", "license: mit\npipeline_tag: text-classification"),
+    "CG113": Explanation(
+        "The Hub links the base model only when `base_model` is a Hub model id; a local path or URL is refused.",
+        "Write the Hub id (namespace/name) of the model the checkpoint was trained from.",
+        "base_model: /home/me/checkpoints/bert", "base_model: google-bert/bert-base-uncased"),
+    "CG114": Explanation(
+        "The Hub links datasets only by their Hub id; a local path or URL is refused.",
+        "Write the Hub id (namespace/name) of the dataset.",
+        "datasets:\n- ./data/train.csv", "datasets:\n- stanfordnlp/imdb"),
+    "CG118": Explanation(
+        "The Hub shows such a result, but huggingface_hub's ModelCard.load raises on it.",
+        "Add `dataset:` with `type:` (the Hub dataset id) and `name:` to the result.", "", ""),
+    "CG201": Explanation(
+        "The profile (what wrote the card, or your configuration) expects this section; readers look for it.",
+        "Add the section, or choose another profile (`--profile`, `profile =` in the configuration).", "", ""),
+    "CG202": Explanation(
+        "A heading with nothing under it tells the reader nothing.",
+        "Write the section, or remove its heading if the profile does not require it.", "", ""),
+    "CG203": Explanation(
+        "Template placeholders tell the reader the card was never finished.",
+        "Replace `[More Information Needed]` with the information, or remove the part.", "", ""),
+    "CG205": Explanation(
+        "Template syntax left in the card shows as raw braces on the model page.",
+        "Render the template, or remove the `{{ … }}` / `{% … %}` text.", "", ""),
+    "CG405": Explanation(
+        "The region no longer says what the checkpoint says: it was retrained, or the text was edited by hand.",
+        "Run `cardguard sync`; edit the text outside the markers if you want to keep words of your own.", "", ""),
+    "CG408": Explanation(
+        "A managed metadata key no longer matches the checkpoint.",
+        "Run `cardguard sync`, or remove the key from `managed-keys` to own it yourself.", "", ""),
+    "CG418": Explanation(
+        "Writing the planned edit would change what the card says outside the edited text; nothing was written.",
+        "Look for generated text (a template, a label, a value) that opens a code block, a comment or a marker.",
+        "", ""),
+}

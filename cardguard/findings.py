@@ -29,11 +29,32 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+class Autofix(Record, frozen=True):
+    """A change of the card's metadata that cardguard is certain of (``--fix`` applies it).
+
+    ``rename-key``: the top-level key ``old`` becomes ``new`` (``path`` is ``(old,)``);
+    ``set-value``: the scalar at ``path`` changes from ``old`` to ``new``.
+    """
+
+    action: str
+    path: tuple
+    old: object
+    new: object
+
+    def describe(self) -> str:
+        """``license 'Apache-2.0' -> 'apache-2.0'``, ``key 'licence' -> 'license'``."""
+        if self.action == "rename-key":
+            return f"key {self.old!r} -> {self.new!r}"
+        where = ".".join(str(part) for part in self.path)
+        return f"{where} {self.old!r} -> {self.new!r}"
+
+
 class Finding(Record, frozen=True):
     """One problem, at one place, with a stable rule code.
 
     ``line`` and ``column`` are 1-based; a finding about a whole file uses line 1, column 1.
-    ``fix`` is a human-readable suggestion where one is known.
+    ``fix`` is a human-readable suggestion where one is known; ``autofix``, the same change
+    in a form ``--fix`` can apply, where cardguard is certain of it.
     """
 
     code: str
@@ -45,10 +66,12 @@ class Finding(Record, frozen=True):
     fix: str | None = None
     end_line: int | None = None
     extra: dict = factory(dict, compare=False)
+    autofix: Autofix | None = None
 
     def __init__(
         self, code: str, severity: Severity, path: str, line: int, column: int, message: str,
         fix: str | None = None, end_line: int | None = None, extra: dict | None = None,
+        autofix: Autofix | None = None,
     ) -> None:
         # Written out rather than Record's generic one: a batch run makes findings by the thousand.
         setter = object.__setattr__
@@ -61,6 +84,7 @@ class Finding(Record, frozen=True):
         setter(self, "fix", fix)
         setter(self, "end_line", end_line)
         setter(self, "extra", {} if extra is None else extra)
+        setter(self, "autofix", autofix)
 
     def with_severity(self, severity: Severity) -> "Finding":
         return self.replace(severity=severity)

@@ -24,18 +24,20 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.I
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0) -> str:
-    """Render findings; the result ends with a newline unless it is empty."""
+def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
+                    fixed: list[Finding] | None = None) -> str:
+    """Render findings; the result ends with a newline unless it is empty. ``fixed``: what
+    ``--fix`` changed (None without --fix), listed in text and json."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
-        return format_json(ordered, files_checked)
+        return format_json(ordered, files_checked, fixed)
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
         from cardguard.sarif import format_sarif
 
         return format_sarif(ordered)
-    return format_text(ordered, colour, files_checked)
+    return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked)
 
 
 def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0) -> str:
@@ -104,10 +106,53 @@ def finding_to_dict(item: Finding) -> dict:
         "column": item.column,
         "message": item.message,
         "fix": item.fix,
+        "fixable": item.autofix is not None,
     }
 
 
-def format_json(findings: list[Finding], files_checked: int = 0) -> str:
+def fixed_line(item: Finding) -> str:
+    """``fixed: README.md:2 CG101 license 'Apache-2.0' -> 'apache-2.0'``."""
+    change = item.autofix.describe() if item.autofix is not None else item.message
+    return f"fixed: {line_start_path(item.path)}:{item.line} {escape_text(item.code)} {escape_text(change)}"
+
+
+def format_fixed_text(fixed: list[Finding]) -> str:
+    """One ``fixed:`` line per fix, in the order the fixes were applied."""
+    return "".join(fixed_line(item) + "\n" for item in fixed)
+
+
+def fixed_to_dict(item: Finding) -> dict:
+    """A fixed finding as json shows it: the finding as it was, and the change made."""
+    change = item.autofix
+    return {**finding_to_dict(item), "change": {"action": change.action, "path": list(change.path),
+                                                "old": change.old, "new": change.new}}
+
+
+def format_statistics(findings: list[Finding], fmt: str) -> str:
+    """Findings counted per rule, most frequent first (ruff's ``--statistics``); ``fixable``:
+    ``--fix`` can fix (some of) them."""
+    rows = statistics(findings)
+    if fmt == "json":
+        return strict_json(rows) + "\n"
+    if not rows:
+        return ""
+    width = max(len(str(row["count"])) for row in rows)
+    lines = [f"{row['count']:>{width}}\t{row['code']}\t{'[*] ' if row['fixable'] else '    '}{row['name']}"
+             for row in rows]
+    if any(row["fixable"] for row in rows):
+        lines.append("[*] fixable with --fix")
+    return "\n".join(lines) + "\n"
+
+
+def statistics(findings: list[Finding]) -> list[dict]:
+    counts = Counter(item.code for item in findings)
+    fixable = {item.code for item in findings if item.autofix is not None}
+    ordered = sorted(counts, key=lambda code: (-counts[code], code))
+    return [{"code": code, "name": RULES[code].name if code in RULES else None, "count": counts[code],
+             "fixable": code in fixable} for code in ordered]
+
+
+def format_json(findings: list[Finding], files_checked: int = 0, fixed: list[Finding] | None = None) -> str:
     counts = Counter(str(item.severity) for item in findings)
     document = {
         "tool": {"name": "cardguard", "version": __version__},
@@ -115,6 +160,8 @@ def format_json(findings: list[Finding], files_checked: int = 0) -> str:
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "findings": [finding_to_dict(item) for item in findings],
     }
+    if fixed is not None:
+        document["fixed"] = [fixed_to_dict(item) for item in fixed]  # in the order applied
     return strict_json(document) + "\n"
 
 

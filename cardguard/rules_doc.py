@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardguard.codes import RULES, Rule
+from cardguard.codes import EXPLANATIONS, FIXABLE, RULES, Rule
 
 _HUB = {True: "yes", False: "no", None: "unknown"}
 
@@ -36,6 +36,95 @@ def rules_markdown() -> str:
     for rule in _ordered():
         lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity} | {_HUB[rule.hub_rejects]} | {rule.summary} |")
     return "\n".join(lines) + "\n"
+
+
+class UnknownRule(ValueError):
+    """A code or name that is no rule; the message says which one was probably meant."""
+
+
+def find_rule(name: str) -> Rule:
+    """The rule with this code (any case: ``cg101``) or name (``invalid-license``)."""
+    wanted = name.strip()
+    by_name = {rule.name: rule for rule in RULES.values()}
+    found = RULES.get(wanted.upper()) or by_name.get(wanted.lower())
+    if found is not None:
+        return found
+    close = _close_code(wanted) if wanted[:2].upper() == "CG" else _close_name(wanted, list(by_name))
+    hint = f"; did you mean {close}?" if close else "; `cardguard rules` lists them all"
+    raise UnknownRule(f"no rule {wanted!r}{hint}")
+
+
+def _close_code(wanted: str) -> str | None:
+    """``CG1O1`` -> CG101 (a letter O or l for a digit); ``CG119`` -> the nearest code of its range."""
+    digits = wanted[2:].upper().replace("O", "0").replace("L", "1").replace("I", "1")
+    if not (len(digits) == 3 and digits.isdigit()):
+        return None
+    if "CG" + digits in RULES:
+        return "CG" + digits
+    same_range = [code for code in RULES if code[2] == digits[0]]
+    return min(same_range, key=lambda code: abs(int(code[2:]) - int(digits)), default=None)
+
+
+def _close_name(wanted: str, names: list[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(wanted.lower(), names, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def rule_to_dict(rule: Rule) -> dict:
+    explanation = EXPLANATIONS.get(rule.code)
+    return {
+        "code": rule.code, "name": rule.name, "severity": str(rule.severity), "summary": rule.summary,
+        "hub_rejects": rule.hub_rejects, "fixable": rule.code in FIXABLE,
+        "why": explanation.why if explanation else None, "fix": explanation.fix if explanation else None,
+        "example": {"bad": explanation.bad, "good": explanation.good} if explanation and explanation.bad else None,
+    }
+
+
+def rules_json(rules: list[Rule] | None = None) -> str:
+    import json
+
+    return json.dumps([rule_to_dict(rule) for rule in (rules or _ordered())], indent=2, ensure_ascii=False) + "\n"
+
+
+def explain_text(rule: Rule) -> str:
+    """``cardguard rules CG101``: everything known about one rule, for a terminal."""
+    explanation = EXPLANATIONS.get(rule.code)
+    lines = [
+        f"{rule.code} {rule.name}",
+        "",
+        f"severity:     {rule.severity} (change it with `severity = {{ {rule.code} = \"warning\" }}`)",
+        f"Hub rejects:  {_HUB[rule.hub_rejects]}",
+        f"fixable:      {'sometimes, with --fix (only when the fix is certain)' if rule.code in FIXABLE else 'no'}",
+        "",
+        f"What it checks: {rule.summary}",
+    ]
+    if explanation is not None:
+        lines += ["", f"Why: {explanation.why}", "", f"How to fix: {explanation.fix}"]
+        if explanation.bad:
+            lines += ["", "Example:", *_indented(explanation.bad), "  becomes", *_indented(explanation.good)]
+    lines += ["", f"Silence it: `ignore = [\"{rule.code}\"]` in [tool.cardguard], or "
+                  f"`<!-- cardguard: ignore {rule.code} -->` in one card."]
+    return "\n".join(lines) + "\n"
+
+
+def explain_markdown(rule: Rule) -> str:
+    """The same as Markdown (as ``ruff rule`` prints it)."""
+    explanation = EXPLANATIONS.get(rule.code)
+    lines = [f"# {rule.name} ({rule.code})", "", f"Default severity: {rule.severity}. Hub rejects: "
+             f"{_HUB[rule.hub_rejects]}. Fix {'sometimes available (`--fix`)' if rule.code in FIXABLE else 'not available'}.",
+             "", "## What it checks", "", rule.summary]
+    if explanation is not None:
+        lines += ["", "## Why", "", explanation.why, "", "## How to fix", "", explanation.fix]
+        if explanation.bad:
+            lines += ["", "## Example", "", "```yaml", explanation.bad, "```", "", "Use instead:", "", "```yaml",
+                      explanation.good, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _indented(text: str) -> list[str]:
+    return ["    " + line for line in text.splitlines()]
 
 
 if __name__ == "__main__":

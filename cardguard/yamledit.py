@@ -120,6 +120,26 @@ class FrontMatterEditor:
         offset = self.starts[line - 1]
         return TextEdit(offset + start, offset + end, format_scalar(value, style))
 
+    def rename_key(self, key: str, new_key: str) -> TextEdit:
+        """The top-level ``key`` written as ``new_key``, in the key's quoting style; its value,
+        comments and every other character stay."""
+        span = self.card.yaml.key_spans.get((key,))
+        if span is None:
+            raise EditRefused("no position recorded for the key")
+        line, column = span
+        text = self._line_text(line)
+        start = column - 1
+        if text[start:start + 1] in ("'", '"'):
+            start, end, style = scalar_extent(text, column)
+        elif text[start:start + len(key)] == key:
+            end, style = start + len(key), ""
+        else:
+            raise EditRefused("the key is not written as plain or quoted text on its line")
+        if not text[end:].lstrip(" ").startswith(":"):
+            raise EditRefused("the key is not followed by ':' on its line")
+        offset = self.starts[line - 1]
+        return TextEdit(offset + start, offset + end, format_scalar(new_key, style))
+
     def insert_top_level(self, key: str, value: Any) -> TextEdit:
         """``key: value`` (a scalar, a list of scalars or a flat mapping) before the closing ``---``."""
         lines = [f"{key}:" + _block(value)]

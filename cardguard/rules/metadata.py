@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cardguard import codes
-from cardguard.findings import Finding, Severity
+from cardguard.findings import Autofix, Finding, Severity
 from cardguard.resources import data_dir
 from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, check_organisation_schema
 
@@ -33,6 +33,9 @@ REMOVED_PIPELINE_TAGS: dict[str, str] = {
     "conversational": 'use "text-generation" (or "image-text-to-text") and add the tag "conversational"',
     "text2text-generation": 'use "text-generation" (text2text-generation is now one of its subtasks)',
 }
+# The removed tags with one documented successor, which --fix writes. "conversational" has two
+# ("text-generation" or "image-text-to-text"), so only its author can choose.
+PIPELINE_TAG_SUCCESSORS: dict[str, str] = {"text2text-generation": "text-generation"}
 
 
 def is_removed_pipeline_tag(value: Any) -> bool:
@@ -138,7 +141,24 @@ def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
     code = rule_code(error)
     line, column = card.locate(error.path)
     message, fix = describe(error)
-    return [codes.finding(code, card.path, line, column, message, fix)]
+    found = codes.finding(code, card.path, line, column, message, fix)
+    autofix = certain_value_fix(code, error)
+    return [found if autofix is None else found.replace(autofix=autofix)]
+
+
+def certain_value_fix(code: str, error: SchemaError) -> Autofix | None:
+    """The value ``--fix`` writes, where there is exactly one: CG101, the licence id the value
+    spells in another case or form (``Apache-2.0``, ``Apache License 2.0``); CG106, a removed
+    pipeline tag's one documented successor."""
+    if len(error.path) != 1 or not isinstance(error.value, str):
+        return None
+    if code == "CG101":
+        new = certain_id(error.value, hub_vocabulary().licenses)
+    elif code == "CG106":
+        new = PIPELINE_TAG_SUCCESSORS.get(error.value)
+    else:
+        return None
+    return None if new is None else Autofix("set-value", error.path, error.value, new)
 
 
 def best_branch(error: SchemaError) -> tuple[SchemaError, ...] | None:
@@ -321,7 +341,7 @@ def describe_enum(root: Any, shown: str, error: SchemaError) -> tuple[str, str |
         return f'"{shown}" {quote_value(value)} is a task the Hub has removed', REMOVED_PIPELINE_TAGS[value]
     if root in _UNKNOWN_VALUE_WORDING:
         what, otherwise = _UNKNOWN_VALUE_WORDING[root]
-        guess = suggest(value, hub_list_for(root))
+        guess = certain_id(value, hub_list_for(root)) or suggest(value, hub_list_for(root))
         return f'"{shown}" with value {quote_value(value)} {what}', f'did you mean "{guess}"?' if guess else otherwise
     allowed = ", ".join(json.dumps(item) for item in error.expected)
     guess = suggest(value, [item for item in error.expected if isinstance(item, str)])
@@ -470,6 +490,8 @@ def near_miss_keys(metadata: dict) -> dict[str, str]:
 
 def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
     findings = []
+    present = set(card.metadata or {})
+    targets = list(misses.values())
     for key, known in misses.items():
         line, column = card.locate((key,), value=False)
         message = f'"{key}" is not a key the Hub reads; did you mean "{known}"?'
@@ -478,7 +500,11 @@ def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
             fix += " (the old spelling; the Hub shows no results from it), then fix what cardguard reports in it"
         elif known == "license":
             fix += " and give a Hub licence id (TRL writes `licence: license`, which is neither)"
-        findings.append(codes.finding("CG112", card.path, line, column, message, fix))
+        found = codes.finding("CG112", card.path, line, column, message, fix)
+        # Certain only when the known key is not there already and no other key is a near miss of it.
+        if known not in present and targets.count(known) == 1:
+            found = found.replace(autofix=Autofix("rename-key", (key,), key, known))
+        findings.append(found)
     return findings
 
 
@@ -578,6 +604,38 @@ def suggest(value: Any, choices: Iterable[str]) -> str | None:
 
     close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
     return folded[close[0]] if close else None
+
+
+# Words a licence's name carries that its Hub id leaves out ("Apache License, Version 2.0").
+_LICENCE_NOISE_WORDS = frozenset({"license", "licence", "version"})
+
+
+def alias_form(text: str) -> str:
+    """``text`` reduced to what tells one id from another: lower case, words split at any
+    punctuation, "license"/"version" dropped, a trailing ``.0`` dropped (``apache 2`` is
+    ``apache-2.0``)."""
+    words = [word for word in re.split(r"[^a-z0-9+]+", text.casefold()) if word and word not in _LICENCE_NOISE_WORDS]
+    if len(words) > 1 and words[-1] == "0" and words[-2].isdigit():
+        words.pop()
+    return "-".join(words)
+
+
+@functools.cache
+def _ids_by_alias_form(choices: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    by_form: dict[str, tuple[str, ...]] = {}
+    for choice in choices:
+        form = alias_form(choice)
+        by_form[form] = by_form.get(form, ()) + (choice,)
+    return by_form
+
+
+def certain_id(value: Any, choices: Iterable[str]) -> str | None:
+    """The one id of ``choices`` that ``value`` is another spelling of (its case, separators,
+    or the words "license"/"version"); None when no id or more than one id has its form."""
+    if not isinstance(value, str) or not alias_form(value):
+        return None
+    ids = _ids_by_alias_form(tuple(choices)).get(alias_form(value), ())
+    return ids[0] if len(ids) == 1 else None
 
 
 def _loose(text: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 from helpers import BAD_CARD, BAD_CODE, GOOD_CARD, REPO_ROOT, copy_tree, git, make_model_repo, run, subprocess_env
 
 PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or "pre-commit"
-ALL_HOOKS = ["cardguard-validate", "cardguard-check", "cardguard-sync"]
+ALL_HOOKS = ["cardguard-validate", "cardguard-check", "cardguard-sync", "cardguard-fix"]
 
 
 @pytest.fixture(scope="session")
@@ -200,3 +200,18 @@ def test_committing_only_the_project_readme_passes_the_hook(hook_repo, pre_commi
     git(repo, "add", "README.md")
     accepted = run(["git", "commit", "-m", "project readme"], repo, pre_commit_env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_fix_rewrites_and_fails_then_passes(hook_repo, pre_commit_env, repo: Path) -> None:
+    """pre-commit's convention for a hook that fixes: it fails when it changed a file."""
+    write_config(repo, hook_repo)
+    (repo / "model" / "README.md").write_text(GOOD_CARD.replace("license: apache-2.0", "licence: Apache-2.0"))
+    git(repo, "add", "-A")
+    first = run_hook("cardguard-fix", repo, pre_commit_env, "--all-files")
+    assert first.returncode == 1, first.stdout
+    assert "fixed: model/README.md:2 CG112 key 'licence' -> 'license'" in first.stdout
+    assert "files were modified by this hook" in first.stdout
+    assert (repo / "model" / "README.md").read_text() == GOOD_CARD
+    git(repo, "add", "-A")
+    second = run_hook("cardguard-fix", repo, pre_commit_env, "--all-files")
+    assert second.returncode == 0, second.stdout

@@ -1,0 +1,160 @@
+"""``--fix``: apply the metadata fixes cardguard is certain of, as sync edits a card.
+
+A rule that knows the one right answer attaches it to its finding (``Finding.autofix``: a
+licence id in another spelling, a near-miss key, a removed pipeline tag with one successor).
+Each fix becomes a minimal text edit of the front matter (cardguard.yamledit: quoting,
+comments and line endings stay), is checked like a sync edit (cardguard.edit_check: the
+metadata must be exactly what the fix means, every other line unchanged in text and role),
+and the card is written once, atomically, through the write gate (cardguard.safe_paths).
+A fix is also left undone when it would add a finding that fails the run and that no certain
+fix removes: renaming `model_index` to `model-index` makes the Hub read (and perhaps refuse) a
+block it ignored, and `licence: license` renamed is `license: license`, which it rejects.
+A fix left undone keeps its finding in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cardguard import codes
+from cardguard.card import Card, parse_card
+from cardguard.config import Settings, apply_policy
+from cardguard.edit_check import check_edit
+from cardguard.findings import Autofix, Finding
+from cardguard.regions import scan_regions
+from cardguard.rules.metadata import check_metadata
+from cardguard.safe_paths import Refused, write_file
+from cardguard.targets import Target
+from cardguard.textedit import TextEdit, apply_edits, to_lf
+from cardguard.validate import ConfigCache, card_path, load_card, validate_target
+from cardguard.yamledit import EditRefused, FrontMatterEditor
+from cardguard.yamlpos import Limits as YamlLimits
+
+# One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
+# then shows its value's fix); a card has far fewer fixable findings than this.
+MAX_FIX_PASSES = 32
+
+
+@dataclass
+class FixResult:
+    """One card after ``--fix``: what was fixed, and the findings that remain."""
+
+    target: Target
+    settings: Settings
+    findings: list[Finding] = field(default_factory=list)
+    fixed: list[Finding] = field(default_factory=list)
+    written: bool = False
+    checked: Any = None  # what ``recheck`` returned (a CardResult, or check's SyncResult)
+
+
+def fix_target(target: Target, configs: ConfigCache,
+               recheck: Callable[[Target, ConfigCache], Any] = validate_target) -> FixResult:
+    """Apply the card's certain fixes, write it if any applied, then run ``recheck`` on it
+    (validate, or check) for the findings that remain."""
+    settings = configs.settings_for(target)
+    root = configs.repository_root(target.model_dir)
+    card = load_card(target, settings, root)
+    new_text, fixed = fixed_text(card, settings)
+    refusal: Finding | None = None
+    if fixed:
+        try:
+            write_file(card_path(target), root, (("\ufeff" if card.has_bom else "") + new_text).encode("utf-8"))
+        except Refused as refused:  # the card was read through the same gate: a link changed meanwhile
+            refusal = codes.finding(refused.code, target.display, 1, 1, f"{target.display} {refused.reason}")
+            fixed = []
+    checked = recheck(target, configs)
+    # A fix still attached was refused above: --fix cannot apply it, so it is not offered.
+    remaining = [item.replace(autofix=None) if item.autofix is not None else item for item in checked.findings]
+    findings = remaining + ([refusal] if refusal is not None else [])
+    return FixResult(target, checked.settings, findings, fixed, written=bool(fixed), checked=checked)
+
+
+def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:
+    """The card's text with every certain fix applied, and the findings fixed (as they were
+    reported, at their lines in the card as it is on disk)."""
+    fixed, refused = [], set()
+    current = card
+    for _ in range(MAX_FIX_PASSES):
+        candidate = _next_fix(current, settings, refused)
+        if candidate is None:
+            break
+        fixed_card = _applied(current, candidate.autofix, settings)
+        if fixed_card is None:
+            refused.add(_fix_key(candidate))
+        else:
+            current, fixed = fixed_card, fixed + [candidate]
+    return current.text, fixed
+
+
+def _adds_failures(old: Card, new: Card, settings: Settings) -> bool:
+    """Whether the new card has more findings at or above ``fail-on`` that no certain fix removes."""
+    return _unfixable_failures(new, settings) > _unfixable_failures(old, settings)
+
+
+def _unfixable_failures(card: Card, settings: Settings) -> int:
+    findings = apply_policy(check_metadata(card), settings, card.ignored_codes)
+    return sum(1 for item in findings if item.severity >= settings.fail_on and item.autofix is None)
+
+
+def _yaml_limits(settings: Settings) -> YamlLimits:
+    limits = settings.limits
+    return YamlLimits(max_depth=limits.yaml_depth, max_nodes=limits.yaml_nodes, max_bytes=limits.yaml_bytes)
+
+
+def _fix_key(item: Finding) -> tuple:
+    return (item.code, item.autofix.action, item.autofix.path, item.autofix.old, item.autofix.new)
+
+
+def _next_fix(card: Card, settings: Settings, refused: set[tuple]) -> Finding | None:
+    """The first finding with a fix not yet refused; ignored rules are not fixed."""
+    if card.metadata is None:
+        return None
+    findings = apply_policy(check_metadata(card), settings, card.ignored_codes)
+    fixable = [item for item in findings if item.autofix is not None and _fix_key(item) not in refused]
+    return min(fixable, key=Finding.sort_key, default=None)
+
+
+def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
+    """The card with the fix applied, or None when it cannot be applied exactly, or when it
+    would add a failing finding that no certain fix removes."""
+    expected = fixed_metadata(card.metadata, autofix)
+    if expected is None:
+        return None
+    try:
+        edit = _edit_for(FrontMatterEditor(card), autofix)
+    except EditRefused:
+        return None
+    new_text = apply_edits(card.text, [edit])
+    new_card = parse_card(new_text, card.path, yaml_limits=_yaml_limits(settings))
+    if new_card.metadata != expected or _adds_failures(card, new_card, settings):
+        return None
+    if check_edit(card, new_text, [edit], _regions(card), expected, metadata_edited=True) is not None:
+        return None
+    return new_card
+
+
+def _edit_for(editor: FrontMatterEditor, autofix: Autofix) -> TextEdit:
+    if autofix.action == "rename-key":
+        return editor.rename_key(str(autofix.old), str(autofix.new))
+    return editor.replace_scalar(autofix.path, autofix.new)
+
+
+def fixed_metadata(metadata: dict[str, Any] | None, autofix: Autofix) -> dict[str, Any] | None:
+    """The metadata the fix means (top-level keys only), or None when it does not apply."""
+    if metadata is None or len(autofix.path) != 1 or autofix.path[0] not in metadata:
+        return None
+    key = autofix.path[0]
+    if autofix.action == "rename-key":
+        if autofix.new in metadata:
+            return None
+        return {autofix.new if name == key else name: value for name, value in metadata.items()}
+    if autofix.action == "set-value" and metadata[key] == autofix.old:
+        return {**metadata, key: autofix.new}
+    return None
+
+
+def _regions(card: Card) -> dict[str, str]:
+    """Every region's text (a fix changes none of them)."""
+    scan = scan_regions(card.text, card.path)
+    return {region.name: to_lf(card.text[region.content_start:region.content_end]) for region in scan.regions}
