@@ -269,11 +269,19 @@ def _late_front_matter(text: str) -> int | None:
 
 def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
     """(opening, closing) indexes of '---' lines enclosing at least one line, none of which
-    starts with '---'. One pass: each line is looked at a bounded number of times."""
+    starts with '---', outside fenced code (a card that shows a metadata example in a code
+    block has not misplaced its metadata). One pass: each line is looked at a bounded number
+    of times."""
     blocks = []
     opening: int | None = None
+    fence: str | None = None  # the fence characters of the code block we are in
     for index, line in enumerate(lines):
-        if not line.startswith("---"):
+        marker = line.lstrip()[:3]
+        if marker in ("```", "~~~"):
+            fence = None if fence == marker else (fence or marker)
+            opening = None
+            continue
+        if fence is not None or not line.startswith("---"):
             continue
         is_dash_line = _DASH_LINE.fullmatch(line) is not None
         if opening is not None and is_dash_line and index > opening + 1:

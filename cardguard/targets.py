@@ -149,7 +149,6 @@ MODEL_FILE_NAMES = frozenset({
 MODEL_FILE_SUFFIXES = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".ckpt", ".nemo")
 MODEL_BIN_PREFIXES = ("pytorch_model", "adapter_model")  # pytorch_model-00001-of-00002.bin
 FRONT_MATTER_READ_BYTES = 64 * 1024  # the keys that make a card sit at its top
-_LATE_BLOCK_LINES = 50  # a '---' block opening this far down still counts (misplaced front matter)
 
 
 class _CardTest:
@@ -197,12 +196,29 @@ def _is_model_file(name: str) -> bool:
 
 
 def _front_matter_verdict(card: Path, known_keys: frozenset[str]) -> bool | None:
-    """True: a '---' block near the top names one of ``known_keys``; False: it does not (or
-    there is none); None: the file cannot be read as UTF-8 text here."""
+    """True: the card's metadata names one of ``known_keys``; False: it does not, or the file
+    has no metadata block at all; None: it cannot be told here (not UTF-8 text, a block that
+    does not read as metadata, a misplaced or near-miss block), so validate says what is wrong.
+
+    The card is read by the card reader itself (cardguard.card), so "has metadata" means what
+    it means everywhere else in cardguard."""
     text = _head_text(card)
     if text is None:
         return None
-    return any(_normal_key(key) in known_keys for key in _front_matter_keys(text))
+    from cardguard.card import parse_card
+
+    parsed = parse_card(text, card.name)
+    metadata = parsed.metadata
+    if metadata is not None:
+        return any(isinstance(key, str) and _normal_key(key) in known_keys for key in metadata)
+    if parsed.front_matter is not None or any(f.code in _FRONT_MATTER_TROUBLE for f in parsed.findings):
+        return None
+    return False
+
+
+# The card reader's findings for a block that is there but unusable: unterminated, misplaced
+# below other text, opened by a near-miss delimiter.
+_FRONT_MATTER_TROUBLE = frozenset({"CG004", "CG012", "CG013"})
 
 
 def _head_text(card: Path) -> str | None:
@@ -242,50 +258,6 @@ def _read_head(card: Path) -> bytes | None:
         return b"".join(chunks)
     finally:
         os.close(descriptor)
-
-
-def _front_matter_keys(text: str) -> list[str]:
-    """The top-level keys of the '---' block at the top (closed or not), and of a later closed
-    block in the first lines whose every line reads as YAML (a misplaced front matter)."""
-    lines = text.splitlines()
-    keys: list[str] = []
-    for opening, closing in _dash_blocks(lines):
-        block = [line for line in lines[opening + 1:closing] if line.strip()]
-        at_top = not any(line.strip() for line in lines[:opening])
-        closed = closing < len(lines)
-        if at_top or (closed and all(_reads_as_yaml(line) for line in block)):
-            keys.extend(line.split(":", 1)[0].strip().strip("\"'") for line in block if _is_top_level_key(line))
-    return keys
-
-
-def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
-    """(opening, closing) indexes of '---' blocks opening in the first lines, outside code
-    fences; a block the text ends inside closes at its end."""
-    blocks: list[tuple[int, int]] = []
-    opening: int | None = None
-    in_fence = False
-    for index, line in enumerate(lines):
-        if opening is None:
-            if line.lstrip().startswith(("```", "~~~")):
-                in_fence = not in_fence
-            elif not in_fence and line.startswith("---"):
-                if index >= _LATE_BLOCK_LINES:
-                    break
-                opening = index
-        elif line.startswith("---") or line.rstrip() == "...":
-            blocks.append((opening, index))
-            opening = None
-    if opening is not None:
-        blocks.append((opening, len(lines)))
-    return blocks
-
-
-def _is_top_level_key(line: str) -> bool:
-    return line[:1] not in (" ", "\t", "#", "-") and ":" in line
-
-
-def _reads_as_yaml(line: str) -> bool:
-    return line[:1] in (" ", "\t", "#", "-") or ":" in line
 
 
 def _normal_key(key: str) -> str:

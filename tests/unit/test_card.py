@@ -34,6 +34,13 @@ def test_text_before_the_block_means_no_metadata() -> None:
     assert card.findings[0].line == 2
 
 
+@pytest.mark.parametrize("fence", ["```", "~~~"])
+def test_a_metadata_example_in_a_code_block_is_not_misplaced_metadata(fence: str) -> None:
+    text = f"# How to tag your model\n\n{fence}yaml\n---\nlicense: mit\npipeline_tag: fill-mask\n---\n{fence}\n"
+    card = parse_card(text, "README.md")
+    assert codes_of(card) == ["CG003"]
+
+
 def test_no_front_matter() -> None:
     card = parse_card("# Just a title\n\nText.\n", "README.md")
     assert card.metadata is None
