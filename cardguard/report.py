@@ -24,11 +24,13 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.I
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0) -> str:
-    """Render findings; the result ends with a newline unless it is empty."""
+def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
+                    diffs: dict[str, str] | None = None) -> str:
+    """Render findings; the result ends with a newline unless it is empty. ``diffs`` (card path ->
+    the diff ``sync`` would apply; ``check`` passes them) go into the JSON document."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
-        return format_json(ordered, files_checked)
+        return format_json(ordered, files_checked, diffs)
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
@@ -107,7 +109,7 @@ def finding_to_dict(item: Finding) -> dict:
     }
 
 
-def format_json(findings: list[Finding], files_checked: int = 0) -> str:
+def format_json(findings: list[Finding], files_checked: int = 0, diffs: dict[str, str] | None = None) -> str:
     counts = Counter(str(item.severity) for item in findings)
     document = {
         "tool": {"name": "cardguard", "version": __version__},
@@ -115,6 +117,8 @@ def format_json(findings: list[Finding], files_checked: int = 0) -> str:
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "findings": [finding_to_dict(item) for item in findings],
     }
+    if diffs is not None:  # check: what sync would change, per card (drift findings point at it)
+        document["diffs"] = [{"path": path, "diff": diff} for path, diff in diffs.items()]
     return strict_json(document) + "\n"
 
 
