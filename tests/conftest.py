@@ -13,6 +13,7 @@ On a Python with only the light test extra (no torch or model libraries: .ci/run
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import sys
@@ -56,18 +57,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # Generator fixtures
 # --------------------------------------------------------------------------------------
 
-SLOW_FIXTURES = frozenset(
-    {
-        "trainer_classifier_run",
-        "continued_classifier_run",
-        "trainer_causal_lm_run",
-        "sentence_transformer_run",
-        "peft_lora_run",
-        "peft_lora_local_base_run",
-        "sharded_checkpoint_output",
-        "pytorch_bin_output",
-    }
-)
+SLOW_FIXTURES = generators.MODEL_FIXTURES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -75,6 +65,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """While a test not marked slow sets up (its session fixtures too) and runs, the model
+    generators refuse to run: ``-m "not slow"`` builds no model, or the test fails saying why."""
+    with _model_builds_refused(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _model_builds_refused(item):
+        return (yield)
+
+
+@contextlib.contextmanager
+def _model_builds_refused(item: pytest.Item) -> Iterator[None]:
+    refused = None if item.get_closest_marker("slow") else item.nodeid
+    generators.model_builds_refused_for = refused
+    try:
+        yield
+    finally:
+        generators.model_builds_refused_for = None
 
 
 # --------------------------------------------------------------------------------------
