@@ -90,3 +90,18 @@ def test_the_job_summary_shows_the_drift_diff(tmp_path: Path, runner_temp: Path)
     assert lines[:2] == ["--- a/model/README.md", "+++ b/model/README.md"]
     assert {"+library_name: transformers", "+base_model: google-bert/bert-base-uncased", "-stale ```` text",
             "+| 0 | negative |"} <= set(lines)
+
+
+def test_a_hostile_diff_stays_inside_its_block() -> None:
+    from cardguard.action_support import Outcome, summary_markdown
+    from cardguard.findings import Finding, Severity
+
+    diff = ("--- a/m/README.md\n+++ b/m/README.md\n@@ -1,3 +1,3 @@\n ```\n-::error title=pwned::x\n"
+            "+<script>alert(1)</script>\x1b[31m\r::warning::cr\n ``````\n")
+    finding = Finding("CG405", Severity.ERROR, "m/README.md", 1, 1, "region drift")
+    summary = summary_markdown(Outcome([finding], 1, 1, diffs={"m/README.md": diff}), "check")
+    assert re.search("[\x00-\x08\x0b-\x1f\x7f]", summary) is None  # no raw control character
+    blocks = re.findall(r"^(`{3,})diff\n(.*?)\n\1$", summary, re.M | re.S)
+    assert len(blocks) == 1 and len(blocks[0][0]) == 7  # one longer than the diff's longest run
+    assert summary.endswith(blocks[0][0] + "\n")  # nothing of the diff outside the block
+    assert "<script>alert(1)</script>\\x1b[31m\\r::warning::cr" in blocks[0][1]  # escaped as in the log
