@@ -17,7 +17,7 @@ import contextlib
 import importlib.util
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,10 +61,27 @@ SLOW_FIXTURES = generators.MODEL_FIXTURES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a model-building fixture as ``slow``."""
+    """Mark every test that uses a model-building fixture as ``slow``: by its fixtures, or by a
+    parameter that names one for ``request.getfixturevalue`` (a fixture name, or an object
+    whose ``fixture`` is one, as the compatibility matrix's outputs), which pytest's fixture
+    closure does not see."""
     for item in items:
-        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        named = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            named.update(_fixtures_named_by(callspec.params.values()))
+        if SLOW_FIXTURES.intersection(named):
             item.add_marker(pytest.mark.slow)
+
+
+def _fixtures_named_by(values: Iterable[object]) -> Iterator[str]:
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, tuple):
+            yield from _fixtures_named_by(value)
+        elif isinstance(getattr(value, "fixture", None), str):
+            yield value.fixture  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(wrapper=True)

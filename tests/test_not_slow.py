@@ -1,6 +1,7 @@
 """``pytest -m "not slow"`` builds no model: the generators refuse to run for a test that is not
-marked slow (tests/conftest.py switches the guard per test), and the compatibility matrix,
-which takes its outputs by name, marks its model-building cases slow itself."""
+marked slow (tests/conftest.py switches the guard per test), and a test whose parameter names a
+model-building fixture for ``request.getfixturevalue`` (the compatibility matrix, the
+author-text checks) is marked slow like one that uses the fixture directly."""
 
 from __future__ import annotations
 
@@ -23,13 +24,22 @@ def test_a_model_generator_refuses_a_test_not_marked_slow(tmp_path: Path) -> Non
     assert not out.exists()
 
 
-def test_not_slow_deselects_every_matrix_case_that_builds_a_model() -> None:
+def collect_not_slow(*files: str) -> list[str]:
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", "not slow",
-         str(TESTS / "compat" / "test_matrix.py")],
+         *(str(TESTS / name) for name in files)],
         cwd=TESTS.parent, capture_output=True, text=True, timeout=300,
     )
-    assert collected.returncode == 0, collected.stdout + collected.stderr
-    cases = [line for line in collected.stdout.splitlines() if "::test_" in line and "[" in line]
-    assert cases, collected.stdout  # the hub-template cases build no model and stay
+    assert collected.returncode in (0, 5), collected.stdout + collected.stderr  # 5: every test deselected
+    return [line for line in collected.stdout.splitlines() if "::test_" in line]
+
+
+def test_not_slow_deselects_every_matrix_case_that_builds_a_model() -> None:
+    cases = [line for line in collect_not_slow("compat/test_matrix.py") if "[" in line]
+    assert cases  # the hub-template cases build no model and stay
     assert [case for case in cases if any(f"[{name}" in case for name in MODEL_OUTPUTS)] == []
+
+
+def test_not_slow_deselects_a_fixture_named_by_a_parameter() -> None:
+    tests = collect_not_slow("hostile/test_sync_keeps_author_text.py", "sync/test_library_cards.py")
+    assert [test for test in tests if any(f"[{name}]" in test for name in generators.MODEL_FIXTURES)] == []

@@ -466,21 +466,6 @@ OUTPUTS: tuple[Output, ...] = (
 BY_ID = {output.id: output for output in OUTPUTS}
 MUTATION_CASES = [(output, name) for output in OUTPUTS for name in MUTATIONS]
 
-
-def _mutation_id(value: tuple[Output, str]) -> str:
-    return f"{value[0].id}:{value[1]}"
-
-
-def _slow_if_it_builds(output: Output) -> list[pytest.MarkDecorator]:
-    """The case takes its output by name (request.getfixturevalue), which pytest's own
-    fixture closure does not see: a model-building output marks the case slow here."""
-    return [pytest.mark.slow] if output.fixture in generators.MODEL_FIXTURES else []
-
-
-OUTPUT_PARAMS = [pytest.param(output, id=output.id, marks=_slow_if_it_builds(output)) for output in OUTPUTS]
-MUTATION_PARAMS = [pytest.param(case, id=_mutation_id(case), marks=_slow_if_it_builds(case[0]))
-                   for case in MUTATION_CASES]
-
 # --------------------------------------------------------------------------------------------
 # Running one output
 # --------------------------------------------------------------------------------------------
@@ -546,12 +531,16 @@ def case(request: pytest.FixtureRequest, recorder: Recorder, tmp_path: Path) -> 
     return _case(request.param, request, recorder, tmp_path)
 
 
+def _ids(output: Output) -> str:
+    return output.id
+
+
 # --------------------------------------------------------------------------------------------
 # The matrix
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", OUTPUT_PARAMS, indirect=True)
+@pytest.mark.parametrize("case", OUTPUTS, ids=_ids, indirect=True)
 def test_validate(case: Case) -> None:
     result = cardguard("validate", "--format", "json", case.folder)
     codes = result.codes()
@@ -560,7 +549,7 @@ def test_validate(case: Case) -> None:
     case.record("validate", _status(codes), counted(codes))
 
 
-@pytest.mark.parametrize("case", OUTPUT_PARAMS, indirect=True)
+@pytest.mark.parametrize("case", OUTPUTS, ids=_ids, indirect=True)
 def test_facts(case: Case) -> None:
     facts = facts_of(case.folder)
     assert facts["findings"] == []
@@ -575,7 +564,7 @@ def test_facts(case: Case) -> None:
     case.record("facts", "pass", f"{count:,} {what}")
 
 
-@pytest.mark.parametrize("case", OUTPUT_PARAMS, indirect=True)
+@pytest.mark.parametrize("case", OUTPUTS, ids=_ids, indirect=True)
 def test_sync(case: Case) -> None:
     original = case.card.read_bytes().decode("utf-8")
     first = cardguard("sync", "--add-missing", case.folder)
@@ -608,7 +597,7 @@ def _sync_summary(case: Case, rewritten: bool) -> str:
     return "; ".join(parts)
 
 
-@pytest.mark.parametrize("case", OUTPUT_PARAMS, indirect=True)
+@pytest.mark.parametrize("case", OUTPUTS, ids=_ids, indirect=True)
 def test_check(case: Case) -> None:
     case.sync()
     result = cardguard("check", "--format", "json", case.folder)
@@ -618,7 +607,11 @@ def test_check(case: Case) -> None:
     case.record("check", _status(codes), counted(codes))
 
 
-@pytest.mark.parametrize("output_and_mutation", MUTATION_PARAMS)
+def _mutation_id(value: tuple[Output, str]) -> str:
+    return f"{value[0].id}:{value[1]}"
+
+
+@pytest.mark.parametrize("output_and_mutation", MUTATION_CASES, ids=_mutation_id)
 def test_mutation(output_and_mutation: tuple[Output, str], request: pytest.FixtureRequest, recorder: Recorder,
                   tmp_path: Path) -> None:
     output, name = output_and_mutation
