@@ -449,9 +449,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
-    findings: list = []
-    diffs: dict[str, str] = {}  # card -> what sync would change
-    status = EXIT_OK
+    findings, diffs, status = [], [], EXIT_OK
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
@@ -462,13 +460,13 @@ def run_check(args: argparse.Namespace) -> int:
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
-            diffs[target.display] = result.diff()
+            diffs.append((target.display, result.diff()))
     _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets),
-                          diffs=diffs))
+                          diffs=dict(diffs)))
     if args.format == "text":
-        _emit(format_diff("".join(diffs.values())))
+        _emit(format_diff("".join(diff for _, diff in diffs)))
     elif diffs:
-        sys.stderr.write(format_diff("".join(diffs.values())))
+        sys.stderr.write(format_diff("".join(diff for _, diff in diffs)))
     return status
 
 
