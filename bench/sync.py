@@ -3,7 +3,10 @@
 Builds a real Trainer output folder (tests/generators.py, tiny BERT classifier), stretches its
 trainer_state.json log to 100 training rows (with an evaluation every 10), syncs the card
 (`sync --add-missing` with the training-results region required), then times each command as
-a fresh process (cold: imports included), and prints a Markdown table of the medians.
+a fresh process (cold: imports included), the two taking turns round by round so a slow minute
+of a shared machine slows both alike, and prints a Markdown table of the medians (wall and
+CPU), the instructions each runs (valgrind's callgrind, where installed: the same on a busy
+machine and an idle one) and the load average the run began and ended under.
 
     python bench/sync.py [--runs 15]
 """
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from harness import child_environment, median_samples
+from harness import child_environment, instructions, interleaved_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_RATIO = 2.0
@@ -55,19 +59,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as temporary:
         folder = build_folder(Path(temporary))
         card = str(folder / "README.md")
         env = child_environment(Path(temporary) / "pycache")
-        validate = median_samples([sys.executable, "-m", "cardguard", "validate", card], env, args.runs, cwd=ROOT).wall
-        check = median_samples([sys.executable, "-m", "cardguard", "check", card], env, args.runs, cwd=ROOT).wall
-    ratio = check / validate
-    print(f"| command (cold process, median of {args.runs}) | wall time |")
-    print("|---|---:|")
-    print(f"| `cardguard validate README.md` | {validate * 1000:.0f} ms |")
-    print(f"| `cardguard check README.md` | {check * 1000:.0f} ms |")
-    print(f"| ratio check / validate | {ratio:.2f} (budget < {BUDGET_RATIO}) |")
+        commands = {name: [sys.executable, "-m", "cardguard", name, card] for name in ("validate", "check")}
+        samples = interleaved_samples(commands, env, args.runs, cwd=ROOT)
+        counted = {name: instructions(command, env, cwd=ROOT) for name, command in commands.items()}
+    ratio = samples["check"].wall / samples["validate"].wall
+    print(f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; 2 cores")
+    print()
+    print(f"| command (cold process, median of {args.runs}) | wall | CPU | instructions |")
+    print("|---|---:|---:|---:|")
+    for name in commands:
+        count = f"{counted[name] / 1e6:,.0f} M" if counted[name] else "n/a"
+        print(f"| `cardguard {name} README.md` | {samples[name].wall * 1000:.0f} ms "
+              f"| {samples[name].cpu * 1000:.0f} ms | {count} |")
+    cpu_ratio = samples["check"].cpu / samples["validate"].cpu
+    print(f"| ratio check / validate | {ratio:.2f} | {cpu_ratio:.2f} | "
+          f"{_ratio(counted['check'], counted['validate'])} |")
+    print(f"\nbudget: wall ratio < {BUDGET_RATIO}")
     return 0 if ratio < BUDGET_RATIO else 1
+
+
+def _ratio(numerator: int | None, denominator: int | None) -> str:
+    return f"{numerator / denominator:.2f}" if numerator and denominator else "n/a"
 
 
 if __name__ == "__main__":

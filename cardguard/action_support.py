@@ -3,9 +3,11 @@
 It reads the action's inputs from ``CARDGUARD_*`` variables (action.yml passes every input
 through ``env:``, never into the script text), picks the files to check (in a pull request
 with ``only-changed``, the files changed between base and head), runs the cardguard CLI once
-with ``--format json``, then prints the report and one annotation per finding to the log,
-writes the SARIF file, a Markdown table of every finding to ``$GITHUB_STEP_SUMMARY`` and the
-outputs to ``$GITHUB_OUTPUT``. GitHub shows at most 10 error and 10 warning annotations per
+with ``--format json``, then prints the report and one annotation per finding to the log
+(with ``format: github`` the annotations are the report: each finding is one workflow command,
+printed once), writes the SARIF file, a Markdown table of every finding and the diff ``sync``
+would apply to each drifted card to ``$GITHUB_STEP_SUMMARY``, and the outputs declared in
+action.yml to ``$GITHUB_OUTPUT``. GitHub shows at most 10 error and 10 warning annotations per
 step, so the log and the summary carry all of them. The exit code is cardguard's.
 
 Everything the pull request wrote (file names, card text in a diff, artifact values in a
@@ -18,17 +20,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
 from cardguard.hookfiles import watched
-from cardguard.report import format_findings, format_github, summary_line, workflow_data
+from cardguard.report import format_diff, format_findings, format_github, summary_line, workflow_data
 from cardguard.safe_paths import Refused, write_file
 from cardguard.sarif import format_sarif
 
@@ -63,6 +66,7 @@ class Outcome:
     exit_code: int
     cards: int
     note: str = ""
+    diffs: dict[str, str] = field(default_factory=dict)  # card -> the diff `cardguard sync` would apply
 
 
 def read_inputs(env: dict[str, str]) -> Inputs:
@@ -184,7 +188,8 @@ def run_cardguard(inputs: Inputs, targets: list[str], cwd: Path) -> Outcome:
                          f"cardguard exited with {result.returncode}")
     document = json.loads(result.stdout)
     findings = [finding_from_dict(item) for item in document.get("findings", [])]
-    return Outcome(findings, result.returncode, int(document.get("files_checked", 0)))
+    diffs = {item["path"]: item["diff"] for item in document.get("diffs", [])}
+    return Outcome(findings, result.returncode, int(document.get("files_checked", 0)), diffs=diffs)
 
 
 def finding_from_dict(item: dict) -> Finding:
@@ -210,7 +215,35 @@ def summary_markdown(outcome: Outcome, command: str) -> str:
             rows.append(f"\n… and {len(ordered) - shown} more findings: see the job log.")
             break
         rows.append(row)
-    return head + "\n" + "\n".join(rows) + "\n"
+    return head + "\n" + "\n".join(rows) + "\n" + diff_markdown(outcome.diffs, SUMMARY_LIMIT - size)
+
+
+def diff_markdown(diffs: dict[str, str], room: int) -> str:
+    """The diffs as fenced ``diff`` blocks, in at most ``room`` bytes (the rest: see the log).
+
+    The text is the repository's, so it is escaped like the log (``format_diff``: no control
+    character, no line that reads as a workflow command) and fenced with more backticks than
+    any run of backticks in it, so no card line can close the block and become Markdown.
+    """
+    if not diffs:
+        return ""
+    head = "\n#### What `cardguard sync` would change\n"
+    blocks = []
+    room -= len(head)
+    for path in sorted(diffs):
+        text = format_diff(diffs[path]).removesuffix("\n")
+        fence = "`" * max(3, _longest_backtick_run(text) + 1)
+        block = f"\n{fence}diff\n{text}\n{fence}\n"
+        room -= len(block.encode("utf-8"))
+        if room < 0:
+            blocks.append(f"\n… {len(diffs) - len(blocks)} more diffs: see the job log.\n")
+            break
+        blocks.append(block)
+    return head + "".join(blocks)
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall("`+", text)), default=0)
 
 
 def _cell(text: str) -> str:
@@ -263,7 +296,10 @@ def write_report_file(path: Path, workspace: Path, text: str) -> None:
 
 
 def report(outcome: Outcome, inputs: Inputs, env: dict[str, str], cwd: Path) -> None:
-    log_untrusted(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
+    if inputs.log_format == "github":  # the annotations below are that report: print each finding once
+        print(summary_line(outcome.findings, outcome.cards))
+    else:
+        log_untrusted(format_findings(outcome.findings, inputs.log_format, files_checked=outcome.cards))
     if outcome.note:
         print(outcome.note)
     sys.stdout.write(format_github(sorted(outcome.findings, key=Finding.sort_key)))

@@ -509,12 +509,12 @@ def run_check(args: argparse.Namespace) -> int:
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
-            diffs.append(result.diff())
-    _emit(_report(args, findings, len(targets), fixed))
+            diffs.append((target.display, result.diff()))
+    _emit(_report(args, findings, len(targets), fixed, diffs=dict(diffs)))
     if args.format == "text" and not args.statistics:
-        _emit(format_diff("".join(diffs)))
+        _emit(format_diff("".join(diff for _, diff in diffs)))
     elif diffs:
-        sys.stderr.write(format_diff("".join(diffs)))
+        sys.stderr.write(format_diff("".join(diff for _, diff in diffs)))
     return status
 
 
@@ -533,7 +533,8 @@ def _check_report_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--statistics prints text or json, not --format {args.format}")
 
 
-def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None) -> str:
+def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None,
+            diffs: dict[str, str] | None = None) -> str:
     """The findings in the chosen format; with --statistics, their count per rule instead;
     with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
     github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
@@ -546,7 +547,7 @@ def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed:
     if args.statistics:
         shown = format_fixed_text(fixed) if fixed and args.format == "text" else ""
         return shown + format_statistics(findings, args.format)
-    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed)
+    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed, diffs)
 
 
 def run_init(args: argparse.Namespace) -> int:

@@ -58,7 +58,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG108", "missing-library-name", W, "The metadata has no `library_name`; required for repos created after August 2024.", False),
     Rule("CG109", "invalid-type", E, "A metadata value has the wrong type or shape for the Hub (string, list, number, object).", True),
     Rule("CG110", "invalid-model-index", E, "`model-index` is missing a required part (name, results, task, metrics, a metric's type or value) or has a part of the wrong type.", True),
-    Rule("CG111", "empty-model-index-results", W, "`model-index` has an empty `results` list (Trainer writes it when it lacks a dataset name).", False),
+    Rule("CG111", "empty-model-index-results", W, "`model-index` has an empty `results` list (Trainer writes it when it was given no `dataset_tags` or logged no metric it knows).", False),
     Rule("CG112", "near-miss-key", W, "A metadata key is a near miss of a known one (`licence`, `pipeline-tag`, `model_index`).", False),
     Rule("CG113", "invalid-base-model", E, "`base_model` (or `new_version`) is not a Hub model id (a local path, a URL, an empty string).", True),
     Rule("CG114", "invalid-dataset-id", E, "A `datasets` entry is not a Hub dataset id (a local path, a URL).", True),

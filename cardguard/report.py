@@ -25,12 +25,13 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
-                    fixed: list[Finding] | None = None) -> str:
+                    fixed: list[Finding] | None = None, diffs: dict[str, str] | None = None) -> str:
     """Render findings; the result ends with a newline unless it is empty. ``fixed``: what
-    ``--fix`` changed (None without --fix), listed in text and json."""
+    ``--fix`` changed (None without --fix), listed in text and json. ``diffs`` (card path ->
+    the diff ``sync`` would apply; ``check`` passes them) go into the JSON document."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
-        return format_json(ordered, files_checked, fixed)
+        return format_json(ordered, files_checked, fixed, diffs)
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
@@ -152,7 +153,8 @@ def statistics(findings: list[Finding]) -> list[dict]:
              "fixable": code in fixable} for code in ordered]
 
 
-def format_json(findings: list[Finding], files_checked: int = 0, fixed: list[Finding] | None = None) -> str:
+def format_json(findings: list[Finding], files_checked: int = 0, fixed: list[Finding] | None = None,
+                diffs: dict[str, str] | None = None) -> str:
     counts = Counter(str(item.severity) for item in findings)
     document = {
         "tool": {"name": "cardguard", "version": __version__},
@@ -162,6 +164,8 @@ def format_json(findings: list[Finding], files_checked: int = 0, fixed: list[Fin
     }
     if fixed is not None:
         document["fixed"] = [fixed_to_dict(item) for item in fixed]  # in the order applied
+    if diffs is not None:  # check: what sync would change, per card (drift findings point at it)
+        document["diffs"] = [{"path": path, "diff": diff} for path, diff in diffs.items()]
     return strict_json(document) + "\n"
 
 

@@ -309,9 +309,16 @@ def _appended(
 def unified_diff(old: str, new: str, path: str) -> str:
     lines = difflib.unified_diff(
         split_lines_keepends(to_lf(old)), split_lines_keepends(to_lf(new)),
-        fromfile=f"a/{path}", tofile=f"b/{path}",
+        fromfile=diff_label("a", path), tofile=diff_label("b", path),
     )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def diff_label(side: str, path: str) -> str:
+    """The ``---``/``+++`` name of ``path`` on ``side`` ("a" or "b"), as git writes it:
+    ``a/model/README.md``; an absolute path loses its leading slash (``a/home/user/...``,
+    never ``a//home/...``), so ``git apply``/``patch -p1`` run from the root still find it."""
+    return f"{side}/{path.lstrip('/')}"
 
 
 def write_atomically(path: Path, data: bytes, boundary: Path | None = None) -> None:

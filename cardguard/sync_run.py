@@ -26,6 +26,7 @@ from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
 from cardguard.rules.drift import check_drift
 from cardguard.safe_paths import Refused
+from cardguard.shown import shown
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
 from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
@@ -229,7 +230,7 @@ def _metadata_findings(plan: SyncPlan, drift: list[Finding]) -> list[Finding]:
         key = ".".join(str(part) for part in change.path)
         findings.append(codes.finding(
             "CG408", plan.path, change.line, 1,
-            f"managed metadata {key} is {change.old!r}; the checkpoint says {change.new!r}",
+            f"managed metadata {key} is {shown(change.old)}; the checkpoint says {shown(change.new)}",
             "run `cardguard sync`",
         ))
     return findings

@@ -8,7 +8,9 @@ kept as plain lists in ../shared/reference/ (first line: a `#` comment naming th
     $defs.library_name.enum  <- hub-library-names.txt
 
 Usage: python scripts/build_schema.py [REFERENCE_DIR]
-tests/test_schema.py fails when the schema and the lists drift apart.
+It needs ../shared/reference (beside the checkout, not in it) or REFERENCE_DIR, and exits 2 with
+one line when that folder is absent. tests/test_schema.py fails when the schema and the lists
+drift apart.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import json
 import sys
 from pathlib import Path
 
+from shared_folder import SHARED, required
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO_ROOT / "schemas" / "model-card-metadata.schema.json"
-DEFAULT_REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
+DEFAULT_REFERENCE_DIR = SHARED / "reference"
 
 # $defs entry -> reference list file
 ENUM_SOURCES: dict[str, str] = {
@@ -63,7 +67,8 @@ def _render_value(value: object, indent: int) -> str:
 
 
 def main(argv: list[str]) -> int:
-    reference_dir = Path(argv[0]) if argv else DEFAULT_REFERENCE_DIR
+    reference_dir = required(Path(argv[0]) if argv else DEFAULT_REFERENCE_DIR, "the Hub's reference lists",
+                             "give their folder as the first argument")
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     SCHEMA_PATH.write_text(render(build(schema, reference_dir)), encoding="utf-8")
     print(f"wrote {SCHEMA_PATH.relative_to(REPO_ROOT)}")

@@ -1,5 +1,6 @@
 """Run `cardguard validate` over the real cards in ../shared/corpus/cards and write the
-per-rule counts to docs/corpus-report.md (or print them with --print).
+per-rule counts to docs/corpus-report.md (or print them with --print). ../shared lies beside
+the checkout, not in it: without it (or --corpus DIR) the script exits 2 with one line.
 
     python scripts/corpus_report.py [--corpus DIR] [--profile hub] [--print]
 
@@ -20,8 +21,9 @@ sys.path.insert(0, str(ROOT))
 from cardguard.codes import RULES  # noqa: E402
 from cardguard.targets import Target  # noqa: E402
 from cardguard.validate import ConfigCache, Options, validate_target  # noqa: E402
+from shared_folder import SHARED, required  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "cards"
+DEFAULT_CORPUS = SHARED / "corpus" / "cards"
 
 
 def corpus_cards(folder: Path) -> list[Path]:
@@ -72,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="append", dest="profiles")
     parser.add_argument("--print", action="store_true", help="print instead of writing docs/corpus-report.md")
     args = parser.parse_args(argv)
-    if not args.corpus.is_dir():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
-        return 2
+    required(args.corpus, "the card corpus", "give another folder with --corpus DIR")
     report = run(args.corpus, args.profiles or ["hub", "minimal"])
     if args.print:
         sys.stdout.write(report)

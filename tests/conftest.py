@@ -13,10 +13,11 @@ On a Python with only the light test extra (no torch or model libraries: .ci/run
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,25 +57,55 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # Generator fixtures
 # --------------------------------------------------------------------------------------
 
-SLOW_FIXTURES = frozenset(
-    {
-        "trainer_classifier_run",
-        "continued_classifier_run",
-        "trainer_causal_lm_run",
-        "sentence_transformer_run",
-        "peft_lora_run",
-        "peft_lora_local_base_run",
-        "sharded_checkpoint_output",
-        "pytorch_bin_output",
-    }
-)
+SLOW_FIXTURES = generators.MODEL_FIXTURES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a model-building fixture as ``slow``."""
+    """Mark every test that uses a model-building fixture as ``slow``: by its fixtures, or by a
+    parameter that names one for ``request.getfixturevalue`` (a fixture name, or an object
+    whose ``fixture`` is one, as the compatibility matrix's outputs), which pytest's fixture
+    closure does not see."""
     for item in items:
-        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        named = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            named.update(_fixtures_named_by(callspec.params.values()))
+        if SLOW_FIXTURES.intersection(named):
             item.add_marker(pytest.mark.slow)
+
+
+def _fixtures_named_by(values: Iterable[object]) -> Iterator[str]:
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, tuple):
+            yield from _fixtures_named_by(value)
+        elif isinstance(getattr(value, "fixture", None), str):
+            yield value.fixture  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """While a test not marked slow sets up (its session fixtures too) and runs, the model
+    generators refuse to run: ``-m "not slow"`` builds no model, or the test fails saying why."""
+    with _model_builds_refused(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _model_builds_refused(item):
+        return (yield)
+
+
+@contextlib.contextmanager
+def _model_builds_refused(item: pytest.Item) -> Iterator[None]:
+    refused = None if item.get_closest_marker("slow") else item.nodeid
+    generators.model_builds_refused_for = refused
+    try:
+        yield
+    finally:
+        generators.model_builds_refused_for = None
 
 
 # --------------------------------------------------------------------------------------

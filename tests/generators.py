@@ -18,6 +18,7 @@ that importing this module stays cheap for tests that need none of them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import json
 import os
@@ -55,6 +56,47 @@ def set_offline_env() -> None:
 
 
 set_offline_env()
+
+
+# --------------------------------------------------------------------------------------
+# Model builds only in tests marked slow (the guard is switched per test by tests/conftest.py)
+# --------------------------------------------------------------------------------------
+
+# The session fixtures (tests/conftest.py, tests/compat/conftest.py) whose value is a model a
+# generator below builds; a test using one is marked slow. A test may name one indirectly
+# (the compatibility matrix's Output.fixture), so it marks itself through ``MODEL_FIXTURES``.
+MODEL_FIXTURES = frozenset({
+    "trainer_classifier_run", "continued_classifier_run", "trainer_causal_lm_run", "sentence_transformer_run",
+    "peft_lora_run", "peft_lora_local_base_run", "sharded_checkpoint_output", "pytorch_bin_output",
+    "retrained_causal_lm_run", "retrained_peft_lora_run", "retrained_peft_lora_local_base_run",
+})
+
+
+class ModelBuildRefused(RuntimeError):
+    """A test not marked slow reached a generator that builds a model."""
+
+
+# The test now running when it is not marked slow (its node id), else None.
+model_builds_refused_for: str | None = None
+
+
+Built = TypeVar("Built")
+
+
+def builds_model(generator: Callable[..., Built]) -> Callable[..., Built]:
+    """Mark ``generator`` as one that builds a model: it refuses to run for a test not marked
+    slow, so ``pytest -m "not slow"`` provably builds none."""
+
+    @functools.wraps(generator)
+    def guarded(*args: Any, **kwargs: Any) -> Built:
+        if model_builds_refused_for is not None:
+            raise ModelBuildRefused(
+                f"{model_builds_refused_for} builds a model ({generator.__name__}) but is not marked slow: "
+                "use a fixture from generators.MODEL_FIXTURES, or mark the test slow"
+            )
+        return generator(*args, **kwargs)
+
+    return guarded
 
 
 # --------------------------------------------------------------------------------------
@@ -565,6 +607,7 @@ def _classifier_card() -> dict[str, Any]:
     }
 
 
+@builds_model
 def trainer_classifier(out: Path, epochs: int = 2) -> TrainerRun:
     """Fine-tune a tiny BertForSequenceClassification with Trainer; write the Trainer card."""
     from transformers import BertForSequenceClassification
@@ -578,6 +621,7 @@ def trainer_classifier(out: Path, epochs: int = 2) -> TrainerRun:
     return _finish_trainer_run(trainer, train_output.metrics, _classifier_card())
 
 
+@builds_model
 def continue_training(out: Path, extra_epochs: int = 1) -> TrainerRun:
     """Resume a ``trainer_classifier`` folder from its last checkpoint for more epochs.
 
@@ -603,6 +647,7 @@ CAUSAL_LM_MODEL_NAME = "tiny-gpt2-wikitext"
 CAUSAL_LM_DATASET = "wikitext"
 
 
+@builds_model
 def trainer_causal_lm(out: Path, epochs: int = 2) -> TrainerRun:
     """Train a tiny GPT2LMHeadModel with Trainer (no licence, no language given to the card)."""
     from transformers import DataCollatorForLanguageModeling, GPT2LMHeadModel, Trainer
@@ -648,6 +693,7 @@ def _save_tiny_bert(base_dir: Path) -> None:
     tokenizer.save_pretrained(base_dir)
 
 
+@builds_model
 def sentence_transformer(out: Path) -> SentenceTransformerRun:
     """Train Transformer + Pooling + Normalize with CosineSimilarityLoss; ``save_pretrained``."""
     import datasets
@@ -754,6 +800,7 @@ def _save_tiny_gpt2(base_dir: Path) -> None:
     tokenizer.save_pretrained(base_dir)
 
 
+@builds_model
 def peft_lora(out: Path, base_model_id: str | None = CAUSAL_LM_BASE_ID, epochs: int = 2) -> PeftRun:
     """LoRA on a tiny GPT-2 saved locally, trained with Trainer, saved by PEFT, then carded.
 
@@ -882,6 +929,7 @@ def _weights_checkpoint(
     )
 
 
+@builds_model
 def sharded_checkpoint(out: Path, max_shard_size: str = SHARD_SIZE) -> WeightsCheckpoint:
     """``save_pretrained(max_shard_size=...)``: several safetensors shards and their index."""
     _fresh_dir(out)
@@ -890,6 +938,7 @@ def sharded_checkpoint(out: Path, max_shard_size: str = SHARD_SIZE) -> WeightsCh
     return _weights_checkpoint(out, model, "model.safetensors.index.json", max_shard_size)
 
 
+@builds_model
 def pytorch_bin_checkpoint(out: Path) -> WeightsCheckpoint:
     """config.json + a ``torch.save``d ``pytorch_model.bin`` (transformers 5.x has no
     ``safe_serialization=False`` any more, so the old layout is made by hand)."""
@@ -980,6 +1029,7 @@ def hub_template_card_filled(out: Path) -> HubTemplateCard:
 BIGGER_LAYERS = 4
 
 
+@builds_model
 def swap_in_bigger_model(out: Path) -> int:
     """Overwrite the weights in ``out`` with a bigger model of the same kind, card untouched.
 

@@ -18,6 +18,7 @@ from cardguard.findings import Finding
 from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
 from cardguard.lines import split_lines
 from cardguard.regions import scan_regions
+from cardguard.shown import shown
 
 _PARAMETER_LINE = re.compile(
     r"(?i)(?:\*\*)?\b(?:number of parameters|parameters|params|model size)\b(?:\*\*)?\s*[:|]\s*(?:\*\*)?\s*~?"
@@ -88,7 +89,7 @@ def _pipeline_tag(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Fi
 
 def _head_description(facts: Facts) -> str:
     if facts.adapter is not None:
-        return f"the adapter's task_type {facts.adapter.task_type}"
+        return f"the adapter's task_type {shown(facts.adapter.task_type)}"
     if facts.sentence_transformers is not None:
         return "a sentence-transformers model"
     return f"the head class {facts.config.architectures[0]}" if facts.config and facts.config.architectures else "the model"
@@ -102,7 +103,7 @@ def _metrics(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding
         line, column = card.locate(path)
         metric = _metric_label(metadata, path)
         findings.append(codes.finding("CG413", card.path, line, column,
-                                      f"model-index {metric} is {stated!r} but the results files say {actual!r}",
+                                      f"model-index {metric} is {shown(stated)} but the results files say {shown(actual)}",
                                       f"value: {actual!r} (or run `cardguard sync`)"))
     return findings
 

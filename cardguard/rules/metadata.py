@@ -546,8 +546,10 @@ def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:
             findings.append(codes.finding(
                 "CG111", card.path, line, column,
                 f'"{format_path(path)}" is empty: the Hub shows no evaluation results',
-                "add results (task, dataset, metrics) or remove model-index; Trainer writes an empty list "
-                "when it does not know the evaluation dataset (pass `dataset=` or `dataset_tags=`)",
+                "add results (task, dataset, metrics) or remove model-index; Trainer fills them only when "
+                "it has the dataset's Hub id (pass `dataset_tags=` to `push_to_hub`/`create_model_card`; "
+                "`dataset=` alone is only a display name) and the evaluation logged a metric it knows "
+                "(accuracy, f1, ...; not just the loss)",
             ))
     return findings
 
