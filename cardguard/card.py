@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from cardguard import codes
+from cardguard.delimiters import CANDIDATE_LINE, NearMiss, closing_near_miss, opening_near_miss
 from cardguard.findings import Finding
-from cardguard.lines import LineIndex, line_at, line_count, split_lines
+from cardguard.lines import LineIndex, line_at, line_count, split_lines, strip_break
 from cardguard.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading
-from cardguard.yamlpos import Coercion, InstancePath, Limits, YamlDoc, parse_yaml
+from cardguard.text_encoding import WideEncoding, wide_encoding
+from cardguard.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
 _DASH_LINE = re.compile(r"---[ \t]*")
 _LATE_BLOCK_LINES = 80  # how far down a misplaced metadata block is looked for
+_NEAR_MISS_CANDIDATES = 200  # delimiter-like lines looked at for a near-miss closing line
+_NEAR_MISS_PARSES = 5  # of which at most this many have the lines above them parsed as YAML
 _DIRECTIVE_OPENING = "<!--"
 _DIRECTIVE_CLOSING = "-->"
 _DIRECTIVE_PREFIX = "cardguard:"
@@ -117,6 +121,9 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
 
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
     """Decode a card's bytes as the Hub does (UTF-8) and parse it."""
+    encoding = wide_encoding(raw)
+    if encoding is not None:
+        return Card(path=path, text="", findings=[_wide_encoding_finding(path, encoding)])
     if b"\x00" in raw:
         line, _ = _byte_position(raw, raw.index(b"\x00"))
         return Card(path=path, text="", findings=[
@@ -132,6 +139,17 @@ def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -
             "save the file as UTF-8",
         )])
     return parse_card(text, path, yaml_limits)
+
+
+def _wide_encoding_finding(path: str, encoding: WideEncoding) -> Finding:
+    marked = "with" if encoding.has_bom else "without"
+    return codes.finding(
+        "CG002", path, 1, 1,
+        f"the card is {encoding.description} text ({marked} a byte order mark), not UTF-8: "
+        "the Hub and huggingface_hub read cards as UTF-8 only",
+        f"convert it to UTF-8: iconv -f {encoding.iconv_name} -t UTF-8 README.md > README.utf8.md "
+        "and rename it back, or choose 'Save with Encoding' > 'UTF-8' in your editor",
+    )
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
@@ -187,8 +205,13 @@ def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | N
     doc = parse_yaml(match.group(2), card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
     card.yaml = doc
     card.findings.extend(doc.findings)
+    if not doc.ok or not isinstance(doc.value, dict):
+        card.findings.extend(_closing_read_past(card, match))
     if not doc.ok:
         return
+    rejection = hub_loader_rejection(match.group(2))
+    if rejection is not None:
+        card.findings.append(_hub_loader_finding(card.path, rejection, yaml_first_line - 1))
     if doc.value is None:
         card.findings.append(codes.finding(
             "CG011", card.path, first_line, 1,
@@ -203,6 +226,26 @@ def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | N
             "write 'key: value' lines",
         ))
     card.findings.extend(_coercion_findings(card.path, doc.coercions))
+
+
+_LOADER_FIXES = {
+    "\t": "replace the tab with a space (PyYAML allows tabs only inside quoted or block text)",
+    "\ufeff": "delete the invisible byte order mark (U+FEFF) on this line",
+    "\x85": "replace the invisible NEXT LINE character (U+0085) with an ordinary line break",
+    "\u2028": "replace the invisible LINE SEPARATOR (U+2028) with an ordinary line break",
+    "\u2029": "replace the invisible PARAGRAPH SEPARATOR (U+2029) with an ordinary line break",
+    "?": "quote the value that holds the '?'",
+    "#": "put a space before the '#'",
+}
+
+
+def _hub_loader_finding(path: str, rejection: LoaderRejection, line_offset: int) -> Finding:
+    return codes.finding(
+        "CG014", path, rejection.line + line_offset, rejection.column,
+        f"huggingface_hub cannot load this metadata (ModelCard.load fails): PyYAML's pure-Python loader, "
+        f"which it uses, rejects it ({rejection.problem}), although libyaml accepts it",
+        _LOADER_FIXES.get(rejection.character, "rewrite this line in plain YAML that PyYAML's yaml.safe_load accepts"),
+    )
 
 
 def _coercion_findings(path: str, coercions: list[Coercion]) -> list[Finding]:
@@ -225,6 +268,10 @@ def _looks_like_version_key(path: InstancePath) -> bool:
 
 def _explain_missing_front_matter(card: Card) -> None:
     text = card.text
+    near_misses = _delimiter_near_misses(card)
+    if near_misses:
+        card.findings.extend(near_misses)
+        return
     if _OPENING_ONLY.match(text):
         line = line_at(text, len(text) - len(text.lstrip()))
         closing_right_away = re.match(r"^\s*---[ \t]*(\r\n|\r|\n)---[ \t]*(\r\n|\r|\n|$)", text)
@@ -254,6 +301,90 @@ def _explain_missing_front_matter(card: Card) -> None:
         "the card has no YAML metadata block: the Hub shows 'empty or missing yaml metadata in repo card'",
         "start the file with a '---' block holding at least license, library_name and pipeline_tag",
     ))
+
+
+def _delimiter_near_misses(card: Card) -> list[Finding]:
+    """CG013 findings when the card has no metadata for the Hub only because its opening or
+    closing line is a near miss of '---' (cardguard.delimiters) around a YAML mapping."""
+    text = card.text
+    lines = LineIndex(text)
+    first_offset = len(text) - len(text.lstrip())
+    if first_offset == len(text):
+        return []
+    opening_line = lines.line_of(first_offset)
+    opening_text = lines.line_text(opening_line)
+    opening_problem = opening_near_miss(opening_text)
+    if opening_problem is None and opening_text.strip(" \t") != "---":
+        return []
+    # Text written on the opening line after '--- ' is metadata the author meant.
+    first_yaml = opening_text.strip(" \t")[3:].lstrip(" \t") if opening_text.strip(" \t")[3:4] in (" ", "\t") else ""
+    closing = _enclosing_closing_line(lines, opening_line, first_yaml, accept_exact=opening_problem is not None)
+    if closing is None:
+        return []
+    closing_line, closing_problem = closing
+    findings = []
+    if opening_problem is not None:
+        findings.append(_near_miss_finding(card.path, opening_line, opening_problem, "so it reads none of this metadata"))
+    if closing_problem is not None:
+        findings.append(_near_miss_finding(card.path, closing_line, closing_problem,
+                                           "so it finds no end to the metadata block and reads none of it"))
+    return findings
+
+
+def _enclosing_closing_line(lines: LineIndex, opening_line: int, first_yaml: str,
+                            accept_exact: bool) -> tuple[int, NearMiss | None] | None:
+    """The first delimiter-like line below ``opening_line`` that closes a YAML mapping: its
+    line and its near-miss problem (None for a '---' the Hub accepts, when ``accept_exact``)."""
+    text = lines.text
+    body_start = lines.line_end(opening_line)
+    parses = 0
+    for candidates, match in enumerate(CANDIDATE_LINE.finditer(text, body_start)):
+        if candidates >= _NEAR_MISS_CANDIDATES or parses >= _NEAR_MISS_PARSES:
+            return None
+        line = lines.line_of(match.start())
+        problem = closing_near_miss(lines.line_text(line), _line_break(lines, line))
+        if problem is None and not (accept_exact and lines.line_text(line).rstrip(" \t") == "---"):
+            continue
+        parses += 1
+        if _is_mapping(first_yaml + "\n" + text[body_start:lines.line_start(line)]):
+            return line, problem
+    return None
+
+
+def _closing_read_past(card: Card, match: re.Match[str]) -> list[Finding]:
+    """CG013 when the Hub's metadata block runs past a near-miss closing line at the start of
+    a line (``----``, ``...``) into the body, which is why its YAML does not parse."""
+    text = card.text
+    lines = LineIndex(text)
+    yaml_start, yaml_end = match.start(2), match.end(2)
+    closing_line = card.front_matter.closing_line if card.front_matter else lines.line_of(match.end())
+    for candidates, candidate in enumerate(CANDIDATE_LINE.finditer(text, yaml_start, yaml_end)):
+        if candidates >= _NEAR_MISS_CANDIDATES:
+            break
+        if text[candidate.start()] in " \t":
+            continue  # indented: may be the content of a block scalar
+        line = lines.line_of(candidate.start())
+        problem = closing_near_miss(lines.line_text(line), _line_break(lines, line))
+        if problem is not None and _is_mapping(text[yaml_start:lines.line_start(line)]):
+            return [_near_miss_finding(card.path, line, problem,
+                                       f"so it reads on to the '---' on line {closing_line} and takes the "
+                                       "text between as metadata")]
+    return []
+
+
+def _near_miss_finding(path: str, line: int, problem: NearMiss, consequence: str) -> Finding:
+    return codes.finding("CG013", path, line, 1, f"{problem.problem}, {consequence}", problem.fix)
+
+
+def _line_break(lines: LineIndex, line: int) -> str:
+    """The break ending ``line``: "\\r\\n", "\\r", "\\n", or "" for the last line."""
+    whole = lines.text[lines.line_start(line):lines.line_end(line)]
+    return whole[len(strip_break(whole)):]
+
+
+def _is_mapping(yaml_text: str) -> bool:
+    doc = parse_yaml(yaml_text, "")
+    return doc.ok and isinstance(doc.value, dict) and bool(doc.value)
 
 
 def _late_front_matter(text: str) -> int | None:
