@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from cardguard import codes
-from cardguard.delimiters import CANDIDATE_LINE, NearMiss, closing_near_miss, opening_near_miss
+from cardguard.delimiters import CANDIDATE_LINE, DASH_LOOKALIKES, NearMiss, closing_near_miss, opening_near_miss
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, line_at, line_count, split_lines, strip_break
 from cardguard.markdown import Body, parse_body
@@ -27,6 +27,7 @@ _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
 _DASH_LINE = re.compile(r"---[ \t]*")
 _LATE_BLOCK_LINES = 80  # how far down a misplaced metadata block is looked for
+_OPENING_CHARACTERS = frozenset("-").union(DASH_LOOKALIKES)  # what a near-miss opening line starts with
 _NEAR_MISS_CANDIDATES = 200  # delimiter-like lines looked at for a near-miss closing line
 _NEAR_MISS_PARSES = 5  # of which at most this many have the lines above them parsed as YAML
 _DIRECTIVE_OPENING = "<!--"
@@ -307,18 +308,17 @@ def _delimiter_near_misses(card: Card) -> list[Finding]:
     """CG013 findings when the card has no metadata for the Hub only because its opening or
     closing line is a near miss of '---' (cardguard.delimiters) around a YAML mapping."""
     text = card.text
-    lines = LineIndex(text)
     first_offset = len(text) - len(text.lstrip())
-    if first_offset == len(text):
+    if first_offset == len(text) or text[first_offset] not in _OPENING_CHARACTERS:
         return []
+    lines = LineIndex(text)
     opening_line = lines.line_of(first_offset)
     opening_text = lines.line_text(opening_line)
     opening_problem = opening_near_miss(opening_text)
     if opening_problem is None and opening_text.strip(" \t") != "---":
         return []
-    # Text written on the opening line after '--- ' is metadata the author meant.
-    first_yaml = opening_text.strip(" \t")[3:].lstrip(" \t") if opening_text.strip(" \t")[3:4] in (" ", "\t") else ""
-    closing = _enclosing_closing_line(lines, opening_line, first_yaml, accept_exact=opening_problem is not None)
+    closing = _enclosing_closing_line(lines, opening_line, _metadata_on_opening_line(opening_text),
+                                      accept_exact=opening_problem is not None)
     if closing is None:
         return []
     closing_line, closing_problem = closing
@@ -329,6 +329,12 @@ def _delimiter_near_misses(card: Card) -> list[Finding]:
         findings.append(_near_miss_finding(card.path, closing_line, closing_problem,
                                            "so it finds no end to the metadata block and reads none of it"))
     return findings
+
+
+def _metadata_on_opening_line(opening_text: str) -> str:
+    """'license: mit' of '--- license: mit': what the author wrote after the dashes and a space."""
+    core = opening_text.strip(" \t")
+    return core[3:].lstrip(" \t") if core.startswith("---") and core[3:4] in (" ", "\t") else ""
 
 
 def _enclosing_closing_line(lines: LineIndex, opening_line: int, first_yaml: str,
