@@ -364,14 +364,18 @@ def _closing_read_past(card: Card, match: re.Match[str]) -> list[Finding]:
     lines = LineIndex(text)
     yaml_start, yaml_end = match.start(2), match.end(2)
     closing_line = card.front_matter.closing_line if card.front_matter else lines.line_of(match.end())
+    parses = 0
     for candidates, candidate in enumerate(CANDIDATE_LINE.finditer(text, yaml_start, yaml_end)):
-        if candidates >= _NEAR_MISS_CANDIDATES:
+        if candidates >= _NEAR_MISS_CANDIDATES or parses >= _NEAR_MISS_PARSES:
             break
         if text[candidate.start()] in " \t":
             continue  # indented: may be the content of a block scalar
         line = lines.line_of(candidate.start())
         problem = closing_near_miss(lines.line_text(line), _line_break(lines, line))
-        if problem is not None and _is_mapping(text[yaml_start:lines.line_start(line)]):
+        if problem is None:
+            continue
+        parses += 1
+        if _is_mapping(text[yaml_start:lines.line_start(line)]):
             return [_near_miss_finding(card.path, line, problem,
                                        f"so it reads on to the '---' on line {closing_line} and takes the "
                                        "text between as metadata")]

@@ -127,3 +127,13 @@ def test_the_pattern_copied_in_card_py_is_the_hub_s() -> None:
 
     hub_pattern = REGEX_YAML_BLOCK.pattern
     assert re.search(re.escape(hub_pattern), open(cardguard.card.__file__, encoding="utf-8").read())
+
+
+def test_validate_reports_the_near_miss_with_its_line_and_exit_1(tmp_path) -> None:
+    from tests.hostile.helpers import run_cli
+
+    (tmp_path / "README.md").write_text(f"----\n{METADATA}---\n# Model\n\nText.\n", encoding="utf-8")
+    run = run_cli(["validate", "README.md"], cwd=tmp_path)
+    assert run.returncode == 1
+    assert "README.md:1:1" in run.stdout and "CG013" in run.stdout and "CG003" not in run.stdout
+    assert "Traceback" not in run.stderr
