@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cardguard import codes
-from cardguard.delimiters import CANDIDATE_LINE, DASH_LOOKALIKES, NearMiss, closing_near_miss, opening_near_miss
+from cardguard.delimiters import missing_block_near_misses, read_past_near_misses
 from cardguard.findings import Finding
-from cardguard.lines import LineIndex, line_at, line_count, split_lines, strip_break
+from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading
 from cardguard.text_encoding import WideEncoding, wide_encoding
@@ -27,9 +28,6 @@ _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
 _DASH_LINE = re.compile(r"---[ \t]*")
 _LATE_BLOCK_LINES = 80  # how far down a misplaced metadata block is looked for
-_OPENING_CHARACTERS = frozenset("-").union(DASH_LOOKALIKES)  # what a near-miss opening line starts with
-_NEAR_MISS_CANDIDATES = 200  # delimiter-like lines looked at for a near-miss closing line
-_NEAR_MISS_PARSES = 5  # of which at most this many have the lines above them parsed as YAML
 _DIRECTIVE_OPENING = "<!--"
 _DIRECTIVE_CLOSING = "-->"
 _DIRECTIVE_PREFIX = "cardguard:"
@@ -207,7 +205,7 @@ def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | N
     card.yaml = doc
     card.findings.extend(doc.findings)
     if not doc.ok or not isinstance(doc.value, dict):
-        card.findings.extend(_closing_read_past(card, match))
+        card.findings.extend(read_past_near_misses(text, card.path, match.start(2), match.end(2), closing_line))
     if not doc.ok:
         return
     rejection = hub_loader_rejection(match.group(2))
@@ -269,7 +267,7 @@ def _looks_like_version_key(path: InstancePath) -> bool:
 
 def _explain_missing_front_matter(card: Card) -> None:
     text = card.text
-    near_misses = _delimiter_near_misses(card)
+    near_misses = missing_block_near_misses(text, card.path)
     if near_misses:
         card.findings.extend(near_misses)
         return
@@ -302,99 +300,6 @@ def _explain_missing_front_matter(card: Card) -> None:
         "the card has no YAML metadata block: the Hub shows 'empty or missing yaml metadata in repo card'",
         "start the file with a '---' block holding at least license, library_name and pipeline_tag",
     ))
-
-
-def _delimiter_near_misses(card: Card) -> list[Finding]:
-    """CG013 findings when the card has no metadata for the Hub only because its opening or
-    closing line is a near miss of '---' (cardguard.delimiters) around a YAML mapping."""
-    text = card.text
-    first_offset = len(text) - len(text.lstrip())
-    if first_offset == len(text) or text[first_offset] not in _OPENING_CHARACTERS:
-        return []
-    lines = LineIndex(text)
-    opening_line = lines.line_of(first_offset)
-    opening_text = lines.line_text(opening_line)
-    opening_problem = opening_near_miss(opening_text)
-    if opening_problem is None and opening_text.strip(" \t") != "---":
-        return []
-    closing = _enclosing_closing_line(lines, opening_line, _metadata_on_opening_line(opening_text),
-                                      accept_exact=opening_problem is not None)
-    if closing is None:
-        return []
-    closing_line, closing_problem = closing
-    findings = []
-    if opening_problem is not None:
-        findings.append(_near_miss_finding(card.path, opening_line, opening_problem, "so it reads none of this metadata"))
-    if closing_problem is not None:
-        findings.append(_near_miss_finding(card.path, closing_line, closing_problem,
-                                           "so it finds no end to the metadata block and reads none of it"))
-    return findings
-
-
-def _metadata_on_opening_line(opening_text: str) -> str:
-    """'license: mit' of '--- license: mit': what the author wrote after the dashes and a space."""
-    core = opening_text.strip(" \t")
-    return core[3:].lstrip(" \t") if core.startswith("---") and core[3:4] in (" ", "\t") else ""
-
-
-def _enclosing_closing_line(lines: LineIndex, opening_line: int, first_yaml: str,
-                            accept_exact: bool) -> tuple[int, NearMiss | None] | None:
-    """The first delimiter-like line below ``opening_line`` that closes a YAML mapping: its
-    line and its near-miss problem (None for a '---' the Hub accepts, when ``accept_exact``)."""
-    text = lines.text
-    body_start = lines.line_end(opening_line)
-    parses = 0
-    for candidates, match in enumerate(CANDIDATE_LINE.finditer(text, body_start)):
-        if candidates >= _NEAR_MISS_CANDIDATES or parses >= _NEAR_MISS_PARSES:
-            return None
-        line = lines.line_of(match.start())
-        problem = closing_near_miss(lines.line_text(line), _line_break(lines, line))
-        if problem is None and not (accept_exact and lines.line_text(line).rstrip(" \t") == "---"):
-            continue
-        parses += 1
-        if _is_mapping(first_yaml + "\n" + text[body_start:lines.line_start(line)]):
-            return line, problem
-    return None
-
-
-def _closing_read_past(card: Card, match: re.Match[str]) -> list[Finding]:
-    """CG013 when the Hub's metadata block runs past a near-miss closing line at the start of
-    a line (``----``, ``...``) into the body, which is why its YAML does not parse."""
-    text = card.text
-    lines = LineIndex(text)
-    yaml_start, yaml_end = match.start(2), match.end(2)
-    closing_line = card.front_matter.closing_line if card.front_matter else lines.line_of(match.end())
-    parses = 0
-    for candidates, candidate in enumerate(CANDIDATE_LINE.finditer(text, yaml_start, yaml_end)):
-        if candidates >= _NEAR_MISS_CANDIDATES or parses >= _NEAR_MISS_PARSES:
-            break
-        if text[candidate.start()] in " \t":
-            continue  # indented: may be the content of a block scalar
-        line = lines.line_of(candidate.start())
-        problem = closing_near_miss(lines.line_text(line), _line_break(lines, line))
-        if problem is None:
-            continue
-        parses += 1
-        if _is_mapping(text[yaml_start:lines.line_start(line)]):
-            return [_near_miss_finding(card.path, line, problem,
-                                       f"so it reads on to the '---' on line {closing_line} and takes the "
-                                       "text between as metadata")]
-    return []
-
-
-def _near_miss_finding(path: str, line: int, problem: NearMiss, consequence: str) -> Finding:
-    return codes.finding("CG013", path, line, 1, f"{problem.problem}, {consequence}", problem.fix)
-
-
-def _line_break(lines: LineIndex, line: int) -> str:
-    """The break ending ``line``: "\\r\\n", "\\r", "\\n", or "" for the last line."""
-    whole = lines.text[lines.line_start(line):lines.line_end(line)]
-    return whole[len(strip_break(whole)):]
-
-
-def _is_mapping(yaml_text: str) -> bool:
-    doc = parse_yaml(yaml_text, "")
-    return doc.ok and isinstance(doc.value, dict) and bool(doc.value)
 
 
 def _late_front_matter(text: str) -> int | None:

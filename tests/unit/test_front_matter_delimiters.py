@@ -8,12 +8,13 @@ checked the same way and must give no CG013.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from huggingface_hub import ModelCard
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardguard.card import parse_card
 from cardguard.findings import Severity
@@ -41,9 +42,9 @@ NEAR_MISSES = [
     pytest.param(f"----\n\n{METADATA}---\n# Model\n", [1], "4 dashes", id="opening-four-dashes-blank-line"),
     pytest.param(f"--\n{METADATA}---\n# Model\n", [1], "2 dashes", id="opening-two-dashes"),
     pytest.param(f"---hello\n{METADATA}---\n# Model\n", [1], "'---hello'", id="opening-text-glued"),
-    pytest.param(f"--- license: mit\nlibrary_name: transformers\n---\n# Model\n", [1], "text after",
+    pytest.param("--- license: mit\nlibrary_name: transformers\n---\n# Model\n", [1], "text after",
                  id="opening-text-after-space"),
-    pytest.param(f"--- license: mit\n---\n# Model\n", [1], "text after", id="opening-text-only-key"),
+    pytest.param("--- license: mit\n---\n# Model\n", [1], "text after", id="opening-text-only-key"),
     pytest.param(f"--- \n{METADATA}---\n# Model\n", [1], "spaces or tabs", id="opening-trailing-space"),
     pytest.param(f"---\t\r\n{METADATA}---\r\n# Model\r\n", [1], "spaces or tabs", id="opening-trailing-tab-crlf"),
     pytest.param(f"\n\n----\n{METADATA}---\n# Model\n", [3], "4 dashes", id="opening-after-blank-lines"),
@@ -125,8 +126,8 @@ def test_cg013_never_fires_when_huggingface_hub_reads_the_metadata(lines: list[s
 def test_the_pattern_copied_in_card_py_is_the_hub_s() -> None:
     import cardguard.card
 
-    hub_pattern = REGEX_YAML_BLOCK.pattern
-    assert re.search(re.escape(hub_pattern), open(cardguard.card.__file__, encoding="utf-8").read())
+    source = Path(cardguard.card.__file__).read_text(encoding="utf-8")
+    assert re.search(re.escape(REGEX_YAML_BLOCK.pattern), source)
 
 
 def test_validate_reports_the_near_miss_with_its_line_and_exit_1(tmp_path) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from huggingface_hub import ModelCard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from huggingface_hub import ModelCard
 
 from cardguard.card import parse_card
 from cardguard.findings import Severity
