@@ -35,9 +35,10 @@ _DASH_LOOKALIKES = {
     "\u2013": "EN DASH", "\u2014": "EM DASH", "\u2015": "HORIZONTAL BAR", "\u2212": "MINUS SIGN",
     "\ufe58": "SMALL EM DASH", "\ufe63": "SMALL HYPHEN-MINUS", "\uff0d": "FULLWIDTH HYPHEN-MINUS",
 }
-# Where a delimiter-like line may begin: its first character after optional indentation.
+# The start of a delimiter-like line: after optional indentation, two dashes, '...' or a dash
+# look-alike. Not one dash: YAML list items ('- a') would crowd out the lines looked for.
 _CANDIDATE_LINE = re.compile(
-    r"(?:^|(?<=[\r\n]))[ \t]*(?:-|\.\.\.|[" + "".join(_DASH_LOOKALIKES) + "])"
+    r"(?:^|(?<=[\r\n]))[ \t]*(?:--|\.\.\.|[" + "".join(_DASH_LOOKALIKES) + "])"
 )
 _SHOWN_CHARACTERS = 40
 _OPENING_CHARACTERS = frozenset("-").union(_DASH_LOOKALIKES)  # what a near-miss opening line starts with

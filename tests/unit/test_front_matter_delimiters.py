@@ -63,6 +63,9 @@ NEAR_MISSES = [
     pytest.param(f"---\n{METADATA}----\n# Model\n\nText.\n\n---\n\nMore.\n", [4], "reads on to the '---' on line 9",
                  id="closing-four-dashes-then-thematic-break"),
     pytest.param(f"---\n{METADATA}...\nSome text.\n\n---\n", [4], "reads on to", id="closing-dots-then-break"),
+    # A long list before the near miss: list items are not delimiter candidates.
+    pytest.param("---\ntags:\n" + "- tag\n" * 500 + f"{METADATA}----\n# Model\n", [505], "4 dashes",
+                 id="closing-after-a-long-list"),
 ]
 
 
