@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cardguard import codes
+from cardguard.delimiters import missing_block_near_misses, read_past_near_misses
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading
-from cardguard.yamlpos import Coercion, InstancePath, Limits, YamlDoc, parse_yaml
+from cardguard.text_encoding import WideEncoding, wide_encoding
+from cardguard.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
@@ -117,6 +120,9 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
 
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
     """Decode a card's bytes as the Hub does (UTF-8) and parse it."""
+    encoding = wide_encoding(raw)
+    if encoding is not None:
+        return Card(path=path, text="", findings=[_wide_encoding_finding(path, encoding)])
     if b"\x00" in raw:
         line, _ = _byte_position(raw, raw.index(b"\x00"))
         return Card(path=path, text="", findings=[
@@ -132,6 +138,17 @@ def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -
             "save the file as UTF-8",
         )])
     return parse_card(text, path, yaml_limits)
+
+
+def _wide_encoding_finding(path: str, encoding: WideEncoding) -> Finding:
+    marked = "with" if encoding.has_bom else "without"
+    return codes.finding(
+        "CG002", path, 1, 1,
+        f"the card is {encoding.description} text ({marked} a byte order mark), not UTF-8: "
+        "the Hub and huggingface_hub read cards as UTF-8 only",
+        f"convert it to UTF-8: iconv -f {encoding.iconv_name} -t UTF-8 README.md > README.utf8.md "
+        "and rename it back, or choose 'Save with Encoding' > 'UTF-8' in your editor",
+    )
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
@@ -187,8 +204,13 @@ def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | N
     doc = parse_yaml(match.group(2), card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
     card.yaml = doc
     card.findings.extend(doc.findings)
+    if not doc.ok or not isinstance(doc.value, dict):
+        card.findings.extend(read_past_near_misses(text, card.path, match.start(2), match.end(2), closing_line))
     if not doc.ok:
         return
+    rejection = hub_loader_rejection(match.group(2))
+    if rejection is not None:
+        card.findings.append(_hub_loader_finding(card.path, rejection, yaml_first_line - 1))
     if doc.value is None:
         card.findings.append(codes.finding(
             "CG011", card.path, first_line, 1,
@@ -203,6 +225,26 @@ def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | N
             "write 'key: value' lines",
         ))
     card.findings.extend(_coercion_findings(card.path, doc.coercions))
+
+
+_LOADER_FIXES = {
+    "\t": "replace the tab with a space (PyYAML allows tabs only inside quoted or block text)",
+    "\ufeff": "delete the invisible byte order mark (U+FEFF) on this line",
+    "\x85": "replace the invisible NEXT LINE character (U+0085) with an ordinary line break",
+    "\u2028": "replace the invisible LINE SEPARATOR (U+2028) with an ordinary line break",
+    "\u2029": "replace the invisible PARAGRAPH SEPARATOR (U+2029) with an ordinary line break",
+    "?": "quote the value that holds the '?'",
+    "#": "put a space before the '#'",
+}
+
+
+def _hub_loader_finding(path: str, rejection: LoaderRejection, line_offset: int) -> Finding:
+    return codes.finding(
+        "CG014", path, rejection.line + line_offset, rejection.column,
+        f"huggingface_hub cannot load this metadata (ModelCard.load fails): PyYAML's pure-Python loader, "
+        f"which it uses, rejects it ({rejection.problem}), although libyaml accepts it",
+        _LOADER_FIXES.get(rejection.character, "rewrite this line in plain YAML that PyYAML's yaml.safe_load accepts"),
+    )
 
 
 def _coercion_findings(path: str, coercions: list[Coercion]) -> list[Finding]:
@@ -225,6 +267,10 @@ def _looks_like_version_key(path: InstancePath) -> bool:
 
 def _explain_missing_front_matter(card: Card) -> None:
     text = card.text
+    near_misses = missing_block_near_misses(text, card.path)
+    if near_misses:
+        card.findings.extend(near_misses)
+        return
     if _OPENING_ONLY.match(text):
         line = line_at(text, len(text) - len(text.lstrip()))
         closing_right_away = re.match(r"^\s*---[ \t]*(\r\n|\r|\n)---[ \t]*(\r\n|\r|\n|$)", text)

@@ -47,6 +47,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG010", "yaml-1.1-coercion", W, "An unquoted scalar that YAML 1.1 turns into another type (`no` -> false, `3.10` -> 3.1); quote it.", False),
     Rule("CG011", "empty-metadata", W, "The metadata block is empty; the Hub shows 'empty or missing yaml metadata'.", False),
     Rule("CG012", "front-matter-not-first", E, "A `---` metadata block appears after other text; the Hub only reads one at the very top.", False),
+    Rule("CG013", "front-matter-delimiter", E, "A line meant to open or close the metadata block is a near miss of `---` the Hub does not accept, so it drops the metadata (or reads on into the body): trailing spaces or tabs after the opening `---` (allowed after the closing one only), two or four or more dashes (`----`), text after the dashes (`---hello`, `--- license: mit`), dash look-alikes (`———`, `–––`), an indented closing `---`, a closing `...`, a closing `---` ended by a lone CR.", False),
+    Rule("CG014", "yaml-rejected-by-hub-loader", E, "The metadata is YAML that libyaml accepts but PyYAML's pure-Python loader rejects; huggingface_hub (`ModelCard.load`, `metadata_load`) loads cards with it and fails: a tab where a token starts (`key:<TAB>value`, a tab after a value), a byte order mark (U+FEFF) inside the block, a block scalar header followed by `#` or a tab (`|#`), a `?` inside a plain scalar in `[...]` or `{...}`. Blocks over 256 KiB are not compared.", None),
     # -- CG1xx: metadata ----------------------------------------------------------------------
     Rule("CG101", "invalid-license", E, "`license` is not one of the Hub's licence ids.", True),
     Rule("CG102", "license-other-incomplete", W, "`license: other` without `license_name` and `license_link`.", False),

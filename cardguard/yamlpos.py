@@ -412,6 +412,71 @@ def _run_events(builder: _Builder, text: str) -> None:
             dispose()
 
 
+@dataclass(frozen=True)
+class LoaderRejection:
+    """Where and why PyYAML's pure-Python loader rejects YAML that libyaml accepted."""
+
+    line: int  # 1-based, in the parsed text
+    column: int
+    problem: str
+    character: str  # the character at the error mark ("" at the end of the text)
+
+
+# Constructs on which PyYAML's pure-Python scanner rejects what libyaml accepts (found by
+# comparing the two on generated YAML; tests/unit/test_hub_loader.py keeps the list honest):
+# a tab where a token would start, a byte order mark inside the text, a tag ('!' where a
+# token starts) whose handle holds punctuation, a block scalar header followed by '#' or a
+# tab, a '?' inside a plain scalar in a flow collection ('tags: [what?]'). The YAML
+# 1.1-only line breaks (U+0085, U+2028, U+2029) are scanned for too: next to a byte order
+# mark the two loaders disagree on them, and they are rare enough to cost nothing.
+_PURE_LOADER_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
+_TAG_START = re.compile(r"(?<![^\s\[\]{},])!")
+_BLOCK_HEADER_THEN_HASH = re.compile(r"[|>][-+0-9]{0,3}#")
+
+
+# The pure loader reads about 250 KB of YAML a second on a loaded machine, so bigger blocks
+# are not compared (a second at most per card). Real metadata is far smaller: a few hundred
+# characters typically, 13 KB the largest of the 729 blocks in the measurement corpus.
+HUB_LOADER_CHECK_MAX_CHARS = 256 * 1024
+
+
+def pure_loader_may_differ(text: str) -> bool:
+    """Whether ``text`` holds a construct on which the pure loader may reject what libyaml
+    accepts. Substring tests first (a few microseconds for a card): a regex runs only when
+    the character it needs is there."""
+    if any(character in text for character in _PURE_LOADER_CHARACTERS):
+        return True
+    if "!" in text and _TAG_START.search(text) is not None:
+        return True
+    if "#" in text and _BLOCK_HEADER_THEN_HASH.search(text) is not None:
+        return True
+    return "?" in text and ("[" in text or "{" in text)
+
+
+def hub_loader_rejection(text: str) -> LoaderRejection | None:
+    """Why huggingface_hub cannot load ``text``, YAML that libyaml accepted, or None.
+
+    huggingface_hub reads card metadata with ``yaml.safe_load``: PyYAML's pure-Python loader,
+    whose scanner is stricter than libyaml's. Its parser runs (events only, through the public
+    ``yaml.parse``) only when :func:`pure_loader_may_differ` says it could disagree; the
+    constructor is not needed, since cardguard's own builder constructs the same values.
+    Blocks longer than ``HUB_LOADER_CHECK_MAX_CHARS`` are not compared.
+    """
+    if len(text) > HUB_LOADER_CHECK_MAX_CHARS or not pure_loader_may_differ(text):
+        return None
+    try:
+        for _event in yaml.parse(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        index = min(mark.index, len(text)) if mark is not None else 0
+        line, column = LineIndex(text).position(index)
+        return LoaderRejection(line, column, error.problem or "syntax error", text[index:index + 1])
+    except yaml.YAMLError as error:
+        return LoaderRejection(1, 1, str(error), "")
+    return None
+
+
 def _syntax_finding(error: yaml.MarkedYAMLError, path: str, line_offset: int, lines: LineIndex) -> Finding:
     mark = error.problem_mark or error.context_mark
     line, column = lines.position(min(mark.index, len(lines.text))) if mark else (1, 1)

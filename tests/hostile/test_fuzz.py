@@ -88,6 +88,9 @@ CARD_LINES = [
     "<!-- cardguard:end training-results -->", "<!-- cardguard:begin training-results -->", "text <!-- cardguard:begin labels -->",
     "[More Information Needed]", "{{ name }}", "{% if x %}", "| a | b |", "|---|---|", "", " ", "\ufeff", "\x00", "\u2028",
     "é", "\U0001f600",
+    # near misses of the '---' delimiters (CG013) and YAML only libyaml accepts (CG014)
+    "----", "--", "---hello", "--- license: mit", "  ---", "\u2014\u2014\u2014", "license:\tmit", "tags: [what?]",
+    "d: |#", "a: b\t",
 ]
 line_soup = st.lists(st.one_of(st.sampled_from(CARD_LINES), st.sampled_from(ODD_YAML_LINES), st.text(max_size=12)),
                      max_size=40)
@@ -133,6 +136,7 @@ def test_card_parser_and_rules_never_raise(text: str) -> None:
 
 @FUZZ
 @given(st.binary(max_size=400) | card_texts().map(lambda t: t.encode("utf-8", "surrogatepass"))
+       | card_texts().map(lambda t: t.encode("utf-16", "surrogatepass"))
        | st.lists(odd_text, max_size=6).map(lambda parts: "\n".join(["---", *parts, "---", *parts]).encode("utf-8", "surrogatepass")))
 @example(b"\xed\xa0\x80")  # an encoded surrogate: not UTF-8
 @example(b"\xff\xfe-\x00-\x00-\x00")
