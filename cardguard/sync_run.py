@@ -16,6 +16,7 @@ from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.budget import budget_spent, spent_message
 from cardguard.card import Card
 from cardguard.config import ConfigError, Limits, Settings, apply_policy
+from cardguard.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
 from cardguard.generated import REGIONS
 from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
@@ -172,7 +173,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         return SyncResult(target, settings, None, validated.findings)
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing=False, library_drift=True)
-    found: list[Finding] = list(facts.findings)
+    found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
     if plan is not None:
         drift = check_drift(card, facts)
         found.extend(drift)
@@ -187,6 +188,16 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
+
+
+def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
+    """CG313: artifacts of the folder that contradict each other, shown at the first one."""
+    root = display_path(target.model_dir)
+    shown = (lambda name: name) if root == "." else (lambda name: f"{root.rstrip('/')}/{name}")
+    return [codes.finding("CG313", shown(item.file), 1, 1, item.message,
+                          f"keep the files of one training run together (copy {item.other} and {item.file} "
+                          "from the same output folder)")
+            for item in artifact_disagreements(facts)]
 
 
 def _region_findings(plan: SyncPlan) -> list[Finding]:
