@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from cardguard.artifacts import Facts
 from cardguard.artifacts.training_args import TrainingArgsFacts
 from cardguard.cli import main
-from cardguard.facts_compare import artifact_disagreements
 from tests.sync.helpers import classifier_facts
 
 CONFIG = 'profile = "minimal"\n'
@@ -82,6 +82,12 @@ def test_train_batch_size_of_another_run(trainer_classifier_run, tmp_path: Path,
 
 
 # -- what Trainer itself produces is not a contradiction -------------------------------------------
+
+def artifact_disagreements(facts: Facts) -> list:  # imported here: the CLI tests above must run on code without it
+    from cardguard.facts_compare import artifact_disagreements as compare
+
+    return compare(facts)
+
 
 def test_best_checkpoint_reloaded_is_not_a_contradiction() -> None:
     facts = classifier_facts(accuracy=0.75)
