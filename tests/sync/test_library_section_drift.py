@@ -69,6 +69,22 @@ def test_retrained_trainer_checkpoint_under_its_old_card_is_drift(
     assert read(folder / "README.md") == card  # check writes nothing
 
 
+def test_stale_card_without_model_index_metrics_fails_check(
+        trainer_classifier_run, continued_classifier_run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trainer writes `results: []` when it does not know the evaluation dataset: then nothing but
+    the library's own sections states a number, and only they can show the card is stale."""
+    folder = _retrained(trainer_classifier_run.out, continued_classifier_run.out, tmp_path)
+    card = read(folder / "README.md")
+    metadata_end = card.index("\n---\n", 4)
+    head = card[:card.index("model-index:")] + "model-index:\n- name: tiny-bert-imdb\n  results: []\n"
+    (folder / "README.md").write_text(head + card[metadata_end + 1:], encoding="utf-8")
+    (folder / ".cardguard.toml").write_text(CONFIG.replace('"CG408"', '"CG408", "CG111"'), encoding="utf-8")
+    status, out = _check(folder, capsys)
+    assert "CG413" not in out
+    assert status == 1, out
+    assert out.count(" CG419 error: ") == 3
+
+
 def test_sync_add_missing_puts_the_sections_under_management(
         trainer_classifier_run, continued_classifier_run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _retrained(trainer_classifier_run.out, continued_classifier_run.out, tmp_path)
