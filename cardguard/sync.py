@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,12 @@ class LibrarySection:
 
     def agrees(self) -> bool:
         return same_facts(self.text, self.rendered, REGIONS[self.name])
+
+    def differing_lines(self) -> int:
+        """How many lines say something else, compared as ``agrees`` compares them."""
+        spec = REGIONS[self.name]
+        old, new = Counter(_compared_lines(self.text, spec)), Counter(_compared_lines(self.rendered, spec))
+        return max(sum((old - new).values()), sum((new - old).values()))
 
     def replacement(self, content: str, newline: str) -> str:
         """``content`` in the card's line breaks, keeping a missing final newline missing."""
@@ -237,9 +244,11 @@ def _plain_number(text: str) -> str:
 
 
 def same_facts(old: str, new: str, spec: RegionSpec) -> bool:
-    if spec.compare is not None:
-        return spec.compare(old) == spec.compare(new)
-    return normalize_for_drift(old, spec.unordered) == normalize_for_drift(new, spec.unordered)
+    return _compared_lines(old, spec) == _compared_lines(new, spec)
+
+
+def _compared_lines(text: str, spec: RegionSpec) -> list[str]:
+    return spec.compare(text) if spec.compare is not None else normalize_for_drift(text, spec.unordered)
 
 
 # -- adding regions ----------------------------------------------------------------------------

@@ -193,8 +193,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
 def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
     """CG313: artifacts of the folder that contradict each other, shown at the first one."""
     root = display_path(target.model_dir)
-    shown = (lambda name: name) if root == "." else (lambda name: f"{root.rstrip('/')}/{name}")
-    return [codes.finding("CG313", shown(item.file), 1, 1, item.message,
+    prefix = "" if root == "." else root.rstrip("/") + "/"
+    return [codes.finding("CG313", prefix + item.file, 1, 1, item.message,
                           f"keep the files of one training run together (copy {item.other} and {item.file} "
                           "from the same output folder)")
             for item in artifact_disagreements(facts)]
@@ -220,13 +220,11 @@ def _library_section_findings(plan: SyncPlan) -> list[Finding]:
     """CG419: one per library section without markers that no longer matches the facts."""
     findings = []
     for section in plan.library_drift:
-        old_lines, new_lines = split_lines(section.text), split_lines(section.rendered)
-        differing = sum(1 for a, b in zip(old_lines, new_lines) if a != b) + abs(len(old_lines) - len(new_lines))
         findings.append(codes.finding(
             "CG419", plan.path, section.line, 1,
             f"the library's {REGIONS[section.name].heading.lower()} ({section.name}) no longer match the checkpoint "
-            f"({differing} line(s) differ; retrained?); they have no cardguard markers, so `cardguard sync` "
-            "leaves them as they are",
+            f"({section.differing_lines()} line(s) differ; retrained?); they have no cardguard markers, so "
+            "`cardguard sync` leaves them as they are",
             "run `cardguard sync --add-missing` to put these sections under management "
             "(preview with `cardguard sync --add-missing --check`)",
         ).replace(end_line=section.last_line))
