@@ -7,6 +7,7 @@ fresh card must not (false alarms would be worse than the miss).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,28 @@ def test_sync_add_missing_puts_the_sections_under_management(
     assert "CG419" not in out and "CG405" not in out, out
     assert status == 0, out
     assert "<!-- cardguard:begin hyperparameters -->" in read(folder / "README.md")
+
+
+@pytest.mark.parametrize("fixture, artifact, changes, region", [
+    # retrained with CLS pooling: sentence-transformers' "Full Model Architecture" repr is stale
+    ("sentence_transformer_run", "1_Pooling/config.json", {"pooling_mode": "cls"}, "st-architecture"),
+    # the adapter saved again by a newer PEFT: its "- PEFT x.y" line is stale
+    ("peft_lora_run", "adapter_config.json", {"peft_version": "0.99.0"}, "framework-versions"),
+    # the model saved again by a newer transformers: Trainer's "- Transformers x.y" line is stale
+    ("trainer_classifier_run", "config.json", {"transformers_version": "9.0.0"}, "framework-versions"),
+])
+def test_sentence_transformers_and_peft_sections_drift(fixture: str, artifact: str, changes: dict, region: str,
+                                                       request: pytest.FixtureRequest, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(request.getfixturevalue(fixture).out, tmp_path)
+    path = folder / artifact
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), **changes}, indent=2),
+                    encoding="utf-8")
+    status, out = _check(folder, capsys)
+    flagged = [line for line in out.splitlines() if " CG419 error: " in line]
+    assert status == 1 and len(flagged) == 1 and f"({region})" in flagged[0], out
+    new_value = next(iter(changes.values()))
+    assert any(line.startswith("+") and new_value in line for line in out.splitlines()), out
 
 
 def test_unknown_facts_are_never_library_drift(trainer_classifier_run, continued_classifier_run, tmp_path: Path,
