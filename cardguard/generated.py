@@ -132,12 +132,17 @@ def hyperparameters(facts: Facts, metadata: dict[str, Any], previous: str | None
     if args.max_steps is not None and args.max_steps != -1:
         pairs.append(["training_steps", args.max_steps])
     else:
-        pairs.append(["num_epochs", args.num_train_epochs])
+        pairs.append(["num_epochs", _as_given(args.values.get("num_train_epochs"), args.num_train_epochs)])
     if args.fp16:
         pairs.append(["mixed_precision_training", "Native AMP"])
     if args.label_smoothing_factor:
         pairs.append(["label_smoothing_factor", args.label_smoothing_factor])
     return {"hyperparameters": [pair for pair in pairs if pair[1] is not None]}
+
+
+def _as_given(given: Any, value: Any) -> Any:
+    """The value as the user gave it (Trainer prints ``num_train_epochs=3`` as 3, not 3.0)."""
+    return given if isinstance(given, int) and not isinstance(given, bool) and given == value else value
 
 
 def _distributed_type(value: str | None) -> str | None:
