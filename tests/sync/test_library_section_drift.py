@@ -63,7 +63,7 @@ def test_retrained_trainer_checkpoint_under_its_old_card_is_drift(
     assert flagged == {"eval-results", "hyperparameters", "training-results"}
     assert "sync --add-missing" in out
     # The diff shows the stale values against the checkpoint's.
-    assert "-- num_epochs: 2\n" in out and "+- num_epochs: 3" in out
+    assert "-- num_epochs: 2\n" in out and "+- num_epochs: 3\n" in out
     assert f"+- Accuracy: {round(continued_classifier_run.eval_metrics['eval_accuracy'], 4)}\n" in out
     assert any(line.startswith("+|") and "| 18 " in line for line in out.splitlines())  # the third epoch's row
     assert "cardguard:begin" not in out  # the diff is about the facts, not the markers
