@@ -65,9 +65,6 @@ def _printed_decimals(value: float | int) -> int:
 
 # -- artifacts that contradict each other --------------------------------------------------------
 
-_EPOCH_TOLERANCE = 1e-3  # Trainer logs the epoch as a float (a fraction of steps); printed rounded
-
-
 class Disagreement(NamedTuple):
     """Two artifacts of one folder that say different things about the same fact."""
 
@@ -93,7 +90,8 @@ def _evaluation_disagreements(facts: Facts) -> list[Disagreement]:
     if state is None or results_file is None or not logged or not results:
         return []
     results_epoch = _number(facts.results.splits[results_file.split("_")[0]].get("epoch"))
-    if results_epoch is not None and state.epoch is not None and abs(results_epoch - state.epoch) > _EPOCH_TOLERANCE:
+    # transformers 4.x logged the epoch rounded to 2 decimals (12.22 for 12.2249): rounding is not a difference
+    if results_epoch is not None and state.epoch is not None and not numbers_agree(results_epoch, state.epoch):
         return [Disagreement("trainer_state.json", results_file,
                              f"trainer_state.json ends at epoch {state.epoch:g} but {results_file} was evaluated at "
                              f"epoch {results_epoch:g}: the two files come from different training runs")]
@@ -141,7 +139,7 @@ def _best_checkpoint_reloaded(facts: Facts) -> bool:
 
 
 def _same_point(logged_epoch: float | None, results_epoch: float | None) -> bool:
-    return logged_epoch is None or results_epoch is None or abs(logged_epoch - results_epoch) <= _EPOCH_TOLERANCE
+    return logged_epoch is None or results_epoch is None or numbers_agree(logged_epoch, results_epoch)
 
 
 def _number(value: Any) -> float | None:

@@ -114,3 +114,14 @@ def test_auto_found_batch_size_is_not_a_contradiction() -> None:
     facts.training_args = TrainingArgsFacts(args_class="TrainingArguments", train_batch_size=16,
                                             values={"auto_find_batch_size": True})
     assert artifact_disagreements(facts) == []
+
+
+def test_an_epoch_logged_rounded_is_the_same_epoch() -> None:
+    """transformers 4.x logged the epoch rounded to 2 decimals (seen on a real Whisper run:
+    trainer_state.json epoch 12.224938875305623, eval_results.json 12.22)."""
+    facts = classifier_facts(accuracy=0.75)
+    facts.training_state.epoch = 2.004938875305623
+    facts.results.splits["eval"]["epoch"] = 2.0
+    assert artifact_disagreements(facts) == []
+    facts.results.splits["eval"]["epoch"] = 1.99
+    assert [item.other for item in artifact_disagreements(facts)] == ["eval_results.json"]
