@@ -258,6 +258,7 @@ def _added_regions(
 ) -> list[TextEdit]:
     edits: list[TextEdit] = []
     appended: list[str] = []
+    taken: list[tuple[int, int]] = []
     lines = body_lines(card.text)
     for name in REGION_NAMES:
         if name in present:
@@ -267,6 +268,9 @@ def _added_regions(
             if name in options.required_regions:
                 appended.append(name)
             continue
+        if any(anchor[0] < end and start < anchor[1] for start, end in taken):
+            continue  # another region adopts these lines: regions cannot share or nest
+        taken.append((anchor[0], anchor[1]))
         section = _library_section(plan, card, facts, metadata, name, anchor, options)
         if section is None:
             continue
@@ -300,6 +304,7 @@ def _library_drift(
     something else than the facts, compared as sync compares a region. Lines inside another
     region belong to that region (CG405), and a section without facts is never drift."""
     present = {region.name for region in regions}
+    taken = [(region.content_start, region.content_end) for region in regions]
     lines = body_lines(card.text)
     drifted = []
     for name in REGION_NAMES:
@@ -307,9 +312,9 @@ def _library_drift(
         if name in present or not spec.library_section:
             continue
         anchor = _find_anchor(card, lines, spec)
-        if anchor is None or any(anchor[0] < region.content_end and region.content_start < anchor[1]
-                                 for region in regions):
-            continue
+        if anchor is None or any(anchor[0] < end and start < anchor[1] for start, end in taken):
+            continue  # lines another region, or another library section, already holds
+        taken.append((anchor[0], anchor[1]))
         section = _library_section(plan, card, facts, metadata, name, anchor, options)
         if section is not None and not section.agrees():
             drifted.append(section)

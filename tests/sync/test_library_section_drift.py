@@ -193,3 +193,23 @@ def test_library_lines_inside_another_region_are_left_to_that_region() -> None:
 def test_sync_without_the_option_reports_nothing() -> None:
     plan = plan_text(TRAINER_BODY.format(results=RESULTS, table=TABLE), classifier_facts(accuracy=0.8))
     assert plan.library_drift == [] and plan.checked_text is None
+
+
+def test_lines_two_library_sections_could_claim_are_compared_once() -> None:
+    """A results sentence followed by version-like lines under "Framework versions": the lines
+    are one section's (the first found), never two overlapping edits."""
+    text = "---\nlicense: mit\n---\n# m\n\n### Framework versions\n\n" \
+           "It achieves the following results on the evaluation set:\n- Transformers: 4.0\n"
+    facts = classifier_facts()
+    plan = plan_text(text, facts, compare_library_sections=True)
+    assert len(plan.library_drift) == 1
+    assert plan.checked_text is not None and plan.checked_text.count("It achieves") <= 1
+
+
+def test_add_missing_adopts_lines_two_sections_could_claim_once() -> None:
+    """The fix CG419 names must work on the same card: one region, no overlapping edits (CG000)."""
+    text = "---\nlicense: mit\n---\n# m\n\n### Framework versions\n\n" \
+           "It achieves the following results on the evaluation set:\n- Transformers: 4.0\n"
+    plan = plan_text(text, classifier_facts(), add_missing=True)
+    assert [change.name for change in plan.region_changes] == ["eval-results"]
+    assert plan.new_text.count("cardguard:begin") == 1
