@@ -88,6 +88,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG310", "invalid-torch-file", E, "A pickled torch file (.bin) is not a readable torch archive or its pickle is corrupt.", False),
     Rule("CG311", "artifact-too-large", W, "An artifact exceeds cardguard's size bound for its kind and was not read; see docs/security.md.", False),
     Rule("CG312", "malformed-artifact", W, "An artifact is readable but a field has the wrong type or a required column is missing; that fact is skipped.", False),
+    Rule("CG313", "artifacts-disagree", W, "Two artifacts of one folder contradict each other (trainer_state.json's last evaluation vs eval_results.json, its train_batch_size vs training_args.bin): files of different training runs were mixed; cardguard cannot tell which one is right.", False),
     # -- CG4xx: generated regions and drift ---------------------------------------------------
     Rule("CG401", "unknown-region", E, "A `<!-- cardguard:begin NAME -->` marker names a region cardguard does not know; `sync` writes nothing.", False),
     Rule("CG402", "unbalanced-region-marker", E, "A region marker is malformed, has no matching end or begin, or closes another region; `sync` writes nothing.", False),
@@ -107,6 +108,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG416", "labels-drift", E, "The labels listed in the card differ from the model's id2label.", False),
     Rule("CG417", "eval-results-file-drift", E, "A `.eval_results/*.yaml` entry differs from (or lacks) the results files' value (`eval-results-files = true`); `cardguard sync` writes it.", False),
     Rule("CG418", "edit-refused", E, "`sync` planned an edit that would change what the card says outside the edited text (metadata, headings, regions, code or comment state); nothing is written.", False),
+    Rule("CG419", "library-section-drift", E, "A section the library wrote (Trainer's hyperparameters, results list and table, framework versions; sentence-transformers' architecture; PEFT's) has no cardguard markers and no longer matches the checkpoint; `cardguard sync --add-missing` puts it under management.", False),
     # -- CG5xx: configuration and directives ----------------------------------------------------
     Rule("CG501", "unknown-directive-code", W, "An inline `<!-- cardguard: ... -->` directive names a rule code that does not exist.", False),
     Rule("CG502", "malformed-directive", W, "An inline `<!-- cardguard: ... -->` directive cannot be understood.", False),

@@ -1,4 +1,5 @@
-"""Comparing what a card states with what the artifacts say, tolerant of printed precision.
+"""Comparing what a card states with what the artifacts say, tolerant of printed precision;
+and the artifacts of one folder with each other.
 
 Shared by the drift rules (which report) and managed metadata (which rewrites).
 """
@@ -6,10 +7,10 @@ Shared by the drift rules (which report) and managed metadata (which rewrites).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardguard.artifacts import Facts
-from cardguard.generated import final_eval_metrics
+from cardguard.generated import final_eval_metrics, last_logged_evaluation
 from cardguard.yamlpos import InstancePath
 
 
@@ -60,3 +61,99 @@ def _printed_decimals(value: float | int) -> int:
         mantissa, _, exponent = text.lower().partition("e")
         return max(0, len(mantissa.partition(".")[2]) - int(exponent))
     return len(text.partition(".")[2]) if "." in text else 0
+
+
+# -- artifacts that contradict each other --------------------------------------------------------
+
+class Disagreement(NamedTuple):
+    """Two artifacts of one folder that say different things about the same fact."""
+
+    file: str  # the artifact the finding is shown at (relative to the model folder)
+    other: str
+    message: str
+
+
+def artifact_disagreements(facts: Facts) -> list[Disagreement]:
+    """Where trainer_state.json contradicts the results file or training_args.bin.
+
+    Only contradictions Trainer cannot produce on its own are reported: a results file from
+    another training run (its epoch is not where the training log ends), a different value of
+    the same evaluation (same epoch, no best checkpoint reloaded), and a train batch size
+    other than the arguments' (unless ``auto_find_batch_size`` chose it).
+    """
+    return _evaluation_disagreements(facts) + _batch_size_disagreements(facts)
+
+
+def _evaluation_disagreements(facts: Facts) -> list[Disagreement]:
+    state, results_file = facts.training_state, _results_file(facts)
+    logged, results = last_logged_evaluation(facts), final_eval_metrics(facts)
+    if state is None or results_file is None or not logged or not results:
+        return []
+    results_epoch = _number(facts.results.splits[results_file.split("_")[0]].get("epoch"))
+    # transformers 4.x logged the epoch rounded to 2 decimals (12.22 for 12.2249): rounding is not a difference
+    if results_epoch is not None and state.epoch is not None and not numbers_agree(results_epoch, state.epoch):
+        return [Disagreement("trainer_state.json", results_file,
+                             f"trainer_state.json ends at epoch {state.epoch:g} but {results_file} was evaluated at "
+                             f"epoch {results_epoch:g}: the two files come from different training runs")]
+    if _best_checkpoint_reloaded(facts) or not _same_point(_number(_last_evaluation_epoch(facts)), results_epoch):
+        return []  # the final evaluate() ran on another checkpoint or at another step: both can be right
+    differing = [key for key in sorted(set(logged) & set(results))
+                 if _is_number(logged[key]) and _is_number(results[key]) and not numbers_agree(logged[key], results[key])]
+    if not differing:
+        return []
+    shown = ", ".join(f"{key} {logged[key]!r} vs {results[key]!r}" for key in differing[:3])
+    return [Disagreement("trainer_state.json", results_file,
+                         f"the last evaluation in trainer_state.json and {results_file} disagree ({shown}"
+                         f"{' …' if len(differing) > 3 else ''})")]
+
+
+def _batch_size_disagreements(facts: Facts) -> list[Disagreement]:
+    state, args = facts.training_state, facts.training_args
+    if state is None or args is None or state.train_batch_size is None or args.train_batch_size is None:
+        return []
+    if state.train_batch_size == args.train_batch_size or args.values.get("auto_find_batch_size") is True:
+        return []
+    return [Disagreement("trainer_state.json", "training_args.bin",
+                         f"trainer_state.json has train_batch_size {state.train_batch_size} but training_args.bin "
+                         f"gives {args.train_batch_size} (per device × GPUs): the two files come from different "
+                         "training runs")]
+
+
+def _results_file(facts: Facts) -> str | None:
+    """The results file final_eval_metrics reads: eval_results.json, else all_results.json."""
+    splits = facts.results.splits if facts.results else {}
+    return "eval_results.json" if "eval" in splits else "all_results.json" if "all" in splits else None
+
+
+def _last_evaluation_epoch(facts: Facts) -> Any:
+    state = facts.training_state
+    evaluations = [entry for entry in state.eval_rows if "eval_loss" in entry] if state else []
+    return max(evaluations, key=lambda entry: entry.position).get("epoch") if evaluations else None
+
+
+def _best_checkpoint_reloaded(facts: Facts) -> bool:
+    """With load_best_model_at_end, the final evaluate() scores the best checkpoint, not the last."""
+    if facts.training_args is not None:
+        return facts.training_args.values.get("load_best_model_at_end") is True
+    return facts.training_state is not None and facts.training_state.best_model_checkpoint is not None
+
+
+def _same_point(logged_epoch: float | None, results_epoch: float | None) -> bool:
+    return logged_epoch is None or results_epoch is None or numbers_agree(logged_epoch, results_epoch)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if _is_number(value) else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def numbers_agree(first: float, second: float) -> bool:
+    """The same number, one of them possibly rounded: within half a unit of the shorter one's
+    last printed decimal, or equal up to float32 precision."""
+    if math.isnan(first) or math.isnan(second):
+        return math.isnan(first) and math.isnan(second)
+    decimals = min(_printed_decimals(first), _printed_decimals(second))
+    return abs(first - second) <= 0.5 * 10 ** -decimals + 1e-12 or math.isclose(first, second, rel_tol=1e-6)

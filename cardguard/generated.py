@@ -39,6 +39,10 @@ class RegionSpec:
     unordered: bool = False  # bullet order is not significant for drift
     # What the region's text says, for drift; None: its lines up to formatting (sync.py).
     compare: Callable[[str], list[str]] | None = None
+    # A section Trainer, sentence-transformers or PEFT write themselves: `check` compares it with
+    # the facts even without markers (CG419). Sections only cardguard writes, or that other rules
+    # judge outside regions (labels: CG416; parameters and dtype: CG414/CG415), are left out.
+    library_section: bool = False
 
 
 # -- model summary ---------------------------------------------------------------------------
@@ -128,12 +132,17 @@ def hyperparameters(facts: Facts, metadata: dict[str, Any], previous: str | None
     if args.max_steps is not None and args.max_steps != -1:
         pairs.append(["training_steps", args.max_steps])
     else:
-        pairs.append(["num_epochs", args.num_train_epochs])
+        pairs.append(["num_epochs", _as_given(args.values.get("num_train_epochs"), args.num_train_epochs)])
     if args.fp16:
         pairs.append(["mixed_precision_training", "Native AMP"])
     if args.label_smoothing_factor:
         pairs.append(["label_smoothing_factor", args.label_smoothing_factor])
     return {"hyperparameters": [pair for pair in pairs if pair[1] is not None]}
+
+
+def _as_given(given: Any, value: Any) -> Any:
+    """The value as the user gave it (Trainer prints ``num_train_epochs=3`` as 3, not 3.0)."""
+    return given if isinstance(given, int) and not isinstance(given, bool) and given == value else value
 
 
 def _distributed_type(value: str | None) -> str | None:
@@ -457,18 +466,19 @@ REGIONS: dict[str, RegionSpec] = {spec.name: spec for spec in (
                adopt=lib.model_summary_lines),
     RegionSpec("labels", "Labels", 3, ("labels",), labels, adopt=lib.label_lines),
     RegionSpec("hyperparameters", "Training hyperparameters", 3, ("training hyperparameters",), hyperparameters,
-               adopt=lib.hyperparameter_lines),
+               adopt=lib.hyperparameter_lines, library_section=True),
     RegionSpec("training-results", "Training results", 3, ("training results",), training_results,
-               adopt=lib.training_results_lines),
+               adopt=lib.training_results_lines, library_section=True),
+    # eval-results has no anchor heading: Trainer writes its list under the card's title.
     RegionSpec("eval-results", "Evaluation results", 3, (), eval_results, unordered=True,
-               adopt=lib.eval_result_lines),  # anywhere in the body: Trainer writes it under the title
+               adopt=lib.eval_result_lines, library_section=True),
     RegionSpec("framework-versions", "Framework versions", 3, ("framework versions",), framework_versions,
-               unordered=True, adopt=lib.framework_version_lines),
+               unordered=True, adopt=lib.framework_version_lines, library_section=True),
     RegionSpec("st-architecture", "Full Model Architecture", 3, ("full model architecture",), st_architecture,
-               compare=architecture_facts, adopt=lib.st_architecture_lines),
+               compare=architecture_facts, adopt=lib.st_architecture_lines, library_section=True),
     RegionSpec("st-details", "Model Description", 3, (), st_details),
     RegionSpec("peft-adapter", "Adapter settings", 3, ("adapter settings",), peft_adapter,
-               adopt=lib.peft_adapter_lines),
+               adopt=lib.peft_adapter_lines, library_section=True),
     RegionSpec("environmental-impact", "Environmental Impact", 2, (), environmental_impact),
     RegionSpec("get-started", "How to Get Started with the Model", 2, ("how to get started with the model",),
                get_started, adopt=lib.get_started_lines),

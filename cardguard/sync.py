@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ class SyncOptions:
     add_missing: bool = False
     override_dirs: tuple[Path, ...] = ()
     evaluation: EvaluationTarget = EvaluationTarget()
+    # check only: compare the library's own sections that have no markers yet with the facts
+    compare_library_sections: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class SyncPlan:
     unfillable_regions: list[str] = field(default_factory=list)  # required, but no facts to fill them
     findings: list[Finding] = field(default_factory=list)
     blocked: bool = False  # malformed markers: nothing may be written
+    # With ``compare_library_sections``: unmarked library sections that differ from the facts,
+    # and the card as it would read with them rewritten too (None: none differs).
+    library_drift: list[LibrarySection] = field(default_factory=list)
+    checked_text: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -77,6 +84,37 @@ class SyncPlan:
 
     def diff(self) -> str:
         return unified_diff(self.original, self.new_text, self.path)
+
+    def check_diff(self) -> str:
+        """What `check` shows: the sync diff and the drifted unmarked library sections."""
+        return unified_diff(self.original, self.new_text if self.checked_text is None else self.checked_text, self.path)
+
+
+@dataclass(frozen=True)
+class LibrarySection:
+    """Lines a library wrote for a region, found outside any markers (library_lines.py)."""
+
+    name: str
+    line: int  # the first line
+    last_line: int
+    start: int  # offsets into the card text
+    end: int
+    text: str  # ``\n`` line breaks, ending with one
+    rendered: str  # what the region would say, from the facts
+    at_end_without_break: bool  # the card ends inside it, without a final line break
+
+    def agrees(self) -> bool:
+        return same_facts(self.text, self.rendered, REGIONS[self.name])
+
+    def differing_lines(self) -> int:
+        """How many lines say something else, compared as ``agrees`` compares them."""
+        spec = REGIONS[self.name]
+        old, new = Counter(_compared_lines(self.text, spec)), Counter(_compared_lines(self.rendered, spec))
+        return max(sum((old - new).values()), sum((new - old).values()))
+
+    def replacement(self, content: str, newline: str) -> str:
+        """``content`` in the card's line breaks, keeping a missing final newline missing."""
+        return to_newline(content[:-1] if self.at_end_without_break else content, newline)
 
 
 def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) -> SyncPlan:
@@ -96,6 +134,8 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
     present = {region.name for region in scan.regions}
     if options.add_missing:
         edits.extend(_added_regions(plan, card, facts, metadata, present, options))
+    if options.compare_library_sections and not options.add_missing:
+        plan.library_drift = _library_drift(plan, card, facts, metadata, scan.regions, options)
     present |= {change.name for change in plan.region_changes if change.old is None}
     missing = [name for name in options.required_regions if name not in present]
     plan.unfillable_regions = [name for name in missing if REGIONS[name].build(facts, metadata, None) is None]
@@ -115,6 +155,10 @@ def plan_sync(card: Card, facts: Facts, options: SyncOptions = SyncOptions()) ->
         _refuse(plan, refusal)
         return plan
     plan.new_text = new_text
+    if plan.library_drift:
+        plan.checked_text = apply_edits(card.text, edits + [
+            TextEdit(section.start, section.end, section.replacement(section.rendered, card.newline))
+            for section in plan.library_drift])
     return plan
 
 
@@ -200,9 +244,11 @@ def _plain_number(text: str) -> str:
 
 
 def same_facts(old: str, new: str, spec: RegionSpec) -> bool:
-    if spec.compare is not None:
-        return spec.compare(old) == spec.compare(new)
-    return normalize_for_drift(old, spec.unordered) == normalize_for_drift(new, spec.unordered)
+    return _compared_lines(old, spec) == _compared_lines(new, spec)
+
+
+def _compared_lines(text: str, spec: RegionSpec) -> list[str]:
+    return spec.compare(text) if spec.compare is not None else normalize_for_drift(text, spec.unordered)
 
 
 # -- adding regions ----------------------------------------------------------------------------
@@ -212,31 +258,67 @@ def _added_regions(
 ) -> list[TextEdit]:
     edits: list[TextEdit] = []
     appended: list[str] = []
+    taken: list[tuple[int, int]] = []
     lines = body_lines(card.text)
     for name in REGION_NAMES:
         if name in present:
             continue
-        spec = REGIONS[name]
-        anchor = _find_anchor(card, lines, spec)
+        anchor = _find_anchor(card, lines, REGIONS[name])
         if anchor is None:
             if name in options.required_regions:
                 appended.append(name)
             continue
-        start, end, line = anchor
-        previous = to_lf(card.text[start:end])
-        at_end_without_break = not previous.endswith("\n")  # keep a missing final newline missing
-        previous += "\n" if at_end_without_break else ""
-        rendered = _render_region(plan, spec, facts, metadata, previous, line, options)
-        if rendered is None:
+        if any(anchor[0] < end and start < anchor[1] for start, end in taken):
+            continue  # another region adopts these lines: regions cannot share or nest
+        taken.append((anchor[0], anchor[1]))
+        section = _library_section(plan, card, facts, metadata, name, anchor, options)
+        if section is None:
             continue
-        kept = previous if same_facts(previous, rendered, spec) else rendered
-        plan.region_changes.append(RegionChange(name, line, None, kept))
-        wrapped = _wrapped(name, kept)
-        wrapped = wrapped[:-1] if at_end_without_break else wrapped
-        edits.append(TextEdit(start, end, to_newline(wrapped, card.newline)))
+        kept = section.text if section.agrees() else section.rendered
+        plan.region_changes.append(RegionChange(name, section.line, None, kept))
+        edits.append(TextEdit(section.start, section.end, section.replacement(_wrapped(name, kept), card.newline)))
     if appended and _end_is_live(lines):
         edits.extend(_appended(plan, card, facts, metadata, appended, options))
     return edits
+
+
+def _library_section(
+    plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], name: str, anchor: tuple[int, int, int],
+    options: SyncOptions,
+) -> LibrarySection | None:
+    """The library's lines at ``anchor`` and what the region would say; None if unavailable."""
+    start, end, line = anchor
+    text = to_lf(card.text[start:end])
+    at_end_without_break = not text.endswith("\n")
+    text += "\n" if at_end_without_break else ""
+    rendered = _render_region(plan, REGIONS[name], facts, metadata, text, line, options)
+    if rendered is None:
+        return None
+    return LibrarySection(name, line, line + text.count("\n") - 1, start, end, text, rendered, at_end_without_break)
+
+
+def _library_drift(
+    plan: SyncPlan, card: Card, facts: Facts, metadata: dict[str, Any], regions: list[Region], options: SyncOptions
+) -> list[LibrarySection]:
+    """The unmarked sections a library wrote (the ones `--add-missing` would adopt) that say
+    something else than the facts, compared as sync compares a region. Lines inside another
+    region belong to that region (CG405), and a section without facts is never drift."""
+    present = {region.name for region in regions}
+    taken = [(region.content_start, region.content_end) for region in regions]
+    lines = body_lines(card.text)
+    drifted = []
+    for name in REGION_NAMES:
+        spec = REGIONS[name]
+        if name in present or not spec.library_section:
+            continue
+        anchor = _find_anchor(card, lines, spec)
+        if anchor is None or any(anchor[0] < end and start < anchor[1] for start, end in taken):
+            continue  # lines another region, or another library section, already holds
+        taken.append((anchor[0], anchor[1]))
+        section = _library_section(plan, card, facts, metadata, name, anchor, options)
+        if section is not None and not section.agrees():
+            drifted.append(section)
+    return drifted
 
 
 def _end_is_live(lines: list[BodyLine]) -> bool:

@@ -16,7 +16,9 @@ from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.budget import budget_spent, spent_message
 from cardguard.card import Card
 from cardguard.config import ConfigError, Limits, Settings, apply_policy
+from cardguard.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
+from cardguard.generated import REGIONS
 from cardguard.hub_id import resolve_hub_id
 from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
 from cardguard.evaluation import EvaluationTarget, eval_results_entry
@@ -39,23 +41,31 @@ class SyncResult:
     findings: list[Finding] = field(default_factory=list)
     written: bool = False
     file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
+    checked: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
 
     @property
     def changed(self) -> bool:
-        return (self.plan is not None and self.plan.changed) or bool(self.file_changes)
+        return bool(self._card_diff()) or bool(self.file_changes)
 
     def diff(self) -> str:
-        card = self.plan.diff() if self.plan is not None and self.plan.changed else ""
-        return card + "".join(change.diff() for change in self.file_changes)
+        return self._card_diff() + "".join(change.diff() for change in self.file_changes)
+
+    def _card_diff(self) -> str:
+        if self.plan is None:
+            return ""
+        if self.checked and self.plan.library_drift:
+            return self.plan.check_diff()
+        return self.plan.diff() if self.plan.changed else ""
 
 
-def sync_options(settings: Settings, model_dir: Path, add_missing: bool) -> SyncOptions:
+def sync_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False) -> SyncOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return SyncOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                       override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation))
+                       override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation),
+                       compare_library_sections=library_drift)
 
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
@@ -82,11 +92,12 @@ def artifact_limits(limits: Limits) -> ArtifactLimits:
     )
 
 
-def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool) -> SyncPlan | None:
+def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,
+                library_drift: bool = False) -> SyncPlan | None:
     """The sync plan, or None when the card cannot be read (its findings say why)."""
     if not card.text and card.findings:
         return None
-    return plan_sync(card, facts, sync_options(settings, target.model_dir, add_missing))
+    return plan_sync(card, facts, sync_options(settings, target.model_dir, add_missing, library_drift))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
@@ -167,21 +178,32 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    plan = plan_target(target, settings, card, facts, add_missing=False)
-    found: list[Finding] = list(facts.findings)
+    plan = plan_target(target, settings, card, facts, add_missing=False, library_drift=True)
+    found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
     if plan is not None:
         drift = check_drift(card, facts)
         found.extend(drift)
         found.extend(plan.findings)
         found.extend(_region_findings(plan))
+        found.extend(_library_section_findings(plan))
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
-    result = SyncResult(target, settings, plan)
+    result = SyncResult(target, settings, plan, checked=True)
     if plan is not None:
         result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
+
+
+def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
+    """CG313: artifacts of the folder that contradict each other, shown at the first one."""
+    root = display_path(target.model_dir)
+    prefix = "" if root == "." else root.rstrip("/") + "/"
+    return [codes.finding("CG313", prefix + item.file, 1, 1, item.message,
+                          f"keep the files of one training run together (copy {item.other} and {item.file} "
+                          "from the same output folder)")
+            for item in artifact_disagreements(facts)]
 
 
 def _region_findings(plan: SyncPlan) -> list[Finding]:
@@ -197,6 +219,21 @@ def _region_findings(plan: SyncPlan) -> list[Finding]:
             "retrained, or edited by hand)",
             "run `cardguard sync` (edits inside a region are replaced; write outside the markers)",
         ))
+    return findings
+
+
+def _library_section_findings(plan: SyncPlan) -> list[Finding]:
+    """CG419: one per library section without markers that no longer matches the facts."""
+    findings = []
+    for section in plan.library_drift:
+        findings.append(codes.finding(
+            "CG419", plan.path, section.line, 1,
+            f"the library's {REGIONS[section.name].heading.lower()} ({section.name}) no longer match the checkpoint "
+            f"({section.differing_lines()} line(s) differ; retrained?); they have no cardguard markers, so "
+            "`cardguard sync` leaves them as they are",
+            "run `cardguard sync --add-missing` to put these sections under management "
+            "(preview with `cardguard sync --add-missing --check`)",
+        ).replace(end_line=section.last_line))
     return findings
 
 
