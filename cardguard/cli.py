@@ -505,7 +505,7 @@ def run_check(args: argparse.Namespace) -> int:
         result = run_one_card(_card_work(args, target, configs, check), target, configs, _debug())
         findings.extend(result.findings)
         fixed.extend(getattr(result, "fixed", []))
-        result = getattr(result, "checked", None) or result
+        result = getattr(result, "checked", None) or result  # --fix wraps the check result
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:

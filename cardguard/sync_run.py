@@ -41,7 +41,7 @@ class SyncResult:
     findings: list[Finding] = field(default_factory=list)
     written: bool = False
     file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
-    checked: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
+    from_check: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
 
     @property
     def changed(self) -> bool:
@@ -53,7 +53,7 @@ class SyncResult:
     def _card_diff(self) -> str:
         if self.plan is None:
             return ""
-        if self.checked and self.plan.library_drift:
+        if self.from_check and self.plan.library_drift:
             return self.plan.check_diff()
         return self.plan.diff() if self.plan.changed else ""
 
@@ -188,7 +188,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         found.extend(_library_section_findings(plan))
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
-    result = SyncResult(target, settings, plan, checked=True)
+    result = SyncResult(target, settings, plan, from_check=True)
     if plan is not None:
         result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
