@@ -94,9 +94,17 @@ PROFILES: dict[str, tuple[RequiredSection, ...]] = {
 
 _PLACEHOLDERS = (
     re.compile(r"\[\s*More Information Needed\s*\]", re.IGNORECASE),
-    re.compile(r"(?<![\w\[])More information needed(?! for further)", re.IGNORECASE),
+    # Also the Hub template's default Recommendations sentence ("... More information needed
+    # for further recommendations."): nobody wrote it.
+    re.compile(r"(?<![\w\[])More information needed", re.IGNORECASE),
     re.compile(r"\[\s*(TODO|TBD|FIXME|Your Name|Model ID)\s*\]", re.IGNORECASE),
+    # Trainer's intro with no dataset name ("on the None dataset") or an empty base model
+    # ("a fine-tuned version of [](https://huggingface.co/)").
+    re.compile(r"\bthe None dataset", re.IGNORECASE),
+    re.compile(r"(?<!!)\[\s*\]\(\s*https?://huggingface\.co/?\s*\)", re.IGNORECASE),
 )
+# Trainer's note above every card it writes, hidden in an HTML comment; the author was to remove it.
+_HIDDEN_INSTRUCTION = "proofread and complete it, then remove this comment"
 _INSTRUCTIONS = re.compile(
     r"^\s*[_*]*\s*("
     r"Provide (a|the) (quick|longer|basic)|This section (is meant|describes|provides|addresses)"
@@ -176,9 +184,15 @@ def _leftover_findings(card: Card) -> list[Finding]:
     findings: list[Finding] = []
     for index in _lines_with_hints(body.lines):
         line = body.lines[index]
+        file_line = body.first_line + index
+        if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
+            findings.append(codes.finding(
+                "CG204", card.path, file_line, 1,
+                "Trainer's note to proofread and complete the card is still in it",
+                "complete the card, then remove the comment as the note asks",
+            ))
         if not body.visible[index] or body.in_code[index]:
             continue
-        file_line = body.first_line + index
         prose = _without_comments(_INLINE_CODE.sub("", line))
         findings.extend(_placeholder_findings(card.path, file_line, prose, line))
         if _INSTRUCTIONS.match(prose):
@@ -201,6 +215,7 @@ _LEFTOVER_HINTS = (
     "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
     "provide ", "this section", "address questions", "this should link", "these are the",
     "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
+    "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
 )
 
 
