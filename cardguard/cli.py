@@ -163,7 +163,8 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
         "paths", nargs="*", metavar="PATH",
         help="cards (README.md), model folders, or any file inside a model folder; default: the current folder",
     )
-    command.add_argument("--profile", help="required-section profile: hub (default), trainer, sentence-transformers, peft, minimal")
+    command.add_argument("--profile", help="required-section profile: auto (default: follows what wrote the card), "
+                         "hub, trainer, sentence-transformers, peft, minimal")
     command.add_argument("--config", metavar="FILE", help="configuration file to use instead of searching for one")
     command.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text", help="output format (default: text)")
     command.add_argument(
@@ -317,6 +318,7 @@ def run_validate(args: argparse.Namespace) -> int:
         raise UsageError(f"--config {args.config}: no such file")
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     findings = []
+    profiles = []
     failing = False
     targets = find_targets(args.paths)
     for target in targets:
@@ -326,12 +328,23 @@ def run_validate(args: argparse.Namespace) -> int:
             continue
         result = run_one_card(lambda: validate_target(target, configs), target, configs, _debug())
         findings.extend(result.findings)
+        profiles.extend(_profile_notes(result))
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
-    output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets))
+    output = format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets),
+                             profiles=profiles)
     _emit(output)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _profile_notes(result: Any) -> list[Any]:
+    """The profile `auto` chose for a validated card, as the report shows it ([] when the
+    profile was set, or the card could not be checked)."""
+    from cardguard.report import ProfileNote
+
+    choice = getattr(result, "profile_choice", None)
+    return [ProfileNote(result.target.display, choice.profile, choice.reason)] if choice is not None else []
 
 
 def run_facts(args: argparse.Namespace) -> int:

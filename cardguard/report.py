@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 from cardguard import __version__
 from cardguard.codes import RULES
@@ -24,24 +25,47 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.I
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0) -> str:
-    """Render findings; the result ends with a newline unless it is empty."""
+@dataclass(frozen=True)
+class ProfileNote:
+    """The profile `auto` chose for one card, and why."""
+
+    path: str
+    profile: str
+    reason: str
+
+
+def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
+                    profiles: Sequence[ProfileNote] = ()) -> str:
+    """Render findings; the result ends with a newline unless it is empty. ``profiles``: the
+    profiles `auto` chose (shown in text and JSON)."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
-        return format_json(ordered, files_checked)
+        return format_json(ordered, files_checked, profiles)
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
         from cardguard.sarif import format_sarif
 
         return format_sarif(ordered)
-    return format_text(ordered, colour, files_checked)
+    return format_text(ordered, colour, files_checked, profiles)
 
 
-def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0) -> str:
+def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0,
+                profiles: Sequence[ProfileNote] = ()) -> str:
     lines = [_text_line(item, colour) for item in findings]
+    if profiles:
+        lines.append(profiles_line(profiles))
     lines.append(summary_line(findings, files_checked))
     return "\n".join(lines) + "\n"
+
+
+def profiles_line(profiles: Sequence[ProfileNote]) -> str:
+    """One line: the profile auto chose and why (one card), or how many cards got each."""
+    if len(profiles) == 1:
+        return f"profile: {escape_text(profiles[0].profile)} (auto: {escape_text(profiles[0].reason)})"
+    counts = Counter(note.profile for note in profiles)
+    shown = ", ".join(f"{escape_text(name)} {count}" for name, count in sorted(counts.items()))
+    return f"profiles chosen by auto: {shown} (each card's reason: --format json)"
 
 
 def _text_line(item: Finding, colour: bool) -> str:
@@ -107,13 +131,15 @@ def finding_to_dict(item: Finding) -> dict:
     }
 
 
-def format_json(findings: list[Finding], files_checked: int = 0) -> str:
+def format_json(findings: list[Finding], files_checked: int = 0, profiles: Sequence[ProfileNote] = ()) -> str:
     counts = Counter(str(item.severity) for item in findings)
     document = {
         "tool": {"name": "cardguard", "version": __version__},
         "files_checked": files_checked,
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "findings": [finding_to_dict(item) for item in findings],
+        # the cards whose profile `auto` chose; a card whose profile was set is not listed
+        "profiles": [{"path": note.path, "profile": note.profile, "reason": note.reason} for note in profiles],
     }
     return strict_json(document) + "\n"
 

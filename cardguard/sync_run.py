@@ -27,7 +27,7 @@ from cardguard.rules.drift import check_drift
 from cardguard.safe_paths import Refused
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
+from cardguard.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
 @dataclass
 class SyncResult:
@@ -89,6 +89,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     settings = configs.settings_for(target)
     config_findings = configs.new_config_findings(target)
     card = load_card(target, settings, configs.repository_root(target.model_dir))
+    settings, _ = resolve_profile(settings, card)  # required-regions are listed by profile
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
     if refused_by_the_gate(card):

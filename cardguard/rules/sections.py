@@ -83,6 +83,12 @@ _SENTENCE_TRANSFORMERS = _sections(
     "Framework Versions",
 )
 
+# What sentence-transformers 2.x wrote (its ModelCardTemplate): still most ST cards on the Hub.
+_SENTENCE_TRANSFORMERS_2 = _sections(
+    "Usage (Sentence-Transformers)",
+    "Full Model Architecture",
+)
+
 PROFILES: dict[str, tuple[RequiredSection, ...]] = {
     "hub": _HUB,
     # PEFT writes the Hub's template (create_or_update_model_card) plus its framework line.
@@ -119,11 +125,13 @@ _INLINE_CODE = re.compile(r"`+[^`]*`+")
 _HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 
 
-def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = ()) -> list[Finding]:
-    """All section findings for one card under one profile."""
+def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = (),
+                   chosen_because: str | None = None) -> list[Finding]:
+    """All section findings for one card under one profile; ``chosen_because`` is why the
+    `auto` profile chose it (None when the profile was set)."""
     if card.body is None:
         return []
-    findings = _required_section_findings(card, profile, extra_required)
+    findings = _required_section_findings(card, profile, extra_required, chosen_because)
     findings.extend(_leftover_findings(card))
     if card.metadata is not None and not card.body_text.strip():
         line = min(card.front_matter.closing_line if card.front_matter else 1, card.line_count)
@@ -134,23 +142,48 @@ def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = (
     return findings
 
 
+# A library whose card layout changed between versions: each layout it wrote is accepted.
+_OLDER_LAYOUTS: dict[str, tuple[tuple[RequiredSection, ...], ...]] = {
+    "sentence-transformers": (_SENTENCE_TRANSFORMERS_2,),
+}
+
+
 def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tuple[RequiredSection, ...]:
     return PROFILES[profile] + tuple(RequiredSection(title) for title in extra_required)
 
 
-def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...]) -> list[Finding]:
+def _closest_layout(card: Card, profile: str) -> tuple[RequiredSection, ...]:
+    """The profile's layout the card follows most closely (its current layout on a tie)."""
+    layouts = (PROFILES[profile], *_OLDER_LAYOUTS.get(profile, ()))
+    if len(layouts) == 1:
+        return layouts[0]
+    return max(layouts, key=lambda layout: sections_present(card, layout) / len(layout))
+
+
+def profile_fits(card: Card, profile: str) -> bool:
+    """True when the card has every section the profile requires (in one of its layouts)."""
+    layout = _closest_layout(card, profile)
+    return sections_present(card, layout) == len(layout)
+
+
+def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
+                               chosen_because: str | None) -> list[Finding]:
     assert card.body is not None
-    required = required_sections(profile, extra_required)
+    required = _closest_layout(card, profile) + tuple(RequiredSection(title) for title in extra_required)
     if not required:
         return []
     by_key: dict[str, Section] = {}
     for section in card.body.sections:
         by_key.setdefault(section.heading.key, section)
     findings: list[Finding] = []
+    missing = [wanted for wanted in required if wanted.keys().isdisjoint(by_key)]
+    if missing:
+        about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
+        advice = _profile_advice(fitting_profile(card, profile))
     for wanted in required:
         section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
         if section is None:
-            findings.append(_missing(card, wanted, profile))
+            findings.append(_missing(card, wanted, about_profile, advice))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -160,13 +193,38 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
+def _missing(card: Card, required: RequiredSection, about_profile: str, advice: str) -> Finding:
     line = min(card.body.first_line if card.body else 1, card.line_count)
     return codes.finding(
         "CG201", card.path, line, 1,
-        f"required section '{required.title}' is missing (profile '{profile}')",
-        f"add a heading '## {required.title}' with its content, or choose another profile",
+        f"required section '{required.title}' is missing ({about_profile})",
+        f"add a heading '## {required.title}' with its content, or {advice}",
     )
+
+
+def _profile_advice(fitting: str) -> str:
+    if fitting == "minimal":
+        return 'set profile = "minimal" (no required sections) if the card is complete as it is'
+    return f'set profile = "{fitting}" (the card has all of its sections)'
+
+
+def sections_present(card: Card, required: tuple[RequiredSection, ...]) -> int:
+    """How many of ``required`` the card has a heading for."""
+    if card.body is None:
+        return 0
+    keys = {heading.key for heading in card.body.headings}
+    return sum(1 for section in required if not keys.isdisjoint(section.keys()))
+
+
+def fitting_profile(card: Card, rejected: str) -> str:
+    """A profile other than ``rejected`` whose every required section the card has, or
+    "minimal" (which requires none) when there is no such profile."""
+    for name, required in PROFILES.items():
+        if name in (rejected, "minimal") or required == PROFILES.get(rejected):
+            continue
+        if sections_present(card, required) == len(required):
+            return name
+    return "minimal"
 
 
 def _is_empty(section: Section) -> bool:
