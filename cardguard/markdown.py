@@ -9,7 +9,6 @@ renderer does.
 from __future__ import annotations
 
 import functools
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,6 +74,8 @@ def normalize_title(title: str) -> str:
     text = _OPTIONAL.sub("", title)
     text = _EMPHASIS.sub("", text)
     if "&" in text:
+        import html  # off the cold path: few titles hold an entity, and html loads its entity table
+
         text = html.unescape(text)
     if not text.isascii():
         text = "".join(char for char in text if not _is_decoration(char))
