@@ -176,13 +176,12 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     for section in card.body.sections:
         by_key.setdefault(section.heading.key, section)
     findings: list[Finding] = []
-    missing = [wanted for wanted in required if wanted.keys().isdisjoint(by_key)]
-    if missing:
-        about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
-        advice = _profile_advice(fitting_profile(card, profile))
+    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
+    advice = ""  # found only when a section is missing: it compares the card with every profile
     for wanted in required:
         section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
         if section is None:
+            advice = advice or _profile_advice(fitting_profile(card, profile))
             findings.append(_missing(card, wanted, about_profile, advice))
         elif _is_empty(section):
             findings.append(codes.finding(
@@ -222,7 +221,7 @@ def fitting_profile(card: Card, rejected: str) -> str:
     for name, required in PROFILES.items():
         if name in (rejected, "minimal") or required == PROFILES.get(rejected):
             continue
-        if sections_present(card, required) == len(required):
+        if profile_fits(card, name):
             return name
     return "minimal"
 

@@ -253,3 +253,9 @@ def test_a_card_cardguard_init_wrote_has_all_its_sections_under_auto(
     _, out = validate(capsys, str(folder))
     assert "CG201" not in codes_of(out), out
     assert "profile: hub (auto: the card has every section of the hub profile)" in out
+
+
+def test_the_fix_knows_a_libraries_older_layout(tmp_path: Path, capsys) -> None:
+    _, out = validate(capsys, "--profile", "hub", str(write_card(tmp_path / "model", ST2_CARD)))
+    missing = [line for line in out.splitlines() if " CG201 " in line]
+    assert missing and all('set profile = "sentence-transformers"' in line for line in missing)
