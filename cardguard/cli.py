@@ -339,8 +339,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _profile_notes(result: Any) -> list[Any]:
-    """The profile `auto` chose for a validated card, as the report shows it ([] when the
-    profile was set, or the card could not be checked)."""
+    """The profile `auto` chose for a validated or checked card, as the report shows it ([] when
+    the profile was set, or the card could not be checked)."""
     from cardguard.report import ProfileNote
 
     choice = getattr(result, "profile_choice", None)
@@ -462,7 +462,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     configs, hub = _card_configs(args), _hub(args)
     targets = find_targets(args.paths)
-    findings, diffs, status = [], [], EXIT_OK
+    findings, diffs, status, profiles = [], [], EXIT_OK, []
     for target in targets:
         if budget_spent():
             findings.append(not_checked_finding(target.display))
@@ -470,11 +470,13 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         result = run_one_card(lambda: check_target(target, configs, hub=hub), target, configs, _debug())
         findings.extend(result.findings)
+        profiles.extend(_profile_notes(result))
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append(result.diff())
-    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets)))
+    _emit(format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked=len(targets),
+                          profiles=profiles))
     if args.format == "text":
         _emit(format_diff("".join(diffs)))
     elif diffs:

@@ -21,6 +21,7 @@ from cardguard.eval_results_sync import FileChange, plan_eval_results, write_cha
 from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.lines import split_lines
 from cardguard.managed_metadata import MANAGED_KEYS
+from cardguard.profile_choice import ProfileChoice
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
 from cardguard.rules.drift import check_drift
@@ -37,6 +38,7 @@ class SyncResult:
     findings: list[Finding] = field(default_factory=list)
     written: bool = False
     file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
+    profile_choice: ProfileChoice | None = None  # check: the profile `auto` chose, when it was auto
 
     @property
     def changed(self) -> bool:
@@ -160,7 +162,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
     if refused_by_the_gate(card):
-        return SyncResult(target, settings, None, validated.findings)
+        return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub)
     plan = plan_target(target, settings, card, facts, add_missing=False)
     found: list[Finding] = list(facts.findings)
@@ -171,7 +173,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         found.extend(_region_findings(plan))
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
-    result = SyncResult(target, settings, plan)
+    result = SyncResult(target, settings, plan, profile_choice=validated.profile_choice)
     if plan is not None:
         result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])

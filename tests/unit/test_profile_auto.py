@@ -259,3 +259,11 @@ def test_the_fix_knows_a_libraries_older_layout(tmp_path: Path, capsys) -> None:
     _, out = validate(capsys, "--profile", "hub", str(write_card(tmp_path / "model", ST2_CARD)))
     missing = [line for line in out.splitlines() if " CG201 " in line]
     assert missing and all('set profile = "sentence-transformers"' in line for line in missing)
+
+
+def test_check_names_the_profile_too(trainer_classifier_run, copy_output, capsys) -> None:
+    folder = copy_output(trainer_classifier_run).out
+    main(["check", str(folder)])
+    out = capsys.readouterr().out
+    assert "CG201" not in codes_of(out)
+    assert "profile: trainer (auto: written by transformers' Trainer" in out
