@@ -106,7 +106,7 @@ _PLACEHOLDERS = (
     re.compile(r"\[\s*(TODO|TBD|FIXME|Your Name|Model ID)\s*\]", re.IGNORECASE),
     # Trainer's intro with no dataset name ("on the None dataset") or an empty base model
     # ("a fine-tuned version of [](https://huggingface.co/)").
-    re.compile(r"\bthe None dataset", re.IGNORECASE),
+    re.compile(r"\bthe None dataset"),  # Python's None, as Trainer prints it
     re.compile(r"(?<!!)\[\s*\]\(\s*https?://huggingface\.co/?\s*\)", re.IGNORECASE),
 )
 # Trainer's note above every card it writes, hidden in an HTML comment; the author was to remove it.

@@ -122,6 +122,7 @@ def test_what_a_template_writes_when_nobody_fills_it_in_is_reported(line: str, c
     [
         "Users should be made aware of the risks, biases and limitations of the model: see below.",
         "It was trained on the None-of-the-above dataset.",
+        "It needs the none dataset of our lab.",  # Trainer prints Python's None, capitalised
         "![](https://huggingface.co/)",  # an image without alt text is not an empty link
         "```\n[](https://huggingface.co/)\n```",  # code
         "Say `on the None dataset` in code.",
