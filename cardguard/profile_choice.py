@@ -22,6 +22,8 @@ _TRAINER_COMMENT_START = "This model card has been generated automatically accor
 _TRAINER_SECTIONS_WITH_A_TRACE = 3
 # Without any trace of Trainer (tag and comment removed by hand), its layout must be almost whole.
 _TRAINER_SECTIONS_ALONE = 5
+# Profiles whose whole layout, when a card has it, decides the choice (first fit wins).
+_WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,6 @@ def choose_profile(card: Card) -> ProfileChoice:
         if profile_fits(card, name):
             return ProfileChoice(name, f"the card has every section of the {name} profile")
     return writer or ProfileChoice("hub", "no library's card layout found: hand-written or the Hub's template")
-
-
-# Profiles whose whole layout, when a card has it, decides the choice (first fit wins).
-_WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
 
 
 def _writer(card: Card) -> ProfileChoice | None:
