@@ -267,3 +267,11 @@ def test_check_names_the_profile_too(trainer_classifier_run, copy_output, capsys
     out = capsys.readouterr().out
     assert "CG201" not in codes_of(out)
     assert "profile: trainer (auto: written by transformers' Trainer" in out
+
+
+def test_required_regions_are_listed_by_the_profiles_auto_chooses(tmp_path: Path, capsys) -> None:
+    folder = write_card(tmp_path / "model", HAND_WRITTEN_CARD)
+    (folder / ".cardguard.toml").write_text('[required-regions]\nauto = ["hyperparameters"]\n', encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "name the profiles auto chooses between" in err[0], err
