@@ -73,7 +73,7 @@ def normalize_title(title: str) -> str:
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
     text = _OPTIONAL.sub("", title)
     text = _EMPHASIS.sub("", text)
-    if "&" in text:
+    if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
         import html  # off the cold path: few titles hold an entity, and html loads its entity table
 
         text = html.unescape(text)

@@ -8,7 +8,6 @@ card's own text is read, never the artifacts beside it: validate stays fast on a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cardguard.card import Card
@@ -26,10 +25,15 @@ _TRAINER_SECTIONS_ALONE = 5
 _WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
 
 
-@dataclass(frozen=True)
 class ProfileChoice:
-    profile: str
-    reason: str
+    """The profile `auto` chose for a card, and why. A plain class: a dataclass costs validate's
+    cold start a few million instructions for two fields."""
+
+    __slots__ = ("profile", "reason")
+
+    def __init__(self, profile: str, reason: str) -> None:
+        self.profile = profile
+        self.reason = reason
 
 
 def choose_profile(card: Card) -> ProfileChoice:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from cardguard import __version__
@@ -25,13 +24,16 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.I
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-@dataclass(frozen=True)
 class ProfileNote:
-    """The profile `auto` chose for one card, and why."""
+    """The profile `auto` chose for one card, and why. A plain class, as
+    cardguard.profile_choice.ProfileChoice: validate's cold start imports it."""
 
-    path: str
-    profile: str
-    reason: str
+    __slots__ = ("path", "profile", "reason")
+
+    def __init__(self, path: str, profile: str, reason: str) -> None:
+        self.path = path
+        self.profile = profile
+        self.reason = reason
 
 
 def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
