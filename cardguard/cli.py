@@ -163,7 +163,8 @@ def _add_common_card_options(command: argparse.ArgumentParser) -> None:
         "paths", nargs="*", metavar="PATH",
         help="cards (README.md), model folders, or any file inside a model folder; default: the current folder",
     )
-    command.add_argument("--profile", help="required-section profile: hub (default), trainer, sentence-transformers, peft, minimal")
+    command.add_argument("--profile", help="required-section profile: auto (default: follows what wrote the card), "
+                         "hub, trainer, sentence-transformers, peft, minimal")
     command.add_argument("--config", metavar="FILE", help="configuration file to use instead of searching for one")
     command.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text", help="output format (default: text)")
     command.add_argument(
@@ -342,7 +343,7 @@ def run_validate(args: argparse.Namespace) -> int:
         raise UsageError(f"--config {args.config}: no such file")
     configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     _check_report_options(args)
-    findings, fixed = [], []
+    findings, fixed, profiles = [], [], []
     failing = False
     targets = _select_targets(args, configs)
     for target in targets:
@@ -353,11 +354,21 @@ def run_validate(args: argparse.Namespace) -> int:
         result = run_one_card(_card_work(args, target, configs, validate_target), target, configs, _debug())
         findings.extend(result.findings)
         fixed.extend(getattr(result, "fixed", []))
+        profiles.extend(_profile_notes(getattr(result, "checked", None) or result))
         fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
         if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
             failing = True
-    _emit(_report(args, findings, len(targets), fixed))
+    _emit(_report(args, findings, len(targets), fixed, profiles=profiles))
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _profile_notes(result: Any) -> list[Any]:
+    """The profile `auto` chose for a validated or checked card, as the report shows it ([] when
+    the profile was set, or the card could not be checked)."""
+    from cardguard.report import ProfileNote
+
+    choice = getattr(result, "profile_choice", None)
+    return [ProfileNote(result.target.display, choice.profile, choice.reason)] if choice is not None else []
 
 
 def run_facts(args: argparse.Namespace) -> int:
@@ -492,7 +503,7 @@ def run_check(args: argparse.Namespace) -> int:
     _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
     targets = _select_targets(args, configs)
-    findings, fixed, diffs, status = [], [], [], EXIT_OK
+    findings, fixed, diffs, status, profiles = [], [], [], EXIT_OK, []
 
     def check(target: Any, configs: Any) -> Any:
         return check_target(target, configs, hub=hub)
@@ -506,11 +517,12 @@ def run_check(args: argparse.Namespace) -> int:
         findings.extend(result.findings)
         fixed.extend(getattr(result, "fixed", []))
         result = getattr(result, "checked", None) or result  # --fix wraps the check result
+        profiles.extend(_profile_notes(result))
         if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
             status = EXIT_FINDINGS
         if result.changed:
             diffs.append((target.display, result.diff()))
-    _emit(_report(args, findings, len(targets), fixed, diffs=dict(diffs)))
+    _emit(_report(args, findings, len(targets), fixed, diffs=dict(diffs), profiles=profiles))
     if args.format == "text" and not args.statistics:
         _emit(format_diff("".join(diff for _, diff in diffs)))
     elif diffs:
@@ -534,7 +546,7 @@ def _check_report_options(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None,
-            diffs: dict[str, str] | None = None) -> str:
+            diffs: dict[str, str] | None = None, profiles: list | None = None) -> str:
     """The findings in the chosen format; with --statistics, their count per rule instead;
     with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
     github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
@@ -547,7 +559,8 @@ def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed:
     if args.statistics:
         shown = format_fixed_text(fixed) if fixed and args.format == "text" else ""
         return shown + format_statistics(findings, args.format)
-    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed, diffs)
+    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed, diffs,
+                           profiles or ())
 
 
 def run_init(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ Found by walking up from the card's folder; the first file that configures cardg
 In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardguard]``).
 
     [tool.cardguard]
-    profile = "hub"                       # hub | trainer | sentence-transformers | peft | minimal
+    profile = "auto"                      # auto (the default) | hub | trainer | sentence-transformers | peft | minimal
     required-sections = ["Limitations"]   # on top of the profile's
     ignore = ["CG107"]                    # rule codes never reported
     severity = { CG104 = "error", CG111 = "info" }
@@ -44,7 +44,8 @@ from cardguard.findings import Finding, Severity
 from cardguard.targets import display_path
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
-PROFILES = ("hub", "trainer", "sentence-transformers", "peft", "minimal")
+# "auto" (the default) picks one of the others per card from what wrote it (cardguard/profile_choice.py).
+PROFILES = ("auto", "hub", "trainer", "sentence-transformers", "peft", "minimal")
 # A configuration file larger than this is refused unread (checked with fstat first): a
 # pull request controls these files, and a sparse 2 GiB pyproject.toml costs it nothing.
 CONFIG_MAX_BYTES = 1024 * 1024
@@ -103,7 +104,7 @@ LIMIT_CEILINGS = Limits(
 class Settings:
     """The settings that apply to one card, after overrides."""
 
-    profile: str = "hub"
+    profile: str = "auto"
     required_sections: tuple[str, ...] = ()
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
@@ -390,6 +391,9 @@ def _read_required_regions(value: Any, where: str) -> dict[str, tuple[str, ...]]
     table = value if isinstance(value, dict) else {"*": value}
     result = {}
     for profile, names in table.items():
+        if profile == "auto":
+            raise ConfigError(f"{where}: required-regions: name the profiles auto chooses between "
+                              "(hub, trainer, sentence-transformers, peft, minimal), not 'auto'")
         if profile != "*":
             check_profile(str(profile), f"{where}: required-regions")
         listed = tuple(str(name) for name in _as_list(names, f"{where}: required-regions"))

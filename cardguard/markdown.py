@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from cardguard.lines import split_lines
@@ -68,11 +69,29 @@ class Body:
 
 
 def normalize_title(title: str) -> str:
-    """The form in which headings are compared: case, `[optional]`, markup and punctuation ignored."""
+    """The form in which headings are compared: case, `[optional]`, markup, punctuation,
+    HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
     text = _OPTIONAL.sub("", title)
     text = _EMPHASIS.sub("", text)
+    if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
+        import html  # off the cold path: few titles hold an entity, and html loads its entity table
+
+        text = html.unescape(text)
+    if not text.isascii():
+        text = "".join(char for char in text if not _is_decoration(char))
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(" .:!?;,")
+
+
+# Emoji come with joiners and variation selectors (U+200D, U+FE0F) that are format or mark
+# characters; keycaps (1️⃣) add U+20E3. ASCII symbols (+, <, $ ...) stay: they are words in titles.
+_EMOJI_PARTS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
+
+
+def _is_decoration(char: str) -> bool:
+    """True for a non-ASCII symbol (Unicode categories S*: emoji, arrows, stars) or a part of
+    an emoji sequence."""
+    return not char.isascii() and (unicodedata.category(char).startswith("S") or char in _EMOJI_PARTS)
 
 
 def parse_body(body: str, first_line: int) -> Body:

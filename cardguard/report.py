@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from cardguard import __version__
 from cardguard.codes import RULES
@@ -24,27 +24,53 @@ _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.I
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
+class ProfileNote:
+    """The profile `auto` chose for one card, and why. A plain class, as
+    cardguard.profile_choice.ProfileChoice: validate's cold start imports it."""
+
+    __slots__ = ("path", "profile", "reason")
+
+    def __init__(self, path: str, profile: str, reason: str) -> None:
+        self.path = path
+        self.profile = profile
+        self.reason = reason
+
+
 def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
-                    fixed: list[Finding] | None = None, diffs: dict[str, str] | None = None) -> str:
+                    fixed: list[Finding] | None = None, diffs: dict[str, str] | None = None,
+                    profiles: Sequence[ProfileNote] = ()) -> str:
     """Render findings; the result ends with a newline unless it is empty. ``fixed``: what
     ``--fix`` changed (None without --fix), listed in text and json. ``diffs`` (card path ->
-    the diff ``sync`` would apply; ``check`` passes them) go into the JSON document."""
+    the diff ``sync`` would apply; ``check`` passes them) go into the JSON document.
+    ``profiles``: the profiles `auto` chose (shown in text and JSON)."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
-        return format_json(ordered, files_checked, fixed, diffs)
+        return format_json(ordered, files_checked, fixed, diffs, profiles)
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
         from cardguard.sarif import format_sarif
 
         return format_sarif(ordered)
-    return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked)
+    return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked, profiles)
 
 
-def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0) -> str:
+def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0,
+                profiles: Sequence[ProfileNote] = ()) -> str:
     lines = [_text_line(item, colour) for item in findings]
+    if profiles:
+        lines.append(profiles_line(profiles))
     lines.append(summary_line(findings, files_checked))
     return "\n".join(lines) + "\n"
+
+
+def profiles_line(profiles: Sequence[ProfileNote]) -> str:
+    """One line: the profile auto chose and why (one card), or how many cards got each."""
+    if len(profiles) == 1:
+        return f"profile: {escape_text(profiles[0].profile)} (auto: {escape_text(profiles[0].reason)})"
+    counts = Counter(note.profile for note in profiles)
+    shown = ", ".join(f"{escape_text(name)} {count}" for name, count in sorted(counts.items()))
+    return f"profiles chosen by auto: {shown} (each card's reason: --format json)"
 
 
 def _text_line(item: Finding, colour: bool) -> str:
@@ -154,13 +180,15 @@ def statistics(findings: list[Finding]) -> list[dict]:
 
 
 def format_json(findings: list[Finding], files_checked: int = 0, fixed: list[Finding] | None = None,
-                diffs: dict[str, str] | None = None) -> str:
+                diffs: dict[str, str] | None = None, profiles: Sequence[ProfileNote] = ()) -> str:
     counts = Counter(str(item.severity) for item in findings)
     document = {
         "tool": {"name": "cardguard", "version": __version__},
         "files_checked": files_checked,
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "findings": [finding_to_dict(item) for item in findings],
+        # the cards whose profile `auto` chose; a card whose profile was set is not listed
+        "profiles": [{"path": note.path, "profile": note.profile, "reason": note.reason} for note in profiles],
     }
     if fixed is not None:
         document["fixed"] = [fixed_to_dict(item) for item in fixed]  # in the order applied

@@ -24,6 +24,7 @@ from cardguard.eval_results_sync import FileChange, plan_eval_results, write_cha
 from cardguard.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.lines import split_lines
 from cardguard.managed_metadata import MANAGED_KEYS
+from cardguard.profile_choice import ProfileChoice
 from cardguard.remote import HubSource, hub_source_for
 from cardguard.render import override_dirs_for
 from cardguard.rules.drift import check_drift
@@ -31,7 +32,7 @@ from cardguard.safe_paths import Refused
 from cardguard.shown import shown
 from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
 from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, card_path, load_card, repository_root, validate_target
+from cardguard.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
 @dataclass
 class SyncResult:
@@ -42,6 +43,7 @@ class SyncResult:
     written: bool = False
     file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
     from_check: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
+    profile_choice: ProfileChoice | None = None  # check: the profile `auto` chose, when it was auto
 
     @property
     def changed(self) -> bool:
@@ -106,6 +108,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     settings = configs.settings_for(target)
     config_findings = configs.new_config_findings(target)
     card = load_card(target, settings, configs.repository_root(target.model_dir))
+    settings, _ = resolve_profile(settings, card)  # required-regions are listed by profile
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
     if refused_by_the_gate(card):
@@ -176,7 +179,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
     if refused_by_the_gate(card):
-        return SyncResult(target, settings, None, validated.findings)
+        return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
     plan = plan_target(target, settings, card, facts, add_missing=False, library_drift=True)
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
@@ -188,7 +191,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         found.extend(_library_section_findings(plan))
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
-    result = SyncResult(target, settings, plan, from_check=True)
+    result = SyncResult(target, settings, plan, from_check=True, profile_choice=validated.profile_choice)
     if plan is not None:
         result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from cardguard.card import Card, read_card
 from cardguard.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
                               load_config, read_bounded)
 from cardguard.findings import Finding
+from cardguard.profile_choice import AUTO, ProfileChoice, choose_profile
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
@@ -28,9 +29,10 @@ EVAL_RESULTS_DIR = ".eval_results"
 @dataclass
 class CardResult:
     target: Target
-    settings: Settings
+    settings: Settings  # with the profile `auto` chose, when it was auto
     card: Card
     findings: list[Finding] = field(default_factory=list)
+    profile_choice: ProfileChoice | None = None  # set when the profile was auto
 
 
 @dataclass
@@ -70,8 +72,6 @@ class ConfigCache:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
-            from dataclasses import replace
-
             settings = replace(settings, profile=self.options.profile)
         return settings
 
@@ -130,14 +130,25 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     """All validate findings for one card, after ignores and severity overrides."""
     settings = configs.settings_for(target)
     card = load_card(target, settings, configs.repository_root(target.model_dir))
+    settings, choice = resolve_profile(settings, card)
     findings = list(card.findings)
     if card.text or card.front_matter is not None:
         org_schema = configs.schema(settings.schema, configs.schema_boundary(target)) if settings.schema else None
         findings.extend(check_metadata(card, org_schema=org_schema))
-        findings.extend(check_sections(card, settings.profile, settings.required_sections))
+        findings.extend(check_sections(card, settings.profile, settings.required_sections,
+                                       choice.reason if choice else None))
     findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))
     kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
-    return CardResult(target, settings, card, kept)
+    return CardResult(target, settings, card, kept, choice)
+
+
+def resolve_profile(settings: Settings, card: Card) -> tuple[Settings, ProfileChoice | None]:
+    """``settings`` with the profile `auto` chooses for ``card``, and that choice; unchanged
+    settings and None when the configuration or --profile named a profile."""
+    if settings.profile != AUTO:
+        return settings, None
+    choice = choose_profile(card)
+    return replace(settings, profile=choice.profile), choice
 
 
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:

@@ -25,7 +25,7 @@ def line_count(path: Path) -> int:
     return max(1, len(text.splitlines()))
 
 
-@pytest.mark.parametrize("profile", ["hub", "trainer", "minimal"])
+@pytest.mark.parametrize("profile", ["auto", "hub", "trainer", "minimal"])
 def test_every_corpus_card_validates_without_crashing_and_findings_sit_on_real_lines(profile: str) -> None:
     configs = ConfigCache(Options(profile=profile))
     cards = corpus_cards()

@@ -96,7 +96,7 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
         return []
     instance = json_ready(metadata)
     findings: list[Finding] = []
-    for error in metadata_validator().errors(instance):
+    for error in one_error_per_value(metadata_validator().errors(instance), card):
         findings.extend(hub_schema_findings(error, card))
     near_misses = near_miss_keys(metadata)
     findings.extend(near_miss_findings(card, near_misses))
@@ -125,13 +125,23 @@ def _iso_if_date(value: Any) -> Any:
 # -- schema errors -> findings ------------------------------------------------------------
 
 
+def one_error_per_value(errors: Iterable[SchemaError], card: CardLike) -> list[SchemaError]:
+    """The errors without those about a value whose type is already wrong: `pipeline_tag: false`
+    is a boolean (CG109), and only that; that no task is named "false" follows from it. Every
+    key the schema gives both a type and a set of values (an enum, a pattern) is treated alike.
+    A YAML 1.1 word (`pipeline_tag: yes`) is text to the Hub: its value is still checked."""
+    listed = list(errors)
+    wrong_type = {error.path for error in listed if error.keyword == "type" and not _is_yaml11_word(error, card)}
+    return [error for error in listed if error.keyword == "type" or error.path not in wrong_type]
+
+
 def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
     """Findings for one error of the Hub metadata schema."""
     if error.keyword == "anyOf":
         chosen = best_branch(error)
         if chosen is None:
             return _type_error_findings(error, union_of_forms(error), card)
-        return [finding for sub_error in chosen for finding in hub_schema_findings(sub_error, card)]
+        return [finding for sub_error in one_error_per_value(chosen, card) for finding in hub_schema_findings(sub_error, card)]
     if error.keyword == "type":
         return _type_error_findings(error, type_phrase(error.expected), card)
     if error.keyword == "required" and error.path == () and error.expected in ("license_name", "license_link"):
@@ -237,6 +247,11 @@ def _type_error_findings(error: SchemaError, wanted: str, card: CardLike) -> lis
         return [codes.finding(code, card.path, line, column, message, fix, severity=Severity.WARNING)]
     message = f'"{format_path(error.path)}" must be {wanted}, not {kind_of(value)}'
     return [codes.finding(code, card.path, line, column, message, fix)]
+
+
+def _is_yaml11_word(error: SchemaError, card: CardLike) -> bool:
+    """True for a boolean the card wrote as a YAML 1.1 word (`yes`, `on`): text to the Hub."""
+    return isinstance(error.value, bool) and _is_yaml11_coercion(card, error.path)
 
 
 def _is_yaml11_coercion(card: CardLike, path: InstancePath) -> bool:

@@ -83,6 +83,12 @@ _SENTENCE_TRANSFORMERS = _sections(
     "Framework Versions",
 )
 
+# What sentence-transformers 2.x wrote (its ModelCardTemplate): still most ST cards on the Hub.
+_SENTENCE_TRANSFORMERS_2 = _sections(
+    "Usage (Sentence-Transformers)",
+    "Full Model Architecture",
+)
+
 PROFILES: dict[str, tuple[RequiredSection, ...]] = {
     "hub": _HUB,
     # PEFT writes the Hub's template (create_or_update_model_card) plus its framework line.
@@ -94,9 +100,17 @@ PROFILES: dict[str, tuple[RequiredSection, ...]] = {
 
 _PLACEHOLDERS = (
     re.compile(r"\[\s*More Information Needed\s*\]", re.IGNORECASE),
-    re.compile(r"(?<![\w\[])More information needed(?! for further)", re.IGNORECASE),
+    # Also the Hub template's default Recommendations sentence ("... More information needed
+    # for further recommendations."): nobody wrote it.
+    re.compile(r"(?<![\w\[])More information needed", re.IGNORECASE),
     re.compile(r"\[\s*(TODO|TBD|FIXME|Your Name|Model ID)\s*\]", re.IGNORECASE),
+    # Trainer's intro with no dataset name ("on the None dataset") or an empty base model
+    # ("a fine-tuned version of [](https://huggingface.co/)").
+    re.compile(r"\bthe None dataset"),  # Python's None, as Trainer prints it
+    re.compile(r"(?<!!)\[\s*\]\(\s*https?://huggingface\.co/?\s*\)", re.IGNORECASE),
 )
+# Trainer's note above every card it writes, hidden in an HTML comment; the author was to remove it.
+_HIDDEN_INSTRUCTION = "proofread and complete it, then remove this comment"
 _INSTRUCTIONS = re.compile(
     r"^\s*[_*]*\s*("
     r"Provide (a|the) (quick|longer|basic)|This section (is meant|describes|provides|addresses)"
@@ -111,11 +125,13 @@ _INLINE_CODE = re.compile(r"`+[^`]*`+")
 _HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 
 
-def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = ()) -> list[Finding]:
-    """All section findings for one card under one profile."""
+def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = (),
+                   chosen_because: str | None = None) -> list[Finding]:
+    """All section findings for one card under one profile; ``chosen_because`` is why the
+    `auto` profile chose it (None when the profile was set)."""
     if card.body is None:
         return []
-    findings = _required_section_findings(card, profile, extra_required)
+    findings = _required_section_findings(card, profile, extra_required, chosen_because)
     findings.extend(_leftover_findings(card))
     if card.metadata is not None and not card.body_text.strip():
         line = min(card.front_matter.closing_line if card.front_matter else 1, card.line_count)
@@ -126,23 +142,47 @@ def check_sections(card: Card, profile: str, extra_required: tuple[str, ...] = (
     return findings
 
 
+# A library whose card layout changed between versions: each layout it wrote is accepted.
+_OLDER_LAYOUTS: dict[str, tuple[tuple[RequiredSection, ...], ...]] = {
+    "sentence-transformers": (_SENTENCE_TRANSFORMERS_2,),
+}
+
+
 def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tuple[RequiredSection, ...]:
     return PROFILES[profile] + tuple(RequiredSection(title) for title in extra_required)
 
 
-def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...]) -> list[Finding]:
+def _closest_layout(card: Card, profile: str) -> tuple[RequiredSection, ...]:
+    """The profile's layout the card follows most closely (its current layout on a tie)."""
+    layouts = (PROFILES[profile], *_OLDER_LAYOUTS.get(profile, ()))
+    if len(layouts) == 1:
+        return layouts[0]
+    return max(layouts, key=lambda layout: sections_present(card, layout) / len(layout))
+
+
+def profile_fits(card: Card, profile: str) -> bool:
+    """True when the card has every section the profile requires (in one of its layouts)."""
+    layout = _closest_layout(card, profile)
+    return sections_present(card, layout) == len(layout)
+
+
+def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
+                               chosen_because: str | None) -> list[Finding]:
     assert card.body is not None
-    required = required_sections(profile, extra_required)
+    required = _closest_layout(card, profile) + tuple(RequiredSection(title) for title in extra_required)
     if not required:
         return []
     by_key: dict[str, Section] = {}
     for section in card.body.sections:
         by_key.setdefault(section.heading.key, section)
     findings: list[Finding] = []
+    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
+    advice = ""  # found only when a section is missing: it compares the card with every profile
     for wanted in required:
         section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
         if section is None:
-            findings.append(_missing(card, wanted, profile))
+            advice = advice or _profile_advice(fitting_profile(card, profile))
+            findings.append(_missing(card, wanted, about_profile, advice))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -152,13 +192,38 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _missing(card: Card, required: RequiredSection, profile: str) -> Finding:
+def _missing(card: Card, required: RequiredSection, about_profile: str, advice: str) -> Finding:
     line = min(card.body.first_line if card.body else 1, card.line_count)
     return codes.finding(
         "CG201", card.path, line, 1,
-        f"required section '{required.title}' is missing (profile '{profile}')",
-        f"add a heading '## {required.title}' with its content, or choose another profile",
+        f"required section '{required.title}' is missing ({about_profile})",
+        f"add a heading '## {required.title}' with its content, or {advice}",
     )
+
+
+def _profile_advice(fitting: str) -> str:
+    if fitting == "minimal":
+        return 'set profile = "minimal" (no required sections) if the card is complete as it is'
+    return f'set profile = "{fitting}" (the card has all of its sections)'
+
+
+def sections_present(card: Card, required: tuple[RequiredSection, ...]) -> int:
+    """How many of ``required`` the card has a heading for."""
+    if card.body is None:
+        return 0
+    keys = {heading.key for heading in card.body.headings}
+    return sum(1 for section in required if not keys.isdisjoint(section.keys()))
+
+
+def fitting_profile(card: Card, rejected: str) -> str:
+    """A profile other than ``rejected`` whose every required section the card has, or
+    "minimal" (which requires none) when there is no such profile."""
+    for name, required in PROFILES.items():
+        if name in (rejected, "minimal") or required == PROFILES.get(rejected):
+            continue
+        if profile_fits(card, name):
+            return name
+    return "minimal"
 
 
 def _is_empty(section: Section) -> bool:
@@ -176,9 +241,15 @@ def _leftover_findings(card: Card) -> list[Finding]:
     findings: list[Finding] = []
     for index in _lines_with_hints(body.lines):
         line = body.lines[index]
+        file_line = body.first_line + index
+        if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
+            findings.append(codes.finding(
+                "CG204", card.path, file_line, 1,
+                "Trainer's note to proofread and complete the card is still in it",
+                "complete the card, then remove the comment as the note asks",
+            ))
         if not body.visible[index] or body.in_code[index]:
             continue
-        file_line = body.first_line + index
         prose = _without_comments(_INLINE_CODE.sub("", line))
         findings.extend(_placeholder_findings(card.path, file_line, prose, line))
         if _INSTRUCTIONS.match(prose):
@@ -201,6 +272,7 @@ _LEFTOVER_HINTS = (
     "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
     "provide ", "this section", "address questions", "this should link", "these are the",
     "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
+    "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
 )
 
 

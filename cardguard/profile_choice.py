@@ -1,0 +1,89 @@
+"""The `auto` profile: which required-section profile fits the card, and why.
+
+The profile follows what wrote the card. Each generator leaves two kinds of traces: its
+metadata (sentence-transformers' and PEFT's ``library_name``, Trainer's
+``generated_from_trainer`` tag and its "proofread" comment) and its section layout. Only the
+card's own text is read, never the artifacts beside it: validate stays fast on a card alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cardguard.card import Card
+from cardguard.rules.sections import PROFILES, profile_fits, sections_present
+
+AUTO = "auto"
+# The comment Trainer puts above every card it writes (its 4.x Keras wording too).
+_TRAINER_COMMENT_START = "This model card has been generated automatically according to the information"
+# A tag alone does not make a layout: TRL also tags its cards generated_from_trainer but writes
+# other sections. At least this many of Trainer's sections must be there.
+_TRAINER_SECTIONS_WITH_A_TRACE = 3
+# Without any trace of Trainer (tag and comment removed by hand), its layout must be almost whole.
+_TRAINER_SECTIONS_ALONE = 5
+# Profiles whose whole layout, when a card has it, decides the choice (first fit wins).
+_WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
+
+
+class ProfileChoice:
+    """The profile `auto` chose for a card, and why. A plain class: a dataclass costs validate's
+    cold start a few million instructions for two fields."""
+
+    __slots__ = ("profile", "reason")
+
+    def __init__(self, profile: str, reason: str) -> None:
+        self.profile = profile
+        self.reason = reason
+
+
+def choose_profile(card: Card) -> ProfileChoice:
+    """The profile that fits the card's writer, with the evidence for it. A card that already
+    has every section of another profile's layout (a card `cardguard init` wrote for a Trainer
+    run is the Hub's template) gets that profile instead of its writer's."""
+    writer = _writer(card)
+    if writer is not None and profile_fits(card, writer.profile):
+        return writer
+    for name in _WHOLE_LAYOUTS:
+        if profile_fits(card, name):
+            return ProfileChoice(name, f"the card has every section of the {name} profile")
+    return writer or ProfileChoice("hub", "no library's card layout found: hand-written or the Hub's template")
+
+
+def _writer(card: Card) -> ProfileChoice | None:
+    """The profile of the library that wrote the card, from its metadata, comment and layout."""
+    metadata = card.metadata if isinstance(card.metadata, dict) else {}
+    library = metadata.get("library_name")
+    tags = _tags(metadata)
+    if library == "sentence-transformers" or "sentence-transformers" in tags:
+        source = "library_name sentence-transformers" if library == "sentence-transformers" else "tag sentence-transformers"
+        return ProfileChoice("sentence-transformers", f"written by sentence-transformers: {source}")
+    trainer = _trainer_choice(card, tags)
+    if trainer is not None:
+        return trainer
+    if library == "peft":
+        return ProfileChoice("peft", "written by PEFT: library_name peft (PEFT fills in the Hub's template)")
+    return None
+
+
+def _trainer_choice(card: Card, tags: frozenset[str]) -> ProfileChoice | None:
+    present = sections_present(card, PROFILES["trainer"])
+    traces = []
+    if "generated_from_trainer" in tags:
+        traces.append("tag generated_from_trainer")
+    if _TRAINER_COMMENT_START in card.text:
+        traces.append("its comment")
+    wanted = _TRAINER_SECTIONS_WITH_A_TRACE if traces else _TRAINER_SECTIONS_ALONE
+    if present < wanted:
+        return None
+    total = len(PROFILES["trainer"])
+    evidence = ", ".join([*traces, f"{present} of its {total} sections"])
+    return ProfileChoice("trainer", f"written by transformers' Trainer: {evidence}")
+
+
+def _tags(metadata: dict[str, Any]) -> frozenset[str]:
+    tags = metadata.get("tags")
+    if isinstance(tags, str):
+        return frozenset([tags])
+    if isinstance(tags, list):
+        return frozenset(tag for tag in tags if isinstance(tag, str))
+    return frozenset()
