@@ -223,6 +223,12 @@ TRAINER_PLACEHOLDERS = Expected(
     "write those three sections (cardguard keeps text outside its markers); while drafting, "
     "`ignore = [\"CG203\"]` or `severity = { CG203 = \"warning\" }`",
 )
+TRAINER_PROOFREAD_NOTE = Expected(
+    "CG204", 1,
+    "Trainer opens its card with an HTML comment asking to proofread and complete the card, then remove "
+    "the comment",
+    "complete the card and delete the comment (it is hidden on the Hub, hence a warning)",
+)
 TRAINER_NO_LICENSE = Expected(
     "CG107", 1,
     "`create_model_card` writes `license` only when passed one (offline it cannot look up the base model's)",
@@ -247,10 +253,11 @@ PEFT_LOCAL_BASE = Expected(
     "`base.config._name_or_path` before `get_peft_model`)",
 )
 PEFT_TEMPLATE_PLACEHOLDERS = Expected(
-    "CG203", 39,
-    "PEFT alone writes huggingface_hub's default template: `[More Information Needed]` everywhere",
+    "CG203", 40,
+    "PEFT alone writes huggingface_hub's default template: `[More Information Needed]` everywhere, and the "
+    "template's default Recommendations sentence",
     "write the sections; `sync --add-missing` fills *How to Get Started* from the adapter",
-    after_sync=38,
+    after_sync=39,
 )
 PEFT_TEMPLATE_NO_LICENSE = Expected(
     "CG107", 1, "PEFT's card data has no `license`", "add `license:` to the card",
@@ -265,9 +272,9 @@ INIT_NO_LICENSE = Expected(
     "CG107", 1, "the checkpoint does not say its licence, so `init` writes none", "add `license:` to the card",
 )
 HUB_TEMPLATE_PLACEHOLDERS = Expected(
-    "CG203", 36,
+    "CG203", 37,
     "`ModelCard.from_template` with card data only leaves `[More Information Needed]` for every template "
-    "variable not given",
+    "variable not given, and the template's default Recommendations sentence",
     "pass the template's variables (`model_summary=`, `direct_use=` …) or write the sections",
 )
 
@@ -320,7 +327,7 @@ OUTPUTS: tuple[Output, ...] = (
         version=_transformers,
         generator="`Trainer` (BERT-style classifier, `compute_metrics`, eval each epoch) → `create_model_card()`",
         setup=Setup("trainer", ("model-summary",)),
-        expected=(TRAINER_NULL_CONFIG, TRAINER_PLACEHOLDERS),
+        expected=(TRAINER_NULL_CONFIG, TRAINER_PLACEHOLDERS, TRAINER_PROOFREAD_NOTE),
         regions=(*TRAINER_REGIONS, "model-summary"),
         added_keys=("pipeline_tag",),
         library_count=_num_parameters,
@@ -340,7 +347,7 @@ OUTPUTS: tuple[Output, ...] = (
         version=_transformers,
         generator="`Trainer` (tiny GPT-2, loss only) → `create_model_card()`",
         setup=Setup("trainer", ("model-summary",)),
-        expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
+        expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS, TRAINER_PROOFREAD_NOTE),
         regions=(*TRAINER_REGIONS, "model-summary"),
         added_keys=("pipeline_tag",),
         library_count=_num_parameters,
@@ -379,7 +386,7 @@ OUTPUTS: tuple[Output, ...] = (
         generator="PEFT LoRA trained with `Trainer`: `save_model()` (PEFT's card) → `create_model_card()` "
         "(PEFT updates it)",
         setup=Setup("trainer", ("peft-adapter",)),
-        expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
+        expected=(TRAINER_NO_LICENSE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS, TRAINER_PROOFREAD_NOTE),
         regions=(*TRAINER_REGIONS, "peft-adapter"),
         library_count=_trainable_parameters,
         mutations={
@@ -398,7 +405,8 @@ OUTPUTS: tuple[Output, ...] = (
         version=_peft,
         generator="as `peft-lora`, the base loaded from a local folder",
         setup=Setup("trainer", ("peft-adapter",)),
-        expected=(TRAINER_NO_LICENSE, PEFT_LOCAL_BASE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS),
+        expected=(TRAINER_NO_LICENSE, PEFT_LOCAL_BASE, TRAINER_EMPTY_RESULTS, TRAINER_PLACEHOLDERS,
+                  TRAINER_PROOFREAD_NOTE),
         regions=(*TRAINER_REGIONS, "peft-adapter"),
         library_count=_trainable_parameters,
         mutations={
