@@ -61,7 +61,8 @@ a parameter count that differs from the library's own fails the suite.
 Which profile: `trainer` for any card transformers' `Trainer` wrote, **also when PEFT updated
 it** (PEFT keeps the Trainer's sections); `peft` for the card PEFT writes alone (the Hub
 template); `sentence-transformers` for sentence-transformers cards; `hub` for the Hub template
-and for cards `cardguard init` wrote.
+and for cards `cardguard init` wrote. The default profile, `auto`, makes the same choice per card
+(README.md, "Configuration"); the matrix names the profile explicitly.
 """
 
 
