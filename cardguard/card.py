@@ -341,8 +341,9 @@ def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
 def _read_directives(card: Card) -> frozenset[str]:
     """Codes silenced for this card by ``<!-- cardguard: ignore CG201 CG203 -->``."""
     ignored: set[str] = set()
-    lines = LineIndex(card.text)
+    lines: LineIndex | None = None  # built at the first directive: most cards have none
     for start, directive, content in _directives(card.text):
+        lines = lines or LineIndex(card.text)
         line = lines.line_of(start)
         words = content.replace(",", " ").split()
         if not words or words[0].lower() != "ignore" or len(words) < 2:

@@ -33,7 +33,9 @@ YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 def line_starts(text: str) -> list[int]:
     """Offsets where each line begins (index 0 is line 1). A text ending with a break has a
     last, empty line starting at ``len(text)``."""
-    return [0, *(match.end() for match in _BREAK.finditer(text))]
+    starts = [match.end() for match in _BREAK.finditer(text)]
+    starts.insert(0, 0)
+    return starts
 
 
 def split_lines(text: str) -> list[str]:

@@ -209,6 +209,8 @@ def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding
     finding of a folder linked where the pull request does not own (its names are not listed).
     Paths are absolute as named, under the repository ``root``, for the gate to check."""
     folder = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR
+    if not os.path.lexists(folder):  # most cards: nothing to list, no need to walk the gate
+        return [], None
     try:
         names = list_folder(folder, root)
     except Refused as refusal:
