@@ -337,5 +337,19 @@ def table_cell(value: Any) -> str:
     return text.replace("|", "\\|")
 
 
+def python_string(value: Any) -> str:
+    """A value as a Python string literal on one line, quotes included: a folder name or a
+    base model read from the repository can hold quotes or line breaks, which would otherwise
+    end the snippet's string or line. JSON's double-quoted form is a valid Python literal."""
+    import json
+
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def one_line(value: Any) -> str:
+    """A value as text on one line (a heading's): line breaks (CRLF, CR, LF) become spaces."""
+    return str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
 FILTERS = {"maybe_round": maybe_round, "trainer_table": trainer_table, "thousands": thousands, "human_count": human_count,
-           "table_cell": table_cell}
+           "table_cell": table_cell, "python_string": python_string, "one_line": one_line}

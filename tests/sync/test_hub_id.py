@@ -147,3 +147,24 @@ def test_a_bad_hub_id_is_a_one_line_configuration_error(
     assert code == 2 and out == ""
     assert "hub-id" in error and '"org/name"' in error
     assert len(error.strip().splitlines()) == 1
+
+
+def test_a_folder_name_cannot_break_out_of_the_snippet_or_the_title(
+    trainer_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The folder's name is repository text: quotes and a line break in it stay inside the
+    snippet's string literal and the title's line."""
+    import ast
+
+    name = 'tiny") ; import os  # "\nos.system("id'
+    folder = trainer_folder.rename(trainer_folder.parent / name)
+    (folder / "README.md").unlink()
+    assert _run(["init", "."], folder, monkeypatch, capsys)[0] == 0
+    card = (folder / "README.md").read_text()
+    title = next(line for line in card.splitlines() if line.startswith("# Model Card for"))
+    assert title == "# Model Card for " + name.replace("\n", " ")
+    snippet = card.split("```python\n", 1)[1].split("```", 1)[0]
+    loaded = [node.args[-1].value if not node.keywords else node.keywords[0].value.value
+              for node in ast.walk(ast.parse(snippet)) if isinstance(node, ast.Call) and node.args]
+    assert name in loaded
+    assert "import os" not in [line.strip() for line in snippet.splitlines()]
