@@ -112,7 +112,8 @@ def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
     in_comment = False
     for line in lines:
         if fence is not None:
-            closing = _FENCE.match(line)
+            # A closing fence holds three of the opening's characters: most code lines skip the regex.
+            closing = _FENCE.match(line) if fence[:3] in line else None
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
                 fence = None
                 visible.append(True)
@@ -126,6 +127,10 @@ def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
             in_code.append(False)
             if "-->" in line:
                 in_comment = False
+            continue
+        if "```" not in line and "~~~" not in line and "<!--" not in line:
+            visible.append(True)  # a line of prose: neither opens a fence nor a comment
+            in_code.append(False)
             continue
         opening = _FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
