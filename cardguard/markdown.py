@@ -21,6 +21,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
 _OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
 _EMPHASIS = re.compile(r"[*_`]+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Body:
 def normalize_title(title: str) -> str:
     """The form in which headings are compared: case, `[optional]`, markup, punctuation,
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
-    text = _OPTIONAL.sub("", title)
+    text = _OPTIONAL.sub("", title) if "[" in title else title
     text = _EMPHASIS.sub("", text)
     if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
         import html  # off the cold path: few titles hold an entity, and html loads its entity table
@@ -79,7 +80,7 @@ def normalize_title(title: str) -> str:
         text = html.unescape(text)
     if not text.isascii():
         text = "".join(char for char in text if not _is_decoration(char))
-    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = _WHITESPACE.sub(" ", text).strip().lower()
     return text.rstrip(" .:!?;,")
 
 
