@@ -105,49 +105,39 @@ def parse_body(body: str, first_line: int) -> Body:
 
 def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
     """Mark which lines are outside HTML comments, and which are inside code fences."""
+    # Every line starts visible and outside code; the loop marks only the lines that are not.
+    visible = [True] * len(lines)
+    in_code = [False] * len(lines)
     if not any("```" in line or "~~~" in line or "<!--" in line for line in lines):
-        return [True] * len(lines), [False] * len(lines)  # plain prose: nothing hidden
-    visible: list[bool] = []
-    in_code: list[bool] = []
+        return visible, in_code  # plain prose: nothing hidden
     fence: str | None = None
     in_comment = False
-    for line in lines:
+    for index, line in enumerate(lines):
         if fence is not None:
             # A closing fence holds three of the opening's characters: most code lines skip the regex.
             closing = _FENCE.match(line) if fence[:3] in line else None
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
                 fence = None
-                visible.append(True)
-                in_code.append(False)
             else:
-                visible.append(True)
-                in_code.append(True)
+                in_code[index] = True
             continue
         if in_comment:
-            visible.append(False)
-            in_code.append(False)
+            visible[index] = False
             if "-->" in line:
                 in_comment = False
             continue
         if "```" not in line and "~~~" not in line and "<!--" not in line:
-            visible.append(True)  # a line of prose: neither opens a fence nor a comment
-            in_code.append(False)
-            continue
+            continue  # a line of prose: neither opens a fence nor a comment
         opening = _FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
             fence = opening.group(1)
-            visible.append(True)
-            in_code.append(False)
             continue
         stripped = line.lstrip()
         if stripped.startswith("<!--") and "-->" not in stripped[4:]:
             in_comment = True
-            visible.append(False)
+            visible[index] = False
         elif stripped.startswith("<!--") and stripped.rstrip().endswith("-->"):
-            visible.append(False)
-        else:
-            visible.append(True)
-        in_code.append(False)
+            visible[index] = False
     return visible, in_code
 
 
