@@ -41,7 +41,8 @@ def line_starts(text: str) -> list[int]:
 def split_lines(text: str) -> list[str]:
     """The lines without their breaks, as ``str.splitlines()`` would give them under this model
     (no empty last line after a final break; ``[]`` for an empty text)."""
-    lines = _BREAK.split(text)
+    # Without a CR, LF is the only break and str.split, several times faster than the regex, agrees.
+    lines = text.split("\n") if "\r" not in text else _BREAK.split(text)
     if lines[-1] == "":
         lines.pop()
     return lines

@@ -21,6 +21,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
 _OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
 _EMPHASIS = re.compile(r"[*_`]+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Body:
 def normalize_title(title: str) -> str:
     """The form in which headings are compared: case, `[optional]`, markup, punctuation,
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
-    text = _OPTIONAL.sub("", title)
+    text = _OPTIONAL.sub("", title) if "[" in title else title
     text = _EMPHASIS.sub("", text)
     if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
         import html  # off the cold path: few titles hold an entity, and html loads its entity table
@@ -79,7 +80,7 @@ def normalize_title(title: str) -> str:
         text = html.unescape(text)
     if not text.isascii():
         text = "".join(char for char in text if not _is_decoration(char))
-    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = _WHITESPACE.sub(" ", text).strip().lower()
     return text.rstrip(" .:!?;,")
 
 
@@ -104,44 +105,39 @@ def parse_body(body: str, first_line: int) -> Body:
 
 def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
     """Mark which lines are outside HTML comments, and which are inside code fences."""
+    # Every line starts visible and outside code; the loop marks only the lines that are not.
+    visible = [True] * len(lines)
+    in_code = [False] * len(lines)
     if not any("```" in line or "~~~" in line or "<!--" in line for line in lines):
-        return [True] * len(lines), [False] * len(lines)  # plain prose: nothing hidden
-    visible: list[bool] = []
-    in_code: list[bool] = []
+        return visible, in_code  # plain prose: nothing hidden
     fence: str | None = None
     in_comment = False
-    for line in lines:
+    for index, line in enumerate(lines):
         if fence is not None:
-            closing = _FENCE.match(line)
+            # A closing fence holds three of the opening's characters: most code lines skip the regex.
+            closing = _FENCE.match(line) if fence[:3] in line else None
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
                 fence = None
-                visible.append(True)
-                in_code.append(False)
             else:
-                visible.append(True)
-                in_code.append(True)
+                in_code[index] = True
             continue
         if in_comment:
-            visible.append(False)
-            in_code.append(False)
+            visible[index] = False
             if "-->" in line:
                 in_comment = False
             continue
+        if "```" not in line and "~~~" not in line and "<!--" not in line:
+            continue  # a line of prose: neither opens a fence nor a comment
         opening = _FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
             fence = opening.group(1)
-            visible.append(True)
-            in_code.append(False)
             continue
         stripped = line.lstrip()
         if stripped.startswith("<!--") and "-->" not in stripped[4:]:
             in_comment = True
-            visible.append(False)
+            visible[index] = False
         elif stripped.startswith("<!--") and stripped.rstrip().endswith("-->"):
-            visible.append(False)
-        else:
-            visible.append(True)
-        in_code.append(False)
+            visible[index] = False
     return visible, in_code
 
 

@@ -103,6 +103,7 @@ class SchemaValidator:
     def __init__(self, schema: dict) -> None:
         self.schema = schema
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._references: dict[str, dict] = {}  # every $ref, resolved once by the load-time walk
         self._check_supported(schema, "#")
         self._keywords: dict[str, Callable[[Any, Any, dict, InstancePath], Iterator[SchemaError]]] = {
             "type": self._type,
@@ -149,7 +150,7 @@ class SchemaValidator:
                 for name, subschema in value.items():
                     self._check_supported(subschema, f"{here}/{name}")
             elif keyword == "$ref":
-                self._resolve(value)
+                self._references[value] = self._resolve(value)
             elif keyword == "pattern":
                 self._patterns[value] = re.compile(value)
             elif keyword == "type":
@@ -185,8 +186,11 @@ class SchemaValidator:
                 yield from check(instance, expected, schema, path)
 
     def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        names = [expected] if isinstance(expected, str) else expected
-        if not any(_TYPE_TESTS[name](instance) for name in names):
+        if isinstance(expected, str):
+            matches = _TYPE_TESTS[expected](instance)
+        else:
+            matches = any(_TYPE_TESTS[name](instance) for name in expected)
+        if not matches:
             yield SchemaError(path, "type", expected, instance)
 
     def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
@@ -277,7 +281,10 @@ class SchemaValidator:
             yield from self._validate(instance, branch, path)
 
     def _ref(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        yield from self._validate(instance, self._resolve(expected), path)
+        target = self._references.get(expected)
+        if target is None:  # a $ref inside a part the load-time walk skips (an annotation's value)
+            target = self._resolve(expected)
+        yield from self._validate(instance, target, path)
 
 
 MAX_ORG_SCHEMA_SECONDS = 5.0  # per card; less when the run's budget (--timeout) has less left

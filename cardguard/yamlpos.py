@@ -194,15 +194,17 @@ class _Builder:
             ))
         frame.container[key] = value
 
-    def take_key(self, frame: _Frame, key: Any, start: Any) -> None:
+    def take_key(self, frame: _Frame, key: Any, start: Any, key_span: tuple[int, int] | None = None) -> None:
         try:
             hash(key)
         except TypeError:
             self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
+        if key_span is None:
+            key_span = self.span(start)
         frame.pending_key = key
         frame.has_pending_key = True
-        frame.pending_key_span = self.span(start)
-        self.doc.key_spans[frame.path + (_path_key(key),)] = self.span(start)
+        frame.pending_key_span = key_span
+        self.doc.key_spans[frame.path + (_path_key(key),)] = key_span
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
@@ -218,7 +220,7 @@ class _Builder:
             self.count(0, mark)
         if frame is not None and type(frame.container) is dict and not frame.has_pending_key:
             frame.pending_key_is_merge = tag == "merge"
-            self.take_key(frame, value, mark)
+            self.take_key(frame, value, mark, span)
             return
         path = self.next_path()
         self.doc.value_spans[path] = span
@@ -295,9 +297,10 @@ class _Builder:
                 "flatten the structure, or raise limits.yaml_depth in the configuration",
             )
         path = self.next_path()
-        self.doc.value_spans[path] = self.span(event.start_mark)
+        span = self.span(event.start_mark)
+        self.doc.value_spans[path] = span
         if self.stack and isinstance(self.stack[-1].container, list):
-            self.doc.key_spans[path] = self.span(event.start_mark)
+            self.doc.key_spans[path] = span
         self.count(1, event.start_mark)
         frame = _Frame(container, path, anchor=event.anchor, start_count=self.node_count,
                        start_mark=event.start_mark)

@@ -483,10 +483,15 @@ def normalise_key(key: str) -> str:
     return key.casefold().replace("-", "_").replace(" ", "_")
 
 
+@functools.cache
+def _known_keys_by_normal_form() -> dict[str, str]:
+    return {normalise_key(key): key for key in hub_vocabulary().known_keys}
+
+
 def near_miss_keys(metadata: dict) -> dict[str, str]:
     """Unknown top-level keys that look like known ones: {key in the card: known key}."""
     known = hub_vocabulary().known_keys
-    by_normal_form = {normalise_key(key): key for key in known}
+    by_normal_form = _known_keys_by_normal_form()
     misses: dict[str, str] = {}
     for key in metadata:
         if not isinstance(key, str) or key in known:
