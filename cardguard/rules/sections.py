@@ -297,7 +297,9 @@ def _lines_with_hints(lines: list[str]) -> list[int]:
     matches = list(_LEFTOVER_HINT.finditer(lowered))
     if not matches:
         return []
-    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    # Line starts in the lowered text: lowering can lengthen a line ("İ" becomes two
+    # characters) but never adds or removes a line break.
+    starts = list(itertools.accumulate((len(line) + 1 for line in lowered.split("\n")), initial=0))
     found: list[int] = []
     for match in matches:
         index = bisect.bisect_right(starts, match.start()) - 1
