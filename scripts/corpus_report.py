@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -46,7 +45,6 @@ def measure(folder: Path) -> dict:
     severities: dict[str, str] = {}
     profiles: Counter[str] = Counter()
     with_error = 0
-    start = time.perf_counter()
     for card in cards:
         result = validate_target(Target(card=card, model_dir=card.parent, display=card.name), configs)
         codes = {finding.code for finding in result.findings}
@@ -57,7 +55,7 @@ def measure(folder: Path) -> dict:
         profiles[choice.profile if choice is not None else result.settings.profile] += 1
     return {
         "cards": len(cards), "with_error": with_error, "flagged": dict(flagged), "severities": severities,
-        "profiles": dict(profiles), "seconds": round(time.perf_counter() - start, 2),
+        "profiles": dict(profiles),
     }
 
 
@@ -111,8 +109,7 @@ def report(after: dict, before: dict | None, before_name: str) -> str:
     lines += ["", "Rules that flag no corpus card: " + ", ".join(sorted(set(RULES) - set(used))) + ".", ""]
     chosen = ", ".join(f"{name} {count}" for name, count in sorted(after["profiles"].items()))
     lines += [f"Profiles `auto` chose: {chosen}.", ""]
-    lines += [f"In-process time for the whole corpus ({name}): {run['seconds']:.2f} s"
-              for name, run in zip(columns, runs)]
+    # No timings here: one run on a shared machine says little (bench/validate.py measures speed).
     if before:
         lines += ["", "How the columns were made: \"before\" by this script's `--before CHECKOUT` with an export",
                   "of that commit (`git archive 58308b6 | tar -x -C /tmp/base`), whose cardguard it runs in a child",
