@@ -483,14 +483,22 @@ def run_sync(args: argparse.Namespace) -> int:
         if result.changed or _fails(args, result):
             status = EXIT_FINDINGS
         if result.changed and args.check:
-            diffs.append(result.diff())
+            diffs.append((target.display, result.diff()))
         if result.written:
             _say(f"cardguard: rewrote {target.display}")
         elif result.plan is not None and result.plan.blocked:
             _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
-    if findings:
-        _emit(_report(args, findings, len(targets)))
-    _emit(format_diff("".join(diffs)))
+    shown_diff = format_diff("".join(diff for _, diff in diffs))
+    if args.format == "text" and not args.statistics:
+        if findings:
+            _emit(_report(args, findings, len(targets)))
+        _emit(shown_diff)
+        return status
+    # A machine format is one document on stdout, even without findings; the diff goes into
+    # the JSON document (``diffs``, as for check) and to stderr.
+    _emit(_report(args, findings, len(targets), diffs=dict(diffs)))
+    if diffs:
+        sys.stderr.write(shown_diff)
     return status
 
 
