@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from cardguard.artifacts import Facts
@@ -46,3 +47,12 @@ def sync_text(text: str, facts: Facts, **options: object) -> str:
 
 def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
+
+
+def copy_with_config(run_out: Path, tmp_path: Path, config: str) -> Path:
+    """A copy of a generated output folder at ``tmp_path/model`` with ``config`` as its
+    ``.cardguard.toml``."""
+    folder = tmp_path / "model"
+    shutil.copytree(run_out, folder)
+    (folder / ".cardguard.toml").write_text(config, encoding="utf-8")
+    return folder

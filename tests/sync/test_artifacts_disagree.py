@@ -14,16 +14,13 @@ import pytest
 from cardguard.artifacts import Facts
 from cardguard.artifacts.training_args import TrainingArgsFacts
 from cardguard.cli import main
-from tests.sync.helpers import classifier_facts
+from tests.sync.helpers import classifier_facts, copy_with_config
 
 CONFIG = 'profile = "minimal"\n'
 
 
 def _folder(run_out: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "model"
-    shutil.copytree(run_out, folder)
-    (folder / ".cardguard.toml").write_text(CONFIG, encoding="utf-8")
-    return folder
+    return copy_with_config(run_out, tmp_path, CONFIG)
 
 
 def _cg313(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.cli import main
-from tests.sync.helpers import read
+from tests.sync.helpers import copy_with_config, read
 
 # The Trainer's own card has defects validate reports (model-index `config: null`, its
 # "More information needed" placeholders): not what these tests are about.
@@ -17,10 +17,7 @@ CONFIG = 'profile = "trainer"\nignore = ["CG110", "CG203"]\nrequired-regions = [
 
 
 def _prepare(run_out: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "model"
-    shutil.copytree(run_out, folder)
-    (folder / ".cardguard.toml").write_text(CONFIG, encoding="utf-8")
-    return folder
+    return copy_with_config(run_out, tmp_path, CONFIG)
 
 
 def test_sync_then_check_passes_and_retraining_is_drift(trainer_classifier_run, continued_classifier_run,

@@ -21,22 +21,22 @@ from cardguard.findings import Severity
 pytestmark = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
 
 
-def libyaml_accepts(text: str) -> bool:
+def accepts(text: str, loader: type) -> bool:
+    """Whether PyYAML with ``loader`` (libyaml's CSafeLoader or the pure SafeLoader) parses ``text``."""
     try:
-        for _event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        for _event in yaml.parse(text, Loader=loader):
             pass
     except yaml.YAMLError:
         return False
     return True
+
+
+def libyaml_accepts(text: str) -> bool:
+    return accepts(text, yaml.CSafeLoader)
 
 
 def pure_loader_accepts(text: str) -> bool:
-    try:
-        for _event in yaml.parse(text, Loader=yaml.SafeLoader):
-            pass
-    except yaml.YAMLError:
-        return False
-    return True
+    return accepts(text, yaml.SafeLoader)
 
 
 def huggingface_hub_loads(card_text: str) -> bool:
