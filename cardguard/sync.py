@@ -19,7 +19,7 @@ import bisect
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +336,7 @@ def _find_anchor(card: Card, lines: list[BodyLine], spec: RegionSpec) -> tuple[i
     line: under one of the region's headings (anywhere in the body when it has none)."""
     if card.body is None or spec.adopt is None:
         return None
+    lines = _adoptable(card, lines)
     if not spec.anchors:
         return _adopted_block(lines, spec)
     numbers = [line.number for line in lines]
@@ -348,6 +349,21 @@ def _find_anchor(card: Card, lines: list[BodyLine], spec: RegionSpec) -> tuple[i
             if found is not None:
                 return found
     return None
+
+
+def _adoptable(card: Card, lines: list[BodyLine]) -> list[BodyLine]:
+    """``lines`` with only those live where markers may be added: live Markdown
+    (:func:`live_lines`) that the section reader also shows. The section reader takes an
+    unclosed ``<!--`` for a comment to the end, even inside an HTML block where CommonMark does
+    not; a marker line there would end that comment for it and bring headings below into view,
+    so the next sync would adopt again (sync must be stable)."""
+    body = card.body
+    assert body is not None
+
+    def shown(number: int) -> bool:
+        index = number - body.first_line
+        return 0 <= index < len(body.visible) and body.visible[index]
+    return [line if not line.live or shown(line.number) else replace(line, live=False) for line in lines]
 
 
 def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:

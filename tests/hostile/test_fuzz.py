@@ -248,6 +248,14 @@ def _author_lines_outside_regions(text: str, author: set[str]) -> list[str]:
 @example(("---\nlicense: mit\n---\nProse a0.", {"Prose a0."}))  # appended after a last line without a break
 @example(("---\rlicense: mit\r---", set()))  # refused: the Hub's front matter does not close on "---\r" + text
 @example(("---\nlicense: mit\n---\n```texta0", {"```texta0"}))  # the region would land in the author's code block
+# An HTML block holding an unclosed "<!--": CommonMark keeps the lines after the block live, the
+# section reader takes the comment to the end; a marker there would end it on the next read.
+@example(("---\nlicense: mit\n---\n<prea0>\n<!-- note a1\n### Training hyperparameters\n\n"
+          "The following hyperparameters were used during training:\n- learning_rate: 0.001\n- seed: 42\n"
+          "It achieves the following results on the evaluation set:\n- Loss: 0.5\n- Accuracy: 0.7\n"
+          "### Training results\n\n| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n"
+          "|:-------------:|:-----:|:----:|:---------------:|:--------:|\n"
+          "| No log        | 1.0   | 6    | 0.5             | 0.75     |", {"<!-- note a1", "<prea0>"}))
 def test_add_missing_keeps_author_lines_around_library_sections(case: tuple[str, set[str]]) -> None:
     text, author = case
     card = parse_card(text, "README.md")
