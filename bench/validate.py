@@ -100,7 +100,7 @@ def prepare_metadata(cards: list[Path], folder: Path) -> list[Path]:
     """The metadata of each card that parses, as a YAML file (what check-jsonschema can read)."""
     import yaml
 
-    from cardguard.card import parse_card_bytes
+    from cardguard.card.reader import parse_card_bytes
 
     files = []
     for card in cards:

@@ -62,9 +62,9 @@ def _debug() -> bool:
 
 def _report_error(error: Exception) -> int:
     from cardguard.budget import RunOutOfTime
-    from cardguard.config import ConfigError
-    from cardguard.install_hooks import InstallError
-    from cardguard.targets import TargetError
+    from cardguard.settings.config import ConfigError
+    from cardguard.integrations.install_hooks import InstallError
+    from cardguard.settings.targets import TargetError
 
     if isinstance(error, (UsageError, ConfigError, TargetError, InstallError, RunOutOfTime)):
         _say(f"cardguard: error: {error}")
@@ -204,7 +204,7 @@ def _hub(args: argparse.Namespace) -> Any:
         if args.hub_revision:
             raise UsageError("--hub-revision needs --hub-repo")
         return None
-    from cardguard.remote import HubSource
+    from cardguard.artifacts.remote import HubSource
 
     return HubSource(args.hub_repo, args.hub_revision or "main")
 
@@ -332,10 +332,10 @@ def run_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.config import check_profile
+    from cardguard.settings.config import check_profile
     from cardguard.findings import Severity
-    from cardguard.card_guard import run_one_card
-    from cardguard.validate import ConfigCache, Options, validate_target
+    from cardguard.run.card_guard import run_one_card
+    from cardguard.run.validate import ConfigCache, Options, validate_target
 
     if args.profile:
         check_profile(args.profile)
@@ -365,7 +365,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def _profile_notes(result: Any) -> list[Any]:
     """The profile `auto` chose for a validated or checked card, as the report shows it ([] when
     the profile was set, or the card could not be checked)."""
-    from cardguard.report import ProfileNote
+    from cardguard.report.formats import ProfileNote
 
     choice = getattr(result, "profile_choice", None)
     return [ProfileNote(result.target.display, choice.profile, choice.reason)] if choice is not None else []
@@ -384,7 +384,7 @@ def run_facts(args: argparse.Namespace) -> int:
     if hub is not None:
         from pathlib import Path
 
-        from cardguard.remote import hub_source_for
+        from cardguard.artifacts.remote import hub_source_for
 
         hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
     facts = read_facts(folder, remote=hub)
@@ -405,7 +405,7 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from cardguard.rules_doc import rules_json, rules_markdown, rules_text
+    from cardguard.report.rules_doc import rules_json, rules_markdown, rules_text
 
     if args.rule is not None:
         return _explain_rule(args)
@@ -416,7 +416,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def _explain_rule(args: argparse.Namespace) -> int:
     """``cardguard rules CG101``: one rule explained; an unknown code is a usage error."""
-    from cardguard.rules_doc import UnknownRule, explain_markdown, explain_text, find_rule, rules_json
+    from cardguard.report.rules_doc import UnknownRule, explain_markdown, explain_text, find_rule, rules_json
 
     try:
         rule = find_rule(args.rule)
@@ -430,7 +430,7 @@ def _explain_rule(args: argparse.Namespace) -> int:
 
 
 def run_install_hooks(args: argparse.Namespace) -> int:
-    from cardguard.install_hooks import hooks_dir, install
+    from cardguard.integrations.install_hooks import hooks_dir, install
 
     names = ["pre-commit", "pre-push"] if args.pre_push else ["pre-commit"]
     for item in install(names, hooks_dir(), force=args.force):
@@ -441,8 +441,8 @@ def run_install_hooks(args: argparse.Namespace) -> int:
 def _card_configs(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from cardguard.config import check_profile
-    from cardguard.validate import ConfigCache, Options
+    from cardguard.settings.config import check_profile
+    from cardguard.run.validate import ConfigCache, Options
 
     if args.profile:
         check_profile(args.profile)
@@ -462,9 +462,9 @@ def _fails(args: argparse.Namespace, result: Any) -> bool:
 
 def run_sync(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff
-    from cardguard.card_guard import run_one_card
-    from cardguard.sync_run import sync_target
+    from cardguard.report.formats import format_diff
+    from cardguard.run.card_guard import run_one_card
+    from cardguard.run.sync_run import sync_target
 
     _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
@@ -504,9 +504,9 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.report import format_diff
-    from cardguard.card_guard import run_one_card
-    from cardguard.sync_run import check_target
+    from cardguard.report.formats import format_diff
+    from cardguard.run.card_guard import run_one_card
+    from cardguard.run.sync_run import check_target
 
     _check_report_options(args)
     configs, hub = _card_configs(args), _hub(args)
@@ -543,7 +543,7 @@ def _card_work(args: argparse.Namespace, target: Any, configs: Any, recheck: Cal
     fixes are applied when --fix is given."""
     if not getattr(args, "fix", False):
         return lambda: recheck(target, configs)
-    from cardguard.fix import fix_target
+    from cardguard.run.fix import fix_target
 
     return lambda: fix_target(target, configs, recheck)
 
@@ -558,7 +558,7 @@ def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed:
     """The findings in the chosen format; with --statistics, their count per rule instead;
     with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
     github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
-    from cardguard.report import format_findings, format_fixed_text, format_statistics
+    from cardguard.report.formats import format_findings, format_fixed_text, format_statistics
 
     fixed = fixed if getattr(args, "fix", False) else None
     if fixed and (args.format in ("github", "sarif") or (args.statistics and args.format == "json")):
@@ -574,7 +574,7 @@ def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed:
 def run_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cardguard.init_card import CardExists, init_card
+    from cardguard.edit.init_card import CardExists, init_card
     from cardguard.safe_paths import Refused
 
     folder = Path(args.path)
@@ -593,7 +593,7 @@ def run_init(args: argparse.Namespace) -> int:
 def _select_targets(args: argparse.Namespace, configs: Any) -> list[Any]:
     """The cards behind the paths (``model-card`` from the configuration decides where set); in
     text output, one line on stderr per README.md skipped."""
-    from cardguard.targets import NOT_A_CARD, Target, display_path, select_targets
+    from cardguard.settings.targets import NOT_A_CARD, Target, display_path, select_targets
 
     def configured(card: Any) -> bool | None:
         return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
@@ -606,9 +606,9 @@ def _select_targets(args: argparse.Namespace, configs: Any) -> list[Any]:
 
 
 def _configured_hub_id(folder: Any) -> str | None:
-    """The hub-id the configuration sets for ``folder``'s card (cardguard/hub_id.py)."""
-    from cardguard.targets import CARD_NAME, Target, display_path
-    from cardguard.validate import ConfigCache, Options
+    """The hub-id the configuration sets for ``folder``'s card (cardguard/artifacts/hub_id.py)."""
+    from cardguard.settings.targets import CARD_NAME, Target, display_path
+    from cardguard.run.validate import ConfigCache, Options
 
     card = folder / CARD_NAME
     return ConfigCache(Options()).settings_for(Target(card, folder, display_path(card))).hub_id

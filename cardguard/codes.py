@@ -1,7 +1,7 @@
 """Every rule cardguard knows, in one place.
 
 Codes are stable: once released, a code keeps its meaning forever (retired codes are never
-reused). ``docs/rules.md`` is generated from this table (``python -m cardguard.rules_doc > docs/rules.md``) and a
+reused). ``docs/rules.md`` is generated from this table (``python -m cardguard.report.rules_doc > docs/rules.md``) and a
 test keeps the two in step.
 
 Ranges:

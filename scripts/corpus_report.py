@@ -36,8 +36,12 @@ def corpus_cards(folder: Path) -> list[Path]:
 def measure(folder: Path) -> dict:
     """Per rule, the cards it flags under the default settings of the cardguard on the import
     path; the cards with at least one error; the profiles `auto` chose (when it exists)."""
-    from cardguard.targets import Target
-    from cardguard.validate import ConfigCache, Options, validate_target
+    try:
+        from cardguard.run.validate import ConfigCache, Options, validate_target
+        from cardguard.settings.targets import Target
+    except ModuleNotFoundError:  # a --before checkout from before the package had parts (issue 13)
+        from cardguard.targets import Target
+        from cardguard.validate import ConfigCache, Options, validate_target
 
     cards = corpus_cards(folder)
     configs = ConfigCache(Options())
@@ -61,7 +65,7 @@ def measure(folder: Path) -> dict:
 
 def measure_in(checkout: Path, folder: Path) -> dict:
     """:func:`measure` with ``checkout``'s cardguard, in a child process."""
-    if not (checkout / "cardguard" / "validate.py").is_file():
+    if not (checkout / "cardguard" / "__init__.py").is_file():
         raise SystemExit(f"corpus_report: --before {checkout}: not a cardguard checkout")
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     child = subprocess.run(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.card import Card, parse_card_bytes
+from cardguard.card.reader import Card, parse_card_bytes
 from cardguard.codes import RULES
 from cardguard.rules.metadata import check_metadata
 

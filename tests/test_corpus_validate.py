@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.targets import Target
-from cardguard.validate import ConfigCache, Options, validate_target
+from cardguard.settings.targets import Target
+from cardguard.run.validate import ConfigCache, Options, validate_target
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "cards"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")

@@ -8,7 +8,7 @@ import pytest
 
 from cardguard.findings import Finding
 from cardguard.rules.eval_results import check_eval_results
-from cardguard.yamlpos import parse_yaml
+from cardguard.card.yamlpos import parse_yaml
 
 PATH = ".eval_results/gpqa.yaml"
 

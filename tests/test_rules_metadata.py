@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.codes import RULES
 from cardguard.findings import Finding, Severity
 from cardguard.rules.metadata import check_metadata, format_path, hub_vocabulary, suggest

@@ -1,4 +1,4 @@
-"""cardguard.schema_check must report what jsonschema's Draft202012Validator reports.
+"""cardguard.rules.schema_check must report what jsonschema's Draft202012Validator reports.
 
 Compared: the set of (instance path, keyword) of every error, anyOf branches included, on
 hand-picked cases per keyword, on the metadata of every real card in ../shared/corpus, and on
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardguard.resources import data_dir
-from cardguard.schema_check import (
+from cardguard.rules.schema_check import (
     SchemaError,
     SchemaValidator,
     UnsupportedSchemaError,

@@ -7,7 +7,11 @@ Entry points:
 
 One module per artifact family (weights/safetensors/pickles, config, training, training_args,
 peft, sentence_transformers, emissions, lfs); files.py is the only door to the file system.
-Nothing here imports torch, transformers, safetensors or numpy.
+remote.py reads safetensors headers over HTTP range requests; hub_id.py finds a folder's Hub
+id (its git remote, else its name). Nothing here imports torch, transformers, safetensors or
+numpy.
+
+May import: ground.
 """
 
 from cardguard.artifacts.facts import Facts, LfsPointerFact, read_facts

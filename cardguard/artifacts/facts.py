@@ -14,7 +14,7 @@ from cardguard.record import Record, factory
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
-    from cardguard.remote import HubSource
+    from cardguard.artifacts.remote import HubSource
     # Each family's module is imported for real only when its files are in the folder (see
     # read_facts): a pre-commit hook pays only for what the repo holds.
     from cardguard.artifacts.config import ConfigFacts, GenerationFacts, TokenizerFacts
@@ -54,7 +54,7 @@ class Facts(Record):
     remote_files: list[str] = factory(list)  # LFS pointers whose header came from the Hub
     findings: list[Finding] = factory(list)
     files_read: list[str] = factory(list)
-    # The folder's Hub id (cardguard/hub_id.py), set by check, sync and init: it comes from the
+    # The folder's Hub id (cardguard/artifacts/hub_id.py), set by check, sync and init: it comes from the
     # configuration and git, not from the artifacts, so `cardguard facts` leaves it None.
     hub_id: str | None = None
 
@@ -65,7 +65,7 @@ def read_facts(
     """Read every artifact in ``model_dir``.
 
     With ``remote`` (the Hub repository the folder mirrors), safetensors files that are Git LFS
-    pointers are read from the Hub by HTTP range requests (cardguard/remote.py; huggingface_hub
+    pointers are read from the Hub by HTTP range requests (cardguard/artifacts/remote.py; huggingface_hub
     is imported on that path only); without it they are reported as pointers (CG308) and the
     facts that need them are unavailable.
 
@@ -119,7 +119,7 @@ def read_facts(
 def _context(model_dir: str, display_root: str, limits: Limits, remote: HubSource | None) -> ReadContext:
     if remote is None:
         return ReadContext(model_dir, display_root=display_root, limits=limits)
-    from cardguard.remote import RemoteReadContext
+    from cardguard.artifacts.remote import RemoteReadContext
 
     return RemoteReadContext(model_dir, display_root=display_root, limits=limits, hub=remote)
 

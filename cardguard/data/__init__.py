@@ -1,4 +1,7 @@
-"""Mappings kept as data (JSON), read with :func:`load_json`."""
+"""Mappings kept as data (JSON), read with :func:`load_json`: part of the ground floor.
+
+May import: ground.
+"""
 
 from __future__ import annotations
 

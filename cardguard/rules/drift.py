@@ -12,12 +12,12 @@ from typing import Any
 
 from cardguard import codes
 from cardguard.artifacts import Facts
-from cardguard.card import Card
-from cardguard.facts_compare import metric_comparisons, values_agree
+from cardguard.card.reader import Card
+from cardguard.expect.facts_compare import metric_comparisons, values_agree
 from cardguard.findings import Finding
-from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
+from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
 from cardguard.lines import split_lines
-from cardguard.regions import scan_regions
+from cardguard.card.regions import scan_regions
 from cardguard.shown import shown
 
 _PARAMETER_LINE = re.compile(

@@ -28,7 +28,7 @@ from cardguard.rules.metadata import (
     type_phrase,
     union_of_forms,
 )
-from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator
+from cardguard.rules.schema_check import InstancePath, SchemaError, SchemaValidator
 
 EVAL_RESULTS_SCHEMA_FILE = "eval-results.schema.json"
 EVAL_RESULTS_DOCS = "https://huggingface.co/docs/hub/eval-results"

@@ -1,7 +1,7 @@
 """Metadata rules: the card's YAML front matter against the Hub's rules (CG101-CG117).
 
 The shape of valid metadata lives in ``schemas/model-card-metadata.schema.json``; this module
-runs it with :mod:`cardguard.schema_check` and turns each schema error into a finding at the
+runs it with :mod:`cardguard.rules.schema_check` and turns each schema error into a finding at the
 line of the offending value, worded like the Hub's own messages
 (``"model-index[0].results[0].dataset.config" must be a string``) plus what to do.
 A few checks are not schema questions (doubtful values, keys that are near misses of known
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from cardguard import codes
 from cardguard.findings import Autofix, Finding, Severity
 from cardguard.resources import data_dir
-from cardguard.schema_check import InstancePath, SchemaError, SchemaValidator, check_organisation_schema
+from cardguard.rules.schema_check import InstancePath, SchemaError, SchemaValidator, check_organisation_schema
 
 METADATA_SCHEMA_FILE = "model-card-metadata.schema.json"
 LICENSES_URL = "https://huggingface.co/docs/hub/repositories-licenses"
@@ -43,7 +43,7 @@ def is_removed_pipeline_tag(value: Any) -> bool:
 
 
 class CardLike(Protocol):
-    """What the metadata rules need from a card (cardguard.card.Card provides it)."""
+    """What the metadata rules need from a card (cardguard.card.reader.Card provides it)."""
 
     path: str
 

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 from cardguard import codes
-from cardguard.card import Card
+from cardguard.card.reader import Card
 from cardguard.findings import Finding
 from cardguard.lines import split_lines
-from cardguard.markdown import Section, normalize_title
+from cardguard.card.markdown import Section, normalize_title
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.cli import main
-from cardguard.config import Limits, load_config
+from cardguard.settings.config import Limits, load_config
 from tests.hostile.helpers import assert_clean_failure, classifier_repo, run_cli
 
 # Generous: a bounded run takes well under a second; an unbounded one minutes.

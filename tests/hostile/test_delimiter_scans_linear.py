@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from tests.hostile.test_linear_time import FLOOR_S, GROWTH_LIMIT, SLACK_S, Case, timings
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.card import parse_card
-from cardguard.regions import scan_regions
+from cardguard.card.reader import parse_card
+from cardguard.card.regions import scan_regions
 from tests.hostile.helpers import CLASSIFIER_CONFIG, LABELS_CARD, assert_clean_failure, classifier_repo, run_cli
 
 CARD = LABELS_CARD + "\n## Contact\n\nWrite to me.\n"

@@ -22,16 +22,16 @@ from hypothesis import strategies as st
 from cardguard import codes
 from cardguard.artifacts import read_facts
 from cardguard.artifacts.format import facts_to_dict, format_facts_text
-from cardguard.card import parse_card, parse_card_bytes
+from cardguard.card.reader import parse_card, parse_card_bytes
 from cardguard.findings import Finding
 from cardguard.lines import line_count
-from cardguard.markdown import parse_body
-from cardguard.regions import scan_regions
+from cardguard.card.markdown import parse_body
+from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.sync import SyncOptions, plan_sync
-from cardguard.textedit import to_lf
-from cardguard.yamlpos import parse_yaml
+from cardguard.edit.sync import SyncOptions, plan_sync
+from cardguard.edit.textedit import to_lf
+from cardguard.card.yamlpos import parse_yaml
 from tests.hostile.helpers import pickle_opcodes, torch_zip
 from tests.sync.helpers import classifier_facts
 

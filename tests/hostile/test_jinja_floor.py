@@ -34,8 +34,8 @@ REPOSITORY_TEMPLATE = "{{ 'RENDERED-BY-' ~ 'THE-REPOSITORY-TEMPLATE' }} {{ label
 
 _CLI_SEEING_VERSION = """
 import sys
-import cardguard.render
-cardguard.render.installed_jinja_version = lambda: sys.argv[1]
+import cardguard.expect.render
+cardguard.expect.render.installed_jinja_version = lambda: sys.argv[1]
 from cardguard.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -108,7 +108,7 @@ def test_builtin_templates_render_under_an_old_jinja2(tmp_path: Path) -> None:
 
 
 def test_runtime_floor_is_the_pyproject_floor() -> None:
-    from cardguard.render import JINJA_FLOOR
+    from cardguard.expect.render import JINJA_FLOOR
 
     requirement = PYPROJECT.read_text(encoding="utf-8")
     assert f'"jinja2>={".".join(map(str, JINJA_FLOOR))}"' in requirement
@@ -117,6 +117,6 @@ def test_runtime_floor_is_the_pyproject_floor() -> None:
 @pytest.mark.parametrize("version, safe", [*((v, False) for v in OLD_VERSIONS), *((v, True) for v in SAFE_VERSIONS),
                                            ("3.1.6.post1", True), ("3.1.6.dev0", False), ("3.1", False)])
 def test_versions_compare_as_numbers(version: str, safe: bool) -> None:
-    from cardguard.render import JINJA_FLOOR, version_at_least
+    from cardguard.expect.render import JINJA_FLOOR, version_at_least
 
     assert version_at_least(version, JINJA_FLOOR) is safe

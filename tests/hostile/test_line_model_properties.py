@@ -23,13 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardguard import codes
-from cardguard.card import parse_card
-from cardguard.eval_results_sync import plan_eval_results
-from cardguard.evaluation import EvalResultEntry
-from cardguard.regions import scan_regions
+from cardguard.card.reader import parse_card
+from cardguard.run.eval_results_sync import plan_eval_results
+from cardguard.expect.evaluation import EvalResultEntry
+from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.sync import SyncOptions, plan_sync
+from cardguard.edit.sync import SyncOptions, plan_sync
 from tests.sync.helpers import classifier_facts
 
 LONG = os.environ.get("CARDGUARD_FUZZ") == "long"

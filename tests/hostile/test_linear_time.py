@@ -16,12 +16,12 @@ from typing import Callable
 
 import pytest
 
-from cardguard.card import parse_card
-from cardguard.regions import scan_regions
+from cardguard.card.reader import parse_card
+from cardguard.card.regions import scan_regions
 from cardguard.rules.drift import check_drift
 from cardguard.rules.sections import check_sections
-from cardguard.sync import SyncOptions, plan_sync
-from cardguard.textedit import line_starts
+from cardguard.edit.sync import SyncOptions, plan_sync
+from cardguard.edit.textedit import line_starts
 from tests.sync.helpers import classifier_facts
 
 GROWTH_LIMIT = 40  # linear: 16; quadratic: 256

@@ -377,11 +377,11 @@ def test_a_link_swapped_in_after_the_check_is_not_followed(tmp_path: Path, monke
 # -- report files the Action writes into the checkout ---------------------------------------------
 
 
-_ACTION = "import sys\nfrom cardguard.action_support import main\nsys.exit(main())\n"
+_ACTION = "import sys\nfrom cardguard.integrations.action import main\nsys.exit(main())\n"
 
 
 def run_action_step(repo: Path, runner_temp: Path, sarif_file: str) -> subprocess.CompletedProcess:
-    """The Action's Python step (cardguard.action_support) on ``repo``, `validate`, with the
+    """The Action's Python step (cardguard.integrations.action) on ``repo``, `validate`, with the
     workflow's ``sarif-file`` input."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "GITHUB_WORKSPACE": str(repo),
            "RUNNER_TEMP": str(runner_temp), "CARDGUARD_COMMAND": "validate", "CARDGUARD_SARIF_FILE": sarif_file}

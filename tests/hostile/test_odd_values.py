@@ -16,7 +16,7 @@ from typing import Callable
 
 import pytest
 
-from cardguard import sync_run, validate
+from cardguard.run import sync_run, validate
 from cardguard.cli import main
 from tests.hostile.helpers import (CLASSIFIER_CONFIG, GAVE_UP_ON_A_CARD, CliRun, classifier_repo, pickle_opcodes, run_cli,
                                    torch_zip)

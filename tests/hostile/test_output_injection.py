@@ -8,7 +8,7 @@ format of every command (text, json, github, sarif; ``facts`` text and json; the
 stderr) is then read the way GitHub's runner reads a log (actions/runner ActionCommand.cs:
 a line is a command when it starts with ``::`` after its leading blanks, or holds ``##[``
 anywhere): the only commands in it are cardguard's own annotations. JSON output is strict.
-The Action's step (cardguard/action_support.py) is checked the same way, stop-commands
+The Action's step (cardguard/integrations/action.py) is checked the same way, stop-commands
 included.
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 import cardguard
-from cardguard import action_support
+from cardguard.integrations import action as action_support
 from cardguard.findings import Finding, Severity
-from cardguard.report import FORMATS, format_findings
+from cardguard.report.formats import FORMATS, format_findings
 from tests.hostile.helpers import CLASSIFIER_CONFIG, LABELS_CARD, run_cli
 
 # The child runs the cardguard this test imported (the branch, or /work/wt/base to prove a failure).

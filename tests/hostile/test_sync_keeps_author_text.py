@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cardguard.regions import scan_regions
+from cardguard.card.regions import scan_regions
 from tests.generators import copy_output
 from tests.hostile.helpers import assert_clean_failure, run_cli
 

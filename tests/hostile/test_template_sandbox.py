@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.render import MAX_RENDER_SECONDS, RenderError, TemplateSource, find_template, render
+from cardguard.expect.render import MAX_RENDER_SECONDS, RenderError, TemplateSource, find_template, render
 from tests.hostile.helpers import assert_clean_failure, classifier_repo, git_track, run_cli
 
 SECRET = "s3cr3t-token-outside-the-repo"

@@ -150,7 +150,7 @@ def test_output_file_parsing(text: str, expected: dict[str, str]) -> None:
 
 
 def test_timeout_input_bounds_the_whole_run() -> None:
-    from cardguard.action_support import Inputs, cardguard_command
+    from cardguard.integrations.action import Inputs, cardguard_command
 
     command = cardguard_command(Inputs(paths=["."], timeout="120"), ["model"])
     assert command[command.index("--timeout") + 1] == "120"

@@ -93,7 +93,7 @@ def test_the_job_summary_shows_the_drift_diff(tmp_path: Path, runner_temp: Path)
 
 
 def test_a_hostile_diff_stays_inside_its_block() -> None:
-    from cardguard.action_support import Outcome, summary_markdown
+    from cardguard.integrations.action import Outcome, summary_markdown
     from cardguard.findings import Finding, Severity
 
     diff = ("--- a/m/README.md\n+++ b/m/README.md\n@@ -1,3 +1,3 @@\n ```\n-::error title=pwned::x\n"

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import BAD_CARD, GOOD_CARD, git, make_model_repo, run, subprocess_env
 
-from cardguard.install_hooks import hooks_dir, install
+from cardguard.integrations.install_hooks import hooks_dir, install
 
 CANNOT_START = "cardguard itself could not start"
 FINDINGS = "fix the findings above"

@@ -10,8 +10,8 @@ import pytest
 
 from helpers import BAD_CARD, BAD_CODE, GOOD_CARD, git, make_model_repo, run, subprocess_env
 
-from cardguard.hookfiles import WATCHED_FILES
-from cardguard.install_hooks import InstallError, hook_text, install, is_cardguard_hook
+from cardguard.integrations.hookfiles import WATCHED_FILES
+from cardguard.integrations.install_hooks import InstallError, hook_text, install, is_cardguard_hook
 
 HOOKS = Path(__file__).resolve().parents[2] / "hooks"
 

@@ -95,7 +95,7 @@ READ_SCRIPT = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from cardguard.artifacts.safetensors import read_safetensors_file
-    from cardguard.remote import HubSource, RemoteReadContext
+    from cardguard.artifacts.remote import HubSource, RemoteReadContext
     hub = HubSource(sys.argv[2], request_timeout=1.0, file_deadline=3.0) if sys.argv[2] else None
     ctx = RemoteReadContext(Path(sys.argv[1]), hub=hub)
     contents = read_safetensors_file(ctx, "model.safetensors")
@@ -259,7 +259,7 @@ def test_facts_and_sync_with_hub_repo_and_revision(server, pointer_checkout: Pat
 
 
 def test_model_folder_inside_a_clone_is_a_subfolder_of_the_hub_repo(tmp_path: Path) -> None:
-    from cardguard.remote import hub_source_for
+    from cardguard.artifacts.remote import hub_source_for
 
     (tmp_path / ".git").mkdir()
     (tmp_path / "models" / "bert").mkdir(parents=True)
@@ -270,7 +270,7 @@ def test_model_folder_inside_a_clone_is_a_subfolder_of_the_hub_repo(tmp_path: Pa
 
 @pytest.mark.parametrize(("command", "passed"), [("check", True), ("validate", False)])
 def test_action_passes_hub_repo_to_check(command: str, passed: bool) -> None:
-    from cardguard.action_support import cardguard_command, read_inputs
+    from cardguard.integrations.action import cardguard_command, read_inputs
 
     inputs = read_inputs({"CARDGUARD_COMMAND": command, "CARDGUARD_HUB_REPO": REPO_ID})
     line = cardguard_command(inputs, ["model"])

@@ -19,7 +19,7 @@ from helpers import BAD_CARD, CONFIG, run
 
 from cardguard.codes import RULES
 from cardguard.findings import Finding, Severity
-from cardguard.sarif import SARIF_SCHEMA, artifact_location, format_sarif, sarif_log
+from cardguard.report.sarif import SARIF_SCHEMA, artifact_location, format_sarif, sarif_log
 
 OFFICIAL_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 

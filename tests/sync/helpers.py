@@ -9,8 +9,8 @@ from cardguard.artifacts import Facts
 from cardguard.artifacts.config import ConfigFacts
 from cardguard.artifacts.training import LogEntry, ResultsFacts, TrainingStateFacts
 from cardguard.artifacts.weights import WeightsFacts
-from cardguard.card import parse_card
-from cardguard.sync import SyncOptions, SyncPlan, plan_sync
+from cardguard.card.reader import parse_card
+from cardguard.edit.sync import SyncOptions, SyncPlan, plan_sync
 
 
 def classifier_facts(accuracy: float = 0.75, steps: tuple[int, ...] = (6, 12)) -> Facts:

@@ -81,7 +81,7 @@ def test_train_batch_size_of_another_run(trainer_classifier_run, tmp_path: Path,
 # -- what Trainer itself produces is not a contradiction -------------------------------------------
 
 def artifact_disagreements(facts: Facts) -> list:  # imported here: the CLI tests above must run on code without it
-    from cardguard.facts_compare import artifact_disagreements as compare
+    from cardguard.expect.facts_compare import artifact_disagreements as compare
 
     return compare(facts)
 

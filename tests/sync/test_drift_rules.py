@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cardguard.artifacts.peft import AdapterFacts
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.rules.drift import check_drift
 from tests.sync.helpers import classifier_facts
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.cli import main
-from cardguard.evaluation import EvaluationTarget
+from cardguard.expect.evaluation import EvaluationTarget
 from cardguard.rules.eval_results import check_eval_results
 from tests.sync.helpers import classifier_facts, plan_text, read
 

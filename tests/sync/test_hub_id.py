@@ -1,6 +1,6 @@
 """Issue 12 item 8: the Hub id a card names does not depend on where the command ran.
 
-get-started's snippet and init's title come from one place (cardguard/hub_id.py): the
+get-started's snippet and init's title come from one place (cardguard/artifacts/hub_id.py): the
 configured ``hub-id``, else the Hub remote of a clone, else the folder's resolved name.
 """
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cardguard.artifacts import read_facts
-from cardguard.card import parse_card
-from cardguard.regions import scan_regions
-from cardguard.sync import SyncOptions, plan_sync
+from cardguard.card.reader import parse_card
+from cardguard.card.regions import scan_regions
+from cardguard.edit.sync import SyncOptions, plan_sync
 from tests.sync.helpers import read
 
 

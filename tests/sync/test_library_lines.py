@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard import library_lines as lib
-from cardguard.markdown import live_lines
+from cardguard.card import library_lines as lib
+from cardguard.card.markdown import live_lines
 
 TABLE = ["| Training Loss | Epoch | Step | Validation Loss |", "|:---:|:---:|:---:|:---:|",
          "| No log | 1.0 | 6 | 0.9 |", "| 0.8668 | 2.0 | 12 | 0.84 |"]

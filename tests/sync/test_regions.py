@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.regions import scan_regions
+from cardguard.card.regions import scan_regions
 from tests.sync.helpers import classifier_facts, plan_text
 
 GOOD = """# Card

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from cardguard.artifacts import read_facts
-from cardguard.card import parse_card
-from cardguard.generated import REGIONS
-from cardguard.render import find_template, render
-from cardguard.sync import SyncOptions, plan_sync, same_facts
+from cardguard.card.reader import parse_card
+from cardguard.expect.generated import REGIONS
+from cardguard.expect.render import find_template, render
+from cardguard.edit.sync import SyncOptions, plan_sync, same_facts
 
 SPEC = REGIONS["st-architecture"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cardguard.card import parse_card
-from cardguard.regions import scan_regions
+from cardguard.card.reader import parse_card
+from cardguard.card.regions import scan_regions
 from tests.sync.helpers import classifier_facts, plan_text
 
 FACTS = classifier_facts()

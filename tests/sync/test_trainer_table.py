@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cardguard.artifacts import Facts, read_facts
-from cardguard.generated import REGIONS
-from cardguard.render import find_template, render
+from cardguard.expect.generated import REGIONS
+from cardguard.expect.render import find_template, render
 
 
 def _region(facts: Facts, name: str, previous: str | None = None) -> str | None:

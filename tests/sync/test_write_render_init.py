@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cardguard import sync
+from cardguard.edit import sync
 from cardguard.cli import main
-from cardguard.render import RenderError, TemplateSource, render
+from cardguard.expect.render import RenderError, TemplateSource, render
 from tests.sync.helpers import classifier_facts, plan_text
 
 STALE = "# Card\n\nMy words.\n\n<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->\n"
@@ -63,7 +63,7 @@ def test_write_keeps_mode_and_writes_through_symlink(tmp_path: Path) -> None:
 
 def test_cli_sync_writes_bom_crlf_and_status_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cardguard.sync_run.read_target_facts", lambda target, **_: classifier_facts())
+    monkeypatch.setattr("cardguard.run.sync_run.read_target_facts", lambda target, **_: classifier_facts())
     card = tmp_path / "README.md"
     card.write_bytes(("\ufeff" + STALE.replace("\n", "\r\n")).encode("utf-8"))
     assert main(["sync", "--check", str(card)]) == 1
@@ -112,7 +112,7 @@ def test_repository_override_is_used_and_errors_are_findings(tmp_path: Path) -> 
 def test_init_writes_card_and_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     facts = classifier_facts().replace(model_dir=str(tmp_path))  # the folder init writes in, and its name
-    monkeypatch.setattr("cardguard.init_card.read_facts", lambda folder: facts.replace())
+    monkeypatch.setattr("cardguard.edit.init_card.read_facts", lambda folder: facts.replace())
     assert main(["init", str(tmp_path)]) == 0
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
@@ -131,7 +131,7 @@ def test_init_writes_card_and_refuses_to_overwrite(tmp_path: Path, monkeypatch: 
     ("cr\rand\r\ncrlf", "cr and crlf"),
 ])
 def test_a_label_stays_one_table_cell(label: str, cell: str) -> None:
-    from cardguard.render import find_template
+    from cardguard.expect.render import find_template
 
     table = render(find_template("labels", ()), {"labels": [[0, label], [1, "other"]]})
     rows = table.strip("\n").split("\n")

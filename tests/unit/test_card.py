@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.card import detect_newline, parse_card, parse_card_bytes, read_card
+from cardguard.card.reader import detect_newline, parse_card, parse_card_bytes, read_card
 
 
 def codes_of(card) -> list[str]:

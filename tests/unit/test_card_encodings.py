@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.card import parse_card_bytes
+from cardguard.card.reader import parse_card_bytes
 from tests.hostile.helpers import run_cli
 
 CARD = "---\nlicense: mit\nlibrary_name: transformers\n---\n# Modèle 😀\n\nUn modèle.\n"

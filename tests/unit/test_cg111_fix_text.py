@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.rules.metadata import check_metadata
 
 EMPTY_RESULTS_CARD = "---\nlicense: mit\nlibrary_name: transformers\nmodel-index:\n- name: m\n  results: []\n---\n# m\n"

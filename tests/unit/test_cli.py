@@ -168,7 +168,7 @@ def test_validate_never_imports_heavy_modules(model: Path) -> None:
     probe = (
         "import sys; from cardguard.cli import main; code = main(['validate', 'model']);"
         "heavy = sorted(m for m in ('torch', 'transformers', 'jsonschema', 'jinja2', 'huggingface_hub', 'numpy', 'safetensors',"
-        " 're2', 'cardguard.sync', 'cardguard.sync_run', 'cardguard.artifacts')"
+        " 're2', 'cardguard.edit.sync', 'cardguard.run.sync_run', 'cardguard.artifacts')"
         " if m in sys.modules); print(heavy)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=model.parent,

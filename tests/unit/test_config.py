@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.config import Config, ConfigError, Settings, apply_policy, find_config_file, load_config
+from cardguard.settings.config import Config, ConfigError, Settings, apply_policy, find_config_file, load_config
 from cardguard.findings import Finding, Severity
 
 

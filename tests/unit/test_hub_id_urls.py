@@ -1,10 +1,10 @@
-"""The clone URLs cardguard reads a Hub id from (cardguard/hub_id.py), and those it ignores."""
+"""The clone URLs cardguard reads a Hub id from (cardguard/artifacts/hub_id.py), and those it ignores."""
 
 from __future__ import annotations
 
 import pytest
 
-from cardguard.hub_id import HUB_HOSTS, hub_id_from_remotes, hub_id_from_url, hub_hosts, is_repo_id
+from cardguard.artifacts.hub_id import HUB_HOSTS, hub_id_from_remotes, hub_id_from_url, hub_hosts, is_repo_id
 
 
 @pytest.mark.parametrize(("url", "expected"), [

@@ -4,7 +4,7 @@ SafeLoader, through ``yaml.safe_load``) rejects.
 Each class is checked against the real libraries first: libyaml (``yaml.CSafeLoader``)
 accepts the block, ``huggingface_hub.ModelCard`` fails on the card. The property tests
 compare the two loaders on generated YAML, so a class the cheap pre-scan in
-cardguard/yamlpos.py misses fails here.
+cardguard/card/yamlpos.py misses fails here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from huggingface_hub import ModelCard
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.findings import Severity
 
 pytestmark = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
@@ -114,7 +114,7 @@ _PIECES = st.sampled_from([
 @example(pieces=["a?"], frame="k: [{}]\n")
 @example(pieces=["!", ".", "!"], frame="{}")
 def test_cg014_is_found_exactly_when_the_pure_loader_rejects_what_libyaml_accepts(pieces: list[str], frame: str) -> None:
-    from cardguard.yamlpos import hub_loader_rejection
+    from cardguard.card.yamlpos import hub_loader_rejection
 
     text = frame.format("".join(pieces))
     if not libyaml_accepts(text):

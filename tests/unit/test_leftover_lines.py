@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.rules.sections import check_sections
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.markdown import normalize_title, parse_body
+from cardguard.card.markdown import normalize_title, parse_body
 
 
 def titles(text: str) -> list[tuple[int, str, int]]:

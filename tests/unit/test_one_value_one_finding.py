@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.card import parse_card
+from cardguard.card.reader import parse_card
 from cardguard.rules.metadata import check_metadata
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cardguard.card import parse_card
-from cardguard.markdown import normalize_title
+from cardguard.card.reader import parse_card
+from cardguard.card.markdown import normalize_title
 from cardguard.rules.sections import check_sections
 
 TRAINER_SECTIONS = """## Model description

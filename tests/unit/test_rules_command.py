@@ -69,7 +69,7 @@ def test_json_one_rule_and_all_rules(capsys) -> None:
 
 
 def test_the_list_is_unchanged_without_a_code(capsys) -> None:
-    from cardguard.rules_doc import rules_markdown, rules_text
+    from cardguard.report.rules_doc import rules_markdown, rules_text
 
     assert run(["rules"], capsys)[1] == rules_text()
     assert run(["rules", "--format", "markdown"], capsys)[1] == rules_markdown()

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from cardguard.codes import RULES
-from cardguard.rules_doc import rules_markdown
+from cardguard.report.rules_doc import rules_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 

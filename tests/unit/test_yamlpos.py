@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardguard.card import _FRONT_MATTER
-from cardguard.yamlpos import parse_yaml
+from cardguard.card.reader import _FRONT_MATTER
+from cardguard.card.yamlpos import parse_yaml
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cards"
 

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from cardguard import library_lines as lib
+from cardguard.card import library_lines as lib
 from cardguard.artifacts import Facts
 from cardguard.artifacts.fields import integer_key
 from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
 from cardguard.lines import split_lines
-from cardguard.st_repr import architecture_facts, module_line
+from cardguard.expect.st_repr import architecture_facts, module_line
 
 Context = dict[str, Any]
 Builder = Callable[[Facts, dict[str, Any], str | None], Context | None]
@@ -408,12 +408,12 @@ def get_started(facts: Facts, metadata: dict[str, Any], previous: str | None) ->
 
 
 def model_id(metadata: dict[str, Any], facts: Facts) -> str:
-    """The id the snippet loads: the folder's Hub id (cardguard/hub_id.py, resolved by the
+    """The id the snippet loads: the folder's Hub id (cardguard/artifacts/hub_id.py, resolved by the
     caller into ``facts.hub_id``), never the path the command was given. ``metadata`` is not
     consulted: a model-index name is the Trainer's output_dir name, not an id."""
     if facts.hub_id:
         return facts.hub_id
-    from cardguard.hub_id import resolve_hub_id
+    from cardguard.artifacts.hub_id import resolve_hub_id
 
     return resolve_hub_id(facts.model_dir)
 

@@ -8,16 +8,16 @@ card is imported only when a card fails, so `validate` does not load the sync ma
 from __future__ import annotations
 
 from cardguard import codes
-from cardguard.config import ConfigError, Settings
+from cardguard.settings.config import ConfigError, Settings
 from cardguard.findings import Finding
-from cardguard.targets import Target
+from cardguard.settings.targets import Target
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
 if TYPE_CHECKING:
     from typing import Callable, TypeVar
 
-    from cardguard.sync_run import SyncResult
-    from cardguard.validate import ConfigCache
+    from cardguard.run.sync_run import SyncResult
+    from cardguard.run.validate import ConfigCache
 
     Result = TypeVar("Result")
 
@@ -42,7 +42,7 @@ def run_one_card(work: Callable[[], Result], target: Target, configs: ConfigCach
     except Exception as error:  # noqa: BLE001 -- any bug, reported per card
         if debug:
             raise
-        from cardguard.sync_run import SyncResult  # only when a card failed: validate stays light
+        from cardguard.run.sync_run import SyncResult  # only when a card failed: validate stays light
 
         return SyncResult(target, _settings_or_defaults(target, configs), plan=None,
                           findings=[internal_error(target, error)])

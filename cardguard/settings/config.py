@@ -41,10 +41,10 @@ from typing import Any, BinaryIO
 
 from cardguard import codes
 from cardguard.findings import Finding, Severity
-from cardguard.targets import display_path
+from cardguard.settings.targets import display_path
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
-# "auto" (the default) picks one of the others per card from what wrote it (cardguard/profile_choice.py).
+# "auto" (the default) picks one of the others per card from what wrote it (cardguard/rules/profile_choice.py).
 PROFILES = ("auto", "hub", "trainer", "sentence-transformers", "peft", "minimal")
 # A configuration file larger than this is refused unread (checked with fstat first): a
 # pull request controls these files, and a sparse 2 GiB pyproject.toml costs it nothing.
@@ -116,7 +116,7 @@ class Settings:
     managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
     eval_results_files: bool = False
     evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
-    hub_id: str | None = None  # the folder's Hub id (cardguard/hub_id.py); None: found from git or the folder
+    hub_id: str | None = None  # the folder's Hub id (cardguard/artifacts/hub_id.py); None: found from git or the folder
     model_card: bool | None = None  # is the README.md a model card? None: decided by what it holds (targets.py)
 
     def regions_required(self) -> tuple[str, ...]:
@@ -361,7 +361,7 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
 
 def _read_hub_id(value: Any, where: str) -> str:
     """``hub-id = "org/name"``: the Hub id of the folders the table applies to."""
-    from cardguard.hub_id import is_repo_id  # only a configuration that sets it pays the import
+    from cardguard.artifacts.hub_id import is_repo_id  # only a configuration that sets it pays the import
 
     if not isinstance(value, str) or not is_repo_id(value):
         shown = repr(value if not isinstance(value, str) else value[:100])
@@ -386,7 +386,7 @@ def _read_evaluation(value: Any, where: str) -> dict[str, str]:
 
 def _read_required_regions(value: Any, where: str) -> dict[str, tuple[str, ...]]:
     """A list (every profile) or a table of lists by profile name."""
-    from cardguard.regions import REGION_NAMES
+    from cardguard.card.regions import REGION_NAMES
 
     table = value if isinstance(value, dict) else {"*": value}
     result = {}

@@ -159,7 +159,7 @@ class SchemaValidator:
                     raise UnsupportedSchemaError(f"{here}: unknown type {sorted(unknown - _TYPE_TESTS.keys())}")
             elif keyword not in _NO_SUBSCHEMA and keyword not in _ANNOTATIONS:
                 raise UnsupportedSchemaError(
-                    f"{here}: keyword {keyword!r} is not implemented by cardguard.schema_check; "
+                    f"{here}: keyword {keyword!r} is not implemented by cardguard.rules.schema_check; "
                     "implement it there (and prove it in tests/test_schema_check.py) or avoid it"
                 )
         if "then" in schema or "else" in schema:

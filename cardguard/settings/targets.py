@@ -200,12 +200,12 @@ def _front_matter_verdict(card: Path, known_keys: frozenset[str]) -> bool | None
     has no metadata block at all; None: it cannot be told here (not UTF-8 text, a block that
     does not read as metadata, a misplaced or near-miss block), so validate says what is wrong.
 
-    The card is read by the card reader itself (cardguard.card), so "has metadata" means what
+    The card is read by the card reader itself (cardguard.card.reader), so "has metadata" means what
     it means everywhere else in cardguard."""
     text = _head_text(card)
     if text is None:
         return None
-    from cardguard.card import parse_card
+    from cardguard.card.reader import parse_card
 
     parsed = parse_card(text, card.name)
     metadata = parsed.metadata

@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cardguard.card import Card, body_offset, parse_card
-from cardguard.markdown import live_lines
-from cardguard.regions import scan_regions, split_lines
-from cardguard.textedit import TextEdit, to_lf
+from cardguard.card.reader import Card, body_offset, parse_card
+from cardguard.card.markdown import live_lines
+from cardguard.card.regions import scan_regions, split_lines
+from cardguard.edit.textedit import TextEdit, to_lf
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")

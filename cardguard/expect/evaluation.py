@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardguard.artifacts import Facts
-from cardguard.facts_compare import results_key
-from cardguard.generated import accepted_pipeline_tags, final_eval_metrics, is_hub_id, model_id
+from cardguard.expect.facts_compare import results_key
+from cardguard.expect.generated import accepted_pipeline_tags, final_eval_metrics, is_hub_id, model_id
 
 # Display names of model-index task types, as transformers' TASK_TAG_TO_NAME_MAPPING spells them.
 TASK_NAMES = {

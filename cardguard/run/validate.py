@@ -10,18 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from cardguard import codes
-from cardguard.card import Card, read_card
-from cardguard.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
+from cardguard.card.reader import Card, read_card
+from cardguard.settings.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
                               load_config, read_bounded)
 from cardguard.findings import Finding
-from cardguard.profile_choice import AUTO, ProfileChoice, choose_profile
+from cardguard.rules.profile_choice import AUTO, ProfileChoice, choose_profile
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.safe_paths import Refused, list_folder, open_for_reading
-from cardguard.targets import Target, display_path
-from cardguard.yamlpos import Limits as YamlLimits
-from cardguard.yamlpos import parse_yaml
+from cardguard.settings.targets import Target, display_path
+from cardguard.card.yamlpos import Limits as YamlLimits
+from cardguard.card.yamlpos import parse_yaml
 
 EVAL_RESULTS_DIR = ".eval_results"
 

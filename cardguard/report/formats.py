@@ -1,4 +1,4 @@
-"""Findings -> text, JSON, GitHub workflow commands or SARIF (cardguard/sarif.py). Formatting only: no I/O here.
+"""Findings -> text, JSON, GitHub workflow commands or SARIF (cardguard/report/sarif.py). Formatting only: no I/O here.
 
 Every string of a finding may come from the pull request being checked, so each format
 escapes it in one place (cardguard/escape.py): text through ``_text_line``, JSON and SARIF
@@ -26,7 +26,7 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 class ProfileNote:
     """The profile `auto` chose for one card, and why. A plain class, as
-    cardguard.profile_choice.ProfileChoice: validate's cold start imports it."""
+    cardguard.rules.profile_choice.ProfileChoice: validate's cold start imports it."""
 
     __slots__ = ("path", "profile", "reason")
 
@@ -49,7 +49,7 @@ def format_findings(findings: list[Finding], fmt: str, colour: bool = False, fil
     if fmt == "github":
         return format_github(ordered)
     if fmt == "sarif":
-        from cardguard.sarif import format_sarif
+        from cardguard.report.sarif import format_sarif
 
         return format_sarif(ordered)
     return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked, profiles)

@@ -14,25 +14,25 @@ from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
 from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.budget import budget_spent, spent_message
-from cardguard.card import Card
-from cardguard.config import ConfigError, Limits, Settings, apply_policy
-from cardguard.facts_compare import artifact_disagreements
+from cardguard.card.reader import Card
+from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
+from cardguard.expect.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
-from cardguard.generated import REGIONS
-from cardguard.hub_id import resolve_hub_id
-from cardguard.eval_results_sync import FileChange, plan_eval_results, write_change
-from cardguard.evaluation import EvaluationTarget, eval_results_entry
+from cardguard.expect.generated import REGIONS
+from cardguard.artifacts.hub_id import resolve_hub_id
+from cardguard.run.eval_results_sync import FileChange, plan_eval_results, write_change
+from cardguard.expect.evaluation import EvaluationTarget, eval_results_entry
 from cardguard.lines import split_lines
-from cardguard.managed_metadata import MANAGED_KEYS
-from cardguard.profile_choice import ProfileChoice
-from cardguard.remote import HubSource, hub_source_for
-from cardguard.render import override_dirs_for
+from cardguard.edit.managed_metadata import MANAGED_KEYS
+from cardguard.rules.profile_choice import ProfileChoice
+from cardguard.artifacts.remote import HubSource, hub_source_for
+from cardguard.expect.render import override_dirs_for
 from cardguard.rules.drift import check_drift
 from cardguard.safe_paths import Refused
 from cardguard.shown import shown
-from cardguard.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
-from cardguard.targets import Target, display_path
-from cardguard.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
+from cardguard.edit.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
+from cardguard.settings.targets import Target, display_path
+from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
 @dataclass
 class SyncResult:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from cardguard import codes
-from cardguard.delimiters import missing_block_near_misses, read_past_near_misses
+from cardguard.card.delimiters import missing_block_near_misses, read_past_near_misses
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, line_at, line_count, split_lines
-from cardguard.markdown import Body, parse_body
+from cardguard.card.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading
-from cardguard.text_encoding import WideEncoding, wide_encoding
-from cardguard.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
+from cardguard.card.text_encoding import WideEncoding, wide_encoding
+from cardguard.card.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")

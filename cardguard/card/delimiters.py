@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from cardguard import codes
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, strip_break
-from cardguard.yamlpos import parse_yaml
+from cardguard.card.yamlpos import parse_yaml
 
 # Characters an editor's autocorrect or a copy from a rich-text document puts where '-' was.
 _DASH_LOOKALIKES = {

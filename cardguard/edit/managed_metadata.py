@@ -4,7 +4,7 @@ Managed keys (configurable with ``managed-keys``): ``base_model``, ``library_nam
 ``pipeline_tag``, ``model-index`` (metric values are rewritten only when they differ from the
 results files beyond the card's printed precision; metrics the results files hold are added
 to the result that describes them; a model-index is created when the card has none and the
-dataset and task are known, see cardguard/evaluation.py; entries written by hand are kept), ``co2_eq_emissions`` and ``tags`` (tags the training library adds are added, none
+dataset and task are known, see cardguard/expect/evaluation.py; entries written by hand are kept), ``co2_eq_emissions`` and ``tags`` (tags the training library adds are added, none
 is ever removed). A value the facts do not establish is never touched.
 
 The planner returns edits and the expected metadata after them; :func:`verify` parses the
@@ -19,14 +19,14 @@ from typing import Any
 
 from cardguard import codes
 from cardguard.artifacts import Facts
-from cardguard.card import Card, parse_card
+from cardguard.card.reader import Card, parse_card
 from cardguard.findings import Finding
-from cardguard.evaluation import EvaluationTarget, missing_metrics, new_model_index
-from cardguard.facts_compare import metric_comparisons, values_agree
-from cardguard.generated import accepted_pipeline_tags, hub_base_model, inferred_library
-from cardguard.textedit import TextEdit
-from cardguard.yamledit import EditRefused, FrontMatterEditor
-from cardguard.yamlpos import InstancePath
+from cardguard.expect.evaluation import EvaluationTarget, missing_metrics, new_model_index
+from cardguard.expect.facts_compare import metric_comparisons, values_agree
+from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, inferred_library
+from cardguard.edit.textedit import TextEdit
+from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
+from cardguard.card.yamlpos import InstancePath
 
 MANAGED_KEYS: tuple[str, ...] = ("base_model", "library_name", "pipeline_tag", "model-index", "co2_eq_emissions", "tags")
 

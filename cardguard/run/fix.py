@@ -2,8 +2,8 @@
 
 A rule that knows the one right answer attaches it to its finding (``Finding.autofix``: a
 licence id in another spelling, a near-miss key, a removed pipeline tag with one successor).
-Each fix becomes a minimal text edit of the front matter (cardguard.yamledit: quoting,
-comments and line endings stay), is checked like a sync edit (cardguard.edit_check: the
+Each fix becomes a minimal text edit of the front matter (cardguard.edit.yamledit: quoting,
+comments and line endings stay), is checked like a sync edit (cardguard.edit.edit_check: the
 metadata must be exactly what the fix means, every other line unchanged in text and role),
 and the card is written once, atomically, through the write gate (cardguard.safe_paths).
 A fix is also left undone when it would add a finding that fails the run and that no certain
@@ -18,18 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cardguard import codes
-from cardguard.card import Card, parse_card
-from cardguard.config import Settings, apply_policy
-from cardguard.edit_check import check_edit
+from cardguard.card.reader import Card, parse_card
+from cardguard.settings.config import Settings, apply_policy
+from cardguard.edit.edit_check import check_edit
 from cardguard.findings import Autofix, Finding
-from cardguard.regions import scan_regions
+from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.safe_paths import Refused, write_file
-from cardguard.targets import Target
-from cardguard.textedit import TextEdit, apply_edits, to_lf
-from cardguard.validate import ConfigCache, card_path, load_card, validate_target
-from cardguard.yamledit import EditRefused, FrontMatterEditor
-from cardguard.yamlpos import Limits as YamlLimits
+from cardguard.settings.targets import Target
+from cardguard.edit.textedit import TextEdit, apply_edits, to_lf
+from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
+from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
+from cardguard.card.yamlpos import Limits as YamlLimits
 
 # One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
 # then shows its value's fix); a card has far fewer fixable findings than this.

@@ -1,4 +1,4 @@
-"""The GitHub Action's run step (``python -m cardguard.action_support``; see action.yml).
+"""The GitHub Action's run step (``python -m cardguard.integrations.action``; see action.yml).
 
 It reads the action's inputs from ``CARDGUARD_*`` variables (action.yml passes every input
 through ``env:``, never into the script text), picks the files to check (in a pull request
@@ -30,10 +30,10 @@ from pathlib import Path
 
 from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
-from cardguard.hookfiles import watched
-from cardguard.report import format_diff, format_findings, format_github, summary_line, workflow_data
+from cardguard.integrations.hookfiles import watched
+from cardguard.report.formats import format_diff, format_findings, format_github, summary_line, workflow_data
 from cardguard.safe_paths import Refused, write_file
-from cardguard.sarif import format_sarif
+from cardguard.report.sarif import format_sarif
 
 COMMANDS = ("validate", "check")
 LOG_FORMATS = ("text", "json", "github", "sarif")

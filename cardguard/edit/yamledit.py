@@ -1,6 +1,6 @@
 """Minimal edits of a card's YAML front matter, by position, never by re-dumping.
 
-Uses the positions ``cardguard.yamlpos.parse_yaml`` records (``key_spans`` / ``value_spans``,
+Uses the positions ``cardguard.card.yamlpos.parse_yaml`` records (``key_spans`` / ``value_spans``,
 1-based file line and column by instance path). A scalar is replaced in place, keeping its
 quoting style; a new top-level key is inserted just before the closing ``---``; a list item
 is inserted after the last item of a block list. Everything else (key order, comments,
@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from cardguard.card import Card
+from cardguard.card.reader import Card
 from cardguard.lines import YAML_ONLY_BREAKS, LineIndex, split_lines
-from cardguard.textedit import TextEdit
-from cardguard.yamlpos import InstancePath
+from cardguard.edit.textedit import TextEdit
+from cardguard.card.yamlpos import InstancePath
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./+@-][A-Za-z0-9_./+@:\- ]*$")
 

@@ -10,8 +10,8 @@ import math
 from typing import Any, NamedTuple
 
 from cardguard.artifacts import Facts
-from cardguard.generated import final_eval_metrics, last_logged_evaluation
-from cardguard.yamlpos import InstancePath
+from cardguard.expect.generated import final_eval_metrics, last_logged_evaluation
+from cardguard.card.yamlpos import InstancePath
 
 
 def metric_comparisons(metadata: dict[str, Any], facts: Facts) -> list[tuple[InstancePath, Any, float]]:

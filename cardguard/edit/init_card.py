@@ -17,13 +17,13 @@ import yaml
 
 from cardguard.artifacts import Facts, read_facts
 from cardguard.budget import RunOutOfTime, budget_spent, spent_message
-from cardguard.generated import REGIONS
-from cardguard.hub_id import resolve_hub_id
-from cardguard.managed_metadata import desired_scalars, library_tags
-from cardguard.regions import begin_marker, end_marker
-from cardguard.render import RenderError, find_template, override_dirs_for, render
+from cardguard.expect.generated import REGIONS
+from cardguard.artifacts.hub_id import resolve_hub_id
+from cardguard.edit.managed_metadata import desired_scalars, library_tags
+from cardguard.card.regions import begin_marker, end_marker
+from cardguard.expect.render import RenderError, find_template, override_dirs_for, render
 from cardguard.safe_paths import write_file
-from cardguard.targets import CARD_NAME
+from cardguard.settings.targets import CARD_NAME
 
 INIT_TEMPLATE = "init-card"
 
@@ -68,7 +68,7 @@ def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = (
 
 def init_card(model_dir: Path, hub_id: str | None = None) -> Path:
     """Write ``model_dir/README.md``, naming the model by its Hub id (``hub_id``: the configured
-    one, if any; cardguard/hub_id.py); raises CardExists when there is a card already."""
+    one, if any; cardguard/artifacts/hub_id.py); raises CardExists when there is a card already."""
     card = model_dir / CARD_NAME
     if os.path.lexists(card):
         raise CardExists(f"{card} already exists; cardguard init never overwrites a card (use `cardguard sync`)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cardguard.card import Card
+from cardguard.card.reader import Card
 from cardguard.rules.sections import PROFILES, profile_fits, sections_present
 
 AUTO = "auto"

@@ -8,7 +8,7 @@ Trainer table with a row of the author's own in it) is not adopted at all: split
 taking the author's row would change what the card says.
 
 A finder takes a section's lines and, per line, whether it is live Markdown
-(:func:`cardguard.markdown.live_lines`), and returns the first and last index of the block.
+(:func:`cardguard.card.markdown.live_lines`), and returns the first and last index of the block.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from cardguard.markdown import CODE, FENCE, line_kinds
+from cardguard.card.markdown import CODE, FENCE, line_kinds
 
 Block = tuple[int, int]  # first and last index (inclusive) into the lines given
 Finder = Callable[[list[str], list[bool]], Block | None]

@@ -7,7 +7,7 @@ Syntax (one marker per line, nothing else on the line but spaces)::
     <!-- cardguard:end NAME -->
 
 NAME is one of :data:`REGION_NAMES`. Everything outside the markers belongs to the author.
-A marker is live only in the Markdown body, on a line :func:`cardguard.markdown.live_lines`
+A marker is live only in the Markdown body, on a line :func:`cardguard.card.markdown.live_lines`
 calls live: in the front matter, a fenced or indented code block, a blockquote, an HTML block
 or a multi-line HTML comment it is the author's text, not a marker (documentation may show
 them), and ``sync`` never treats it as a region.
@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from cardguard import codes
-from cardguard.card import body_offset
+from cardguard.card.reader import body_offset
 from cardguard.findings import Finding
 from cardguard.lines import line_starts, strip_break
-from cardguard.markdown import live_lines
+from cardguard.card.markdown import live_lines
 
 REGION_NAMES: tuple[str, ...] = (
     "model-summary",

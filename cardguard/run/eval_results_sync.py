@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cardguard import codes
-from cardguard.evaluation import EvalResultEntry
-from cardguard.facts_compare import values_agree
+from cardguard.expect.evaluation import EvalResultEntry
+from cardguard.expect.facts_compare import values_agree
 from cardguard.findings import Finding
 from cardguard.safe_paths import write_file
-from cardguard.sync import unified_diff
-from cardguard.targets import display_path
+from cardguard.edit.sync import unified_diff
+from cardguard.settings.targets import display_path
 from cardguard.lines import LineIndex, line_count
-from cardguard.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
-from cardguard.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
-from cardguard.yamlpos import YamlDoc, parse_yaml
+from cardguard.run.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
+from cardguard.edit.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
+from cardguard.card.yamlpos import YamlDoc, parse_yaml
 
 MAX_FILE_BYTES = 1024 * 1024
 

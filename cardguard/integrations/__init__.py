@@ -1,0 +1,9 @@
+"""The doors other tools open: the GitHub Action, plain git hooks, pre-commit.
+
+action.py is the Action's run step (``python -m cardguard.integrations.action``): inputs from
+the environment, annotations, the job summary, SARIF; install_hooks.py writes the plain git
+hooks (``cardguard install-hooks``); hookfiles.py holds the file patterns that send a commit's
+changed files to the hooks. Each goes through the same pipelines as the CLI.
+
+May import: run, rules, edit, report, expect, settings, card, artifacts, ground.
+"""
