@@ -30,13 +30,13 @@ from cardguard.edit.edit_check import Refusal, check_edit
 from cardguard.expect.evaluation import EvaluationTarget
 from cardguard.findings import Finding
 from cardguard.expect.generated import REGIONS, RegionSpec
-from cardguard.lines import line_count, split_lines_keepends
+from cardguard.lines import line_count, split_lines_keepends, to_lf, to_newline
 from cardguard.edit.managed_metadata import MANAGED_KEYS, MetadataChange, plan_metadata, verify
 from cardguard.card.markdown import live_lines
 from cardguard.card.regions import REGION_NAMES, BodyLine, Region, begin_marker, body_lines, end_marker, scan_regions
 from cardguard.expect.render import RenderError, find_template, render
 from cardguard.safe_paths import write_file
-from cardguard.edit.textedit import TextEdit, apply_edits, to_lf, to_newline
+from cardguard.edit.textedit import TextEdit, apply_edits
 
 
 @dataclass(frozen=True)

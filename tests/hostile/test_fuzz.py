@@ -30,7 +30,7 @@ from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.edit.sync import SyncOptions, plan_sync
-from cardguard.edit.textedit import to_lf
+from cardguard.lines import to_lf
 from cardguard.card.yamlpos import parse_yaml
 from tests.hostile.helpers import pickle_opcodes, torch_zip
 from tests.sync.helpers import classifier_facts
