@@ -64,6 +64,16 @@ def strip_break(line: str) -> str:
     return line
 
 
+def to_lf(text: str) -> str:
+    """``text`` with every line break written as ``\\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def to_newline(text: str, newline: str) -> str:
+    """``text`` (written with \\n) using ``newline`` for every break."""
+    return to_lf(text).replace("\n", newline) if newline != "\n" else text
+
+
 def line_count(text: str) -> int:
     """How many lines ``text`` has (a final break does not start another line)."""
     return len(split_lines(text))

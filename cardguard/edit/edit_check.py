@@ -24,7 +24,8 @@ from typing import Any
 from cardguard.card.reader import Card, body_offset, parse_card
 from cardguard.card.markdown import live_lines
 from cardguard.card.regions import scan_regions, split_lines
-from cardguard.edit.textedit import TextEdit, to_lf
+from cardguard.edit.textedit import TextEdit
+from cardguard.lines import to_lf
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from cardguard.artifacts import Facts, read_facts
 from cardguard.budget import RunOutOfTime, budget_spent, spent_message
+from cardguard.expect.expected import RegionRenderer
 from cardguard.expect.generated import REGIONS
+from cardguard.expect.managed import new_card_metadata
 from cardguard.artifacts.hub_id import resolve_hub_id
-from cardguard.edit.managed_metadata import desired_scalars, library_tags
 from cardguard.card.regions import begin_marker, end_marker
 from cardguard.expect.render import RenderError, find_template, override_dirs_for, render
 from cardguard.safe_paths import write_file
@@ -32,31 +32,16 @@ class CardExists(Exception):
     """The folder already has a card; init refuses to overwrite it."""
 
 
-def init_metadata(facts: Facts) -> dict[str, Any]:
-    wanted = desired_scalars(facts, {})
-    metadata: dict[str, Any] = {key: wanted[key] for key in ("library_name", "pipeline_tag", "base_model") if key in wanted}
-    tags = library_tags(facts, {})
-    if tags:
-        metadata["tags"] = tags
-    if facts.emissions is not None:
-        metadata["co2_eq_emissions"] = {"emissions": round(facts.emissions.emissions_g, 2)}
-    return metadata
-
-
 def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = ()) -> str:
     """The text of a new card for ``facts`` (every region filled where facts allow)."""
-    metadata = init_metadata(facts)
+    metadata = new_card_metadata(facts)
+    renderer = RegionRenderer(CARD_NAME, facts, metadata, override_dirs)
     regions: dict[str, str | None] = {}
-    for region_name, spec in REGIONS.items():
-        context = spec.build(facts, metadata, None)
-        if context is None:
-            regions[region_name] = None
-            continue
+    for region_name in REGIONS:
         try:
-            body = render(find_template(region_name, override_dirs), context).strip("\n")
+            body = (renderer.rendered(region_name, None) or "").strip("\n")
         except RenderError:
-            regions[region_name] = None
-            continue
+            body = ""
         regions[region_name] = f"{begin_marker(region_name)}\n{body}\n{end_marker(region_name)}" if body else None
     context = {
         "metadata_yaml": yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True) if metadata else "",

@@ -1,11 +1,9 @@
-"""Metadata keys cardguard keeps true to the artifacts, and the minimal edits that do it.
+"""The minimal front-matter edits that give the managed keys their expected values.
 
-Managed keys (configurable with ``managed-keys``): ``base_model``, ``library_name``,
-``pipeline_tag``, ``model-index`` (metric values are rewritten only when they differ from the
-results files beyond the card's printed precision; metrics the results files hold are added
-to the result that describes them; a model-index is created when the card has none and the
-dataset and task are known, see cardguard/expect/evaluation.py; entries written by hand are kept), ``co2_eq_emissions`` and ``tags`` (tags the training library adds are added, none
-is ever removed). A value the facts do not establish is never touched.
+What each managed key should say is cardguard/expect/managed.py's :class:`ExpectedMetadata`;
+this module only writes it, key by key, for the keys ``managed-keys`` lets sync manage. A
+value that is unknown is never touched, and neither is a value that cannot be edited in place
+(a CG409 finding says so).
 
 The planner returns edits and the expected metadata after them; :func:`verify` parses the
 edited text again and refuses the whole set if anything else changed.
@@ -18,17 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardguard import codes
-from cardguard.artifacts import Facts
 from cardguard.card.reader import Card, parse_card
-from cardguard.findings import Finding
-from cardguard.expect.evaluation import EvaluationTarget, missing_metrics, new_model_index
-from cardguard.expect.facts_compare import metric_comparisons, values_agree
-from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, inferred_library
+from cardguard.card.yamlpos import InstancePath
 from cardguard.edit.textedit import TextEdit
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
-from cardguard.card.yamlpos import InstancePath
-
-MANAGED_KEYS: tuple[str, ...] = ("base_model", "library_name", "pipeline_tag", "model-index", "co2_eq_emissions", "tags")
+from cardguard.expect.facts_compare import values_agree
+from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown
+from cardguard.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -49,8 +43,8 @@ class MetadataPlan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_KEYS,
-                  evaluation: EvaluationTarget = EvaluationTarget()) -> MetadataPlan:
+def plan_metadata(card: Card, wanted: ExpectedMetadata, managed: tuple[str, ...] = MANAGED_KEYS) -> MetadataPlan:
+    """The edits that write ``wanted`` into the card, for the ``managed`` keys."""
     plan = MetadataPlan()
     metadata = card.metadata
     if metadata is None or not managed:
@@ -60,59 +54,19 @@ def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_K
     except EditRefused:
         return plan
     plan.expected = copy.deepcopy(metadata)
-    wanted = desired_scalars(facts, metadata)
+    scalars = wanted.scalars()
     for key in ("library_name", "base_model", "pipeline_tag"):
-        if key in managed and key in wanted:
-            _set_scalar(plan, editor, card, (key,), wanted[key])
+        if key in managed and key in scalars:
+            _set_scalar(plan, editor, card, (key,), scalars[key])
     if "model-index" in managed:
-        for path, value in metric_updates(metadata, facts):
-            _set_scalar(plan, editor, card, path, value)
-        _add_results(plan, editor, card, facts, evaluation)
-    if "co2_eq_emissions" in managed and facts.emissions is not None:
-        _set_emissions(plan, editor, card, round(facts.emissions.emissions_g, 2))
+        for metric in wanted.drifted_metrics:
+            _set_scalar(plan, editor, card, metric.path, metric.actual)
+        _add_results(plan, editor, card, wanted)
+    if "co2_eq_emissions" in managed and not isinstance(wanted.emissions_g, Unknown):
+        _set_emissions(plan, editor, card, wanted.emissions_g)
     if "tags" in managed:
-        _add_tags(plan, editor, card, library_tags(facts, metadata))
+        _add_tags(plan, editor, card, list(wanted.tags))
     return plan
-
-
-def desired_scalars(facts: Facts, metadata: dict[str, Any]) -> dict[str, str]:
-    """Values the artifacts establish for library_name, base_model and pipeline_tag."""
-    wanted: dict[str, str] = {}
-    library = inferred_library(facts)
-    if library is not None:
-        wanted["library_name"] = library
-    base = hub_base_model(facts)
-    if base is not None and not isinstance(metadata.get("base_model"), list):
-        wanted["base_model"] = base
-    tasks = accepted_pipeline_tags(facts)
-    if tasks:
-        current = metadata.get("pipeline_tag")
-        wanted["pipeline_tag"] = current if current in tasks else tasks[0]
-    return wanted
-
-
-def library_tags(facts: Facts, metadata: dict[str, Any]) -> list[str]:
-    """Tags the libraries add (Trainer: generated_from_trainer; PEFT: its type and base)."""
-    tags = []
-    if facts.adapter is not None:
-        if facts.adapter.peft_type:
-            tags.append(facts.adapter.peft_type.lower())
-        base = hub_base_model(facts)
-        if base:
-            tags.append(f"base_model:adapter:{base}")
-    elif facts.training_state is not None:
-        tags.append("generated_from_trainer")
-    if facts.sentence_transformers is not None:
-        tags.append("sentence-transformers")
-    return tags
-
-
-# -- model-index metric values -------------------------------------------------------------
-
-def metric_updates(metadata: dict[str, Any], facts: Facts) -> list[tuple[InstancePath, float]]:
-    """(path of a metric value, the results file's value) for each value that drifted."""
-    return [(path, actual) for path, _card_value, actual in metric_comparisons(metadata, facts)
-            if not values_agree(_card_value, actual)]
 
 
 # -- edits -----------------------------------------------------------------------------------
@@ -134,22 +88,20 @@ def _set_scalar(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, path:
     plan.changes.append(MetadataChange(path, line, current, value))
 
 
-def _add_results(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, facts: Facts,
-                 evaluation: EvaluationTarget) -> None:
-    created = new_model_index(card.metadata, facts, evaluation)
-    if created is not None:
-        _insert(plan, editor, card, "model-index", created)
+def _add_results(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, wanted: ExpectedMetadata) -> None:
+    if not isinstance(wanted.new_model_index, Unknown):
+        _insert(plan, editor, card, "model-index", wanted.new_model_index)
         return
-    for m, r, entries in missing_metrics(card.metadata, facts):
-        path: InstancePath = ("model-index", m, "results", r, "metrics")
+    for added in wanted.added_metrics:
+        path = added.path
         try:
-            plan.edits.append(editor.append_mappings(path, entries))
+            plan.edits.append(editor.append_mappings(path, added.entries))
         except EditRefused as reason:
             plan.findings.append(_refused(card, path, reason))
             continue
         listed = _get(plan.expected, path)
         old = copy.deepcopy(listed)
-        listed.extend(entries)
+        listed.extend(added.entries)
         plan.changes.append(MetadataChange(path, card.locate(path)[0], old, copy.deepcopy(listed)))
 
 

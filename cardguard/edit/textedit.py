@@ -27,12 +27,3 @@ def apply_edits(text: str, edits: list[TextEdit]) -> str:
         position = edit.end
     pieces.append(text[position:])
     return "".join(pieces)
-
-
-def to_newline(text: str, newline: str) -> str:
-    """``text`` (written with \\n) using ``newline`` for every break."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline) if newline != "\n" else text
-
-
-def to_lf(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")

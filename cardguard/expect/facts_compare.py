@@ -1,17 +1,20 @@
 """Comparing what a card states with what the artifacts say, tolerant of printed precision;
-and the artifacts of one folder with each other.
+a region's text with what it should say, up to formatting; and the artifacts of one folder
+with each other.
 
-Shared by the drift rules (which report) and managed metadata (which rewrites).
+Shared by the drift rules (which report) and the edits (which rewrite).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, NamedTuple
 
 from cardguard.artifacts import Facts
-from cardguard.expect.generated import final_eval_metrics, last_logged_evaluation
 from cardguard.card.yamlpos import InstancePath
+from cardguard.expect.generated import RegionSpec, final_eval_metrics, last_logged_evaluation
+from cardguard.lines import to_lf
 
 
 def metric_comparisons(metadata: dict[str, Any], facts: Facts) -> list[tuple[InstancePath, Any, float]]:
@@ -61,6 +64,47 @@ def _printed_decimals(value: float | int) -> int:
         mantissa, _, exponent = text.lower().partition("e")
         return max(0, len(mantissa.partition(".")[2]) - int(exponent))
     return len(text.partition(".")[2]) if "." in text else 0
+
+
+# -- a region's text -----------------------------------------------------------------------------
+
+_ENUM_OPTIMIZER = re.compile(r"OptimizerNames\.([A-Z0-9_]+)")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?(?![\w.])")
+_ALIGNMENT_ROW = re.compile(r"^\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?$")
+
+
+def normalize_for_drift(text: str, unordered: bool = False) -> list[str]:
+    """The lines of a region as compared for drift: formatting that differs between library
+    or Python versions is ignored (``OptimizerNames.ADAMW_TORCH`` vs ``adamw_torch``, ``2.0``
+    vs ``2``, table padding and alignment, trailing spaces, blank lines)."""
+    lines = []
+    for raw in to_lf(text).split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        line = _ENUM_OPTIMIZER.sub(lambda match: match.group(1).lower(), line)
+        line = _NUMBER.sub(lambda match: _plain_number(match.group(0)), line)
+        if line.startswith("|"):
+            line = "---" if _ALIGNMENT_ROW.match(line) else "|".join(cell.strip() for cell in line.strip("|").split("|"))
+        lines.append(line)
+    return sorted(lines) if unordered else lines
+
+
+def _plain_number(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() and "e" not in text else repr(value)
+
+
+def same_facts(old: str, new: str, spec: RegionSpec) -> bool:
+    return compared_lines(old, spec) == compared_lines(new, spec)
+
+
+def compared_lines(text: str, spec: RegionSpec) -> list[str]:
+    """What a region's text says, as drift compares it."""
+    return spec.compare(text) if spec.compare is not None else normalize_for_drift(text, spec.unordered)
 
 
 # -- artifacts that contradict each other --------------------------------------------------------

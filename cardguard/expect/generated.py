@@ -43,6 +43,8 @@ class RegionSpec:
     # the facts even without markers (CG419). Sections only cardguard writes, or that other rules
     # judge outside regions (labels: CG416; parameters and dtype: CG414/CG415), are left out.
     library_section: bool = False
+    # What the folder must hold for the region to be known (the reason when it is not).
+    needs: str = "the files it is made from"
 
 
 # -- model summary ---------------------------------------------------------------------------
@@ -463,23 +465,31 @@ def accepted_pipeline_tags(facts: Facts) -> list[str]:
 
 REGIONS: dict[str, RegionSpec] = {spec.name: spec for spec in (
     RegionSpec("model-summary", "Model summary", 3, ("model summary",), model_summary,
-               adopt=lib.model_summary_lines),
-    RegionSpec("labels", "Labels", 3, ("labels",), labels, adopt=lib.label_lines),
+               adopt=lib.model_summary_lines, needs="config.json or complete weights"),
+    RegionSpec("labels", "Labels", 3, ("labels",), labels, adopt=lib.label_lines,
+               needs="config.json with id2label"),
     RegionSpec("hyperparameters", "Training hyperparameters", 3, ("training hyperparameters",), hyperparameters,
-               adopt=lib.hyperparameter_lines, library_section=True),
+               adopt=lib.hyperparameter_lines, library_section=True, needs="training_args.bin with a learning rate"),
     RegionSpec("training-results", "Training results", 3, ("training results",), training_results,
-               adopt=lib.training_results_lines, library_section=True),
+               adopt=lib.training_results_lines, library_section=True,
+               needs="trainer_state.json with evaluations logged before the end of training"),
     # eval-results has no anchor heading: Trainer writes its list under the card's title.
     RegionSpec("eval-results", "Evaluation results", 3, (), eval_results, unordered=True,
-               adopt=lib.eval_result_lines, library_section=True),
+               adopt=lib.eval_result_lines, library_section=True,
+               needs="trainer_state.json with an evaluation, or eval_results.json / all_results.json"),
     RegionSpec("framework-versions", "Framework versions", 3, ("framework versions",), framework_versions,
-               unordered=True, adopt=lib.framework_version_lines, library_section=True),
+               unordered=True, adopt=lib.framework_version_lines, library_section=True,
+               needs="library versions recorded in config.json, adapter_config.json or the sentence-transformers config"),
     RegionSpec("st-architecture", "Full Model Architecture", 3, ("full model architecture",), st_architecture,
-               compare=architecture_facts, adopt=lib.st_architecture_lines, library_section=True),
-    RegionSpec("st-details", "Model Description", 3, (), st_details),
+               compare=architecture_facts, adopt=lib.st_architecture_lines, library_section=True,
+               needs="modules.json with every module's configuration"),
+    RegionSpec("st-details", "Model Description", 3, (), st_details, needs="modules.json"),
     RegionSpec("peft-adapter", "Adapter settings", 3, ("adapter settings",), peft_adapter,
-               adopt=lib.peft_adapter_lines, library_section=True),
-    RegionSpec("environmental-impact", "Environmental Impact", 2, (), environmental_impact),
+               adopt=lib.peft_adapter_lines, library_section=True,
+               needs="adapter_config.json with a peft_type, and complete adapter weights"),
+    RegionSpec("environmental-impact", "Environmental Impact", 2, (), environmental_impact,
+               needs="emissions.csv"),
     RegionSpec("get-started", "How to Get Started with the Model", 2, ("how to get started with the model",),
-               get_started, adopt=lib.get_started_lines),
+               get_started, adopt=lib.get_started_lines,
+               needs="adapter_config.json, modules.json or a transformers config.json"),
 )}

@@ -1,8 +1,11 @@
 """Semantic drift rules: what the card states against what the checkpoint says.
 
-card + facts -> findings; no file is read here. A fact the folder does not establish (a
-missing file, an LFS pointer, a local path where a Hub id is expected) is never drift.
-Text inside generated regions is left to the region check (CG405).
+card + facts + expected -> findings; no file is read here. The managed metadata values
+(base_model, library_name, pipeline_tag, model-index metrics) are read from the card's
+:class:`~cardguard.expect.expected.Expected`, the same values sync writes; statements in the
+body (parameters, tensor type, labels) are compared with the facts. A fact the folder does not
+establish (a missing file, an LFS pointer, a local path where a Hub id is expected) is never
+drift. Text inside generated regions is left to the region check (CG405).
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from typing import Any
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card.reader import Card
-from cardguard.expect.facts_compare import metric_comparisons, values_agree
+from cardguard.expect.expected import Expected
+from cardguard.expect.generated import main_dtype
+from cardguard.expect.managed import ExpectedMetadata, Unknown
 from cardguard.findings import Finding
-from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, inferred_library, main_dtype
 from cardguard.lines import split_lines
-from cardguard.card.regions import scan_regions
+from cardguard.card.regions import RegionScan
 from cardguard.shown import shown
 
 _PARAMETER_LINE = re.compile(
@@ -38,15 +42,16 @@ _LABEL_HEADINGS = {"labels", "label mapping", "classes", "label set"}
 _LABEL_ID = re.compile(r"`?-?\d+`?\s*(?:[:=]|->|→|-)")  # "0:", "`1` ->", "2 -"
 
 
-def check_drift(card: Card, facts: Facts) -> list[Finding]:
-    """Every semantic drift finding for one card."""
+def check_drift(card: Card, facts: Facts, expected: Expected) -> list[Finding]:
+    """Every semantic drift finding for one card (``expected``: derived for this card)."""
     findings: list[Finding] = []
     metadata = card.metadata or {}
-    findings.extend(_base_model(card, metadata, facts))
-    findings.extend(_library_name(card, metadata, facts))
-    findings.extend(_pipeline_tag(card, metadata, facts))
-    findings.extend(_metrics(card, metadata, facts))
-    inside = _region_lines(card)
+    wanted = expected.metadata
+    findings.extend(_base_model(card, metadata, wanted, facts))
+    findings.extend(_library_name(card, metadata, wanted))
+    findings.extend(_pipeline_tag(card, metadata, wanted, facts))
+    findings.extend(_metrics(card, metadata, wanted))
+    inside = _region_lines(expected.scan)
     body_lines = _lines_outside(card, inside)
     findings.extend(_parameter_count(card, body_lines, facts))
     findings.extend(_dtype(card, body_lines, facts))
@@ -54,9 +59,9 @@ def check_drift(card: Card, facts: Facts) -> list[Finding]:
     return findings
 
 
-def _base_model(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
-    stated, actual = metadata.get("base_model"), hub_base_model(facts)
-    if not isinstance(stated, str) or actual is None or stated == actual:
+def _base_model(card: Card, metadata: dict[str, Any], wanted: ExpectedMetadata, facts: Facts) -> list[Finding]:
+    stated, actual = metadata.get("base_model"), wanted.base_model
+    if not isinstance(stated, str) or isinstance(actual, Unknown) or stated == actual:
         return []
     source = "adapter_config.json base_model_name_or_path" if facts.adapter else "config.json _name_or_path"
     line, column = card.locate(("base_model",))
@@ -65,9 +70,9 @@ def _base_model(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Find
                           f"base_model: {actual}")]
 
 
-def _library_name(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
-    stated, actual = metadata.get("library_name"), inferred_library(facts)
-    if not isinstance(stated, str) or actual is None or stated == actual:
+def _library_name(card: Card, metadata: dict[str, Any], wanted: ExpectedMetadata) -> list[Finding]:
+    stated, actual = metadata.get("library_name"), wanted.library_name
+    if not isinstance(stated, str) or isinstance(actual, Unknown) or stated == actual:
         return []
     reason = {"peft": "the folder holds adapter_config.json", "sentence-transformers": "the folder holds modules.json",
               "transformers": "the folder holds a transformers config.json"}[actual]
@@ -76,8 +81,8 @@ def _library_name(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Fi
                           f"library_name is {stated!r} but {reason}: {actual!r}", f"library_name: {actual}")]
 
 
-def _pipeline_tag(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
-    stated, accepted = metadata.get("pipeline_tag"), accepted_pipeline_tags(facts)
+def _pipeline_tag(card: Card, metadata: dict[str, Any], wanted: ExpectedMetadata, facts: Facts) -> list[Finding]:
+    stated, accepted = metadata.get("pipeline_tag"), wanted.pipeline_tags
     if not isinstance(stated, str) or not accepted or stated in accepted:
         return []
     head = _head_description(facts)
@@ -95,16 +100,15 @@ def _head_description(facts: Facts) -> str:
     return f"the head class {facts.config.architectures[0]}" if facts.config and facts.config.architectures else "the model"
 
 
-def _metrics(card: Card, metadata: dict[str, Any], facts: Facts) -> list[Finding]:
+def _metrics(card: Card, metadata: dict[str, Any], wanted: ExpectedMetadata) -> list[Finding]:
     findings = []
-    for path, stated, actual in metric_comparisons(metadata, facts):
-        if values_agree(stated, actual):
-            continue
-        line, column = card.locate(path)
-        metric = _metric_label(metadata, path)
-        findings.append(codes.finding("CG413", card.path, line, column,
-                                      f"model-index {metric} is {shown(stated)} but the results files say {shown(actual)}",
-                                      f"value: {actual!r} (or run `cardguard sync`)"))
+    for metric in wanted.drifted_metrics:
+        line, column = card.locate(metric.path)
+        label = _metric_label(metadata, metric.path)
+        findings.append(codes.finding(
+            "CG413", card.path, line, column,
+            f"model-index {label} is {shown(metric.stated)} but the results files say {shown(metric.actual)}",
+            f"value: {metric.actual!r} (or run `cardguard sync`)"))
     return findings
 
 
@@ -116,8 +120,7 @@ def _metric_label(metadata: dict[str, Any], path: tuple) -> str:
 
 # -- statements in the Markdown body ----------------------------------------------------------
 
-def _region_lines(card: Card) -> set[int]:
-    scan = scan_regions(card.text, card.path)
+def _region_lines(scan: RegionScan) -> set[int]:
     return {n for region in scan.regions for n in range(region.begin_line, region.end_line + 1)}
 
 

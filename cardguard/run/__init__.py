@@ -1,8 +1,9 @@
 """One command over one card: the pipelines behind the public API.
 
 validate.py reads the card and runs the metadata, section and evaluation rules under the
-card's settings; sync_run.py adds the facts and what is expected, for ``check`` (findings,
-drift, the diff sync would apply) and ``sync`` (the edits, written); fix.py applies the fixes
+card's settings; sync_run.py adds the facts and derives what is expected once per card, for ``check``
+(findings, drift, the diff sync would apply, all from that one value) and ``sync`` (the
+edits, written); fix.py applies the fixes
 rules are certain of (``--fix``); eval_results_sync.py keeps ``.eval_results/*.yaml`` in step;
 card_guard.py turns a bug hit on one card into a CG000 finding so a run goes on with the next.
 Nothing here prints or exits.

@@ -26,7 +26,8 @@ from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.safe_paths import Refused, write_file
 from cardguard.settings.targets import Target
-from cardguard.edit.textedit import TextEdit, apply_edits, to_lf
+from cardguard.edit.textedit import TextEdit, apply_edits
+from cardguard.lines import to_lf
 from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
 from cardguard.card.yamlpos import Limits as YamlLimits

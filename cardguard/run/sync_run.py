@@ -21,16 +21,17 @@ from cardguard.findings import Finding
 from cardguard.expect.generated import REGIONS
 from cardguard.artifacts.hub_id import resolve_hub_id
 from cardguard.run.eval_results_sync import FileChange, plan_eval_results, write_change
-from cardguard.expect.evaluation import EvaluationTarget, eval_results_entry
+from cardguard.expect.evaluation import EvaluationTarget
+from cardguard.expect.expected import ExpectOptions, Expected, derive_expected
 from cardguard.lines import split_lines
-from cardguard.edit.managed_metadata import MANAGED_KEYS
+from cardguard.expect.managed import MANAGED_KEYS, Unknown
 from cardguard.rules.profile_choice import ProfileChoice
 from cardguard.artifacts.remote import HubSource, hub_source_for
 from cardguard.expect.render import override_dirs_for
 from cardguard.rules.drift import check_drift
 from cardguard.safe_paths import Refused
 from cardguard.shown import shown
-from cardguard.edit.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
+from cardguard.edit.sync import SyncPlan, plan_sync, write_atomically
 from cardguard.settings.targets import Target, display_path
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
@@ -60,14 +61,14 @@ class SyncResult:
         return self.plan.diff() if self.plan.changed else ""
 
 
-def sync_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False) -> SyncOptions:
+def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
-    return SyncOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                       override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation),
-                       compare_library_sections=library_drift)
+    return ExpectOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
+                         override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation),
+                         compare_library_sections=library_drift)
 
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
@@ -94,12 +95,13 @@ def artifact_limits(limits: Limits) -> ArtifactLimits:
     )
 
 
-def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,
-                library_drift: bool = False) -> SyncPlan | None:
-    """The sync plan, or None when the card cannot be read (its findings say why)."""
+def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,
+                  library_drift: bool = False) -> Expected | None:
+    """What the card should say, derived once; None when the card cannot be read (its
+    findings say why)."""
     if not card.text and card.findings:
         return None
-    return plan_sync(card, facts, sync_options(settings, target.model_dir, add_missing, library_drift))
+    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
@@ -114,12 +116,12 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    plan = plan_target(target, settings, card, facts, add_missing)
+    expected = expect_target(target, settings, card, facts, add_missing)
+    if expected is None:
+        return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
+    plan = plan_sync(card, expected)
     result = SyncResult(target, settings, plan)
-    if plan is None:
-        result.findings = config_findings + apply_policy(card.findings, settings, card.ignored_codes)
-        return result
-    result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
+    result.file_changes, file_findings = eval_results_changes(target, settings, expected)
     result.findings = config_findings + apply_policy(
         plan.findings + _missing_findings(plan, card) + file_findings, settings, card.ignored_codes)
     if write and not plan.blocked and _out_of_time(result, target):
@@ -162,38 +164,36 @@ def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncRes
     return written
 
 
-def eval_results_changes(target: Target, settings: Settings, card: Card, facts: Facts
+def eval_results_changes(target: Target, settings: Settings, expected: Expected
                          ) -> tuple[list[FileChange], list[Finding]]:
     """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
-    if not settings.eval_results_files or card.metadata is None:
+    if not settings.eval_results_files or isinstance(expected.eval_results, Unknown):
         return [], []
-    entry = eval_results_entry(card.metadata, facts, EvaluationTarget(**settings.evaluation))
-    if entry is None:
-        return [], []
-    change, findings = plan_eval_results(target.model_dir, entry, repository_root(target.model_dir))
+    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir))
     return ([change] if change is not None else []), findings
 
 
 def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = None) -> SyncResult:
-    """validate + drift: every finding, and the plan whose diff shows what sync would change."""
+    """validate + drift: every finding, and the plan whose diff shows what sync would change.
+    What the card should say is derived once; the drift findings and the diff both read it."""
     validated = validate_target(target, configs)
     card, settings = validated.card, validated.settings
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    plan = plan_target(target, settings, card, facts, add_missing=False, library_drift=True)
+    expected = expect_target(target, settings, card, facts, add_missing=False, library_drift=True)
+    result = SyncResult(target, settings, None, from_check=True, profile_choice=validated.profile_choice)
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
-    if plan is not None:
-        drift = check_drift(card, facts)
+    if expected is not None:
+        result.plan = plan = plan_sync(card, expected)
+        drift = check_drift(card, facts, expected)
         found.extend(drift)
         found.extend(plan.findings)
         found.extend(_region_findings(plan))
         found.extend(_library_section_findings(plan))
         found.extend(_missing_findings(plan, card))
         found.extend(_metadata_findings(plan, drift))
-    result = SyncResult(target, settings, plan, from_check=True, profile_choice=validated.profile_choice)
-    if plan is not None:
-        result.file_changes, file_findings = eval_results_changes(target, settings, card, facts)
+        result.file_changes, file_findings = eval_results_changes(target, settings, expected)
         found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
@@ -229,14 +229,16 @@ def _library_section_findings(plan: SyncPlan) -> list[Finding]:
     """CG419: one per library section without markers that no longer matches the facts."""
     findings = []
     for section in plan.library_drift:
+        place = section.place
+        assert place is not None
         findings.append(codes.finding(
-            "CG419", plan.path, section.line, 1,
+            "CG419", plan.path, place.line, 1,
             f"the library's {REGIONS[section.name].heading.lower()} ({section.name}) no longer match the checkpoint "
             f"({section.differing_lines()} line(s) differ; retrained?); they have no cardguard markers, so "
             "`cardguard sync` leaves them as they are",
             "run `cardguard sync --add-missing` to put these sections under management "
             "(preview with `cardguard sync --add-missing --check`)",
-        ).replace(end_line=section.last_line))
+        ).replace(end_line=place.last_line))
     return findings
 
 

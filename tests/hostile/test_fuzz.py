@@ -29,11 +29,11 @@ from cardguard.card.markdown import parse_body
 from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.edit.sync import SyncOptions, plan_sync
-from cardguard.edit.textedit import to_lf
+from cardguard.expect.expected import ExpectOptions
+from cardguard.lines import to_lf
 from cardguard.card.yamlpos import parse_yaml
 from tests.hostile.helpers import pickle_opcodes, torch_zip
-from tests.sync.helpers import classifier_facts
+from tests.sync.helpers import classifier_facts, plan_card
 
 LONG = os.environ.get("CARDGUARD_FUZZ") == "long"
 FUZZ = settings(max_examples=20_000 if LONG else 150, deadline=None,
@@ -195,7 +195,7 @@ def _outside_regions(text: str) -> list[str]:
 @example("```\n<!-- cardguard:begin labels -->\n```\n<!-- cardguard:begin labels -->\nx\r<!-- cardguard:end labels -->\r")
 def test_sync_never_changes_text_outside_its_regions(text: str) -> None:
     card = parse_card(text, "README.md")
-    plan = plan_sync(card, FACTS, SyncOptions(managed_keys=()))
+    plan = plan_card(card, FACTS, ExpectOptions(managed_keys=()))
     assert_findings_well_formed(plan.findings, text)
     plan.new_bytes()  # always encodable
     if plan.blocked:
@@ -259,12 +259,12 @@ def _author_lines_outside_regions(text: str, author: set[str]) -> list[str]:
 def test_add_missing_keeps_author_lines_around_library_sections(case: tuple[str, set[str]]) -> None:
     text, author = case
     card = parse_card(text, "README.md")
-    plan = plan_sync(card, FACTS, SyncOptions(managed_keys=(), add_missing=True, required_regions=("labels",)))
+    plan = plan_card(card, FACTS, ExpectOptions(managed_keys=(), add_missing=True, required_regions=("labels",)))
     assert_findings_well_formed(plan.findings, text)
     if "CG418" in {item.code for item in plan.findings}:  # e.g. appending inside the author's open fence
         assert plan.new_text == card.text
     assert _author_lines_outside_regions(plan.new_text, author) == _author_lines_outside_regions(card.text, author)
-    again = plan_sync(parse_card(plan.new_text, "README.md"), FACTS, SyncOptions(managed_keys=(), add_missing=True))
+    again = plan_card(parse_card(plan.new_text, "README.md"), FACTS, ExpectOptions(managed_keys=(), add_missing=True))
     assert again.new_text == plan.new_text or plan.blocked  # adopted once, then stable
 
 

@@ -29,8 +29,8 @@ from cardguard.expect.evaluation import EvalResultEntry
 from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.edit.sync import SyncOptions, plan_sync
-from tests.sync.helpers import classifier_facts
+from cardguard.expect.expected import ExpectOptions
+from tests.sync.helpers import classifier_facts, plan_card
 
 LONG = os.environ.get("CARDGUARD_FUZZ") == "long"
 PROPERTIES = settings(max_examples=5_000 if LONG else 60, deadline=None,
@@ -115,7 +115,7 @@ def test_headings_and_markers_are_found_on_their_own_lines(text: str) -> None:
 @PROPERTIES
 @given(hostile_cards())
 def test_sync_rewrites_only_its_region(text: str) -> None:
-    plan = plan_sync(parse_card(text, "README.md"), FACTS, SyncOptions(managed_keys=()))
+    plan = plan_card(parse_card(text, "README.md"), FACTS, ExpectOptions(managed_keys=()))
     assert not plan.blocked, plan.findings
     begin, end = "<!-- cardguard:begin labels -->", "<!-- cardguard:end labels -->"
     before, _, after = text.partition(begin)

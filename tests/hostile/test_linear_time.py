@@ -18,11 +18,10 @@ import pytest
 
 from cardguard.card.reader import parse_card
 from cardguard.card.regions import scan_regions
-from cardguard.rules.drift import check_drift
 from cardguard.rules.sections import check_sections
-from cardguard.edit.sync import SyncOptions, plan_sync
+from cardguard.expect.expected import ExpectOptions
 from cardguard.edit.textedit import line_starts
-from tests.sync.helpers import classifier_facts
+from tests.sync.helpers import classifier_facts, drift_of, plan_card
 
 GROWTH_LIMIT = 40  # linear: 16; quadratic: 256
 SLACK_S = 0.3
@@ -50,11 +49,11 @@ def _section_rules(text: str) -> object:
 
 
 def _drift_rules(text: str) -> object:
-    return check_drift(parse_card(text, "README.md"), FACTS)
+    return drift_of(parse_card(text, "README.md"), FACTS)
 
 
 def _sync(text: str) -> object:
-    return plan_sync(parse_card(text, "README.md"), FACTS, SyncOptions()).new_text
+    return plan_card(parse_card(text, "README.md"), FACTS, ExpectOptions()).new_text
 
 
 FACTS = classifier_facts()

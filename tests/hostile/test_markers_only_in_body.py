@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cardguard.card.reader import parse_card
-from cardguard.edit.managed_metadata import MANAGED_KEYS
+from cardguard.expect.managed import MANAGED_KEYS
 from tests.hostile.helpers import assert_clean_failure, classifier_repo, run_cli
 
 REAL_REGION = "## Labels\n\n<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->\n\nThe end.\n"

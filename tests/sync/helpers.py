@@ -10,7 +10,11 @@ from cardguard.artifacts.config import ConfigFacts
 from cardguard.artifacts.training import LogEntry, ResultsFacts, TrainingStateFacts
 from cardguard.artifacts.weights import WeightsFacts
 from cardguard.card.reader import parse_card
-from cardguard.edit.sync import SyncOptions, SyncPlan, plan_sync
+from cardguard.card.reader import Card
+from cardguard.edit.sync import SyncPlan, plan_sync
+from cardguard.expect.expected import ExpectOptions, derive_expected
+from cardguard.findings import Finding
+from cardguard.rules.drift import check_drift
 
 
 def classifier_facts(accuracy: float = 0.75, steps: tuple[int, ...] = (6, 12)) -> Facts:
@@ -37,8 +41,18 @@ def classifier_facts(accuracy: float = 0.75, steps: tuple[int, ...] = (6, 12)) -
     return facts
 
 
+def plan_card(card: Card, facts: Facts, options: ExpectOptions = ExpectOptions()) -> SyncPlan:
+    """The sync plan for ``card``, from what is expected of it beside ``facts``."""
+    return plan_sync(card, derive_expected(card, facts, options))
+
+
+def drift_of(card: Card, facts: Facts) -> list[Finding]:
+    """The drift findings for ``card``, from what is expected of it beside ``facts``."""
+    return check_drift(card, facts, derive_expected(card, facts))
+
+
 def plan_text(text: str, facts: Facts, **options: object) -> SyncPlan:
-    return plan_sync(parse_card(text, "README.md"), facts, SyncOptions(**options))  # type: ignore[arg-type]
+    return plan_card(parse_card(text, "README.md"), facts, ExpectOptions(**options))  # type: ignore[arg-type]
 
 
 def sync_text(text: str, facts: Facts, **options: object) -> str:

@@ -6,14 +6,13 @@ import pytest
 
 from cardguard.artifacts.peft import AdapterFacts
 from cardguard.card.reader import parse_card
-from cardguard.rules.drift import check_drift
-from tests.sync.helpers import classifier_facts
+from tests.sync.helpers import classifier_facts, drift_of
 
 HEAD = "---\nlibrary_name: transformers\npipeline_tag: text-classification\n---\n# Card\n"
 
 
 def _codes(text: str, facts=None) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
-    return [(f.code, f.line) for f in check_drift(parse_card(text, "README.md"), facts or classifier_facts())]
+    return [(f.code, f.line) for f in drift_of(parse_card(text, "README.md"), facts or classifier_facts())]
 
 
 @pytest.mark.parametrize(

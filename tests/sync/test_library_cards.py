@@ -8,13 +8,13 @@ import pytest
 from cardguard.artifacts import read_facts
 from cardguard.card.reader import parse_card
 from cardguard.card.regions import scan_regions
-from cardguard.edit.sync import SyncOptions, plan_sync
-from tests.sync.helpers import read
+from cardguard.expect.expected import ExpectOptions
+from tests.sync.helpers import plan_card, read
 
 
 def _synced(folder):
     text = read(folder / "README.md")
-    plan = plan_sync(parse_card(text, "README.md"), read_facts(folder), SyncOptions(add_missing=True))
+    plan = plan_card(parse_card(text, "README.md"), read_facts(folder), ExpectOptions(add_missing=True))
     return text, plan
 
 

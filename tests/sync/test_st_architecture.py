@@ -12,7 +12,9 @@ from cardguard.artifacts import read_facts
 from cardguard.card.reader import parse_card
 from cardguard.expect.generated import REGIONS
 from cardguard.expect.render import find_template, render
-from cardguard.edit.sync import SyncOptions, plan_sync, same_facts
+from cardguard.expect.expected import ExpectOptions
+from cardguard.expect.facts_compare import same_facts
+from tests.sync.helpers import plan_card
 
 SPEC = REGIONS["st-architecture"]
 
@@ -99,9 +101,9 @@ def test_missing_module_config_is_unavailable(v5_folder: Path) -> None:
 def test_changed_pooling_is_detected_and_synced(sentence_transformer_run, copy_output) -> None:
     run = copy_output(sentence_transformer_run)
     card = parse_card(run.readme.read_text(encoding="utf-8"), "README.md")
-    adopted = plan_sync(card, read_facts(run.out), SyncOptions(add_missing=True)).new_text
+    adopted = plan_card(card, read_facts(run.out), ExpectOptions(add_missing=True)).new_text
     pooling = run.out / "1_Pooling" / "config.json"
     pooling.write_text(pooling.read_text(encoding="utf-8").replace('"mean"', '"cls"'), encoding="utf-8")
-    plan = plan_sync(parse_card(adopted, "README.md"), read_facts(run.out))
+    plan = plan_card(parse_card(adopted, "README.md"), read_facts(run.out))
     assert [change.name for change in plan.region_changes] == ["st-architecture"]
     assert "'pooling_mode': 'cls'" in plan.new_text
