@@ -29,13 +29,14 @@ BUDGET_RATIO = 2.0
 
 def build_folder(base: Path) -> Path:
     sys.path.insert(0, str(ROOT / "tests"))
-    import generators  # noqa: E402  (tests/generators.py, imported only here)
+    import generators  # tests/generators.py, imported only here
 
     folder = base / "trainer-classifier"
     generators.trainer_classifier(folder)
     stretch_log(folder / "trainer_state.json", rows=100)
     (folder / ".cardguard.toml").write_text('required-regions = ["training-results", "eval-results"]\n', encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "cardguard", "sync", "--add-missing", str(folder)], cwd=ROOT, capture_output=True)
+    subprocess.run([sys.executable, "-m", "cardguard", "sync", "--add-missing", str(folder)], cwd=ROOT,
+                   capture_output=True, check=True)  # a failed sync would time check on a drifted card
     return folder
 
 
@@ -68,7 +69,8 @@ def main() -> int:
         samples = interleaved_samples(commands, env, args.runs, cwd=ROOT)
         counted = {name: instructions(command, env, cwd=ROOT) for name, command in commands.items()}
     ratio = samples["check"].wall / samples["validate"].wall
-    print(f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; 2 cores")
+    print(f"Python {sys.version.split()[0]} ({sys.executable}), cardguard from {ROOT}; "
+          f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; {os.cpu_count()} cores")
     print()
     print(f"| command (cold process, median of {args.runs}) | wall | CPU | instructions |")
     print("|---|---:|---:|---:|")
