@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    NO_TIME_BUDGET,
     child_environment,
     instructions,
     interleaved_samples,
@@ -168,7 +169,7 @@ def commands(folder: Path) -> dict[str, list[str]]:
     return {
         "floor (open + parse headers)": [sys.executable, "-c", FLOOR, str(folder)],
         "read_facts (library)": [sys.executable, "-c", LIBRARY, str(folder)],
-        "cardguard facts --format json": [*cardguard_command(), "facts", str(folder), "--format", "json"],
+        "cardguard facts --format json": [*cardguard_command(), "facts", str(folder), "--format", "json", *NO_TIME_BUDGET],
     }
 
 

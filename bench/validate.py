@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import (
+    NO_TIME_BUDGET,
     Sample,
     child_environment,
     instructions,
@@ -209,7 +210,8 @@ def build_commands(cards: list[Path], metadata: dict[Path, Path], work: Path) ->
     """Every command to time, by a short key; the tools that are not installed are left out."""
     n, one_card = len(cards), cards[0]
     paths = [str(c) for c in cards]
-    cardguard = (tool("cardguard") or [sys.executable, "-m", "cardguard"]) + ["validate", "--fail-on", "never"]
+    cardguard = [*(tool("cardguard") or [sys.executable, "-m", "cardguard"]), "validate", "--fail-on", "never",
+                 *NO_TIME_BUDGET]
     commands = {
         "floor": Command("`python -c pass` (floor)", [sys.executable, "-c", "pass"]),
         "cardguard-1": Command("`cardguard validate`, 1 card", cardguard + [str(one_card)]),
