@@ -5,11 +5,13 @@ headers only: every shard is its 8-byte length, its JSON header and a sparse hol
 the full size, so 1 TiB costs a few megabytes of disk. Each measurement is a fresh Python
 process (``cold``: a new interpreter and imports; the page cache is warm after the first run),
 the commands taking turns round by round, and is compared with the floor: a minimal script
-that only opens each shard and parses its header.
+that only opens each shard and parses its header. Valgrind's callgrind then counts the
+instructions of each command once (the same on a busy machine and an idle one).
 
     python bench/facts.py [--runs 7] [--sizes 1GiB,100GiB,1TiB] [--keep DIR]
 
-Prints a Markdown table: median wall time and peak RSS of each command, and the ratio to the floor.
+Prints a Markdown table: median wall time, instructions and peak RSS of each command, and the
+ratios to the floor.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import child_environment, interleaved_samples
+from harness import (
+    NO_TIME_BUDGET,
+    child_environment,
+    instructions,
+    interleaved_samples,
+    load_average,
+    millions,
+)
 
 GiB = 1024**3
 SIZES = {"1GiB": GiB, "100GiB": 100 * GiB, "1TiB": 1024 * GiB}
@@ -136,12 +145,16 @@ for name in sorted(os.listdir(folder)):
             json.loads(f.read(n))
 """
 
+# cardguard's facts reader called as a library: the public `cardguard.read_facts` (issue 13) where
+# the package has it, else the reader's module before it, so one script measures both trees.
 LIBRARY = """
 import sys
 from pathlib import Path
-from cardguard.artifacts import facts_to_dict, read_facts
-facts = read_facts(Path(sys.argv[1]))
-facts_to_dict(facts)
+try:
+    from cardguard import read_facts
+except ImportError:
+    from cardguard.artifacts import read_facts
+read_facts(Path(sys.argv[1]))
 """
 
 
@@ -156,7 +169,7 @@ def commands(folder: Path) -> dict[str, list[str]]:
     return {
         "floor (open + parse headers)": [sys.executable, "-c", FLOOR, str(folder)],
         "read_facts (library)": [sys.executable, "-c", LIBRARY, str(folder)],
-        "cardguard facts --format json": [*cardguard_command(), "facts", str(folder), "--format", "json"],
+        "cardguard facts --format json": [*cardguard_command(), "facts", str(folder), "--format", "json", *NO_TIME_BUDGET],
     }
 
 
@@ -165,16 +178,20 @@ def bench_size(label: str, target: int, runs: int, root: Path) -> list[str]:
     folder.mkdir()
     built = build_checkpoint(folder, target)
     disk = sum(os.stat(p).st_blocks * 512 for p in folder.iterdir())  # what the sparse files really use
-    rows, floor_time = [], None
+    rows, floor_time, floor_count = [], None, None
     env = child_environment(root / "pycache")
-    for name, sample in interleaved_samples(commands(folder), env, runs).items():
+    timed = commands(folder)
+    for name, sample in interleaved_samples(timed, env, runs).items():
         if sample.status != 0:
             raise SystemExit(f"{name} failed on {folder}")
         wall, rss = sample.wall, sample.peak_rss_mib
-        floor_time = floor_time or wall
+        count = instructions(timed[name], env)
+        floor_time, floor_count = floor_time or wall, floor_count or count
+        count_ratio = f"{count / floor_count:.2f}x" if count and floor_count else "n/a"
         rows.append(
             f"| {label} | {built['shards']} | {built['tensors']:,} | {built['parameters'] / 1e9:,.1f} B | "
-            f"{disk / 1e6:.1f} MB | {name} | {wall * 1000:.0f} ms | {wall / floor_time:.2f}x | {rss:.0f} MiB |"
+            f"{disk / 1e6:.1f} MB | {name} | {wall * 1000:.0f} ms | {wall / floor_time:.2f}x | "
+            f"{millions(count)} | {count_ratio} | {rss:.0f} MiB |"
         )
     return rows
 
@@ -185,14 +202,18 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES))
     parser.add_argument("--keep", type=Path, help="build the checkpoints here and keep them")
     args = parser.parse_args()
-    print("| size | shards | tensors | parameters | disk used | command | median wall | vs floor | peak RSS |")
-    print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+    print(f"Python {sys.version.split()[0]} ({sys.executable}), median of {args.runs} interleaved rounds; "
+          f"{load_average()} at the start\n")
+    print("| size | shards | tensors | parameters | disk used | command | median wall | vs floor "
+          "| instructions | vs floor | peak RSS |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="cardguard-bench-") as temporary:
         root = args.keep or Path(temporary)
         root.mkdir(parents=True, exist_ok=True)
         for label in args.sizes.split(","):
             for row in bench_size(label, SIZES[label], args.runs, root):
                 print(row, flush=True)
+    print(f"\n{load_average()} at the end")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ machine and an idle one) and the load average the run began and ended under.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -21,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import child_environment, instructions, interleaved_samples
+from harness import NO_TIME_BUDGET, child_environment, instructions, interleaved_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_RATIO = 2.0
@@ -29,13 +31,17 @@ BUDGET_RATIO = 2.0
 
 def build_folder(base: Path) -> Path:
     sys.path.insert(0, str(ROOT / "tests"))
-    import generators  # noqa: E402  (tests/generators.py, imported only here)
+    import generators  # tests/generators.py, imported only here
 
     folder = base / "trainer-classifier"
-    generators.trainer_classifier(folder)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        generators.trainer_classifier(folder)  # a real Trainer run: its progress would crowd the table
     stretch_log(folder / "trainer_state.json", rows=100)
     (folder / ".cardguard.toml").write_text('required-regions = ["training-results", "eval-results"]\n', encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "cardguard", "sync", "--add-missing", str(folder)], cwd=ROOT, capture_output=True)
+    synced = subprocess.run([sys.executable, "-m", "cardguard", "sync", "--add-missing", str(folder)], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    if synced.returncode > 1:  # 1 says the card was rewritten; a failed sync would time check on a drifted card
+        raise SystemExit(f"cardguard sync failed: {synced.stderr.strip()}")
     return folder
 
 
@@ -64,11 +70,12 @@ def main() -> int:
         folder = build_folder(Path(temporary))
         card = str(folder / "README.md")
         env = child_environment(Path(temporary) / "pycache")
-        commands = {name: [sys.executable, "-m", "cardguard", name, card] for name in ("validate", "check")}
+        commands = {name: [sys.executable, "-m", "cardguard", name, *NO_TIME_BUDGET, card] for name in ("validate", "check")}
         samples = interleaved_samples(commands, env, args.runs, cwd=ROOT)
         counted = {name: instructions(command, env, cwd=ROOT) for name, command in commands.items()}
     ratio = samples["check"].wall / samples["validate"].wall
-    print(f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; 2 cores")
+    print(f"Python {sys.version.split()[0]} ({sys.executable}), cardguard from {ROOT}; "
+          f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; {os.cpu_count()} cores")
     print()
     print(f"| command (cold process, median of {args.runs}) | wall | CPU | instructions |")
     print("|---|---:|---:|---:|")
