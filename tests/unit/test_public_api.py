@@ -168,3 +168,29 @@ def test_the_api_is_reached_from_the_package_without_loading_it_at_import() -> N
                     "print(loaded, validate is api.validate, Report is api.Report, UsageError is api.UsageError)\n")
     result = subprocess.run([sys.executable, "-c", probe_script], capture_output=True, text=True, cwd=PACKAGE_ROOT)
     assert result.stdout.split() == ["False", "True", "True", "True"], result.stderr
+
+
+def api_doc_examples() -> str:
+    """The ``python`` code blocks of docs/api.md, in order, as one doctest text."""
+    import re
+
+    text = (PACKAGE_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    return "\n".join(re.findall(r"^```python\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL))
+
+
+def test_the_examples_in_docs_api_md_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``>>>`` line of docs/api.md runs, in a folder holding a copy of the example model
+    folder, and prints what the page says it prints."""
+    import doctest
+    import io
+    import shutil
+
+    shutil.copytree(PACKAGE_ROOT / "examples" / "tiny-bert-classifier", tmp_path / "tiny-bert-classifier")
+    monkeypatch.chdir(tmp_path)
+    examples = api_doc_examples()
+    test = doctest.DocTestParser().get_doctest(examples, {}, "docs/api.md", "docs/api.md", 0)
+    assert len(test.examples) > 20
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    output = io.StringIO()
+    runner.run(test, out=output.write)
+    assert runner.summarize(verbose=False).failed == 0, output.getvalue()
