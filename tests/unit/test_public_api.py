@@ -18,6 +18,7 @@ an ``re.purge()``, or a stand-in put in the cache, would make it a different one
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -183,7 +184,6 @@ def test_the_examples_in_docs_api_md_run_as_written(tmp_path: Path, monkeypatch:
     folder, and prints what the page says it prints."""
     import doctest
     import io
-    import shutil
 
     shutil.copytree(PACKAGE_ROOT / "examples" / "tiny-bert-classifier", tmp_path / "tiny-bert-classifier")
     monkeypatch.chdir(tmp_path)
@@ -194,3 +194,36 @@ def test_the_examples_in_docs_api_md_run_as_written(tmp_path: Path, monkeypatch:
     output = io.StringIO()
     runner.run(test, out=output.write)
     assert runner.summarize(verbose=False).failed == 0, output.getvalue()
+
+
+def test_exit_code_follows_fail_on_each_cards_configuration_and_a_sync_change() -> None:
+    from cardguard import CardReport, Report
+    from cardguard.findings import Finding, Severity
+
+    warning = Finding(code="CG999", severity=Severity.WARNING, path="a/README.md", line=1, column=1, message="m")
+    strict = CardReport("a/README.md", (warning,), fail_on=Severity.WARNING)
+    lenient = CardReport("b/README.md", (warning,), fail_on=Severity.ERROR)
+    not_reached = CardReport("c/README.md", (), fail_on=None)  # the run had no time left for it
+    assert [Report("check", (card,)).exit_code() for card in (strict, lenient, not_reached)] == [1, 0, 1]
+    assert [Report("check", (card,)).exit_code("never") for card in (strict, lenient, not_reached)] == [0, 0, 0]
+    assert Report("check", (lenient,)).exit_code("info") == 1
+    changed = CardReport("d/README.md", (), fail_on=Severity.ERROR, changed=True)
+    assert (Report("check", (changed,)).exit_code(), Report("sync", (changed,)).exit_code("never")) == (0, 1)
+    assert Report("check", (strict, lenient)).counts == {"error": 0, "warning": 2, "info": 0}
+    with pytest.raises(ValueError):
+        Report("check", (strict,)).exit_code("fatal")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda api, here: api.validate(here / "missing"), "no such file or directory"),
+    (lambda api, here: api.check(here, hub_revision="dev"), "--hub-revision needs --hub-repo"),
+    (lambda api, here: api.sync(here, timeout=0), "timeout must be a positive number of seconds"),
+    (lambda api, here: api.read_facts(here / "README.md"), "not a folder"),
+    (lambda api, here: api.validate(here, config=here / "none.toml"), "no such file"),
+])
+def test_what_the_caller_must_change_is_a_usage_error(tmp_path: Path, call: object, message: str) -> None:
+    from cardguard import api
+
+    shutil.copytree(CARD.parent, tmp_path / "model")
+    with pytest.raises(api.UsageError, match=message):
+        call(api, tmp_path / "model")  # type: ignore[operator]
