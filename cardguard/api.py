@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import partial
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
-    from typing import TypeVar, Union
+    from typing import TypeVar
 
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from cardguard.run.validate import CardResult, ConfigCache
     from cardguard.settings.targets import Target
 
-    PathArg = Union[str, os.PathLike[str]]
+    PathArg = str | os.PathLike[str]
     Result = TypeVar("Result")
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole run (the CLI's --timeout default)
@@ -210,7 +211,7 @@ def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | N
         if budget_spent():
             cards.append(CardReport(target.display, (not_checked_finding(target.display),), fail_on=None))
             continue
-        outcome = run_one_card(lambda: work(target, configs), target, configs, debug)
+        outcome = run_one_card(partial(work, target, configs), target, configs, debug)
         cards.append(outcome if isinstance(outcome, CardReport) else _synced_card(outcome))
     return Report(command, tuple(cards), tuple(skipped))
 
