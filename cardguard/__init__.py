@@ -14,7 +14,7 @@ Its names are loaded on first use, so ``import cardguard`` stays as cheap as the
 The package's parts, each a subpackage whose docstring says what it owns and what it may
 import (docs/architecture.md draws them). Data flows one way::
 
-    cli, integrations -> run -> (rules, edit, report) -> expect -> settings -> (card, artifacts) -> ground
+    cli, integrations -> api -> run -> (rules, edit, report) -> expect -> settings -> (card, artifacts) -> ground
 
 The ground floor is the modules at the top of the package that every part may use: findings
 (the Finding type), codes (the rule table), lines (the one line model), safe_paths (the only
