@@ -136,13 +136,20 @@ def _seconds(text: str) -> float:
 
 
 def _add_timeout_option(command: argparse.ArgumentParser) -> None:
-    from cardguard.api import DEFAULT_TIMEOUT
-
+    # default None, read as the API's DEFAULT_TIMEOUT by _timeout(): building every parser
+    # (--version, --help) then loads no part of the API
     command.add_argument(
-        "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        "--timeout", type=_seconds, default=None, metavar="SECONDS",
         help="time budget for the whole run, shared by every template render and remote read; cards not "
         "reached in time are reported as CG009 (default: 60)",
     )
+
+
+def _timeout(args: argparse.Namespace) -> float:
+    """--timeout, or the API's default when not given."""
+    from cardguard.api import DEFAULT_TIMEOUT
+
+    return DEFAULT_TIMEOUT if args.timeout is None else args.timeout
 
 
 def _add_common_card_options(command: argparse.ArgumentParser) -> None:
@@ -309,7 +316,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
     _check_report_options(args)
     report = api.validate(args.paths, profile=args.profile, config=args.config, skip_non_cards=args.skip_non_cards,
-                          fix=args.fix, timeout=args.timeout)
+                          fix=args.fix, timeout=_timeout(args))
     _say_skipped(args, report)
     _emit(_report(args, report))
     return report.exit_code(args.fail_on)
@@ -320,7 +327,7 @@ def run_facts(args: argparse.Namespace) -> int:
     from cardguard.artifacts.format import facts_to_dict, format_facts_text
     from cardguard.findings import Severity
 
-    facts = api.read_facts(args.path, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=args.timeout)
+    facts = api.read_facts(args.path, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=_timeout(args))
     if args.format == "json":
         from cardguard.escape import strict_json  # NaN / Infinity become strings: JSON has neither
 
@@ -380,7 +387,7 @@ def run_sync(args: argparse.Namespace) -> int:
     _check_report_options(args)
     report = api.sync(args.paths, write=not args.check, add_missing=args.add_missing, profile=args.profile,
                       config=args.config, skip_non_cards=args.skip_non_cards, hub_repo=args.hub_repo,
-                      hub_revision=args.hub_revision, timeout=args.timeout)
+                      hub_revision=args.hub_revision, timeout=_timeout(args))
     _say_skipped(args, report)
     for card in report.cards:
         if card.written:
@@ -407,7 +414,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     _check_report_options(args)
     report = api.check(args.paths, profile=args.profile, config=args.config, skip_non_cards=args.skip_non_cards,
-                       fix=args.fix, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=args.timeout)
+                       fix=args.fix, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=_timeout(args))
     _say_skipped(args, report)
     _emit(_report(args, report))
     shown_diff = format_diff("".join(report.diffs.values()))
@@ -466,7 +473,7 @@ def _say_skipped(args: argparse.Namespace, report: Any) -> None:
 def run_init(args: argparse.Namespace) -> int:
     from cardguard import api
 
-    written = api.init(args.path, timeout=args.timeout)
+    written = api.init(args.path, timeout=_timeout(args))
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
 
