@@ -1,4 +1,5 @@
-"""The ``cardguard`` command: argument parsing and wiring only.
+"""The ``cardguard`` command: argument parsing and wiring only. Each subcommand parses its
+options, calls the public API (cardguard/api.py) and prints what it returns with report/.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or a file rewritten), 2 usage or I/O error.
 """
@@ -26,10 +27,6 @@ or .cardguard.toml (see README.md); rule reference: `cardguard rules` or docs/ru
 """
 
 
-class UsageError(Exception):
-    """Printed as one line on stderr; exit code 2."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_named_in(arguments))
@@ -38,21 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return _run_within_budget(args)
+        return args.handler(args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the one place where failures become a single line
         return _report_error(error)
-
-
-def _run_within_budget(args: argparse.Namespace) -> int:
-    """The handler, inside one time budget for the whole run when the command has --timeout."""
-    if getattr(args, "timeout", None) is None:
-        return args.handler(args)
-    from cardguard.budget import run_budget
-
-    with run_budget(args.timeout):
-        return args.handler(args)
 
 
 def _debug() -> bool:
@@ -61,12 +48,10 @@ def _debug() -> bool:
 
 
 def _report_error(error: Exception) -> int:
-    from cardguard.budget import RunOutOfTime
-    from cardguard.settings.config import ConfigError
+    from cardguard.api import UsageError
     from cardguard.integrations.install_hooks import InstallError
-    from cardguard.settings.targets import TargetError
 
-    if isinstance(error, (UsageError, ConfigError, TargetError, InstallError, RunOutOfTime)):
+    if isinstance(error, (UsageError, InstallError)):
         _say(f"cardguard: error: {error}")
         return EXIT_USAGE
     if isinstance(error, OSError):
@@ -151,11 +136,20 @@ def _seconds(text: str) -> float:
 
 
 def _add_timeout_option(command: argparse.ArgumentParser) -> None:
+    # default None, read as the API's DEFAULT_TIMEOUT by _timeout(): building every parser
+    # (--version, --help) then loads no part of the API
     command.add_argument(
-        "--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+        "--timeout", type=_seconds, default=None, metavar="SECONDS",
         help="time budget for the whole run, shared by every template render and remote read; cards not "
         "reached in time are reported as CG009 (default: 60)",
     )
+
+
+def _timeout(args: argparse.Namespace) -> float:
+    """--timeout, or the API's default when not given."""
+    from cardguard.api import DEFAULT_TIMEOUT
+
+    return DEFAULT_TIMEOUT if args.timeout is None else args.timeout
 
 
 def _add_common_card_options(command: argparse.ArgumentParser) -> None:
@@ -196,17 +190,6 @@ def _add_hub_options(command: argparse.ArgumentParser) -> None:
                          help="Hub repo the folder mirrors: safetensors files that are Git LFS pointers are read from it "
                          "by HTTP range requests (HF_ENDPOINT and HF_TOKEN are respected)")
     command.add_argument("--hub-revision", metavar="REV", help="branch, tag or commit of --hub-repo (default: main)")
-
-
-def _hub(args: argparse.Namespace) -> Any:
-    """The HubSource of --hub-repo / --hub-revision, or None."""
-    if not args.hub_repo:
-        if args.hub_revision:
-            raise UsageError("--hub-revision needs --hub-repo")
-        return None
-    from cardguard.artifacts.remote import HubSource
-
-    return HubSource(args.hub_repo, args.hub_revision or "main")
 
 
 def _add_validate(commands: argparse._SubParsersAction) -> None:
@@ -329,65 +312,22 @@ def use_colour(choice: str, stream: TextIO) -> bool:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from cardguard import api
 
-    from cardguard.budget import budget_spent, not_checked_finding
-    from cardguard.settings.config import check_profile
-    from cardguard.findings import Severity
-    from cardguard.run.card_guard import run_one_card
-    from cardguard.run.validate import ConfigCache, Options, validate_target
-
-    if args.profile:
-        check_profile(args.profile)
-    if args.config and not Path(args.config).is_file():
-        raise UsageError(f"--config {args.config}: no such file")
-    configs = ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
     _check_report_options(args)
-    findings, fixed, profiles = [], [], []
-    failing = False
-    targets = _select_targets(args, configs)
-    for target in targets:
-        if budget_spent():
-            findings.append(not_checked_finding(target.display))
-            failing = failing or args.fail_on != "never"
-            continue
-        result = run_one_card(_card_work(args, target, configs, validate_target), target, configs, _debug())
-        findings.extend(result.findings)
-        fixed.extend(getattr(result, "fixed", []))
-        profiles.extend(_profile_notes(getattr(result, "checked", None) or result))
-        fail_on = Severity.parse(args.fail_on) if args.fail_on and args.fail_on != "never" else result.settings.fail_on
-        if args.fail_on != "never" and any(item.severity >= fail_on for item in result.findings):
-            failing = True
-    _emit(_report(args, findings, len(targets), fixed, profiles=profiles))
-    return EXIT_FINDINGS if failing else EXIT_OK
-
-
-def _profile_notes(result: Any) -> list[Any]:
-    """The profile `auto` chose for a validated or checked card, as the report shows it ([] when
-    the profile was set, or the card could not be checked)."""
-    from cardguard.report.formats import ProfileNote
-
-    choice = getattr(result, "profile_choice", None)
-    return [ProfileNote(result.target.display, choice.profile, choice.reason)] if choice is not None else []
+    report = api.validate(args.paths, profile=args.profile, config=args.config, skip_non_cards=args.skip_non_cards,
+                          fix=args.fix, timeout=_timeout(args))
+    _say_skipped(args, report)
+    _emit(_report(args, report))
+    return report.exit_code(args.fail_on)
 
 
 def run_facts(args: argparse.Namespace) -> int:
-    # os.path rather than pathlib on this path: the facts hook is timed against a bare script.
-    from cardguard.artifacts import read_facts
+    from cardguard import api
     from cardguard.artifacts.format import facts_to_dict, format_facts_text
     from cardguard.findings import Severity
 
-    folder = args.path
-    if not os.path.isdir(folder):
-        raise UsageError(f"{args.path}: not a folder")
-    hub = _hub(args)
-    if hub is not None:
-        from pathlib import Path
-
-        from cardguard.artifacts.remote import hub_source_for
-
-        hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
-    facts = read_facts(folder, remote=hub)
+    facts = api.read_facts(args.path, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=_timeout(args))
     if args.format == "json":
         from cardguard.escape import strict_json  # NaN / Infinity become strings: JSON has neither
 
@@ -418,6 +358,8 @@ def _explain_rule(args: argparse.Namespace) -> int:
     """``cardguard rules CG101``: one rule explained; an unknown code is a usage error."""
     from cardguard.report.rules_doc import UnknownRule, explain_markdown, explain_text, find_rule, rules_json
 
+    from cardguard.api import UsageError
+
     try:
         rule = find_rule(args.rule)
     except UnknownRule as error:
@@ -438,180 +380,102 @@ def run_install_hooks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _card_configs(args: argparse.Namespace) -> Any:
-    from pathlib import Path
-
-    from cardguard.settings.config import check_profile
-    from cardguard.run.validate import ConfigCache, Options
-
-    if args.profile:
-        check_profile(args.profile)
-    if args.config and not Path(args.config).is_file():
-        raise UsageError(f"--config {args.config}: no such file")
-    return ConfigCache(Options(config_file=Path(args.config) if args.config else None, profile=args.profile))
-
-
-def _fails(args: argparse.Namespace, result: Any) -> bool:
-    from cardguard.findings import Severity
-
-    if args.fail_on == "never":
-        return False
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else result.settings.fail_on
-    return any(item.severity >= fail_on for item in result.findings)
-
-
 def run_sync(args: argparse.Namespace) -> int:
-    from cardguard.budget import budget_spent, not_checked_finding
+    from cardguard import api
     from cardguard.report.formats import format_diff
-    from cardguard.run.card_guard import run_one_card
-    from cardguard.run.sync_run import sync_target
 
     _check_report_options(args)
-    configs, hub = _card_configs(args), _hub(args)
-    targets = _select_targets(args, configs)
-    findings, diffs, status = [], [], EXIT_OK
-    for target in targets:
-        if budget_spent():
-            findings.append(not_checked_finding(target.display))
-            status = status if args.fail_on == "never" else EXIT_FINDINGS
-            continue
-        result = run_one_card(
-            lambda: sync_target(target, configs, add_missing=args.add_missing, write=not args.check, hub=hub),
-            target, configs, _debug(),
-        )
-        findings.extend(result.findings)
-        if result.changed or _fails(args, result):
-            status = EXIT_FINDINGS
-        if result.changed and args.check:
-            diffs.append((target.display, result.diff()))
-        if result.written:
-            _say(f"cardguard: rewrote {target.display}")
-        elif result.plan is not None and result.plan.blocked:
-            _say(f"cardguard: {target.display} not rewritten: fix its region markers first")
-    shown_diff = format_diff("".join(diff for _, diff in diffs))
+    report = api.sync(args.paths, write=not args.check, add_missing=args.add_missing, profile=args.profile,
+                      config=args.config, skip_non_cards=args.skip_non_cards, hub_repo=args.hub_repo,
+                      hub_revision=args.hub_revision, timeout=_timeout(args))
+    _say_skipped(args, report)
+    for card in report.cards:
+        if card.written:
+            _say(f"cardguard: rewrote {card.path}")
+        elif card.blocked:
+            _say(f"cardguard: {card.path} not rewritten: fix its region markers first")
+    shown_diff = format_diff("".join(report.diffs.values()))
     if args.format == "text" and not args.statistics:
-        if findings:
-            _emit(_report(args, findings, len(targets)))
+        if report.findings:
+            _emit(_report(args, report))
         _emit(shown_diff)
-        return status
+        return report.exit_code(args.fail_on)
     # A machine format is one document on stdout, even without findings; the diff goes into
     # the JSON document (``diffs``, as for check) and to stderr.
-    _emit(_report(args, findings, len(targets), diffs=dict(diffs)))
-    if diffs:
+    _emit(_report(args, report))
+    if report.diffs:
         sys.stderr.write(shown_diff)
-    return status
+    return report.exit_code(args.fail_on)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from cardguard.budget import budget_spent, not_checked_finding
+    from cardguard import api
     from cardguard.report.formats import format_diff
-    from cardguard.run.card_guard import run_one_card
-    from cardguard.run.sync_run import check_target
 
     _check_report_options(args)
-    configs, hub = _card_configs(args), _hub(args)
-    targets = _select_targets(args, configs)
-    findings, fixed, diffs, status, profiles = [], [], [], EXIT_OK, []
-
-    def check(target: Any, configs: Any) -> Any:
-        return check_target(target, configs, hub=hub)
-
-    for target in targets:
-        if budget_spent():
-            findings.append(not_checked_finding(target.display))
-            status = status if args.fail_on == "never" else EXIT_FINDINGS
-            continue
-        result = run_one_card(_card_work(args, target, configs, check), target, configs, _debug())
-        findings.extend(result.findings)
-        fixed.extend(getattr(result, "fixed", []))
-        result = getattr(result, "checked", None) or result  # --fix wraps the check result
-        profiles.extend(_profile_notes(result))
-        if _fails(args, result):  # drift is reported as findings: --fail-on decides, as for validate
-            status = EXIT_FINDINGS
-        if result.changed:
-            diffs.append((target.display, result.diff()))
-    _emit(_report(args, findings, len(targets), fixed, diffs=dict(diffs), profiles=profiles))
+    report = api.check(args.paths, profile=args.profile, config=args.config, skip_non_cards=args.skip_non_cards,
+                       fix=args.fix, hub_repo=args.hub_repo, hub_revision=args.hub_revision, timeout=_timeout(args))
+    _say_skipped(args, report)
+    _emit(_report(args, report))
+    shown_diff = format_diff("".join(report.diffs.values()))
     if args.format == "text" and not args.statistics:
-        _emit(format_diff("".join(diff for _, diff in diffs)))
-    elif diffs:
-        sys.stderr.write(format_diff("".join(diff for _, diff in diffs)))
-    return status
-
-
-def _card_work(args: argparse.Namespace, target: Any, configs: Any, recheck: Callable[[Any, Any], Any]) -> Callable[[], Any]:
-    """One card's work: ``recheck(target, configs)`` (validate or check), after its certain
-    fixes are applied when --fix is given."""
-    if not getattr(args, "fix", False):
-        return lambda: recheck(target, configs)
-    from cardguard.run.fix import fix_target
-
-    return lambda: fix_target(target, configs, recheck)
+        _emit(shown_diff)
+    elif report.diffs:
+        sys.stderr.write(shown_diff)
+    return report.exit_code(args.fail_on)  # drift is reported as findings: --fail-on decides, as for validate
 
 
 def _check_report_options(args: argparse.Namespace) -> None:
+    from cardguard.api import UsageError
+
     if args.statistics and args.format not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not --format {args.format}")
 
 
-def _report(args: argparse.Namespace, findings: list, files_checked: int, fixed: list | None = None,
-            diffs: dict[str, str] | None = None, profiles: list | None = None) -> str:
+def _report(args: argparse.Namespace, report: Any) -> str:
     """The findings in the chosen format; with --statistics, their count per rule instead;
     with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
-    github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report)."""
+    github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report);
+    for check and sync, the JSON document carries the diffs."""
     from cardguard.report.formats import format_findings, format_fixed_text, format_statistics
 
-    fixed = fixed if getattr(args, "fix", False) else None
+    findings = report.findings
+    fixed = report.fixed if getattr(args, "fix", False) else None
     if fixed and (args.format in ("github", "sarif") or (args.statistics and args.format == "json")):
         sys.stderr.write(format_fixed_text(fixed))
         fixed = None
     if args.statistics:
         shown = format_fixed_text(fixed) if fixed and args.format == "text" else ""
         return shown + format_statistics(findings, args.format)
-    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), files_checked, fixed, diffs,
-                           profiles or ())
+    diffs = None if report.command == "validate" else report.diffs
+    return format_findings(findings, args.format, use_colour(args.color, sys.stdout), len(report.cards), fixed, diffs,
+                           _profile_notes(report))
+
+
+def _profile_notes(report: Any) -> list[Any]:
+    """The profiles `auto` chose, as the report shows them (a card whose profile was set, or
+    that could not be checked, has none)."""
+    from cardguard.report.formats import ProfileNote
+
+    return [ProfileNote(card.path, card.profile_choice.profile, card.profile_choice.reason)
+            for card in report.cards if card.profile_choice is not None]
+
+
+def _say_skipped(args: argparse.Namespace, report: Any) -> None:
+    """In text output, one line on stderr per README.md skipped as not a model card."""
+    from cardguard.settings.targets import NOT_A_CARD
+
+    if args.format == "text":
+        for shown in report.skipped:
+            _say(f"cardguard: {shown}: {NOT_A_CARD}")
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from cardguard import api
 
-    from cardguard.edit.init_card import CardExists, init_card
-    from cardguard.safe_paths import Refused
-
-    folder = Path(args.path)
-    if not folder.is_dir():
-        raise UsageError(f"{args.path}: not a folder")
-    try:
-        written = init_card(folder, _configured_hub_id(folder))
-    except CardExists as error:
-        raise UsageError(str(error)) from None
-    except Refused as refusal:
-        raise UsageError(f"{folder / 'README.md'} {refusal.reason}") from None
+    written = api.init(args.path, timeout=_timeout(args))
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
-
-
-def _select_targets(args: argparse.Namespace, configs: Any) -> list[Any]:
-    """The cards behind the paths (``model-card`` from the configuration decides where set); in
-    text output, one line on stderr per README.md skipped."""
-    from cardguard.settings.targets import NOT_A_CARD, Target, display_path, select_targets
-
-    def configured(card: Any) -> bool | None:
-        return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
-
-    selection = select_targets(args.paths, skip_non_cards=args.skip_non_cards, configured=configured)
-    if args.format == "text":
-        for shown in selection.skipped:
-            _say(f"cardguard: {shown}: {NOT_A_CARD}")
-    return selection.targets
-
-
-def _configured_hub_id(folder: Any) -> str | None:
-    """The hub-id the configuration sets for ``folder``'s card (cardguard/artifacts/hub_id.py)."""
-    from cardguard.settings.targets import CARD_NAME, Target, display_path
-    from cardguard.run.validate import ConfigCache, Options
-
-    card = folder / CARD_NAME
-    return ConfigCache(Options()).settings_for(Target(card, folder, display_path(card))).hub_id
 
 
 if __name__ == "__main__":

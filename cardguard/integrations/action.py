@@ -25,6 +25,8 @@ import secrets
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,32 +171,45 @@ def select_changed(files: list[str], roots: list[str], cwd: Path) -> list[str]:
 
 # -- running cardguard ------------------------------------------------------------------------
 
-def cardguard_command(inputs: Inputs, targets: list[str]) -> list[str]:
-    # --skip-non-cards: the changed files of a pull request include the project's own README.md
-    command = [sys.executable, "-m", "cardguard", inputs.command, "--format", "json", "--skip-non-cards"]
+def run_options(inputs: Inputs) -> dict[str, object]:
+    """The keyword options of ``cardguard.check`` / ``cardguard.validate`` the inputs ask for."""
+    # skip_non_cards: the changed files of a pull request include the project's own README.md
+    options: dict[str, object] = {"skip_non_cards": True}
     hub_repo = inputs.hub_repo if inputs.command == "check" else ""  # validate reads no weights
-    for flag, value in (("--profile", inputs.profile), ("--fail-on", inputs.fail_on),
-                        ("--config", inputs.config), ("--hub-repo", hub_repo), ("--timeout", inputs.timeout)):
+    for name, value in (("profile", inputs.profile), ("config", inputs.config), ("hub_repo", hub_repo)):
         if value:
-            command += [flag, value]
-    return command + ["--", *targets]
+            options[name] = value
+    if inputs.timeout:
+        options["timeout"] = float(inputs.timeout)  # read_inputs checked it is a positive number
+    return options
 
 
 def run_cardguard(inputs: Inputs, targets: list[str], cwd: Path) -> Outcome:
-    result = subprocess.run(cardguard_command(inputs, targets), cwd=cwd, capture_output=True, text=True, check=False)
-    log_untrusted(result.stderr)
-    if result.returncode not in (0, 1):
-        raise InputError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else
-                         f"cardguard exited with {result.returncode}")
-    document = json.loads(result.stdout)
-    findings = [finding_from_dict(item) for item in document.get("findings", [])]
-    diffs = {item["path"]: item["diff"] for item in document.get("diffs", [])}
-    return Outcome(findings, result.returncode, int(document.get("files_checked", 0)), diffs=diffs)
+    """The public API's check or validate over ``targets``, paths shown relative to ``cwd``;
+    the diff ``sync`` would apply is printed to the log (inertly, as all the repository's text)."""
+    import cardguard
+
+    run = cardguard.check if inputs.command == "check" else cardguard.validate
+    try:
+        with working_folder(cwd):
+            report = run(targets, **run_options(inputs))
+    except cardguard.UsageError as error:
+        raise InputError(f"cardguard: error: {error}") from None
+    if report.diffs:
+        log_untrusted(format_diff("".join(report.diffs.values())))
+    findings = sorted(report.findings, key=Finding.sort_key)
+    return Outcome(findings, report.exit_code(inputs.fail_on or None), len(report.cards), diffs=report.diffs)
 
 
-def finding_from_dict(item: dict) -> Finding:
-    return Finding(code=item["code"], severity=Severity.parse(item["severity"]), path=item["path"],
-                   line=int(item["line"]), column=int(item["column"]), message=item["message"], fix=item.get("fix"))
+@contextmanager
+def working_folder(folder: Path) -> Iterator[None]:
+    """Run the block in ``folder`` (the workspace: findings show paths relative to it)."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 # -- reporting --------------------------------------------------------------------------------
@@ -318,12 +333,22 @@ def main(env: dict[str, str] | None = None) -> int:
     except (InputError, ValueError, OSError) as error:
         print(f"::error title=cardguard::{workflow_data(str(error))}")
         return EXIT_USAGE
+    except Exception as error:  # a bug: one annotation, as the CLI says it, not a traceback
+        if env.get("CARDGUARD_DEBUG"):
+            raise
+        print(f"::error title=cardguard::{workflow_data(internal_error_message(error))}")
+        return EXIT_USAGE
     try:
         report(outcome, inputs, env, cwd)
     except Refused as refusal:
         print(f"::error title=cardguard::{workflow_data(f'sarif-file {inputs.sarif_file} {refusal.reason}')}")
         return EXIT_USAGE
     return outcome.exit_code
+
+
+def internal_error_message(error: Exception) -> str:
+    return (f"cardguard: internal error: {type(error).__name__}: {error} "
+            "(please report it; set CARDGUARD_DEBUG=1 for a traceback)")
 
 
 def check(inputs: Inputs, env: dict[str, str], cwd: Path) -> Outcome:

@@ -75,12 +75,18 @@ def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubS
                       hub_id: str | None = None) -> Facts:
     """The folder's facts, with its Hub id (``hub_id``: the configured one, if any); with
     ``hub``, LFS-pointer weights are read from that Hub repo."""
-    root = display_path(target.model_dir)
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
-    facts = read_facts(target.model_dir, display_root="" if root == "." else root,
+    facts = read_facts(target.model_dir, display_root=files_display_root(target),
                        limits=artifact_limits(limits or Limits()), remote=remote)
     facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
     return facts
+
+
+def files_display_root(target: Target) -> str:
+    """What findings put before the path of a file in the model folder: "" for the working
+    folder itself, else the folder as shown ("models/bert")."""
+    root = display_path(target.model_dir)
+    return "" if root == "." else root
 
 
 def artifact_limits(limits: Limits) -> ArtifactLimits:
@@ -201,8 +207,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
 
 def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
     """CG313: artifacts of the folder that contradict each other, shown at the first one."""
-    root = display_path(target.model_dir)
-    prefix = "" if root == "." else root.rstrip("/") + "/"
+    root = files_display_root(target)
+    prefix = root.rstrip("/") + "/" if root else ""
     return [codes.finding("CG313", prefix + item.file, 1, 1, item.message,
                           f"keep the files of one training run together (copy {item.other} and {item.file} "
                           "from the same output folder)")

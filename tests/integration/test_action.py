@@ -150,11 +150,11 @@ def test_output_file_parsing(text: str, expected: dict[str, str]) -> None:
 
 
 def test_timeout_input_bounds_the_whole_run() -> None:
-    from cardguard.integrations.action import Inputs, cardguard_command
+    from cardguard.integrations.action import Inputs, run_options
 
-    command = cardguard_command(Inputs(paths=["."], timeout="120"), ["model"])
-    assert command[command.index("--timeout") + 1] == "120"
-    assert "--timeout" not in cardguard_command(Inputs(paths=["."]), ["model"])
+    options = run_options(Inputs(paths=["."], timeout="120"))
+    assert options["timeout"] == 120.0
+    assert "timeout" not in run_options(Inputs(paths=["."]))
 
 
 def test_only_changed_does_not_check_the_project_readme_as_a_model_card(workspace: Path, runner_temp: Path) -> None:

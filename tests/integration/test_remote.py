@@ -270,9 +270,8 @@ def test_model_folder_inside_a_clone_is_a_subfolder_of_the_hub_repo(tmp_path: Pa
 
 @pytest.mark.parametrize(("command", "passed"), [("check", True), ("validate", False)])
 def test_action_passes_hub_repo_to_check(command: str, passed: bool) -> None:
-    from cardguard.integrations.action import cardguard_command, read_inputs
+    from cardguard.integrations.action import read_inputs, run_options
 
     inputs = read_inputs({"CARDGUARD_COMMAND": command, "CARDGUARD_HUB_REPO": REPO_ID})
-    line = cardguard_command(inputs, ["model"])
-    assert (["--hub-repo", REPO_ID] == line[line.index("--hub-repo"):line.index("--hub-repo") + 2]) if passed \
-        else "--hub-repo" not in line
+    options = run_options(inputs)
+    assert (options["hub_repo"] == REPO_ID) if passed else "hub_repo" not in options

@@ -1,0 +1,293 @@
+"""cardguard's public Python API: the one way in for the CLI, the hooks and the Action.
+
+    import cardguard
+
+    report = cardguard.check("models/bert")           # a card, a model folder or a tree
+    for finding in report.findings:
+        print(finding.path, finding.line, finding.code, finding.message)
+    raise SystemExit(report.exit_code())              # 0, or 1 when a finding fails the run
+
+``validate``, ``check`` and ``sync`` return a :class:`Report`; ``read_facts`` returns the
+checkpoint's :class:`~cardguard.artifacts.Facts`; ``init`` writes a new card. Nothing here
+prints, exits or changes global state. A path, option or configuration that cannot be used
+raises :class:`UsageError` (the CLI prints it as one line and exits 2); a file that cannot be
+read raises ``OSError``. A bug hit on one card becomes a CG000 finding on that card, and the
+run goes on with the next (set ``CARDGUARD_DEBUG=1`` to let it raise instead). docs/api.md
+has examples.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import partial
+
+TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+    from typing import TypeVar
+
+    from cardguard.artifacts import Facts
+    from cardguard.artifacts.remote import HubSource
+    from cardguard.run.results import CardReport, Report
+    from cardguard.run.sync_run import SyncResult
+    from cardguard.run.validate import CardResult, ConfigCache
+    from cardguard.settings.targets import Target
+
+    PathArg = str | os.PathLike[str]
+    Result = TypeVar("Result")
+
+DEFAULT_TIMEOUT = 60.0  # seconds for a whole run (the CLI's --timeout default)
+RESULT_TYPES = ("CardReport", "Report")  # defined in cardguard/run/results.py, loaded on first use
+
+
+class UsageError(Exception):
+    """A path, option or configuration the run cannot use, or a run whose time budget ran
+    out before it could finish; the message is one line. The CLI exits 2 with it."""
+
+
+def __getattr__(name: str) -> object:
+    """``Report`` and ``CardReport``, imported when first asked for: they are dataclasses, and
+    ``read_facts`` (the facts hook) keeps dataclasses out of its start-up."""
+    if name in RESULT_TYPES:
+        from cardguard.run import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'cardguard.api' has no attribute {name!r}")
+
+
+def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = None, config: PathArg | None = None,
+             skip_non_cards: bool = False, fix: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+    """Metadata, sections and ``.eval_results`` of every card behind ``paths``.
+
+    ``profile``: the required-section profile (default: the configuration's, else ``auto``);
+    ``config``: a configuration file instead of the one found beside the cards;
+    ``skip_non_cards``: a README.md named in ``paths`` is checked only when it is a model card;
+    ``fix``: first apply the metadata fixes cardguard is certain of (the card is rewritten);
+    ``timeout``: seconds for the whole run (None: no overall bound)."""
+    from cardguard.run.validate import validate_target
+
+    def validated(target: Target, configs: ConfigCache) -> CardReport:
+        if fix:
+            return _with_fixes(target, configs, validate_target, _validated_card)
+        return _validated_card(validate_target(target, configs))
+
+    with _run(timeout):
+        return _card_run("validate", paths, profile, config, skip_non_cards, validated)
+
+
+def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = None, config: PathArg | None = None,
+          skip_non_cards: bool = False, fix: bool = False, hub_repo: str | None = None,
+          hub_revision: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+    """``validate``, plus drift: generated regions, managed metadata and stated facts against the
+    checkpoint; each card's ``diff`` is what ``sync`` would change. Writes nothing unless ``fix``.
+
+    ``hub_repo`` / ``hub_revision``: the Hub repo the folders mirror, whose safetensors headers
+    are read over HTTP when the local files are Git LFS pointers. Other options as ``validate``."""
+    from cardguard.run.sync_run import check_target
+
+    def check_card(target: Target, configs: ConfigCache) -> SyncResult:
+        return check_target(target, configs, hub=hub)
+
+    def checked(target: Target, configs: ConfigCache) -> CardReport:
+        if fix:
+            return _with_fixes(target, configs, check_card, _synced_card)
+        return _synced_card(check_card(target, configs))
+
+    with _run(timeout):
+        hub = _hub_source(hub_repo, hub_revision)
+        return _card_run("check", paths, profile, config, skip_non_cards, checked)
+
+
+def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_missing: bool = False,
+         profile: str | None = None, config: PathArg | None = None, skip_non_cards: bool = False,
+         hub_repo: str | None = None, hub_revision: str | None = None,
+         timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+    """Rewrite the generated regions and managed metadata of every card from its checkpoint.
+
+    ``write=False`` writes nothing: each card's ``diff`` shows what would change;
+    ``add_missing``: also adopt sections a library wrote and add required regions that are
+    missing. A card is written atomically, or not at all. Other options as ``check``."""
+    from cardguard.run.sync_run import sync_target
+
+    def synced(target: Target, configs: ConfigCache) -> CardReport:
+        result = sync_target(target, configs, add_missing=add_missing, write=write, hub=hub)
+        return _synced_card(result, with_diff=not write)
+
+    with _run(timeout):
+        hub = _hub_source(hub_repo, hub_revision)
+        return _card_run("sync", paths, profile, config, skip_non_cards, synced)
+
+
+def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision: str | None = None,
+               timeout: float | None = DEFAULT_TIMEOUT) -> Facts:
+    """What the checkpoint files of the model folder ``path`` say (headers only; no code runs).
+    Problems with a file are ``Facts.findings``; a ``path`` that is not a folder raises UsageError."""
+    from cardguard.artifacts import read_facts as read_folder_facts
+
+    with _run(timeout):
+        folder = os.fspath(path)
+        if not os.path.isdir(folder):
+            raise UsageError(f"{folder}: not a folder")
+        hub = _hub_source(hub_repo, hub_revision)
+        if hub is not None:
+            from pathlib import Path
+
+            from cardguard.artifacts.remote import hub_source_for
+
+            hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
+        return read_folder_facts(folder, remote=hub)
+
+
+def init(path: PathArg = ".", *, timeout: float | None = DEFAULT_TIMEOUT) -> Path:
+    """Write README.md for the checkpoint folder ``path`` and return its path; never
+    overwrites a card (UsageError when there is one)."""
+    from pathlib import Path
+
+    from cardguard.edit.init_card import CardExists, init_card
+    from cardguard.run.validate import ConfigCache, Options
+    from cardguard.safe_paths import Refused
+    from cardguard.settings.targets import CARD_NAME, Target, display_path
+
+    with _run(timeout):
+        folder = Path(path)
+        if not folder.is_dir():
+            raise UsageError(f"{os.fspath(path)}: not a folder")
+        card = folder / CARD_NAME
+        hub_id = ConfigCache(Options()).settings_for(Target(card, folder, display_path(card))).hub_id
+        try:
+            return init_card(folder, hub_id)
+        except CardExists as error:
+            raise UsageError(str(error)) from None
+        except Refused as refusal:
+            raise UsageError(f"{card} {refusal.reason}") from None
+
+
+# -- one run ----------------------------------------------------------------------------------
+
+@contextmanager
+def _run(timeout: float | None) -> Iterator[None]:
+    """One run: its time budget, and the errors a caller can act on raised as UsageError."""
+    from cardguard.budget import run_budget
+
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise UsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    try:
+        if timeout is None:
+            yield
+        else:
+            with run_budget(timeout):
+                yield
+    except Exception as error:
+        if _is_usage_problem(error):
+            raise UsageError(str(error)) from error
+        raise
+
+
+def _is_usage_problem(error: Exception) -> bool:
+    """A bad configuration or path, or a run out of time: the caller's to act on. (Imported
+    here, when something failed: ``read_facts`` does not load the configuration reader.)"""
+    from cardguard.budget import RunOutOfTime
+    from cardguard.settings.config import ConfigError
+    from cardguard.settings.targets import TargetError
+
+    return isinstance(error, (ConfigError, TargetError, RunOutOfTime))
+
+
+def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | None, config: PathArg | None,
+              skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport]) -> Report:
+    """``work`` on each card behind ``paths``, each inside the CG000 guard (run/card_guard.py);
+    a card reached after the time budget is spent gets CG009 and is not read."""
+    from cardguard.budget import budget_spent, not_checked_finding
+    from cardguard.run.card_guard import run_one_card
+    from cardguard.run.results import CardReport, Report
+
+    configs = _configs(profile, config)
+    targets, skipped = _select_targets(_path_list(paths), configs, skip_non_cards)
+    debug = bool(os.environ.get("CARDGUARD_DEBUG"))
+    cards = []
+    for target in targets:
+        if budget_spent():
+            cards.append(CardReport(target.display, (not_checked_finding(target.display),), fail_on=None))
+            continue
+        outcome = run_one_card(partial(work, target, configs), target, configs, debug)
+        cards.append(outcome if isinstance(outcome, CardReport) else _synced_card(outcome))
+    return Report(command, tuple(cards), tuple(skipped))
+
+
+def _validated_card(result: CardResult) -> CardReport:
+    """validate's result for one card (run/validate.py) as the API shows it."""
+    from cardguard.run.results import CardReport
+
+    return CardReport(result.target.display, tuple(result.findings), result.settings.fail_on,
+                      profile_choice=result.profile_choice)
+
+
+def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
+    """check's or sync's result for one card (run/sync_run.py) as the API shows it; its diff
+    when ``with_diff`` (a sync that wrote the card has no use for one)."""
+    from cardguard.run.results import CardReport
+
+    changed = result.changed
+    return CardReport(
+        result.target.display, tuple(result.findings), result.settings.fail_on,
+        profile_choice=result.profile_choice, changed=changed, diff=result.diff() if changed and with_diff else "",
+        written=result.written, blocked=result.plan is not None and result.plan.blocked,
+    )
+
+
+def _with_fixes(target: Target, configs: ConfigCache, recheck: Callable[[Target, ConfigCache], Result],
+                shown: Callable[[Result], CardReport]) -> CardReport:
+    """The card's certain fixes applied (run/fix.py), then ``recheck`` on it, shown by ``shown``;
+    its findings are those that remain after the fixes."""
+    from dataclasses import replace
+
+    from cardguard.run.fix import fix_target
+
+    outcome = fix_target(target, configs, recheck)
+    return replace(shown(outcome.checked), findings=tuple(outcome.findings), fixed=tuple(outcome.fixed),
+                   written=outcome.written)
+
+
+def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:
+    """The run's configuration cache: ``profile`` and ``config`` on top of the files found."""
+    from pathlib import Path
+
+    from cardguard.run.validate import ConfigCache, Options
+    from cardguard.settings.config import check_profile
+
+    if profile:
+        check_profile(profile)
+    if config is not None and not Path(config).is_file():
+        raise UsageError(f"--config {os.fspath(config)}: no such file")
+    return ConfigCache(Options(config_file=Path(config) if config is not None else None, profile=profile))
+
+
+def _path_list(paths: PathArg | Sequence[PathArg]) -> list[str]:
+    """One path or several, as the strings target selection takes."""
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
+
+
+def _select_targets(paths: list[str], configs: ConfigCache, skip_non_cards: bool) -> tuple[list[Target], list[str]]:
+    """The cards behind the paths (``model-card`` from the configuration decides where set),
+    and the README.md files skipped as not model cards."""
+    from cardguard.settings.targets import Target, display_path, select_targets
+
+    def configured(card: Path) -> bool | None:
+        return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
+
+    selection = select_targets(paths, skip_non_cards=skip_non_cards, configured=configured)
+    return selection.targets, selection.skipped
+
+
+def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | None:
+    if not hub_repo:
+        if hub_revision:
+            raise UsageError("--hub-revision needs --hub-repo")
+        return None
+    from cardguard.artifacts.remote import HubSource
+
+    return HubSource(hub_repo, hub_revision or "main")
