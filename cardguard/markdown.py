@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cardguard.lines import split_lines
@@ -51,7 +52,12 @@ class Section:
     @functools.cached_property
     def text(self) -> str:
         """The visible lines of the section, subsections included (HTML comments left out)."""
-        return _visible_text(self._body_lines, self._body_first_line, self._visible, self.first_line, self.last_line)
+        return "\n".join(self.visible_lines())
+
+    def visible_lines(self) -> Iterator[str]:
+        """The lines of :attr:`text`, one by one: a caller that stops at the first line it
+        wants (is the section empty?) does not join a long section."""
+        return _visible_lines(self._body_lines, self._body_first_line, self._visible, self.first_line, self.last_line)
 
     @functools.cached_property
     def own_text(self) -> str:
@@ -217,12 +223,13 @@ def _setext_underline_follows(lines: list[str], first_line: int, heading: Headin
 
 
 def _visible_text(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> str:
-    chosen = [
-        lines[i - first_line]
-        for i in range(start, end + 1)
-        if 0 <= i - first_line < len(lines) and visible[i - first_line]
-    ]
-    return "\n".join(chosen)
+    return "\n".join(_visible_lines(lines, first_line, visible, start, end))
+
+
+def _visible_lines(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> Iterator[str]:
+    """The visible ones of the file lines ``start`` to ``end`` (both included)."""
+    first, last = max(start - first_line, 0), min(end - first_line, len(lines) - 1)
+    return (lines[index] for index in range(first, last + 1) if visible[index])
 
 
 # -- where a cardguard marker may live ----------------------------------------------------------
