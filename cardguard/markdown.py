@@ -22,7 +22,6 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
 _OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
 _EMPHASIS = re.compile(r"[*_`]+")
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -79,14 +78,16 @@ def normalize_title(title: str) -> str:
     """The form in which headings are compared: case, `[optional]`, markup, punctuation,
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
     text = _OPTIONAL.sub("", title) if "[" in title else title
-    text = _EMPHASIS.sub("", text)
+    if "*" in text or "_" in text or "`" in text:
+        text = _EMPHASIS.sub("", text)
     if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
         import html  # off the cold path: few titles hold an entity, and html loads its entity table
 
         text = html.unescape(text)
     if not text.isascii():
         text = "".join(char for char in text if not _is_decoration(char))
-    text = _WHITESPACE.sub(" ", text).strip().lower()
+    # str.split() and re's \s both split at what str.isspace() calls whitespace.
+    text = " ".join(text.split()).lower()
     return text.rstrip(" .:!?;,")
 
 
@@ -152,7 +153,9 @@ def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_co
     for index, line in enumerate(lines):
         if not visible[index] or in_code[index]:
             continue
-        start = line.lstrip(" ")[:1]
+        start = line[:1]
+        if start == " ":
+            start = line.lstrip(" ")[:1]
         if start not in ("#", "=", "-"):
             continue
         atx = parse_atx(line) if start == "#" else None
