@@ -48,7 +48,9 @@ NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 def escape_text(text: str, keep: str = "") -> str:
     """``text`` with every control character (except those in ``keep``, for a format that
     escapes them its own way) and every ``##[`` replaced by a visible escape."""
-    if _CONTROL.search(text) is not None:
+    # Every character _CONTROL matches is unprintable (Cc, Zl, Zp), and isprintable() is the
+    # quicker test of the two: the pattern runs only on text that may hold one.
+    if not text.isprintable() and _CONTROL.search(text) is not None:
         text = _CONTROL.sub(lambda match: match.group() if match.group() in keep else _visible(match.group()), text)
     if _LEGACY_OPENER in text:
         text = text.replace(_LEGACY_OPENER, "##\\x5b")

@@ -85,6 +85,19 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
         raise
 
 
+def read_up_to(handle: BinaryIO, expected_size: int, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of an open file whose size fstat gave as
+    ``expected_size``: one byte past the bound shows a file that grew after the check.
+
+    The first read asks for the expected size (plus that one byte), not for the bound: a
+    buffered ``read(n)`` allocates ``n`` bytes up front, 10 MB for every 4 KB card.
+    """
+    data = handle.read(min(expected_size, max_bytes) + 1)
+    if len(data) <= expected_size:
+        return data  # the end of the file came where fstat said, or before
+    return data + handle.read(max_bytes + 1 - len(data))
+
+
 def write_file(path: StrPath, boundary: StrPath, data: bytes, new: bool = False) -> None:
     """Replace ``path``'s content atomically, or with ``new=True`` create it (its folder too).
 
@@ -156,7 +169,11 @@ def list_folder(path: StrPath, boundary: StrPath) -> list[str]:
 
 def _parts_under(path: StrPath, boundary: StrPath) -> list[str]:
     """The components of ``path`` below ``boundary``, written as given (no link followed)."""
-    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(boundary))
+    absolute, root = os.path.abspath(path), os.path.abspath(boundary)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    # The usual case, a path written below its boundary, needs no relpath (which normalises
+    # both paths again and compares them component by component: most of the gate's cost).
+    relative = absolute[len(prefix):] if absolute.startswith(prefix) else os.path.relpath(absolute, root)
     parts = [part for part in relative.replace(os.sep, "/").split("/") if part not in ("", ".")]
     if not parts or parts[0] == "..":
         raise Refused("CG307", f"is not inside {os.fspath(boundary)}; not followed")

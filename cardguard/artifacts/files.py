@@ -24,7 +24,7 @@ from cardguard.artifacts.odd_text import clean_json_value, may_hold_lone_surroga
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex
 from cardguard.record import Record, factory
-from cardguard.safe_paths import Refused, open_for_reading
+from cardguard.safe_paths import Refused, open_for_reading, read_up_to
 
 TYPE_CHECKING = False  # typing is imported for type checkers only: it costs a cold start ~5 ms
 if TYPE_CHECKING:
@@ -146,8 +146,7 @@ class ReadContext(Record):
                 )
                 return None
             try:
-                # Read one byte past the bound: the file may have grown since fstat.
-                data = handle.read(max_bytes + 1)
+                data = read_up_to(handle, size, max_bytes)
             except OSError as err:
                 self.report("CG001", relative, f"cannot read {relative}: {err.strerror or err}")
                 return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cardguard.lines import split_lines
@@ -21,7 +22,6 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
 _OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
 _EMPHASIS = re.compile(r"[*_`]+")
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,12 @@ class Section:
     @functools.cached_property
     def text(self) -> str:
         """The visible lines of the section, subsections included (HTML comments left out)."""
-        return _visible_text(self._body_lines, self._body_first_line, self._visible, self.first_line, self.last_line)
+        return "\n".join(self.visible_lines())
+
+    def visible_lines(self) -> Iterator[str]:
+        """The lines of :attr:`text`, one by one: a caller that stops at the first line it
+        wants (is the section empty?) does not join a long section."""
+        return _visible_lines(self._body_lines, self._body_first_line, self._visible, self.first_line, self.last_line)
 
     @functools.cached_property
     def own_text(self) -> str:
@@ -73,14 +78,16 @@ def normalize_title(title: str) -> str:
     """The form in which headings are compared: case, `[optional]`, markup, punctuation,
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
     text = _OPTIONAL.sub("", title) if "[" in title else title
-    text = _EMPHASIS.sub("", text)
+    if "*" in text or "_" in text or "`" in text:
+        text = _EMPHASIS.sub("", text)
     if "&" in text and ";" in text:  # an entity (&amp; &#38;), not a plain "&" as in "Uses & limitations"
         import html  # off the cold path: few titles hold an entity, and html loads its entity table
 
         text = html.unescape(text)
     if not text.isascii():
         text = "".join(char for char in text if not _is_decoration(char))
-    text = _WHITESPACE.sub(" ", text).strip().lower()
+    # str.split() and re's \s both split at what str.isspace() calls whitespace.
+    text = " ".join(text.split()).lower()
     return text.rstrip(" .:!?;,")
 
 
@@ -146,7 +153,9 @@ def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_co
     for index, line in enumerate(lines):
         if not visible[index] or in_code[index]:
             continue
-        start = line.lstrip(" ")[:1]
+        start = line[:1]
+        if start == " ":
+            start = line.lstrip(" ")[:1]
         if start not in ("#", "=", "-"):
             continue
         atx = parse_atx(line) if start == "#" else None
@@ -217,12 +226,13 @@ def _setext_underline_follows(lines: list[str], first_line: int, heading: Headin
 
 
 def _visible_text(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> str:
-    chosen = [
-        lines[i - first_line]
-        for i in range(start, end + 1)
-        if 0 <= i - first_line < len(lines) and visible[i - first_line]
-    ]
-    return "\n".join(chosen)
+    return "\n".join(_visible_lines(lines, first_line, visible, start, end))
+
+
+def _visible_lines(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> Iterator[str]:
+    """The visible ones of the file lines ``start`` to ``end`` (both included)."""
+    first, last = max(start - first_line, 0), min(end - first_line, len(lines) - 1)
+    return (lines[index] for index in range(first, last + 1) if visible[index])
 
 
 # -- where a cardguard marker may live ----------------------------------------------------------

@@ -20,7 +20,7 @@ from cardguard.card.delimiters import missing_block_near_misses, read_past_near_
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.card.markdown import Body, parse_body
-from cardguard.safe_paths import Refused, open_for_reading
+from cardguard.safe_paths import Refused, open_for_reading, read_up_to
 from cardguard.card.text_encoding import WideEncoding, wide_encoding
 from cardguard.card.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 
@@ -113,7 +113,7 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
         if size > max_bytes:
             return b"", ("CG009", f"the card is {size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
         try:
-            return handle.read(max_bytes + 1), None
+            return read_up_to(handle, size, max_bytes), None
         except OSError as error:
             return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
 

@@ -213,19 +213,24 @@ class _Builder:
         stack = self.stack
         frame = stack[-1] if stack else None
         mark = event.start_mark
-        span = self.span(mark)
+        line, column = self.lines.position(mark.index)
+        span = (line + self.line_offset, column)
         value, tag = self.construct_scalar(event)
         self.node_count += 1
         if self.node_count > self.limits.max_nodes:
             self.count(0, mark)
-        if frame is not None and type(frame.container) is dict and not frame.has_pending_key:
+        if frame is None:
+            path: InstancePath = ()
+        elif type(frame.container) is list:
+            path = frame.path + (len(frame.container),)
+            self.doc.key_spans[path] = span
+        elif not frame.has_pending_key:
             frame.pending_key_is_merge = tag == "merge"
             self.take_key(frame, value, mark, span)
             return
-        path = self.next_path()
+        else:
+            path = frame.path + (_path_key(frame.pending_key),)
         self.doc.value_spans[path] = span
-        if frame is not None and type(frame.container) is list:
-            self.doc.key_spans[path] = span
         if tag != "str":
             self.note_coercion(event, value, path)
         if event.anchor:

@@ -22,6 +22,7 @@ FORMATS = ("text", "json", "github", "sarif")
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_SEVERITY_NAMES = {severity: str(severity) for severity in Severity}  # an enum's name is a slow property
 
 
 class ProfileNote:
@@ -57,7 +58,8 @@ def format_findings(findings: list[Finding], fmt: str, colour: bool = False, fil
 
 def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0,
                 profiles: Sequence[ProfileNote] = ()) -> str:
-    lines = [_text_line(item, colour) for item in findings]
+    shown_paths: dict[str, str] = {}  # a card's findings share its path: escaped once
+    lines = [_text_line(item, colour, shown_paths) for item in findings]
     if profiles:
         lines.append(profiles_line(profiles))
     lines.append(summary_line(findings, files_checked))
@@ -73,9 +75,12 @@ def profiles_line(profiles: Sequence[ProfileNote]) -> str:
     return f"profiles chosen by auto: {shown} (each card's reason: --format json)"
 
 
-def _text_line(item: Finding, colour: bool) -> str:
-    location = f"{line_start_path(item.path)}:{item.line}:{item.column}:"
-    level = str(item.severity)
+def _text_line(item: Finding, colour: bool, shown_paths: dict[str, str]) -> str:
+    shown_path = shown_paths.get(item.path)
+    if shown_path is None:
+        shown_path = shown_paths[item.path] = line_start_path(item.path)
+    location = f"{shown_path}:{item.line}:{item.column}:"
+    level = _SEVERITY_NAMES[item.severity]
     code = escape_text(item.code)
     if colour:
         location = f"{_BOLD}{location}{_RESET}"

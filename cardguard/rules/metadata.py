@@ -615,17 +615,28 @@ def suggest(value: Any, choices: Iterable[str]) -> str | None:
     '_' for '-', else the closest spelling."""
     if not isinstance(value, str):
         return None
-    choices = list(choices)
-    folded = {choice.casefold(): choice for choice in choices}
+    return _closest_choice(value, tuple(choices))
+
+
+# Cached for the run: difflib compares the value with every choice (the Hub knows a few hundred
+# licences), and a batch meets the same misspelling on many cards.
+@functools.lru_cache(maxsize=256)
+def _closest_choice(value: str, choices: tuple[str, ...]) -> str | None:
+    folded, normalised = _choices_by_spelling(choices)
     if value.casefold() in folded:
         return folded[value.casefold()]
-    normalised = {_loose(choice): choice for choice in choices}
     if _loose(value) in normalised:
         return normalised[_loose(value)]
     import difflib
 
     close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
     return folded[close[0]] if close else None
+
+
+@functools.cache
+def _choices_by_spelling(choices: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each choice by its case-folded and by its loose form (:func:`_loose`), built once a run."""
+    return {choice.casefold(): choice for choice in choices}, {_loose(choice): choice for choice in choices}
 
 
 # Words a licence's name carries that its Hub id leaves out ("Apache License, Version 2.0").

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.findings import Finding
-from cardguard.lines import split_lines
 from cardguard.card.markdown import Section, normalize_title
 
 
@@ -227,11 +226,9 @@ def fitting_profile(card: Card, rejected: str) -> str:
 
 
 def _is_empty(section: Section) -> bool:
-    meaningful = [
-        line for line in split_lines(section.text)
-        if line.strip() and not _HEADING_LINE.match(line)
-    ]
-    return not meaningful
+    """No visible line under the heading holds anything but blanks and headings. The lines are
+    looked at one by one, up to the first that holds text: a top section spans most of a card."""
+    return not any(line.strip() and not _HEADING_LINE.match(line) for line in section.visible_lines())
 
 
 def _leftover_findings(card: Card) -> list[Finding]:

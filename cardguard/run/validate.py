@@ -18,7 +18,7 @@ from cardguard.rules.profile_choice import AUTO, ProfileChoice, choose_profile
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.safe_paths import Refused, list_folder, open_for_reading
+from cardguard.safe_paths import Refused, list_folder, open_for_reading, read_up_to
 from cardguard.settings.targets import Target, display_path
 from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.card.yamlpos import parse_yaml
@@ -237,7 +237,7 @@ def read_small_text(path: Path, boundary: Path, max_bytes: int) -> tuple[str, tu
         if size > max_bytes:
             return "", ("CG116", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)")
         try:
-            data = handle.read(max_bytes + 1)
+            data = read_up_to(handle, size, max_bytes)
         except OSError as error:
             return "", ("CG116", f"cannot read: {error.strerror or error}")
     if len(data) > max_bytes:
