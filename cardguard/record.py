@@ -1,19 +1,20 @@
-"""Plain data classes for the start-up path, without the ``dataclasses`` module.
+"""Plain data classes: the one mechanism cardguard uses for them, instead of ``dataclasses``.
 
-``import dataclasses`` imports ``inspect`` and with it ``ast``, ``dis`` and ``tokenize``: about
-11 ms of every cold start, a third of what a bare interpreter costs. ``cardguard facts`` must
-stay within twice the time of a script that only parses the safetensors headers
-(bench/facts.py), so the types it builds — findings, rules and the artifact facts — are
-``Record`` classes instead. They are written exactly like dataclasses::
+``import dataclasses`` imports ``inspect`` and with it ``ast``, ``dis`` and ``tokenize``, and
+each ``@dataclass`` compiles its methods from source when the class is created: 29-88 M
+instructions for the import and about 2.5 M for each class, a third of what a bare interpreter
+costs per hook run (docs/architecture-data.md has the measurements). Record classes are
+written like dataclasses::
 
     class Shard(Record, frozen=True):
         name: str
         size: int = 0
         tensors: list[str] = factory(list)  # a fresh list for each instance
+        _lines: list[str] = factory(list)  # a leading underscore: left out of the repr
 
 and give what cardguard uses of one: construction by position or keyword with defaults,
 ``==``, ``repr``, ``hash`` when frozen, ``fields()`` in declaration order (inherited fields
-first), ``replace()`` and ``__post_init__``. The rest of cardguard keeps using ``dataclasses``.
+first), ``replace()`` (``dataclasses.replace``) and ``__post_init__``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Record:
 
     def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        own = [name for name in cls.__dict__.get("__annotations__", {}) if not name.startswith("_")]
+        own = list(cls.__dict__.get("__annotations__", {}))
         defaults = dict(cls._defaults)
         compared = [name for name in cls._compared if name not in own]
         for name in own:
@@ -122,7 +123,7 @@ class Record:
         return hash(self._compared_values(self))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields if not name.startswith("_"))
         return f"{type(self).__name__}({shown})"
 
 

@@ -14,7 +14,6 @@ edited text again and refuses the whole set if anything else changed.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
 
 from cardguard import codes
@@ -27,12 +26,12 @@ from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, i
 from cardguard.edit.textedit import TextEdit
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
 from cardguard.card.yamlpos import InstancePath
+from cardguard.record import Record, factory
 
 MANAGED_KEYS: tuple[str, ...] = ("base_model", "library_name", "pipeline_tag", "model-index", "co2_eq_emissions", "tags")
 
 
-@dataclass(frozen=True)
-class MetadataChange:
+class MetadataChange(Record, frozen=True):
     """One managed value that sync would change."""
 
     path: InstancePath
@@ -41,12 +40,11 @@ class MetadataChange:
     new: Any
 
 
-@dataclass
-class MetadataPlan:
-    edits: list[TextEdit] = field(default_factory=list)
-    changes: list[MetadataChange] = field(default_factory=list)
+class MetadataPlan(Record):
+    edits: list[TextEdit] = factory(list)
+    changes: list[MetadataChange] = factory(list)
     expected: dict[str, Any] | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
 
 
 def plan_metadata(card: Card, facts: Facts, managed: tuple[str, ...] = MANAGED_KEYS,

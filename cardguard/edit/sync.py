@@ -19,7 +19,6 @@ import bisect
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +36,10 @@ from cardguard.card.regions import REGION_NAMES, BodyLine, Region, begin_marker,
 from cardguard.expect.render import RenderError, find_template, render
 from cardguard.safe_paths import write_file
 from cardguard.edit.textedit import TextEdit, apply_edits, to_lf, to_newline
+from cardguard.record import Record, factory
 
 
-@dataclass(frozen=True)
-class SyncOptions:
+class SyncOptions(Record, frozen=True):
     managed_keys: tuple[str, ...] = MANAGED_KEYS
     required_regions: tuple[str, ...] = ()
     add_missing: bool = False
@@ -50,29 +49,27 @@ class SyncOptions:
     compare_library_sections: bool = False
 
 
-@dataclass(frozen=True)
-class RegionChange:
+class RegionChange(Record, frozen=True):
     name: str
     line: int  # the begin marker's line (or where the region would be added)
     old: str | None  # None: the region is added
     new: str
 
 
-@dataclass
-class SyncPlan:
+class SyncPlan(Record):
     path: str
     original: str  # the card's text, without BOM
     new_text: str
     has_bom: bool = False
-    region_changes: list[RegionChange] = field(default_factory=list)
-    metadata_changes: list[MetadataChange] = field(default_factory=list)
-    missing_regions: list[str] = field(default_factory=list)
-    unfillable_regions: list[str] = field(default_factory=list)  # required, but no facts to fill them
-    findings: list[Finding] = field(default_factory=list)
+    region_changes: list[RegionChange] = factory(list)
+    metadata_changes: list[MetadataChange] = factory(list)
+    missing_regions: list[str] = factory(list)
+    unfillable_regions: list[str] = factory(list)  # required, but no facts to fill them
+    findings: list[Finding] = factory(list)
     blocked: bool = False  # malformed markers: nothing may be written
     # With ``compare_library_sections``: unmarked library sections that differ from the facts,
     # and the card as it would read with them rewritten too (None: none differs).
-    library_drift: list[LibrarySection] = field(default_factory=list)
+    library_drift: list[LibrarySection] = factory(list)
     checked_text: str | None = None
 
     @property
@@ -90,8 +87,7 @@ class SyncPlan:
         return unified_diff(self.original, self.new_text if self.checked_text is None else self.checked_text, self.path)
 
 
-@dataclass(frozen=True)
-class LibrarySection:
+class LibrarySection(Record, frozen=True):
     """Lines a library wrote for a region, found outside any markers (library_lines.py)."""
 
     name: str
@@ -363,7 +359,7 @@ def _adoptable(card: Card, lines: list[BodyLine]) -> list[BodyLine]:
     def shown(number: int) -> bool:
         index = number - body.first_line
         return 0 <= index < len(body.visible) and body.visible[index]
-    return [line if not line.live or shown(line.number) else replace(line, live=False) for line in lines]
+    return [line if not line.live or shown(line.number) else line.replace(live=False) for line in lines]
 
 
 def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:

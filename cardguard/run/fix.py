@@ -14,7 +14,6 @@ A fix left undone keeps its finding in the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cardguard import codes
@@ -30,20 +29,20 @@ from cardguard.edit.textedit import TextEdit, apply_edits, to_lf
 from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
 from cardguard.card.yamlpos import Limits as YamlLimits
+from cardguard.record import Record, factory
 
 # One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
 # then shows its value's fix); a card has far fewer fixable findings than this.
 MAX_FIX_PASSES = 32
 
 
-@dataclass
-class FixResult:
+class FixResult(Record):
     """One card after ``--fix``: what was fixed, and the findings that remain."""
 
     target: Target
     settings: Settings
-    findings: list[Finding] = field(default_factory=list)
-    fixed: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
+    fixed: list[Finding] = factory(list)
     written: bool = False
     checked: Any = None  # what ``recheck`` returned (a CardResult, or check's SyncResult)
 

@@ -7,7 +7,6 @@ The CLI calls :func:`check_target` / :func:`sync_target` once per card and only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardguard import codes
@@ -31,17 +30,17 @@ from cardguard.rules.drift import check_drift
 from cardguard.safe_paths import Refused
 from cardguard.shown import shown
 from cardguard.edit.sync import SyncOptions, SyncPlan, plan_sync, write_atomically
+from cardguard.record import Record, factory
 from cardguard.settings.targets import Target, display_path
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
-@dataclass
-class SyncResult:
+class SyncResult(Record):
     target: Target
     settings: Settings
     plan: SyncPlan | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
     written: bool = False
-    file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
+    file_changes: list[FileChange] = factory(list)  # .eval_results files
     from_check: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
     profile_choice: ProfileChoice | None = None  # check: the profile `auto` chose, when it was auto
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,20 @@ from cardguard.safe_paths import Refused, list_folder, open_for_reading
 from cardguard.settings.targets import Target, display_path
 from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.card.yamlpos import parse_yaml
+from cardguard.record import Record, factory
 
 EVAL_RESULTS_DIR = ".eval_results"
 
 
-@dataclass
-class CardResult:
+class CardResult(Record):
     target: Target
     settings: Settings  # with the profile `auto` chose, when it was auto
     card: Card
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
     profile_choice: ProfileChoice | None = None  # set when the profile was auto
 
 
-@dataclass
-class Options:
+class Options(Record):
     """What the command line says, on top of the configuration files."""
 
     config_file: Path | None = None
@@ -72,7 +70,7 @@ class ConfigCache:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
-            settings = replace(settings, profile=self.options.profile)
+            settings = settings.replace(profile=self.options.profile)
         return settings
 
     def _load(self, source: Path, target: Target) -> Config:
@@ -148,7 +146,7 @@ def resolve_profile(settings: Settings, card: Card) -> tuple[Settings, ProfileCh
     if settings.profile != AUTO:
         return settings, None
     choice = choose_profile(card)
-    return replace(settings, profile=choice.profile), choice
+    return settings.replace(profile=choice.profile), choice
 
 
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:

@@ -35,12 +35,12 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cardguard import codes
 from cardguard.findings import Finding, Severity
+from cardguard.record import Record, factory
 from cardguard.settings.targets import display_path
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
@@ -56,8 +56,7 @@ class ConfigError(Exception):
     """The configuration cannot be used; the CLI prints it as one line and exits 2."""
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Record, frozen=True):
     card_bytes: int = 10 * 1024 * 1024
     yaml_bytes: int = 4 * 1024 * 1024
     yaml_depth: int = 100
@@ -100,22 +99,21 @@ LIMIT_CEILINGS = Limits(
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record, frozen=True):
     """The settings that apply to one card, after overrides."""
 
     profile: str = "auto"
     required_sections: tuple[str, ...] = ()
     ignore: frozenset[str] = frozenset()
-    severity: dict[str, Severity] = field(default_factory=dict)
+    severity: dict[str, Severity] = factory(dict)
     schema: Path | None = None
     fail_on: Severity = Severity.ERROR
     limits: Limits = Limits()
     # sync / check (docs/sync.md): regions a card must carry, by profile ("*": every profile)
-    required_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required_regions: dict[str, tuple[str, ...]] = factory(dict)
     managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
     eval_results_files: bool = False
-    evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
+    evaluation: dict[str, str] = factory(dict)  # [tool.cardguard.evaluation]
     hub_id: str | None = None  # the folder's Hub id (cardguard/artifacts/hub_id.py); None: found from git or the folder
     model_card: bool | None = None  # is the README.md a model card? None: decided by what it holds (targets.py)
 
@@ -123,14 +121,12 @@ class Settings:
         return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(Record, frozen=True):
     paths: tuple[str, ...]
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record, frozen=True):
     """A configuration file's settings, and the folder its relative paths start from."""
 
     base: Settings = Settings()
@@ -356,7 +352,7 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             changes["model_card"] = value
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
-    return replace(settings, **changes)
+    return settings.replace(**changes)
 
 
 def _read_hub_id(value: Any, where: str) -> str:
@@ -434,7 +430,7 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
     """The limits of one table, each clamped to its ceiling (load_config reports the clamp)."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: limits must be a table")
-    known = {f.name for f in fields(Limits)}
+    known = set(Limits.fields())
     changes = {}
     for raw_key, number in value.items():
         key = raw_key.replace("-", "_")
@@ -443,7 +439,7 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
         if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ConfigError(f"{where}: limits.{raw_key} must be a positive whole number")
         changes[key] = min(number, getattr(LIMIT_CEILINGS, key))
-    return replace(current, **changes)
+    return current.replace(**changes)
 
 
 def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> list[Finding]:
