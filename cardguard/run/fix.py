@@ -28,7 +28,6 @@ from cardguard.settings.targets import Target
 from cardguard.edit.textedit import TextEdit, apply_edits, to_lf
 from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
-from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.record import Record, factory
 
 # One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
@@ -96,11 +95,6 @@ def _unfixable_failures(card: Card, settings: Settings) -> int:
     return sum(1 for item in findings if item.severity >= settings.fail_on and item.autofix is None)
 
 
-def _yaml_limits(settings: Settings) -> YamlLimits:
-    limits = settings.limits
-    return YamlLimits(max_depth=limits.yaml_depth, max_nodes=limits.yaml_nodes, max_bytes=limits.yaml_bytes)
-
-
 def _fix_key(item: Finding) -> tuple:
     return (item.code, item.autofix.action, item.autofix.path, item.autofix.old, item.autofix.new)
 
@@ -125,7 +119,7 @@ def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
     except EditRefused:
         return None
     new_text = apply_edits(card.text, [edit])
-    new_card = parse_card(new_text, card.path, yaml_limits=_yaml_limits(settings))
+    new_card = parse_card(new_text, card.path, yaml_limits=settings.limits.for_yaml())
     if new_card.metadata != expected or _adds_failures(card, new_card, settings):
         return None
     if check_edit(card, new_text, [edit], _regions(card), expected, metadata_edited=True) is not None:

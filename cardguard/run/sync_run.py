@@ -11,7 +11,6 @@ from pathlib import Path
 
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
-from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.budget import budget_spent, spent_message
 from cardguard.card.reader import Card
 from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
@@ -76,21 +75,9 @@ def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubS
     root = display_path(target.model_dir)
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
     facts = read_facts(target.model_dir, display_root="" if root == "." else root,
-                       limits=artifact_limits(limits or Limits()), remote=remote)
+                       limits=(limits or Limits()).for_artifacts(), remote=remote)
     facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
     return facts
-
-
-def artifact_limits(limits: Limits) -> ArtifactLimits:
-    """The readers' bounds from ``[tool.cardguard.limits]`` (docs/security.md lists them)."""
-    return ArtifactLimits(
-        max_json_bytes=limits.json_bytes, max_safetensors_header_bytes=limits.safetensors_header_bytes,
-        max_pickle_bytes=limits.pickle_bytes, max_text_bytes=limits.text_bytes, max_json_depth=limits.json_depth,
-        max_json_values=limits.json_values, max_safetensors_tensors=limits.safetensors_tensors,
-        max_index_shards=limits.index_shards, max_zip_members=limits.zip_members,
-        max_zip_directory_bytes=limits.zip_directory_bytes, max_pickle_opcodes=limits.pickle_opcodes,
-        max_pickle_int_digits=limits.pickle_int_digits,
-    )
 
 
 def plan_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,

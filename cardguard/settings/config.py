@@ -39,6 +39,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cardguard import codes
+from cardguard.artifacts.files import Limits as ArtifactLimits
+from cardguard.card.reader import MAX_CARD_BYTES
+from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.findings import Finding, Severity
 from cardguard.record import Record, factory
 from cardguard.settings.targets import display_path
@@ -56,24 +59,47 @@ class ConfigError(Exception):
     """The configuration cannot be used; the CLI prints it as one line and exits 2."""
 
 
+# The defaults are the readers' own bounds, so each is written once: the card reader's, the
+# YAML loader's and the artifact readers' (docs/security.md lists default and ceiling).
+_CARD_READER = YamlLimits()
+_ARTIFACT_READERS = ArtifactLimits()
+
+
 class Limits(Record, frozen=True):
-    card_bytes: int = 10 * 1024 * 1024
-    yaml_bytes: int = 4 * 1024 * 1024
-    yaml_depth: int = 100
-    yaml_nodes: int = 200_000
-    json_bytes: int = 64 * 1024 * 1024
-    json_depth: int = 100
-    safetensors_header_bytes: int = 100_000_000  # the format's own limit
-    pickle_bytes: int = 64 * 1024 * 1024
-    text_bytes: int = 16 * 1024 * 1024  # emissions.csv, chat_template.jinja
+    """``[tool.cardguard.limits]``: the readers' bounds under the names a configuration uses."""
+
+    card_bytes: int = MAX_CARD_BYTES
+    yaml_bytes: int = _CARD_READER.max_bytes
+    yaml_depth: int = _CARD_READER.max_depth
+    yaml_nodes: int = _CARD_READER.max_nodes
+    json_bytes: int = _ARTIFACT_READERS.max_json_bytes
+    json_depth: int = _ARTIFACT_READERS.max_json_depth
+    safetensors_header_bytes: int = _ARTIFACT_READERS.max_safetensors_header_bytes  # the format's own limit
+    pickle_bytes: int = _ARTIFACT_READERS.max_pickle_bytes
+    text_bytes: int = _ARTIFACT_READERS.max_text_bytes  # emissions.csv, chat_template.jinja
     # Counts inside artifacts, checked before the work they bound (cardguard/artifacts/files.py).
-    json_values: int = 2_000_000  # values and keys of one JSON document or safetensors header
-    safetensors_tensors: int = 100_000  # per safetensors header
-    index_shards: int = 10_000  # distinct files a weight index names
-    zip_members: int = 100_000  # entries of a torch zip archive
-    zip_directory_bytes: int = 8 * 1024 * 1024  # its central directory
-    pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
-    pickle_int_digits: int = 100  # decimal digits of one pickled integer
+    json_values: int = _ARTIFACT_READERS.max_json_values  # values and keys of one JSON document or safetensors header
+    safetensors_tensors: int = _ARTIFACT_READERS.max_safetensors_tensors  # per safetensors header
+    index_shards: int = _ARTIFACT_READERS.max_index_shards  # distinct files a weight index names
+    zip_members: int = _ARTIFACT_READERS.max_zip_members  # entries of a torch zip archive
+    zip_directory_bytes: int = _ARTIFACT_READERS.max_zip_directory_bytes  # its central directory
+    pickle_opcodes: int = _ARTIFACT_READERS.max_pickle_opcodes  # per pickle; also bounds its memo indexes
+    pickle_int_digits: int = _ARTIFACT_READERS.max_pickle_int_digits  # decimal digits of one pickled integer
+
+    def for_yaml(self) -> YamlLimits:
+        """The YAML loader's bounds (cards and ``.eval_results`` files)."""
+        return YamlLimits(max_depth=self.yaml_depth, max_nodes=self.yaml_nodes, max_bytes=self.yaml_bytes)
+
+    def for_artifacts(self) -> ArtifactLimits:
+        """The artifact readers' bounds."""
+        return ArtifactLimits(
+            max_json_bytes=self.json_bytes, max_safetensors_header_bytes=self.safetensors_header_bytes,
+            max_pickle_bytes=self.pickle_bytes, max_text_bytes=self.text_bytes, max_json_depth=self.json_depth,
+            max_json_values=self.json_values, max_safetensors_tensors=self.safetensors_tensors,
+            max_index_shards=self.index_shards, max_zip_members=self.zip_members,
+            max_zip_directory_bytes=self.zip_directory_bytes, max_pickle_opcodes=self.pickle_opcodes,
+            max_pickle_int_digits=self.pickle_int_digits,
+        )
 
 
 # The hard ceiling of each limit. The configuration is a file of the repository being checked
