@@ -47,6 +47,7 @@ class Record:
     _compared: tuple[str, ...] = ()
     _plan: tuple[tuple[str, object, object], ...] = ()  # see _field_plan
     _frozen = False
+    _post_init: Callable[[Record], None] | None = None
 
     def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -67,6 +68,7 @@ class Record:
         cls._frozen = frozen or cls._frozen
         _check_default_order(cls)
         cls._plan = tuple(_field_plan(name, defaults.get(name, _NO_DEFAULT)) for name in cls._fields)
+        cls._post_init = getattr(cls, "__post_init__", None)  # looked up once, not per instance
         # The compared fields as one tuple, fetched in C: == and hash run often on findings.
         cls._compared_values = staticmethod(_tuple_getter(cls._compared))
         if cls._frozen:
@@ -75,29 +77,37 @@ class Record:
             cls.__setattr__ = Record._refuse_assignment  # type: ignore[method-assign]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        # Fields live in the instance's __dict__, written directly: no refusing __setattr__ in
+        # the way of a frozen record's construction, and one C-level update when every field
+        # is given by position (a card's lines are records, made by the ten thousand in a batch).
+        fields = self._fields
+        if len(args) == len(fields) and not kwargs:
+            self.__dict__.update(zip(fields, args))
+        else:
+            self._set_fields(args, kwargs)
+        if self._post_init is not None:
+            self._post_init()
+
+    def _set_fields(self, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+        """Fields from positional and keyword arguments and defaults, as dataclasses' __init__."""
         plan = self._plan
         if len(args) > len(plan):
             raise TypeError(f"{type(self).__name__}() takes {len(plan)} arguments, {len(args)} given")
-        setter = object.__setattr__
-        for (name, _, _), value in zip(plan, args):
-            setter(self, name, value)
+        values = self.__dict__
+        values.update(zip(self._fields, args))
         for name, default, make in plan[len(args):]:
             if name in kwargs:
-                value = kwargs.pop(name)
+                values[name] = kwargs.pop(name)
             elif make is not None:
-                value = make()
+                values[name] = make()
             elif default is not _NO_DEFAULT:
-                value = default
+                values[name] = default
             else:
                 raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
-            setter(self, name, value)
         if kwargs:
             name = next(iter(kwargs))
             problem = "a repeated" if name in self._fields else "an unexpected"
             raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
