@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cardguard import codes
-from cardguard.artifacts.files import Limits as ArtifactLimits
 from cardguard.card.reader import MAX_CARD_BYTES
 from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.findings import Finding, Severity
+from cardguard.limits import Limits as ArtifactLimits
 from cardguard.record import Record, factory
 from cardguard.settings.targets import display_path
 
@@ -77,7 +77,7 @@ class Limits(Record, frozen=True):
     safetensors_header_bytes: int = _ARTIFACT_READERS.max_safetensors_header_bytes  # the format's own limit
     pickle_bytes: int = _ARTIFACT_READERS.max_pickle_bytes
     text_bytes: int = _ARTIFACT_READERS.max_text_bytes  # emissions.csv, chat_template.jinja
-    # Counts inside artifacts, checked before the work they bound (cardguard/artifacts/files.py).
+    # Counts inside artifacts, checked before the work they bound (cardguard/limits.py).
     json_values: int = _ARTIFACT_READERS.max_json_values  # values and keys of one JSON document or safetensors header
     safetensors_tensors: int = _ARTIFACT_READERS.max_safetensors_tensors  # per safetensors header
     index_shards: int = _ARTIFACT_READERS.max_index_shards  # distinct files a weight index names
