@@ -18,10 +18,10 @@ import (docs/architecture.md draws them). Data flows one way::
 
 The ground floor is the modules at the top of the package that every part may use: findings
 (the Finding type), codes (the rule table), lines (the one line model), safe_paths (the only
-way files are opened), escape, shown, budget, child_process, resources, record and data.
+way files are opened), escape, shown, budget, child_process, resources, record, limits and data.
 
 Ground modules: findings, codes, lines, safe_paths, escape, shown, budget, child_process,
-resources, record.
+resources, record, limits.
 May import: ground.
 """
 

@@ -48,8 +48,8 @@ class UsageError(Exception):
 
 
 def __getattr__(name: str) -> object:
-    """``Report`` and ``CardReport``, imported when first asked for: they are dataclasses, and
-    ``read_facts`` (the facts hook) keeps dataclasses out of its start-up."""
+    """``Report`` and ``CardReport``, imported when first asked for: ``read_facts`` (the facts
+    hook) never needs them, nor the rule modules they refer to."""
     if name in RESULT_TYPES:
         from cardguard.run import results
 
@@ -241,12 +241,10 @@ def _with_fixes(target: Target, configs: ConfigCache, recheck: Callable[[Target,
                 shown: Callable[[Result], CardReport]) -> CardReport:
     """The card's certain fixes applied (run/fix.py), then ``recheck`` on it, shown by ``shown``;
     its findings are those that remain after the fixes."""
-    from dataclasses import replace
-
     from cardguard.run.fix import fix_target
 
     outcome = fix_target(target, configs, recheck)
-    return replace(shown(outcome.checked), findings=tuple(outcome.findings), fixed=tuple(outcome.fixed),
+    return shown(outcome.checked).replace(findings=tuple(outcome.findings), fixed=tuple(outcome.fixed),
                    written=outcome.written)
 
 

@@ -1,19 +1,21 @@
-"""Plain data classes for the start-up path, without the ``dataclasses`` module.
+"""Plain data classes: the one mechanism cardguard uses for them, instead of ``dataclasses``.
 
-``import dataclasses`` imports ``inspect`` and with it ``ast``, ``dis`` and ``tokenize``: about
-11 ms of every cold start, a third of what a bare interpreter costs. ``cardguard facts`` must
-stay within twice the time of a script that only parses the safetensors headers
-(bench/facts.py), so the types it builds — findings, rules and the artifact facts — are
-``Record`` classes instead. They are written exactly like dataclasses::
+``import dataclasses`` imports ``inspect`` and with it ``ast``, ``dis`` and ``tokenize``, and
+each ``@dataclass`` compiles its methods from source when the class is created: 80-96 M
+instructions for the import and ~5 M per class, against ~0.3 M per Record class; a cold
+``validate`` runs ~30% fewer instructions with Records, and ``cardguard facts`` stays inside its
+budget (docs/architecture-data.md has the measurements). Record classes are written like
+dataclasses::
 
     class Shard(Record, frozen=True):
         name: str
         size: int = 0
         tensors: list[str] = factory(list)  # a fresh list for each instance
+        _lines: list[str] = factory(list)  # a leading underscore: left out of the repr
 
 and give what cardguard uses of one: construction by position or keyword with defaults,
 ``==``, ``repr``, ``hash`` when frozen, ``fields()`` in declaration order (inherited fields
-first), ``replace()`` and ``__post_init__``. The rest of cardguard keeps using ``dataclasses``.
+first), ``replace()`` (``dataclasses.replace``) and ``__post_init__``.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ class Record:
     _compared: tuple[str, ...] = ()
     _plan: tuple[tuple[str, object, object], ...] = ()  # see _field_plan
     _frozen = False
+    _post_init: Callable[[Record], None] | None = None
 
     def __init_subclass__(cls, frozen: bool = False, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        own = [name for name in cls.__dict__.get("__annotations__", {}) if not name.startswith("_")]
+        own = list(cls.__dict__.get("__annotations__", {}))
         defaults = dict(cls._defaults)
         compared = [name for name in cls._compared if name not in own]
         for name in own:
@@ -66,6 +69,7 @@ class Record:
         cls._frozen = frozen or cls._frozen
         _check_default_order(cls)
         cls._plan = tuple(_field_plan(name, defaults.get(name, _NO_DEFAULT)) for name in cls._fields)
+        cls._post_init = getattr(cls, "__post_init__", None)  # looked up once, not per instance
         # The compared fields as one tuple, fetched in C: == and hash run often on findings.
         cls._compared_values = staticmethod(_tuple_getter(cls._compared))
         if cls._frozen:
@@ -74,29 +78,37 @@ class Record:
             cls.__setattr__ = Record._refuse_assignment  # type: ignore[method-assign]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        # Fields live in the instance's __dict__, written directly: no refusing __setattr__ in
+        # the way of a frozen record's construction, and one C-level update when every field
+        # is given by position (a card's lines are records, made by the ten thousand in a batch).
+        fields = self._fields
+        if len(args) == len(fields) and not kwargs:
+            self.__dict__.update(zip(fields, args))
+        else:
+            self._set_fields(args, kwargs)
+        if self._post_init is not None:
+            self._post_init()
+
+    def _set_fields(self, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+        """Fields from positional and keyword arguments and defaults, as dataclasses' __init__."""
         plan = self._plan
         if len(args) > len(plan):
             raise TypeError(f"{type(self).__name__}() takes {len(plan)} arguments, {len(args)} given")
-        setter = object.__setattr__
-        for (name, _, _), value in zip(plan, args):
-            setter(self, name, value)
+        values = self.__dict__
+        values.update(zip(self._fields, args))
         for name, default, make in plan[len(args):]:
             if name in kwargs:
-                value = kwargs.pop(name)
+                values[name] = kwargs.pop(name)
             elif make is not None:
-                value = make()
+                values[name] = make()
             elif default is not _NO_DEFAULT:
-                value = default
+                values[name] = default
             else:
                 raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
-            setter(self, name, value)
         if kwargs:
             name = next(iter(kwargs))
             problem = "a repeated" if name in self._fields else "an unexpected"
             raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -122,7 +134,7 @@ class Record:
         return hash(self._compared_values(self))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields if not name.startswith("_"))
         return f"{type(self).__name__}({shown})"
 
 

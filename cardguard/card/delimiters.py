@@ -22,12 +22,12 @@ mapping, so a thematic break (``----``) above Markdown is not one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from cardguard import codes
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex, strip_break
 from cardguard.card.yamlpos import parse_yaml
+from cardguard.record import Record
 
 # Characters an editor's autocorrect or a copy from a rich-text document puts where '-' was.
 _DASH_LOOKALIKES = {
@@ -46,8 +46,7 @@ _NEAR_MISS_CANDIDATES = 200  # delimiter-like lines looked at for a near-miss cl
 _NEAR_MISS_PARSES = 5  # of which at most this many have the lines above them parsed as YAML
 
 
-@dataclass(frozen=True)
-class NearMiss:
+class NearMiss(Record, frozen=True):
     """Why a line is not the delimiter it looks like, and how to write it."""
 
     problem: str

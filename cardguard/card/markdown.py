@@ -12,9 +12,9 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from cardguard.lines import split_lines
+from cardguard.record import Record, factory
 
 _ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -24,29 +24,27 @@ _OPTIONAL = re.compile(r"\[\s*optional\s*\]", re.IGNORECASE)
 _EMPHASIS = re.compile(r"[*_`]+")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(Record, frozen=True):
     level: int
     title: str
     line: int  # 1-based line in the whole file
-    key: str = field(default="", compare=False)  # normalize_title(title), filled in when built
+    key: str = factory(str, compare=False)  # normalize_title(title), filled in when built
 
     def __post_init__(self) -> None:
         if not self.key:
             object.__setattr__(self, "key", normalize_title(self.title))
 
 
-@dataclass
-class Section:
+class Section(Record):
     """A heading and everything under it up to the next heading of the same or higher level."""
 
     heading: Heading
     first_line: int  # first line after the heading
     last_line: int  # last line of the section, subsections included
     own_last_line: int  # last line before the first subsection
-    _body_lines: list[str] = field(repr=False)
-    _visible: list[bool] = field(repr=False)
-    _body_first_line: int = field(repr=False)
+    _body_lines: list[str]
+    _visible: list[bool]
+    _body_first_line: int
 
     @functools.cached_property
     def text(self) -> str:
@@ -64,8 +62,7 @@ class Section:
         return _visible_text(self._body_lines, self._body_first_line, self._visible, self.first_line, self.own_last_line)
 
 
-@dataclass(frozen=True)
-class Body:
+class Body(Record, frozen=True):
     lines: list[str]  # the body's lines, without line endings
     first_line: int  # the file line of lines[0]
     visible: list[bool]  # per line: False inside code fences' delimiters or HTML comments

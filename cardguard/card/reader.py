@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from cardguard.card.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading, read_up_to
 from cardguard.card.text_encoding import WideEncoding, wide_encoding
 from cardguard.card.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
+from cardguard.record import Record, factory
 
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
@@ -42,8 +42,7 @@ _BOM = "\ufeff"
 MAX_CARD_BYTES = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FrontMatter:
+class FrontMatter(Record, frozen=True):
     yaml_text: str
     first_line: int  # file line of the opening '---'
     yaml_first_line: int  # file line of the first YAML line
@@ -51,8 +50,7 @@ class FrontMatter:
     end_offset: int  # offset in Card.text just after the closing line
 
 
-@dataclass
-class Card:
+class Card(Record):
     """Everything cardguard knows about one card's text. Built by :func:`parse_card`."""
 
     path: str
@@ -64,7 +62,7 @@ class Card:
     body_text: str = ""
     body: Body | None = None
     ignored_codes: frozenset[str] = frozenset()
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
 
     @property
     def metadata(self) -> dict[str, Any] | None:

@@ -20,13 +20,13 @@ This module only reads: it finds regions and says where they are. ``sync.py`` re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from cardguard import codes
 from cardguard.card.reader import body_offset
 from cardguard.findings import Finding
 from cardguard.lines import line_starts, strip_break
 from cardguard.card.markdown import live_lines
+from cardguard.record import Record, factory
 
 REGION_NAMES: tuple[str, ...] = (
     "model-summary",
@@ -54,8 +54,7 @@ def end_marker(name: str) -> str:
     return f"<!-- cardguard:end {name} -->"
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Record, frozen=True):
     """One well-formed region. Offsets index the card text (without BOM)."""
 
     name: str
@@ -65,10 +64,9 @@ class Region:
     content_end: int  # offset of the start of the end marker's line
 
 
-@dataclass
-class RegionScan:
-    regions: list[Region] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+class RegionScan(Record):
+    regions: list[Region] = factory(list)
+    findings: list[Finding] = factory(list)
 
     @property
     def ok(self) -> bool:
@@ -78,8 +76,7 @@ class RegionScan:
         return {region.name: region for region in self.regions}
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(Record, frozen=True):
     number: int
     start: int
     end: int  # offset after the line break
@@ -137,8 +134,7 @@ def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) ->
     return scan
 
 
-@dataclass(frozen=True)
-class BodyLine:
+class BodyLine(Record, frozen=True):
     number: int  # 1-based line of the file
     start: int
     end: int  # offset after the line break

@@ -11,7 +11,8 @@ data decodes into many).
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+
+from cardguard.record import Record
 
 # (codec, its byte order mark, what a person calls it, iconv's name without a mark). UTF-32
 # first: a UTF-32-LE byte order mark begins with the UTF-16-LE one.
@@ -26,8 +27,7 @@ _MAX_UNPRINTABLE_SHARE = 0.01
 _SAMPLE_BYTES = 64 * 1024  # enough to tell text from binary; a 10 MB card is not decoded whole
 
 
-@dataclass(frozen=True)
-class WideEncoding:
+class WideEncoding(Record, frozen=True):
     """A UTF-16 or UTF-32 encoding a card's bytes are in."""
 
     description: str  # "UTF-16 (little-endian)"

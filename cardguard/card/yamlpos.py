@@ -18,7 +18,6 @@ depth bound is ours.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import yaml
@@ -29,6 +28,7 @@ from yaml.resolver import Resolver
 from cardguard import codes
 from cardguard.findings import Finding
 from cardguard.lines import LineIndex
+from cardguard.record import Record, factory
 
 try:  # libyaml's parser is several times faster; both produce the same events.
     from yaml import CBaseLoader as _Parser  # the public name of libyaml's event parser
@@ -53,8 +53,7 @@ _HAS_WILDCARD_RESOLVERS = None in Resolver.yaml_implicit_resolvers
 _VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Record, frozen=True):
     """Bounds on what one YAML document may cost; each breach is a CG009 finding."""
 
     max_depth: int = 100
@@ -62,8 +61,7 @@ class Limits:
     max_bytes: int = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Coercion:
+class Coercion(Record, frozen=True):
     """A plain scalar that YAML 1.1 loaded as something a reader would not expect."""
 
     path: InstancePath
@@ -73,17 +71,16 @@ class Coercion:
     column: int
 
 
-@dataclass
-class YamlDoc:
+class YamlDoc(Record):
     """The result of parsing one YAML document with positions."""
 
     path: str
     value: Any = None
     ok: bool = False
-    key_spans: dict[InstancePath, tuple[int, int]] = field(default_factory=dict)
-    value_spans: dict[InstancePath, tuple[int, int]] = field(default_factory=dict)
-    coercions: list[Coercion] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    key_spans: dict[InstancePath, tuple[int, int]] = factory(dict)
+    value_spans: dict[InstancePath, tuple[int, int]] = factory(dict)
+    coercions: list[Coercion] = factory(list)
+    findings: list[Finding] = factory(list)
     first_line: int = 1
 
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
@@ -103,8 +100,7 @@ class _Abort(Exception):
     """Stop building: a finding has been recorded and the value is unusable."""
 
 
-@dataclass
-class _Frame:
+class _Frame(Record):
     """A collection being built: a list, or a dict with the key awaiting its value."""
 
     container: Any
@@ -113,7 +109,7 @@ class _Frame:
     pending_key_span: tuple[int, int] | None = None
     has_pending_key: bool = False
     pending_key_is_merge: bool = False
-    merges: list[Any] = field(default_factory=list)
+    merges: list[Any] = factory(list)
     anchor: str | None = None
     start_count: int = 0
     start_mark: Any = None
@@ -420,8 +416,7 @@ def _run_events(builder: _Builder, text: str) -> None:
             dispose()
 
 
-@dataclass(frozen=True)
-class LoaderRejection:
+class LoaderRejection(Record, frozen=True):
     """Where and why PyYAML's pure-Python loader rejects YAML that libyaml accepted."""
 
     line: int  # 1-based, in the parsed text

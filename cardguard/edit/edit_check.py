@@ -18,7 +18,6 @@ This module only reads; ``sync.py`` turns a :class:`Refusal` into finding CG418.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from cardguard.card.reader import Card, body_offset, parse_card
@@ -26,13 +25,13 @@ from cardguard.card.markdown import live_lines
 from cardguard.card.regions import scan_regions, split_lines
 from cardguard.edit.textedit import TextEdit
 from cardguard.lines import to_lf
+from cardguard.record import Record
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(Record, frozen=True):
     line: int  # a line of the card as it is on disk
     reason: str
 

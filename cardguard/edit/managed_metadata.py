@@ -12,7 +12,7 @@ edited text again and refuses the whole set if anything else changed.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from cardguard.record import Record, factory
 from typing import Any
 
 from cardguard import codes
@@ -25,8 +25,7 @@ from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown
 from cardguard.findings import Finding
 
 
-@dataclass(frozen=True)
-class MetadataChange:
+class MetadataChange(Record, frozen=True):
     """One managed value that sync would change."""
 
     path: InstancePath
@@ -35,12 +34,11 @@ class MetadataChange:
     new: Any
 
 
-@dataclass
-class MetadataPlan:
-    edits: list[TextEdit] = field(default_factory=list)
-    changes: list[MetadataChange] = field(default_factory=list)
+class MetadataPlan(Record):
+    edits: list[TextEdit] = factory(list)
+    changes: list[MetadataChange] = factory(list)
     expected: dict[str, Any] | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
 
 
 def plan_metadata(card: Card, wanted: ExpectedMetadata, managed: tuple[str, ...] = MANAGED_KEYS) -> MetadataPlan:

@@ -19,7 +19,7 @@ such lines is appended at the end of the card under its own heading.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from cardguard.record import Record, factory
 from pathlib import Path
 
 from cardguard import codes
@@ -35,29 +35,27 @@ from cardguard.lines import line_count, split_lines_keepends, to_lf, to_newline
 from cardguard.safe_paths import write_file
 
 
-@dataclass(frozen=True)
-class RegionChange:
+class RegionChange(Record, frozen=True):
     name: str
     line: int  # the begin marker's line (or where the region would be added)
     old: str | None  # None: the region is added
     new: str
 
 
-@dataclass
-class SyncPlan:
+class SyncPlan(Record):
     path: str
     original: str  # the card's text, without BOM
     new_text: str
     has_bom: bool = False
-    region_changes: list[RegionChange] = field(default_factory=list)
-    metadata_changes: list[MetadataChange] = field(default_factory=list)
-    missing_regions: list[str] = field(default_factory=list)
-    unfillable_regions: list[str] = field(default_factory=list)  # required, but no facts to fill them
-    findings: list[Finding] = field(default_factory=list)
+    region_changes: list[RegionChange] = factory(list)
+    metadata_changes: list[MetadataChange] = factory(list)
+    missing_regions: list[str] = factory(list)
+    unfillable_regions: list[str] = factory(list)  # required, but no facts to fill them
+    findings: list[Finding] = factory(list)
     blocked: bool = False  # malformed markers: nothing may be written
     # With ``compare_library_sections``: unmarked library sections that differ from the facts,
     # and the card as it would read with them rewritten too (None: none differs).
-    library_drift: list[ExpectedRegion] = field(default_factory=list)
+    library_drift: list[ExpectedRegion] = factory(list)
     checked_text: str | None = None
 
     @property

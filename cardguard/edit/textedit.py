@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cardguard.lines import line_starts  # noqa: F401  (kept here for existing importers)
+from cardguard.record import Record
 
 
-@dataclass(frozen=True)
-class TextEdit:
+class TextEdit(Record, frozen=True):
     start: int
     end: int
     text: str

@@ -8,12 +8,12 @@ they are unknown and nothing is created. Pure functions: metadata + facts -> pla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cardguard.artifacts import Facts
 from cardguard.expect.facts_compare import results_key
 from cardguard.expect.generated import accepted_pipeline_tags, final_eval_metrics, is_hub_id, model_id
+from cardguard.record import Record
 
 # Display names of model-index task types, as transformers' TASK_TAG_TO_NAME_MAPPING spells them.
 TASK_NAMES = {
@@ -28,8 +28,7 @@ TASK_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class EvaluationTarget:
+class EvaluationTarget(Record, frozen=True):
     """What was evaluated, from ``[tool.cardguard.evaluation]`` (every field optional)."""
 
     dataset: str | None = None  # Hub dataset id: model-index dataset.type, .eval_results dataset.id
@@ -104,8 +103,7 @@ def _results(metadata: dict[str, Any]) -> Any:
 
 # -- the Hub's .eval_results files ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class EvalResultEntry:
+class EvalResultEntry(Record, frozen=True):
     dataset_id: str
     task_id: str
     value: float | int

@@ -14,7 +14,7 @@ a template that fails becomes a CG407 finding in ``Expected.findings`` and the r
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from cardguard.record import Record
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,7 @@ from cardguard.findings import Finding
 from cardguard.lines import line_count
 
 
-@dataclass(frozen=True)
-class ExpectOptions:
+class ExpectOptions(Record, frozen=True):
     """What the run looks at, from the settings and the command."""
 
     managed_keys: tuple[str, ...] = MANAGED_KEYS
@@ -45,8 +44,7 @@ class ExpectOptions:
     compare_library_sections: bool = False
 
 
-@dataclass(frozen=True)
-class ExpectedRegion:
+class ExpectedRegion(Record, frozen=True):
     """What one region should say, for the place the card holds it in."""
 
     name: str
@@ -67,8 +65,7 @@ class ExpectedRegion:
         return max(sum((old - new).values()), sum((new - old).values()))
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(Record, frozen=True):
     """Everything the card should say that the facts establish, for one card."""
 
     path: str

@@ -12,7 +12,6 @@ contexts reproduce their numbers and order (card-generators.md §1.5, §1.6, §2
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from cardguard.card import library_lines as lib
@@ -22,13 +21,13 @@ from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
 from cardguard.lines import split_lines
 from cardguard.expect.st_repr import architecture_facts, module_line
+from cardguard.record import Record
 
 Context = dict[str, Any]
 Builder = Callable[[Facts, dict[str, Any], str | None], Context | None]
 
 
-@dataclass(frozen=True)
-class RegionSpec:
+class RegionSpec(Record, frozen=True):
     name: str
     heading: str  # the heading `init` and `--add-missing` write above the region
     level: int

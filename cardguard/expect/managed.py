@@ -14,7 +14,7 @@ them into the front matter, and cardguard/rules/drift.py reports a stated value 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from cardguard.record import Record
 from typing import Any, Union
 
 from cardguard.artifacts import Facts
@@ -26,8 +26,7 @@ from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, i
 MANAGED_KEYS: tuple[str, ...] = ("base_model", "library_name", "pipeline_tag", "model-index", "co2_eq_emissions", "tags")
 
 
-@dataclass(frozen=True)
-class Unknown:
+class Unknown(Record, frozen=True):
     """A value the folder's files do not establish, and why."""
 
     reason: str
@@ -36,8 +35,7 @@ class Unknown:
 Value = Union[str, Unknown]
 
 
-@dataclass(frozen=True)
-class MetricValue:
+class MetricValue(Record, frozen=True):
     """A model-index metric value that differs from the results files."""
 
     path: InstancePath  # ("model-index", m, "results", r, "metrics", k, "value")
@@ -45,8 +43,7 @@ class MetricValue:
     actual: float
 
 
-@dataclass(frozen=True)
-class AddedMetrics:
+class AddedMetrics(Record, frozen=True):
     """Metrics the results files hold that a model-index result describing them lacks."""
 
     model: int
@@ -58,8 +55,7 @@ class AddedMetrics:
         return ("model-index", self.model, "results", self.result, "metrics")
 
 
-@dataclass(frozen=True)
-class ExpectedMetadata:
+class ExpectedMetadata(Record, frozen=True):
     """What each managed key should say, for one card (its metadata as it stands)."""
 
     library_name: str | Unknown

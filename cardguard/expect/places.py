@@ -9,7 +9,7 @@ finds the place first and renders for it. Offsets index the card text (without B
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+from cardguard.record import Record
 from typing import Any
 
 from cardguard.card.markdown import live_lines
@@ -19,8 +19,7 @@ from cardguard.lines import to_lf
 from cardguard.expect.generated import RegionSpec
 
 
-@dataclass(frozen=True)
-class RegionPlace:
+class RegionPlace(Record, frozen=True):
     """The span of the card a region's text is in."""
 
     start: int
@@ -87,7 +86,7 @@ def _adoptable(card: Card, lines: list[BodyLine]) -> list[BodyLine]:
     def shown(number: int) -> bool:
         index = number - body.first_line
         return 0 <= index < len(body.visible) and body.visible[index]
-    return [line if not line.live or shown(line.number) else replace(line, live=False) for line in lines]
+    return [line if not line.live or shown(line.number) else line.replace(live=False) for line in lines]
 
 
 def _adopted_block(lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cardguard.budget import spent_message, time_left
 from cardguard.child_process import ChildFailed, ChildTimedOut, call_bounded
+from cardguard.record import Record
 from cardguard.resources import data_dir
 from cardguard.safe_paths import Refused, open_for_reading
 
@@ -39,8 +39,7 @@ class RenderError(Exception):
     """A template could not be rendered; the message says why (one line)."""
 
 
-@dataclass(frozen=True)
-class TemplateSource:
+class TemplateSource(Record, frozen=True):
     name: str
     text: str
     path: Path

@@ -27,12 +27,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardguard.escape import escape_block, escape_text
 from cardguard.findings import Finding, Severity
 from cardguard.integrations.hookfiles import watched
+from cardguard.record import Record, factory
 from cardguard.report.formats import format_diff, format_findings, format_github, summary_line, workflow_data
 from cardguard.safe_paths import Refused, write_file
 from cardguard.report.sarif import format_sarif
@@ -48,8 +48,7 @@ class InputError(Exception):
     """An input has a value the action cannot use."""
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(Record, frozen=True):
     paths: list[str]
     command: str = "check"
     profile: str = ""
@@ -62,13 +61,12 @@ class Inputs:
     timeout: str = ""  # seconds for the whole run (cardguard --timeout); empty: cardguard's default
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(Record, frozen=True):
     findings: list[Finding]
     exit_code: int
     cards: int
     note: str = ""
-    diffs: dict[str, str] = field(default_factory=dict)  # card -> the diff `cardguard sync` would apply
+    diffs: dict[str, str] = factory(dict)  # card -> the diff `cardguard sync` would apply
 
 
 def read_inputs(env: dict[str, str]) -> Inputs:

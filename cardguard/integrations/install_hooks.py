@@ -12,9 +12,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from cardguard.record import Record
 from cardguard.resources import data_dir
 
 MARKER = "# cardguard-hook: "
@@ -26,8 +26,7 @@ class InstallError(Exception):
     """The hooks cannot be installed; printed as one line, exit code 2."""
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(Record, frozen=True):
     name: str
     path: Path
     action: str  # "installed", "updated", "unchanged", "replaced (backup: …)"

@@ -15,11 +15,11 @@ import functools
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cardguard import codes
 from cardguard.findings import Autofix, Finding, Severity
+from cardguard.record import Record
 from cardguard.resources import data_dir
 from cardguard.rules.schema_check import InstancePath, SchemaError, SchemaValidator, check_organisation_schema
 
@@ -53,8 +53,7 @@ class CardLike(Protocol):
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]: ...
 
 
-@dataclass(frozen=True)
-class HubVocabulary:
+class HubVocabulary(Record, frozen=True):
     """The Hub's known values, read from the schema so that there is one source."""
 
     licenses: tuple[str, ...]

@@ -23,17 +23,16 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from cardguard.budget import spent_message, time_left
 from cardguard.child_process import ChildFailed, ChildTimedOut, call_bounded
+from cardguard.record import Record, factory
 
 InstancePath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class SchemaError:
+class SchemaError(Record, frozen=True):
     """One way an instance breaks a schema.
 
     ``expected`` holds the value of the failing keyword, the piece a message needs: the type
@@ -47,7 +46,7 @@ class SchemaError:
     keyword: str
     expected: Any = None
     value: Any = None
-    branches: tuple[tuple["SchemaError", ...], ...] = field(default=(), compare=False)
+    branches: tuple[tuple["SchemaError", ...], ...] = factory(tuple, compare=False)
     message: str = ""
 
 

@@ -11,16 +11,15 @@ import bisect
 import functools
 import itertools
 import re
-from dataclasses import dataclass
 
 from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.findings import Finding
 from cardguard.card.markdown import Section, normalize_title
+from cardguard.record import Record
 
 
-@dataclass(frozen=True)
-class RequiredSection:
+class RequiredSection(Record, frozen=True):
     title: str
     aliases: tuple[str, ...] = ()
 

@@ -11,7 +11,6 @@ file is left byte for byte. What is written must pass the CG116 check.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from cardguard import codes
@@ -25,12 +24,12 @@ from cardguard.lines import LineIndex, line_count
 from cardguard.run.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
 from cardguard.edit.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
 from cardguard.card.yamlpos import YamlDoc, parse_yaml
+from cardguard.record import Record
 
 MAX_FILE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(Record, frozen=True):
     """A file next to the card that sync would write."""
 
     path: Path

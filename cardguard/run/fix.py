@@ -14,7 +14,6 @@ A fix left undone keeps its finding in the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cardguard import codes
@@ -30,21 +29,20 @@ from cardguard.edit.textedit import TextEdit, apply_edits
 from cardguard.lines import to_lf
 from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
-from cardguard.card.yamlpos import Limits as YamlLimits
+from cardguard.record import Record, factory
 
 # One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
 # then shows its value's fix); a card has far fewer fixable findings than this.
 MAX_FIX_PASSES = 32
 
 
-@dataclass
-class FixResult:
+class FixResult(Record):
     """One card after ``--fix``: what was fixed, and the findings that remain."""
 
     target: Target
     settings: Settings
-    findings: list[Finding] = field(default_factory=list)
-    fixed: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
+    fixed: list[Finding] = factory(list)
     written: bool = False
     checked: Any = None  # what ``recheck`` returned (a CardResult, or check's SyncResult)
 
@@ -98,11 +96,6 @@ def _unfixable_failures(card: Card, settings: Settings) -> int:
     return sum(1 for item in findings if item.severity >= settings.fail_on and item.autofix is None)
 
 
-def _yaml_limits(settings: Settings) -> YamlLimits:
-    limits = settings.limits
-    return YamlLimits(max_depth=limits.yaml_depth, max_nodes=limits.yaml_nodes, max_bytes=limits.yaml_bytes)
-
-
 def _fix_key(item: Finding) -> tuple:
     return (item.code, item.autofix.action, item.autofix.path, item.autofix.old, item.autofix.new)
 
@@ -127,7 +120,7 @@ def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
     except EditRefused:
         return None
     new_text = apply_edits(card.text, [edit])
-    new_card = parse_card(new_text, card.path, yaml_limits=_yaml_limits(settings))
+    new_card = parse_card(new_text, card.path, yaml_limits=settings.limits.for_yaml())
     if new_card.metadata != expected or _adds_failures(card, new_card, settings):
         return None
     if check_edit(card, new_text, [edit], _regions(card), expected, metadata_edited=True) is not None:

@@ -5,14 +5,12 @@ Plain frozen data: nothing here reads, prints or decides how a finding is shown 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cardguard.findings import Finding, Severity
+from cardguard.record import Record
 from cardguard.rules.profile_choice import ProfileChoice
 
 
-@dataclass(frozen=True)
-class CardReport:
+class CardReport(Record, frozen=True):
     """One card of a run: its findings, and what was fixed, chosen, changed or written."""
 
     path: str  # the card as findings show it (relative to the working folder when below it)
@@ -41,8 +39,7 @@ class CardReport:
         return any(item.severity >= threshold for item in self.findings)
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record, frozen=True):
     """What ``validate``, ``check`` or ``sync`` found over every card behind the paths."""
 
     command: str  # "validate", "check" or "sync"

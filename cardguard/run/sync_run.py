@@ -7,12 +7,11 @@ The CLI calls :func:`check_target` / :func:`sync_target` once per card and only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from cardguard.record import Record, factory
 from pathlib import Path
 
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
-from cardguard.artifacts import Limits as ArtifactLimits
 from cardguard.budget import budget_spent, spent_message
 from cardguard.card.reader import Card
 from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
@@ -35,14 +34,13 @@ from cardguard.edit.sync import SyncPlan, plan_sync, write_atomically
 from cardguard.settings.targets import Target, display_path
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
-@dataclass
-class SyncResult:
+class SyncResult(Record):
     target: Target
     settings: Settings
     plan: SyncPlan | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
     written: bool = False
-    file_changes: list[FileChange] = field(default_factory=list)  # .eval_results files
+    file_changes: list[FileChange] = factory(list)  # .eval_results files
     from_check: bool = False  # a `check` result: its diff also shows drifted unmarked library sections (CG419)
     profile_choice: ProfileChoice | None = None  # check: the profile `auto` chose, when it was auto
 
@@ -77,7 +75,7 @@ def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubS
     ``hub``, LFS-pointer weights are read from that Hub repo."""
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
     facts = read_facts(target.model_dir, display_root=files_display_root(target),
-                       limits=artifact_limits(limits or Limits()), remote=remote)
+                       limits=(limits or Limits()).for_artifacts(), remote=remote)
     facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
     return facts
 
@@ -88,17 +86,6 @@ def files_display_root(target: Target) -> str:
     root = display_path(target.model_dir)
     return "" if root == "." else root
 
-
-def artifact_limits(limits: Limits) -> ArtifactLimits:
-    """The readers' bounds from ``[tool.cardguard.limits]`` (docs/security.md lists them)."""
-    return ArtifactLimits(
-        max_json_bytes=limits.json_bytes, max_safetensors_header_bytes=limits.safetensors_header_bytes,
-        max_pickle_bytes=limits.pickle_bytes, max_text_bytes=limits.text_bytes, max_json_depth=limits.json_depth,
-        max_json_values=limits.json_values, max_safetensors_tensors=limits.safetensors_tensors,
-        max_index_shards=limits.index_shards, max_zip_members=limits.zip_members,
-        max_zip_directory_bytes=limits.zip_directory_bytes, max_pickle_opcodes=limits.pickle_opcodes,
-        max_pickle_int_digits=limits.pickle_int_digits,
-    )
 
 
 def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +19,21 @@ from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.safe_paths import Refused, list_folder, open_for_reading, read_up_to
 from cardguard.settings.targets import Target, display_path
-from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.card.yamlpos import parse_yaml
+from cardguard.record import Record, factory
 
 EVAL_RESULTS_DIR = ".eval_results"
 
 
-@dataclass
-class CardResult:
+class CardResult(Record):
     target: Target
     settings: Settings  # with the profile `auto` chose, when it was auto
     card: Card
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
     profile_choice: ProfileChoice | None = None  # set when the profile was auto
 
 
-@dataclass
-class Options:
+class Options(Record):
     """What the command line says, on top of the configuration files."""
 
     config_file: Path | None = None
@@ -72,7 +69,7 @@ class ConfigCache:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
-            settings = replace(settings, profile=self.options.profile)
+            settings = settings.replace(profile=self.options.profile)
         return settings
 
     def _load(self, source: Path, target: Target) -> Config:
@@ -148,20 +145,19 @@ def resolve_profile(settings: Settings, card: Card) -> tuple[Settings, ProfileCh
     if settings.profile != AUTO:
         return settings, None
     choice = choose_profile(card)
-    return replace(settings, profile=choice.profile), choice
+    return settings.replace(profile=choice.profile), choice
 
 
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:
     """Read the target's card; ``root`` is its repository's folder (found when not given)."""
     limits = settings.limits
-    yaml_limits = YamlLimits(max_depth=limits.yaml_depth, max_nodes=limits.yaml_nodes, max_bytes=limits.yaml_bytes)
     if not target.card.exists() and not target.card.is_symlink():
         return Card(path=target.display, text="", findings=[codes.finding(
             "CG001", target.display, 1, 1, "this model folder has no README.md model card",
             "write one with `cardguard init`",
         )])
     root = root or repository_root(target.model_dir)
-    return read_card(card_path(target), target.display, max_bytes=limits.card_bytes, yaml_limits=yaml_limits,
+    return read_card(card_path(target), target.display, max_bytes=limits.card_bytes, yaml_limits=limits.for_yaml(),
                      boundary=root)
 
 
@@ -188,8 +184,7 @@ def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> li
     """Check every ``.eval_results/*.yaml`` file next to the card (``root``: the repository)."""
     paths, refusal = eval_results_files(model_dir, root)
     findings: list[Finding] = [refusal] if refusal is not None else []
-    yaml_limits = YamlLimits(max_depth=settings.limits.yaml_depth, max_nodes=settings.limits.yaml_nodes,
-                             max_bytes=settings.limits.yaml_bytes)
+    yaml_limits = settings.limits.for_yaml()
     for path in paths:
         shown = display_path(path)
         text, problem = read_small_text(path, root, settings.limits.yaml_bytes)

@@ -35,12 +35,15 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cardguard import codes
+from cardguard.card.reader import MAX_CARD_BYTES
+from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.findings import Finding, Severity
+from cardguard.limits import Limits as ArtifactLimits
+from cardguard.record import Record, factory
 from cardguard.settings.targets import display_path
 
 CONFIG_FILE_NAMES = (".cardguard.toml", "pyproject.toml")
@@ -56,25 +59,47 @@ class ConfigError(Exception):
     """The configuration cannot be used; the CLI prints it as one line and exits 2."""
 
 
-@dataclass(frozen=True)
-class Limits:
-    card_bytes: int = 10 * 1024 * 1024
-    yaml_bytes: int = 4 * 1024 * 1024
-    yaml_depth: int = 100
-    yaml_nodes: int = 200_000
-    json_bytes: int = 64 * 1024 * 1024
-    json_depth: int = 100
-    safetensors_header_bytes: int = 100_000_000  # the format's own limit
-    pickle_bytes: int = 64 * 1024 * 1024
-    text_bytes: int = 16 * 1024 * 1024  # emissions.csv, chat_template.jinja
-    # Counts inside artifacts, checked before the work they bound (cardguard/artifacts/files.py).
-    json_values: int = 2_000_000  # values and keys of one JSON document or safetensors header
-    safetensors_tensors: int = 100_000  # per safetensors header
-    index_shards: int = 10_000  # distinct files a weight index names
-    zip_members: int = 100_000  # entries of a torch zip archive
-    zip_directory_bytes: int = 8 * 1024 * 1024  # its central directory
-    pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
-    pickle_int_digits: int = 100  # decimal digits of one pickled integer
+# The defaults are the readers' own bounds, so each is written once: the card reader's, the
+# YAML loader's and the artifact readers' (docs/security.md lists default and ceiling).
+_CARD_READER = YamlLimits()
+_ARTIFACT_READERS = ArtifactLimits()
+
+
+class Limits(Record, frozen=True):
+    """``[tool.cardguard.limits]``: the readers' bounds under the names a configuration uses."""
+
+    card_bytes: int = MAX_CARD_BYTES
+    yaml_bytes: int = _CARD_READER.max_bytes
+    yaml_depth: int = _CARD_READER.max_depth
+    yaml_nodes: int = _CARD_READER.max_nodes
+    json_bytes: int = _ARTIFACT_READERS.max_json_bytes
+    json_depth: int = _ARTIFACT_READERS.max_json_depth
+    safetensors_header_bytes: int = _ARTIFACT_READERS.max_safetensors_header_bytes  # the format's own limit
+    pickle_bytes: int = _ARTIFACT_READERS.max_pickle_bytes
+    text_bytes: int = _ARTIFACT_READERS.max_text_bytes  # emissions.csv, chat_template.jinja
+    # Counts inside artifacts, checked before the work they bound (cardguard/limits.py).
+    json_values: int = _ARTIFACT_READERS.max_json_values  # values and keys of one JSON document or safetensors header
+    safetensors_tensors: int = _ARTIFACT_READERS.max_safetensors_tensors  # per safetensors header
+    index_shards: int = _ARTIFACT_READERS.max_index_shards  # distinct files a weight index names
+    zip_members: int = _ARTIFACT_READERS.max_zip_members  # entries of a torch zip archive
+    zip_directory_bytes: int = _ARTIFACT_READERS.max_zip_directory_bytes  # its central directory
+    pickle_opcodes: int = _ARTIFACT_READERS.max_pickle_opcodes  # per pickle; also bounds its memo indexes
+    pickle_int_digits: int = _ARTIFACT_READERS.max_pickle_int_digits  # decimal digits of one pickled integer
+
+    def for_yaml(self) -> YamlLimits:
+        """The YAML loader's bounds (cards and ``.eval_results`` files)."""
+        return YamlLimits(max_depth=self.yaml_depth, max_nodes=self.yaml_nodes, max_bytes=self.yaml_bytes)
+
+    def for_artifacts(self) -> ArtifactLimits:
+        """The artifact readers' bounds."""
+        return ArtifactLimits(
+            max_json_bytes=self.json_bytes, max_safetensors_header_bytes=self.safetensors_header_bytes,
+            max_pickle_bytes=self.pickle_bytes, max_text_bytes=self.text_bytes, max_json_depth=self.json_depth,
+            max_json_values=self.json_values, max_safetensors_tensors=self.safetensors_tensors,
+            max_index_shards=self.index_shards, max_zip_members=self.zip_members,
+            max_zip_directory_bytes=self.zip_directory_bytes, max_pickle_opcodes=self.pickle_opcodes,
+            max_pickle_int_digits=self.pickle_int_digits,
+        )
 
 
 # The hard ceiling of each limit. The configuration is a file of the repository being checked
@@ -100,22 +125,21 @@ LIMIT_CEILINGS = Limits(
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record, frozen=True):
     """The settings that apply to one card, after overrides."""
 
     profile: str = "auto"
     required_sections: tuple[str, ...] = ()
     ignore: frozenset[str] = frozenset()
-    severity: dict[str, Severity] = field(default_factory=dict)
+    severity: dict[str, Severity] = factory(dict)
     schema: Path | None = None
     fail_on: Severity = Severity.ERROR
     limits: Limits = Limits()
     # sync / check (docs/sync.md): regions a card must carry, by profile ("*": every profile)
-    required_regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required_regions: dict[str, tuple[str, ...]] = factory(dict)
     managed_keys: tuple[str, ...] | None = None  # None: every key sync can manage
     eval_results_files: bool = False
-    evaluation: dict[str, str] = field(default_factory=dict)  # [tool.cardguard.evaluation]
+    evaluation: dict[str, str] = factory(dict)  # [tool.cardguard.evaluation]
     hub_id: str | None = None  # the folder's Hub id (cardguard/artifacts/hub_id.py); None: found from git or the folder
     model_card: bool | None = None  # is the README.md a model card? None: decided by what it holds (targets.py)
 
@@ -123,14 +147,12 @@ class Settings:
         return self.required_regions.get(self.profile, self.required_regions.get("*", ()))
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(Record, frozen=True):
     paths: tuple[str, ...]
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record, frozen=True):
     """A configuration file's settings, and the folder its relative paths start from."""
 
     base: Settings = Settings()
@@ -356,7 +378,7 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
             changes["model_card"] = value
         else:
             raise ConfigError(f"{where}: unknown setting {raw_key!r}")
-    return replace(settings, **changes)
+    return settings.replace(**changes)
 
 
 def _read_hub_id(value: Any, where: str) -> str:
@@ -434,7 +456,7 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
     """The limits of one table, each clamped to its ceiling (load_config reports the clamp)."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: limits must be a table")
-    known = {f.name for f in fields(Limits)}
+    known = set(Limits.fields())
     changes = {}
     for raw_key, number in value.items():
         key = raw_key.replace("-", "_")
@@ -443,7 +465,7 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
         if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ConfigError(f"{where}: limits.{raw_key} must be a positive whole number")
         changes[key] = min(number, getattr(LIMIT_CEILINGS, key))
-    return replace(current, **changes)
+    return current.replace(**changes)
 
 
 def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> list[Finding]:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from cardguard.record import Record, factory
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
@@ -33,8 +34,7 @@ class TargetError(Exception):
     """A path cannot be used; the CLI prints it as one line and exits 2."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record, frozen=True):
     card: Path  # the README.md (it may not exist: a model folder without a card)
     model_dir: Path
     display: str  # the card's path as findings show it
@@ -49,12 +49,11 @@ def display_path(path: Path) -> str:
     return shown.replace(os.sep, "/")
 
 
-@dataclass
-class Selection:
+class Selection(Record):
     """The cards to check, and the README.md files passed over as not model cards."""
 
-    targets: list[Target] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # display paths
+    targets: list[Target] = factory(list)
+    skipped: list[str] = factory(list)  # display paths
 
 
 NOT_A_CARD = "skipped, not a model card (no model metadata in its front matter, no model files beside it)"

@@ -1,0 +1,38 @@
+"""The bounds of the artifact readers (cardguard/artifacts/), with their defaults.
+
+A ground module, not a part of artifacts/: the settings take their defaults from here
+(``[tool.cardguard.limits]``, cardguard/settings/config.py), and a cold ``validate`` loads the
+settings but none of the artifact readers.
+"""
+
+from __future__ import annotations
+
+from cardguard.record import Record
+
+MiB = 1024 * 1024
+
+# The safetensors format refuses headers above 100 MB (MAX_HEADER_SIZE in safetensors' Rust code).
+SAFETENSORS_HEADER_LIMIT = 100_000_000
+
+
+class Limits(Record, frozen=True):
+    """Size and count bounds, each checked before the work it bounds; anything over one is
+    reported (CG311 for a whole file not read, CG009 for the counts inside a file) and not read.
+
+    The counts keep the memory a file can cost in proportion to the bound rather than to what
+    its bytes claim: a 70 MB header can hold 10^6 tensors, a sparse zip any directory size.
+    """
+
+    max_json_bytes: int = 64 * MiB
+    max_safetensors_header_bytes: int = SAFETENSORS_HEADER_LIMIT
+    max_pickle_bytes: int = 64 * MiB
+    max_text_bytes: int = 16 * MiB  # emissions.csv, chat_template.jinja
+    max_json_depth: int = 100  # arrays and objects inside each other; readers and `facts` recurse
+    # Values and keys of one JSON document (every JSON artifact, each safetensors header).
+    max_json_values: int = 2_000_000
+    max_safetensors_tensors: int = 100_000  # per safetensors header
+    max_index_shards: int = 10_000  # distinct files a weight index names
+    max_zip_members: int = 100_000  # entries of a torch zip archive (one per tensor storage)
+    max_zip_directory_bytes: int = 8 * MiB  # its central directory, which zipfile reads whole
+    max_pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
+    max_pickle_int_digits: int = 100  # decimal digits of one pickled integer
