@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import Fields, JSONScalar, integer_key, scalars_only
+from cardguard.artifacts.fields import Fields, JSONScalar, integer_key, json_fields, scalars_only
 from cardguard.artifacts.files import ReadContext
 from cardguard.record import Record, factory
 
@@ -69,10 +69,8 @@ class TokenizerFacts(Record):
 
 
 def read_config(ctx: ReadContext, relative: str = "config.json") -> ConfigFacts | None:
-    data = ctx.read_json_object(relative)
-    if data is None:
-        return None
-    return _config_from(Fields(ctx, relative, data), nested=False)
+    fields = json_fields(ctx, relative)
+    return None if fields is None else _config_from(fields, nested=False)
 
 
 def _config_from(fields: Fields, nested: bool) -> ConfigFacts:
@@ -116,10 +114,9 @@ def _quoted_keys(keys: list[str], shown: int = 3) -> str:
 
 
 def read_generation_config(ctx: ReadContext, relative: str = "generation_config.json") -> GenerationFacts | None:
-    data = ctx.read_json_object(relative)
-    if data is None:
+    fields = json_fields(ctx, relative)
+    if fields is None:
         return None
-    fields = Fields(ctx, relative, data)
     return GenerationFacts(
         transformers_version=fields.str("transformers_version"),
         do_sample=fields.bool("do_sample"),
@@ -128,7 +125,7 @@ def read_generation_config(ctx: ReadContext, relative: str = "generation_config.
         top_k=fields.int("top_k"),
         max_length=fields.int("max_length"),
         max_new_tokens=fields.int("max_new_tokens"),
-        settings=scalars_only(data, lists=True),
+        settings=scalars_only(fields.data, lists=True),
     )
 
 

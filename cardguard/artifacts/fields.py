@@ -66,6 +66,12 @@ class Fields:
         return self._first(keys, lambda v: isinstance(v, str) or _is_str_list(v), "a string or a list of strings")[1]
 
 
+def json_fields(ctx: ReadContext, relative: str) -> Fields | None:
+    """The fields of a JSON object file, or None when it is absent or unreadable (with a finding)."""
+    data = ctx.read_json_object(relative)
+    return None if data is None else Fields(ctx, relative, data)
+
+
 def scalars_only(data: dict, lists: bool = False) -> dict[str, Any]:
     """The entries of ``data`` whose values are JSON scalars (numbers, strings, booleans, null),
     and with ``lists=True`` also lists of scalars (``"eos_token_id": [1, 2]``)."""

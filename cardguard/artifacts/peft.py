@@ -6,7 +6,7 @@ are ignored. ``base_model`` may be a local path (PEFT writes ``_name_or_path`` a
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import Fields
+from cardguard.artifacts.fields import json_fields
 from cardguard.artifacts.files import ReadContext
 from cardguard.artifacts.weights import WeightsFacts, read_weights
 from cardguard.record import Record
@@ -30,10 +30,9 @@ class AdapterFacts(Record):
 
 def read_adapter(ctx: ReadContext) -> AdapterFacts | None:
     relative = "adapter_config.json"
-    data = ctx.read_json_object(relative)
-    if data is None:
+    fields = json_fields(ctx, relative)
+    if fields is None:
         return None
-    fields = Fields(ctx, relative, data)
     return AdapterFacts(
         peft_type=fields.str("peft_type"),
         task_type=fields.str("task_type"),

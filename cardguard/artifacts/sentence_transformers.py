@@ -11,7 +11,7 @@ Differences handled here:
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import Fields
+from cardguard.artifacts.fields import Fields, json_fields
 from cardguard.artifacts.files import ReadContext
 from cardguard.record import Record, factory
 
@@ -93,10 +93,9 @@ def _read_modules(ctx: ReadContext) -> list[StModule] | None:
 
 def _read_model_config(ctx: ReadContext, facts: SentenceTransformersFacts) -> bool:
     relative = "config_sentence_transformers.json"
-    data = ctx.read_json_object(relative)
-    if data is None:
+    fields = json_fields(ctx, relative)
+    if fields is None:
         return False
-    fields = Fields(ctx, relative, data)
     facts.model_type = fields.str("model_type")
     facts.similarity_fn_name = fields.str("similarity_fn_name")
     facts.default_prompt_name = fields.str("default_prompt_name")

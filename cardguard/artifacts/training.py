@@ -7,7 +7,7 @@ and one final row with ``train_runtime``.
 
 from __future__ import annotations
 
-from cardguard.artifacts.fields import Fields, JSONScalar, scalars_only
+from cardguard.artifacts.fields import JSONScalar, json_fields, scalars_only
 from cardguard.artifacts.files import ReadContext
 from cardguard.record import Record, factory
 
@@ -49,10 +49,9 @@ class ResultsFacts(Record):
 
 
 def read_trainer_state(ctx: ReadContext, relative: str = "trainer_state.json") -> TrainingStateFacts | None:
-    data = ctx.read_json_object(relative)
-    if data is None:
+    fields = json_fields(ctx, relative)
+    if fields is None:
         return None
-    fields = Fields(ctx, relative, data)
     facts = TrainingStateFacts(
         global_step=fields.int("global_step"),
         epoch=fields.float("epoch"),
@@ -64,7 +63,7 @@ def read_trainer_state(ctx: ReadContext, relative: str = "trainer_state.json") -
         best_model_checkpoint=fields.str("best_model_checkpoint"),
         best_global_step=fields.int("best_global_step"),
     )
-    history = data.get("log_history", [])
+    history = fields.data.get("log_history", [])
     if not isinstance(history, list):
         ctx.report("CG312", relative, f"{relative}: 'log_history' is not a list; no training log read")
         history = []
