@@ -14,7 +14,13 @@ from cardguard import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~5 ms
 if TYPE_CHECKING:
-    from typing import Any, Callable, Sequence, TextIO
+    from typing import Any, Callable, Protocol, Sequence, TextIO
+
+    class Commands(Protocol):
+        """What ``ArgumentParser.add_subparsers()`` returns: its class is private to argparse."""
+
+        def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
+
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -192,7 +198,7 @@ def _add_hub_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--hub-revision", metavar="REV", help="branch, tag or commit of --hub-repo (default: main)")
 
 
-def _add_validate(commands: argparse._SubParsersAction) -> None:
+def _add_validate(commands: Commands) -> None:
     command = commands.add_parser(
         "validate", help="check metadata and sections of model cards",
         description="Check model card metadata against the Hub's rules and the required sections of a profile.",
@@ -202,7 +208,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_validate)
 
 
-def _add_facts(commands: argparse._SubParsersAction) -> None:
+def _add_facts(commands: Commands) -> None:
     command = commands.add_parser(
         "facts", help="show what the checkpoint files in a model folder say",
         description="Read the checkpoint files of a model folder (headers only, never running code) and print the facts found.",
@@ -214,13 +220,13 @@ def _add_facts(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_facts)
 
 
-def _add_schema(commands: argparse._SubParsersAction) -> None:
+def _add_schema(commands: Commands) -> None:
     command = commands.add_parser("schema", help="print the model card metadata JSON Schema",
                                   description="Print the JSON Schema (draft 2020-12) used for card metadata.")
     command.set_defaults(handler=run_schema)
 
 
-def _add_rules(commands: argparse._SubParsersAction) -> None:
+def _add_rules(commands: Commands) -> None:
     command = commands.add_parser(
         "rules", help="list every rule code, or explain one",
         description="List every rule code cardguard reports, or explain one: `cardguard rules CG101` "
@@ -230,7 +236,7 @@ def _add_rules(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_rules)
 
 
-def _add_install_hooks(commands: argparse._SubParsersAction) -> None:
+def _add_install_hooks(commands: Commands) -> None:
     command = commands.add_parser(
         "install-hooks", help="install git hooks that check model cards on commit (and push)",
         description="Install cardguard's plain git hooks into the current repository's hooks folder "
@@ -243,7 +249,7 @@ def _add_install_hooks(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_install_hooks)
 
 
-def _add_sync(commands: argparse._SubParsersAction) -> None:
+def _add_sync(commands: Commands) -> None:
     command = commands.add_parser(
         "sync", help="rewrite generated regions and managed metadata from the checkpoint",
         description="Rewrite the text between <!-- cardguard:begin NAME --> and <!-- cardguard:end NAME --> markers "
@@ -257,7 +263,7 @@ def _add_sync(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_sync)
 
 
-def _add_check(commands: argparse._SubParsersAction) -> None:
+def _add_check(commands: Commands) -> None:
     command = commands.add_parser(
         "check", help="validate and check drift against the checkpoint (writes nothing)",
         description="validate, plus drift: generated regions, managed metadata and stated facts against the checkpoint. "
@@ -269,7 +275,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_check)
 
 
-def _add_init(commands: argparse._SubParsersAction) -> None:
+def _add_init(commands: Commands) -> None:
     command = commands.add_parser("init", help="write a new README.md for a checkpoint folder",
                                   description="Write README.md for a checkpoint folder; refuses to overwrite a card.")
     command.add_argument("path", nargs="?", default=".", metavar="DIR", help="model folder (default: the current folder)")
@@ -277,7 +283,7 @@ def _add_init(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_init)
 
 
-_SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+_SUBCOMMANDS: dict[str, Callable[[Commands], None]] = {
     "validate": _add_validate,
     "facts": _add_facts,
     "schema": _add_schema,
