@@ -17,6 +17,7 @@ from cardguard import __version__
 from cardguard.codes import RULES
 from cardguard.escape import escape_block, escape_text, strict_json
 from cardguard.findings import Finding, Severity
+from cardguard.record import Record
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -25,16 +26,12 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 _SEVERITY_NAMES = {severity: str(severity) for severity in Severity}  # an enum's name is a slow property
 
 
-class ProfileNote:
-    """The profile `auto` chose for one card, and why. A plain class, as
-    cardguard.rules.profile_choice.ProfileChoice: validate's cold start imports it."""
+class ProfileNote(Record, frozen=True):
+    """The profile `auto` chose for one card, and why."""
 
-    __slots__ = ("path", "profile", "reason")
-
-    def __init__(self, path: str, profile: str, reason: str) -> None:
-        self.path = path
-        self.profile = profile
-        self.reason = reason
+    path: str
+    profile: str
+    reason: str
 
 
 def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,

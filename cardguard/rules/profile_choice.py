@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cardguard.card.reader import Card
+from cardguard.record import Record
 from cardguard.rules.sections import PROFILES, profile_fits, sections_present
 
 AUTO = "auto"
@@ -25,15 +26,11 @@ _TRAINER_SECTIONS_ALONE = 5
 _WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
 
 
-class ProfileChoice:
-    """The profile `auto` chose for a card, and why. A plain class: a dataclass costs validate's
-    cold start a few million instructions for two fields."""
+class ProfileChoice(Record, frozen=True):
+    """The profile `auto` chose for a card, and why."""
 
-    __slots__ = ("profile", "reason")
-
-    def __init__(self, profile: str, reason: str) -> None:
-        self.profile = profile
-        self.reason = reason
+    profile: str
+    reason: str
 
 
 def choose_profile(card: Card) -> ProfileChoice:
