@@ -76,7 +76,10 @@ def to_newline(text: str, newline: str) -> str:
 
 def line_count(text: str) -> int:
     """How many lines ``text`` has (a final break does not start another line)."""
-    return len(split_lines(text))
+    if "\r" in text:
+        return len(split_lines(text))
+    # Every break is an LF: count them rather than build the lines.
+    return text.count("\n") + (0 if text == "" or text.endswith("\n") else 1)
 
 
 class LineIndex:
