@@ -113,6 +113,8 @@ class LineIndex:
 def line_at(text: str, offset: int) -> int:
     """1-based line of the character at ``offset`` (for a single lookup; use :class:`LineIndex`
     for many)."""
+    if offset >= 0 and "\r" not in text:  # every break is an LF: count them, no regex
+        return 1 + text.count("\n", 0, offset)
     if 0 < offset < len(text) and text[offset - 1:offset + 1] == "\r\n":
         offset -= 1  # the LF of a CRLF is on the line of its CR
     return 1 + len(_BREAK.findall(text, 0, offset))
