@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 
 _BREAK = re.compile(r"\r\n?|\n")
 # Characters PyYAML reads as line breaks that do not end a line in this model.
@@ -33,6 +34,8 @@ YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 def line_starts(text: str) -> list[int]:
     """Offsets where each line begins (index 0 is line 1). A text ending with a break has a
     last, empty line starting at ``len(text)``."""
+    if "\r" not in text:  # every break is an LF: no regex, no match object per line
+        return list(accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
     starts = [match.end() for match in _BREAK.finditer(text)]
     starts.insert(0, 0)
     return starts
