@@ -11,6 +11,7 @@ import bisect
 import functools
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cardguard import codes
@@ -297,36 +298,26 @@ _LEFTOVER_HINTS = (
 )
 
 
-def _alternation_by_first_character(words: tuple[str, ...]) -> str:
-    """``a|b|c`` with the words that share a first character grouped: ``t(?:his section|otal)``.
-    Python's regex engine tries every branch of an alternation at each candidate position; grouped,
-    it tries one branch per first character, which makes the body scan a third faster. The matches
-    are the same: at one position only one group can match, and each keeps its words' order."""
-    tails: dict[str, list[str]] = {}
-    for word in words:
-        tails.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in tails.items())
-
-
-_LEFTOVER_HINT = re.compile(_alternation_by_first_character(_LEFTOVER_HINTS))
-
-
 def _lines_with_hints(lines: list[str]) -> list[int]:
-    """Indices of the lines that may hold leftovers: one search over the lower-cased body
-    instead of a case-insensitive search per line, so most lines never meet a regex."""
+    """Indices of the lines that may hold leftovers: each hint is looked for in the lower-cased
+    body with str.find, so most lines never meet a regex. (A regex alternation of the hints costs
+    twice the instructions: it tries its branches at every position whose character starts one.)"""
     lowered = "\n".join(lines).lower()
-    matches = list(_LEFTOVER_HINT.finditer(lowered))
-    if not matches:
+    positions = [position for hint in _LEFTOVER_HINTS for position in _occurrences(lowered, hint)]
+    if not positions:
         return []
     # Line starts in the lowered text: lowering can lengthen a line ("İ" becomes two
     # characters) but never adds or removes a line break.
     starts = list(itertools.accumulate((len(line) + 1 for line in lowered.split("\n")), initial=0))
-    found: list[int] = []
-    for match in matches:
-        index = bisect.bisect_right(starts, match.start()) - 1
-        if not found or found[-1] != index:
-            found.append(index)
-    return found
+    return sorted({bisect.bisect_right(starts, position) - 1 for position in positions})
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` starts in ``text``, each place."""
+    position = text.find(word)
+    while position != -1:
+        yield position
+        position = text.find(word, position + 1)
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
