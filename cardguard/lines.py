@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 
 _BREAK = re.compile(r"\r\n?|\n")
 # Characters PyYAML reads as line breaks that do not end a line in this model.
@@ -33,6 +34,8 @@ YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
 def line_starts(text: str) -> list[int]:
     """Offsets where each line begins (index 0 is line 1). A text ending with a break has a
     last, empty line starting at ``len(text)``."""
+    if "\r" not in text:  # every break is an LF: no regex, no match object per line
+        return list(accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
     starts = [match.end() for match in _BREAK.finditer(text)]
     starts.insert(0, 0)
     return starts
@@ -76,7 +79,10 @@ def to_newline(text: str, newline: str) -> str:
 
 def line_count(text: str) -> int:
     """How many lines ``text`` has (a final break does not start another line)."""
-    return len(split_lines(text))
+    if "\r" in text:
+        return len(split_lines(text))
+    # Every break is an LF: count them rather than build the lines.
+    return text.count("\n") + (0 if text == "" or text.endswith("\n") else 1)
 
 
 class LineIndex:
@@ -110,6 +116,8 @@ class LineIndex:
 def line_at(text: str, offset: int) -> int:
     """1-based line of the character at ``offset`` (for a single lookup; use :class:`LineIndex`
     for many)."""
+    if offset >= 0 and "\r" not in text:  # every break is an LF: count them, no regex
+        return 1 + text.count("\n", 0, offset)
     if 0 < offset < len(text) and text[offset - 1:offset + 1] == "\r\n":
         offset -= 1  # the LF of a CRLF is on the line of its CR
     return 1 + len(_BREAK.findall(text, 0, offset))

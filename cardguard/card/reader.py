@@ -183,8 +183,10 @@ def body_offset(text: str) -> int:
 
 def detect_newline(text: str) -> str:
     """The card's line ending, decided as the Hub does (CRLF only if every break is one)."""
-    crlf = text.count("\r\n")
     cr = text.count("\r")
+    if not cr:  # most cards: LF only, no need to count the other breaks
+        return "\n"
+    crlf = text.count("\r\n")
     lf = text.count("\n")
     if crlf and crlf == cr == lf:
         return "\r\n"

@@ -12,7 +12,7 @@ from typing import Any
 
 from cardguard.card.reader import Card
 from cardguard.record import Record
-from cardguard.rules.sections import PROFILES, profile_fits, sections_present
+from cardguard.rules.sections import PROFILES, heading_keys, profile_fits, sections_present
 
 AUTO = "auto"
 # The comment Trainer puts above every card it writes (its 4.x Keras wording too).
@@ -37,24 +37,26 @@ def choose_profile(card: Card) -> ProfileChoice:
     """The profile that fits the card's writer, with the evidence for it. A card that already
     has every section of another profile's layout (a card `cardguard init` wrote for a Trainer
     run is the Hub's template) gets that profile instead of its writer's."""
-    writer = _writer(card)
-    if writer is not None and profile_fits(card, writer.profile):
+    keys = heading_keys(card)
+    writer = _writer(card, keys)
+    if writer is not None and profile_fits(keys, writer.profile):
         return writer
     for name in _WHOLE_LAYOUTS:
-        if profile_fits(card, name):
+        if profile_fits(keys, name):
             return ProfileChoice(name, f"the card has every section of the {name} profile")
     return writer or ProfileChoice("hub", "no library's card layout found: hand-written or the Hub's template")
 
 
-def _writer(card: Card) -> ProfileChoice | None:
-    """The profile of the library that wrote the card, from its metadata, comment and layout."""
+def _writer(card: Card, keys: frozenset[str]) -> ProfileChoice | None:
+    """The profile of the library that wrote the card (its heading ``keys``), from its
+    metadata, comment and layout."""
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
     library = metadata.get("library_name")
     tags = _tags(metadata)
     if library == "sentence-transformers" or "sentence-transformers" in tags:
         source = "library_name sentence-transformers" if library == "sentence-transformers" else "tag sentence-transformers"
         return ProfileChoice("sentence-transformers", f"written by sentence-transformers: {source}")
-    trainer = _trainer_choice(card, tags)
+    trainer = _trainer_choice(card, keys, tags)
     if trainer is not None:
         return trainer
     if library == "peft":
@@ -62,8 +64,8 @@ def _writer(card: Card) -> ProfileChoice | None:
     return None
 
 
-def _trainer_choice(card: Card, tags: frozenset[str]) -> ProfileChoice | None:
-    present = sections_present(card, PROFILES["trainer"])
+def _trainer_choice(card: Card, keys: frozenset[str], tags: frozenset[str]) -> ProfileChoice | None:
+    present = sections_present(keys, "trainer")
     traces = []
     if "generated_from_trainer" in tags:
         traces.append("tag generated_from_trainer")

@@ -203,9 +203,10 @@ def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding
     """The ``.yaml`` then ``.yml`` files of ``.eval_results``, each sorted; or the CG307
     finding of a folder linked where the pull request does not own (its names are not listed).
     Paths are absolute as named, under the repository ``root``, for the gate to check."""
-    folder = Path(os.path.abspath(model_dir)) / EVAL_RESULTS_DIR
-    if not os.path.lexists(folder):  # most cards: nothing to list, no need to walk the gate
+    folder_name = os.path.join(os.path.abspath(model_dir), EVAL_RESULTS_DIR)
+    if not os.path.lexists(folder_name):  # most cards: nothing to list, no Path, no gate to walk
         return [], None
+    folder = Path(folder_name)
     try:
         names = list_folder(folder, root)
     except Refused as refusal:

@@ -42,7 +42,11 @@ class Target(Record, frozen=True):
 
 def display_path(path: Path) -> str:
     """A path relative to the working directory when it is below it, else absolute."""
-    absolute = os.path.abspath(path)
+    return _shown(os.path.abspath(path))
+
+
+def _shown(absolute: str) -> str:
+    """:func:`display_path` of a path already made absolute."""
     cwd = os.getcwd()
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
     shown = absolute[len(prefix):] if absolute.startswith(prefix) else absolute
@@ -70,19 +74,19 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
 
     ``configured(card)``: the configuration's answer for one README.md (``model-card = true |
     false``), or None to let :func:`is_model_card` decide."""
-    seen: set[Path] = set()
+    seen: set[str] = set()  # absolute paths, normalised
     selection = Selection()
     is_card = _CardTest(configured)
     for raw in paths or ["."]:
         for card, named in _cards_for(Path(raw), is_card):
-            key = Path(os.path.abspath(card))
+            key = os.path.abspath(card)
             if key in seen:
                 continue
             seen.add(key)
             if (skip_non_cards or not named) and not is_card(card):
-                selection.skipped.append(display_path(card))
+                selection.skipped.append(_shown(key))
             else:
-                selection.targets.append(Target(card=card, model_dir=card.parent, display=display_path(card)))
+                selection.targets.append(Target(card=card, model_dir=card.parent, display=_shown(key)))
     return selection
 
 
