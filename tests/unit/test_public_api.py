@@ -55,13 +55,26 @@ package_files = []  # the imported package's folder, known once it is found
 re_calls = []
 
 
+inside = []  # the wrapper is running: re calls made by traceback itself go straight through
+
+
 def counting(name, function):
     def wrapper(*args, **kwargs):
-        callers = {frame.filename for frame in traceback.extract_stack()[:-1]}
-        if any(filename.startswith(tuple(package_files)) for filename in callers):
-            re_calls.append(name)
+        if not inside:
+            inside.append(True)
+            try:
+                callers = {frame.filename for frame in traceback.extract_stack()[:-1]}
+            finally:
+                inside.pop()
+            if any(filename.startswith(tuple(package_files)) for filename in callers):
+                re_calls.append(name)
         return function(*args, **kwargs)
     return wrapper
+
+
+# traceback imports linecache and tokenize on first use (3.13), and tokenize compiles patterns
+# as it loads: load them now, before re's functions are wrapped.
+traceback.extract_stack()
 
 
 record = {"re calls on import": [], "changed by import": [], "changed by call": [], "exit": None}
