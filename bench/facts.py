@@ -27,11 +27,13 @@ from pathlib import Path
 
 from harness import (
     NO_TIME_BUDGET,
+    busy_warning,
     child_environment,
     instructions,
     interleaved_samples,
     load_average,
     millions,
+    print_busy,
 )
 
 GiB = 1024**3
@@ -202,6 +204,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES))
     parser.add_argument("--keep", type=Path, help="build the checkpoints here and keep them")
     args = parser.parse_args()
+    busy_before = busy_warning()
     print(f"Python {sys.version.split()[0]} ({sys.executable}), median of {args.runs} interleaved rounds; "
           f"{load_average()} at the start\n")
     print("| size | shards | tensors | parameters | disk used | command | median wall | vs floor "
@@ -214,6 +217,7 @@ def main() -> None:
             for row in bench_size(label, SIZES[label], args.runs, root):
                 print(row, flush=True)
     print(f"\n{load_average()} at the end")
+    print_busy(busy_before, busy_warning())
 
 
 if __name__ == "__main__":

@@ -50,6 +50,28 @@ def load_average() -> str:
     return f"load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
+# Above this one-minute load the wall-clock columns are not worth quoting: other processes take
+# turns on the cores with the timed ones (a loaded run once printed a 2.6x ratio that a quiet run
+# measured at 1.1x). Instruction counts stay valid.
+BUSY_LOAD = 1.0
+
+
+def busy_warning() -> str | None:
+    """A warning to print when the machine is too busy for wall times to mean much, else None."""
+    load = os.getloadavg()[0]
+    if load <= BUSY_LOAD:
+        return None
+    return (f"WARNING: the machine is busy (load average {load:.1f} > {BUSY_LOAD:.0f}): wall times and the "
+            "ratios computed from them are unreliable; trust the instruction counts, or re-run when quiet.")
+
+
+def print_busy(*warnings: str | None) -> None:
+    """Print the first busy-machine warning of a run (taken at its start and at its end), if any."""
+    found = next((warning for warning in warnings if warning), None)
+    if found:
+        print(f"\n{found}\n")
+
+
 def measure(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Sample:
     """One fresh process: wall and CPU time, peak RSS and exit status."""
     start = time.perf_counter()

@@ -23,7 +23,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import NO_TIME_BUDGET, child_environment, instructions, interleaved_samples
+from harness import (
+    NO_TIME_BUDGET,
+    busy_warning,
+    child_environment,
+    instructions,
+    interleaved_samples,
+    print_busy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_RATIO = 2.0
@@ -65,7 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+    load_before, busy_before = os.getloadavg()[0], busy_warning()
     with tempfile.TemporaryDirectory() as temporary:
         folder = build_folder(Path(temporary))
         card = str(folder / "README.md")
@@ -76,6 +83,7 @@ def main() -> int:
     ratio = samples["check"].wall / samples["validate"].wall
     print(f"Python {sys.version.split()[0]} ({sys.executable}), cardguard from {ROOT}; "
           f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; {os.cpu_count()} cores")
+    print_busy(busy_before, busy_warning())
     print()
     print(f"| command (cold process, median of {args.runs}) | wall | CPU | instructions |")
     print("|---|---:|---:|---:|")

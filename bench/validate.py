@@ -41,11 +41,13 @@ from pathlib import Path
 from harness import (
     NO_TIME_BUDGET,
     Sample,
+    busy_warning,
     child_environment,
     instructions,
     interleaved_samples,
     load_average,
     millions,
+    print_busy,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cards < 2:
         parser.error("--cards must be at least 2")
 
-    load_before = load_average()
+    load_before, busy_before = load_average(), busy_warning()
     work = Path(tempfile.mkdtemp(prefix="cardguard-bench-"))
     try:
         (work / "cards").mkdir()
@@ -277,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]} ({sys.executable}), cardguard from {ROOT}; {len(cards)} cards from "
           f"{f'the corpus ({len(sources)} cards)' if sources else 'a synthetic card'}; median of {args.runs} "
           f"interleaved rounds; {load_before} at the start, {load_average()} at the end.\n")
+    print_busy(busy_before, busy_warning())
     print_processes(commands, samples, counts)
     print_throughput(len(cards), samples, counts, loops)
     if "schema-N" not in commands:
