@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import yaml
 
@@ -249,19 +249,35 @@ def content_reply(request: Request, data: bytes, headers: dict[str, str]) -> Rep
 
 
 def resolve(hub: FakeHub, request: Request, repo: str, rev: str, path: str) -> Reply:
-    # huggingface_hub.file_download.get_hf_file_metadata (HEAD, redirects not followed to
-    # another host) reads X-Repo-Commit, X-Linked-Etag or ETag, X-Linked-Size or Content-Length,
-    # Location; hf_hub_download / http_get and parse_safetensors_file_metadata GET it (Range).
+    # huggingface_hub.file_download.get_hf_file_metadata (HEAD; follows redirects on the same
+    # host only) reads X-Repo-Commit, X-Linked-Etag or ETag, X-Linked-Size or Content-Length and
+    # Location; hf_hub_download (http_get) and parse_safetensors_file_metadata GET it, with Range.
+    # As huggingface.co: an LFS file redirects to the CDN; another file of a public repo
+    # redirects (307, relative) to its commit-pinned /api/resolve-cache/ URL; a private or gated
+    # repo's, or an empty, file is served here.
     found = readable_repo(hub, request, repo, content=True)
     commit = commit_at(found, rev)
     blob = commit.files.get(path)
     if blob is None:
         raise Refused(hub_error(404, "EntryNotFound", "Entry not found", **{"X-Repo-Commit": commit.sha}))
     headers = {"X-Repo-Commit": commit.sha, "ETag": blob.etag}
-    if blob.lfs:  # as huggingface.co: a redirect to the file's bytes on the CDN
+    if blob.lfs:
         return Reply(302, {**headers, "Location": f"{hub.cdn_url}/lfs/{blob.sha256}", "X-Linked-Etag": blob.etag,
                            "X-Linked-Size": str(len(blob.data))}, b"Found. Redirecting")
+    if not (found.private or found.gated or not blob.data):
+        pinned = f"/api/resolve-cache/models/{repo}/{commit.sha}/{quote(path)}?etag={quote(blob.etag)}"
+        return Reply(307, {**headers, "Location": pinned}, b"Temporary Redirect")
     return content_reply(request, blob.data, headers)
+
+
+def resolve_cache(hub: FakeHub, request: Request, repo: str, sha: str, path: str) -> Reply:
+    # where resolve redirects a public repo's small file: the same bytes and headers, at a commit
+    found = readable_repo(hub, request, repo, content=True)
+    commit = commit_at(found, sha)
+    blob = commit.files.get(path)
+    if blob is None:
+        raise Refused(hub_error(404, "EntryNotFound", "Entry not found", **{"X-Repo-Commit": commit.sha}))
+    return content_reply(request, blob.data, {"X-Repo-Commit": commit.sha, "ETag": blob.etag})
 
 
 def cdn_object(hub: FakeHub, request: Request, oid: str) -> Reply:
@@ -447,6 +463,7 @@ HUB_ROUTES: list[tuple[tuple[str, ...], re.Pattern[str], Handler]] = [
     (POST, re.compile(r"/api/repos/create"), create_repo),
     (POST, re.compile(r"/api/validate-yaml"), validate_yaml),
     (READ, re.compile(rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)"), resolve),
+    (READ, re.compile(rf"/api/resolve-cache/models/{REPO}/(?P<sha>[0-9a-f]{{40}})/(?P<path>.+)"), resolve_cache),
 ]
 CDN_ROUTES: list[tuple[tuple[str, ...], re.Pattern[str], Handler]] = [
     (READ, re.compile(r"/lfs/(?P<oid>[0-9a-f]{64})"), cdn_object),

@@ -19,7 +19,9 @@ tests/hub/client.py runs the real client against it.
 Two listening sockets, like the Hub and its CDN: files stored with Git LFS (weights, see
 ``repos.is_lfs_path``) are answered on the Hub's port by a redirect to the "CDN" port, a different
 origin, so the client handles them as on huggingface.co (it keeps the ``X-Linked-*`` headers of
-the redirect, and drops its token when it follows it).
+the redirect, and drops its token when it follows it). The other files of a public repo are
+redirected, as there, to a commit-pinned ``/api/resolve-cache/`` URL on the same port: request
+counts match what the client makes against the Hub.
 
 Simplifications, said plainly: the preupload answer is always ``regular``, so an upload carries
 every file inside the commit payload (no LFS batch or Xet transfer is ever asked for, and

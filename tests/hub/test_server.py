@@ -112,8 +112,12 @@ def test_hf_hub_download_of_a_small_file_fills_the_cache_in_hf_home(hub: FakeHub
     """)
     assert Path(path).read_bytes() == CONFIG
     assert Path(path).is_relative_to(home / "hub" / "models--org--tiny" / "snapshots" / hub.sha(REPO))
-    assert [(r.method, r.status) for r in hub.requests] == [("HEAD", 200), ("GET", 200), ("HEAD", 200)]
-    assert hub.requests[1].bytes_sent == len(CONFIG)
+    pinned = f"/api/resolve-cache/models/{REPO}/{hub.sha(REPO)}/config.json"
+    seen = [(r.method, r.path.split("?")[0], r.status) for r in hub.requests]
+    assert seen == [("HEAD", f"/{REPO}/resolve/main/config.json", 307), ("HEAD", pinned, 200),
+                    ("GET", pinned, 200),
+                    ("HEAD", f"/{REPO}/resolve/main/config.json", 307), ("HEAD", pinned, 200)]
+    assert hub.requests[2].bytes_sent == len(CONFIG)
 
 
 def test_an_lfs_file_is_redirected_to_the_cdn_without_the_token(hub: FakeHub, home: Path, weights: bytes) -> None:
@@ -288,7 +292,12 @@ def test_a_private_repo_is_not_found_unless_the_token_may_read_it(hub: FakeHub, 
     hub.tokens.add("hf_owner")
     error = client_error(hub, home, 'api.model_info("org/private")', token=None)
     assert (error["type"], error["status"]) == ("RepositoryNotFoundError", 401)
-    assert client(hub, home, 'result = api.model_info("org/private").private', token="hf_owner") is True
+    answer = client(hub, home, """
+        from huggingface_hub import hf_hub_download
+        result = [api.model_info("org/private").private, open(hf_hub_download("org/private", "config.json")).read()]
+    """, token="hf_owner")
+    assert answer == [True, CONFIG.decode()]
+    assert hub.requests_to("/resolve-cache/") == []  # a private repo's files are served without the redirect
 
 
 @pytest.mark.parametrize(("token", "status"), [(DEFAULT_TOKEN, 403), (None, 401)])
@@ -330,7 +339,8 @@ def test_a_download_waits_out_one_429_and_retries(hub: FakeHub, home: Path) -> N
         result = hf_hub_download("{REPO}", "config.json")
     """)
     assert Path(path).read_bytes() == CONFIG
-    assert [(r.method, r.status) for r in hub.requests] == [("HEAD", 429), ("HEAD", 200), ("GET", 200)]
+    assert [(r.method, r.status) for r in hub.requests] == [("HEAD", 429), ("HEAD", 307), ("HEAD", 200),
+                                                            ("GET", 200)]
 
 
 # -- the server's own knobs ----------------------------------------------------------------
