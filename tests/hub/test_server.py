@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,15 +52,16 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def client(hub: FakeHub, home: Path, snippet: str, **options: object) -> object:
+def client(hub: FakeHub, home: Path, snippet: str, token: str | None = DEFAULT_TOKEN) -> Any:
     """The snippet's ``result``; fails the test if it raised."""
-    answer = run_client(hub, home, snippet, **options)  # type: ignore[arg-type]
+    answer = run_client(hub, home, snippet, token=token)
     assert answer["error"] is None, answer["error"]["traceback"]
     return answer["result"]
 
 
-def client_error(hub: FakeHub, home: Path, snippet: str, **options: object) -> dict:
-    answer = run_client(hub, home, snippet, **options)  # type: ignore[arg-type]
+def client_error(hub: FakeHub, home: Path, snippet: str, token: str | None = DEFAULT_TOKEN) -> dict[str, Any]:
+    """What the snippet raised: its class names, HTTP status and headers, message."""
+    answer = run_client(hub, home, snippet, token=token)
     assert answer["error"] is not None, f"no error; result: {answer['result']}"
     return answer["error"]
 
@@ -221,7 +223,7 @@ def test_upload_folder_makes_a_commit_that_later_reads_see(hub: FakeHub, home: P
         readme = open(hf_hub_download("{REPO}", "README.md"), encoding="utf-8").read()
         result = [info.oid, info.commit_url, readme]
     """)
-    oid, url, readme = answer  # type: ignore[misc]
+    oid, url, readme = answer
     assert oid == hub.sha(REPO) != before and url == f"{hub.url}/{REPO}/commit/{oid}"
     assert readme.endswith("More words.\n") and hub.files(REPO)["README.md"] == README + b"\nMore words.\n"
     assert hub.files(REPO, before)["README.md"] == README  # the old commit is still readable by its sha
@@ -355,7 +357,7 @@ def test_latency_is_added_to_every_request(hub: FakeHub, home: Path) -> None:
         api.model_info("{REPO}")
         result = time.monotonic() - started
     """)
-    assert elapsed >= 0.6  # type: ignore[operator]  (two loopback requests take milliseconds)
+    assert elapsed >= 0.6  # two loopback requests take milliseconds
 
 
 def test_an_interceptor_answers_before_the_routes(hub: FakeHub, home: Path) -> None:
