@@ -134,6 +134,19 @@ def test_an_lfs_file_is_redirected_to_the_cdn_without_the_token(hub: FakeHub, ho
     assert get.path == f"/lfs/{hashlib.sha256(weights).hexdigest()}" and get.bytes_sent == len(weights)
 
 
+def test_a_file_in_a_folder_at_a_commit_sha(home: Path) -> None:
+    files = {"1_Pooling/config.json": b'{"pooling_mode_mean_tokens": true}'}
+    with FakeHub({REPO: {"main": files}}) as hub:
+        sha = hub.sha(REPO)
+        hub.add_repo("org/other")  # commits elsewhere do not move this one
+        text = client(hub, home, f"""
+            from huggingface_hub import hf_hub_download
+            result = open(hf_hub_download("{REPO}", "1_Pooling/config.json", revision="{sha}")).read()
+        """)
+        assert text == files["1_Pooling/config.json"].decode()
+        assert hub.requests[0].path == f"/{REPO}/resolve/{sha}/1_Pooling/config.json"
+
+
 def test_get_paths_info_gives_sizes_and_lfs_and_skips_missing_paths(hub: FakeHub, home: Path,
                                                                     weights: bytes) -> None:
     entries = client(hub, home, f"""
@@ -193,6 +206,13 @@ def test_get_safetensors_metadata_of_a_sharded_checkpoint(tmp_path: Path, home: 
         shard_reads = hub.requests_to("/lfs/")
         assert sorted(r.range for r in shard_reads) == ["bytes=0-100000"] * 2
         assert len(hub.requests_to("model.safetensors.index.json", "GET")) == 1
+
+
+def test_a_repo_without_safetensors_is_not_a_safetensors_repo(home: Path) -> None:
+    with FakeHub({REPO: {"main": {"pytorch_model.bin": b"pickle"}}}) as hub:
+        error = client_error(hub, home, f'api.get_safetensors_metadata("{REPO}")')
+        assert error["type"] == "NotASafetensorsRepoError"
+        assert [(r.method, r.status) for r in hub.requests] == [("HEAD", 404), ("HEAD", 404)]
 
 
 def test_a_header_longer_than_the_first_read_is_fetched_with_a_second_range(tmp_path: Path, home: Path) -> None:
