@@ -352,6 +352,8 @@ def commit(hub: FakeHub, request: Request, repo: str, rev: str) -> Reply:
     pr_for_branch = next((item for item in found.discussions if item.git_reference == branch), None)
     if pr_for_branch is not None:
         pr_for_branch.commits.append(new)
+        # a draft (create_pull_request) opens with its first commit: the fake's assumption; the
+        # client only reports the status
         pr_for_branch.status = "open" if pr_for_branch.status == "draft" else pr_for_branch.status
     answer = {"success": True, "commitOid": new.sha, "commitUrl": f"{hub.url}/{repo}/commit/{new.sha}",
               "hookOutput": ""}

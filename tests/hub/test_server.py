@@ -309,17 +309,27 @@ def test_a_missing_repo_is_repository_not_found(hub: FakeHub, home: Path, token:
     assert error["headers"]["x-error-code"] == "RepoNotFound"
 
 
-def test_a_private_repo_is_not_found_unless_the_token_may_read_it(hub: FakeHub, home: Path) -> None:
+@pytest.fixture()
+def private_repo(hub: FakeHub) -> str:
     hub.add_repo("org/private", {"main": {"config.json": CONFIG}}, private=True, readers=["hf_owner"])
     hub.tokens.add("hf_owner")
-    error = client_error(hub, home, 'api.model_info("org/private")', token=None)
-    assert (error["type"], error["status"]) == ("RepositoryNotFoundError", 401)
-    answer = client(hub, home, """
+    return "org/private"
+
+
+@pytest.mark.parametrize("token", [DEFAULT_TOKEN, None])
+def test_a_private_repo_is_not_found_by_others(hub: FakeHub, home: Path, private_repo: str, token: str | None) -> None:
+    error = client_error(hub, home, f'api.model_info("{private_repo}")', token=token)
+    assert (error["type"], error["status"]) == ("RepositoryNotFoundError", 401 if token is None else 404)
+
+
+def test_a_private_repo_is_read_by_its_reader_without_the_redirect(hub: FakeHub, home: Path,
+                                                                    private_repo: str) -> None:
+    answer = client(hub, home, f"""
         from huggingface_hub import hf_hub_download
-        result = [api.model_info("org/private").private, open(hf_hub_download("org/private", "config.json")).read()]
+        result = [api.model_info("{private_repo}").private, open(hf_hub_download("{private_repo}", "config.json")).read()]
     """, token="hf_owner")
     assert answer == [True, CONFIG.decode()]
-    assert hub.requests_to("/resolve-cache/") == []  # a private repo's files are served without the redirect
+    assert hub.requests_to("/resolve-cache/") == []  # as on the Hub, a private repo's files are served directly
 
 
 @pytest.mark.parametrize(("token", "status"), [(DEFAULT_TOKEN, 403), (None, 401)])
