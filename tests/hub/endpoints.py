@@ -248,6 +248,16 @@ def content_reply(request: Request, data: bytes, headers: dict[str, str]) -> Rep
     return Reply(206, {**headers, "Content-Range": f"bytes {first}-{last}/{len(data)}"}, data[first:last + 1])
 
 
+def file_at(hub: FakeHub, request: Request, repo_id: str, revision: str, path: str) -> tuple[Repo, Commit, Blob]:
+    """A file's repo, commit and blob, or the Hub's refusal (the missing file's 404 names the commit)."""
+    repo = readable_repo(hub, request, repo_id, content=True)
+    commit = commit_at(repo, revision)
+    blob = commit.files.get(path)
+    if blob is None:
+        raise Refused(hub_error(404, "EntryNotFound", "Entry not found", **{"X-Repo-Commit": commit.sha}))
+    return repo, commit, blob
+
+
 def resolve(hub: FakeHub, request: Request, repo: str, rev: str, path: str) -> Reply:
     # huggingface_hub.file_download.get_hf_file_metadata (HEAD; follows redirects on the same
     # host only) reads X-Repo-Commit, X-Linked-Etag or ETag, X-Linked-Size or Content-Length and
@@ -255,11 +265,7 @@ def resolve(hub: FakeHub, request: Request, repo: str, rev: str, path: str) -> R
     # As huggingface.co: an LFS file redirects to the CDN; another file of a public repo
     # redirects (307, relative) to its commit-pinned /api/resolve-cache/ URL; a private or gated
     # repo's, or an empty, file is served here.
-    found = readable_repo(hub, request, repo, content=True)
-    commit = commit_at(found, rev)
-    blob = commit.files.get(path)
-    if blob is None:
-        raise Refused(hub_error(404, "EntryNotFound", "Entry not found", **{"X-Repo-Commit": commit.sha}))
+    found, commit, blob = file_at(hub, request, repo, rev, path)
     headers = {"X-Repo-Commit": commit.sha, "ETag": blob.etag}
     if blob.lfs:
         return Reply(302, {**headers, "Location": f"{hub.cdn_url}/lfs/{blob.sha256}", "X-Linked-Etag": blob.etag,
@@ -272,11 +278,7 @@ def resolve(hub: FakeHub, request: Request, repo: str, rev: str, path: str) -> R
 
 def resolve_cache(hub: FakeHub, request: Request, repo: str, sha: str, path: str) -> Reply:
     # where resolve redirects a public repo's small file: the same bytes and headers, at a commit
-    found = readable_repo(hub, request, repo, content=True)
-    commit = commit_at(found, sha)
-    blob = commit.files.get(path)
-    if blob is None:
-        raise Refused(hub_error(404, "EntryNotFound", "Entry not found", **{"X-Repo-Commit": commit.sha}))
+    _, commit, blob = file_at(hub, request, repo, sha, path)
     return content_reply(request, blob.data, {"X-Repo-Commit": commit.sha, "ETag": blob.etag})
 
 
