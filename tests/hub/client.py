@@ -11,7 +11,8 @@ import, nothing patched.
 The child installs the session's network guard (tests/network_guard.py) before it imports
 huggingface_hub, runs the snippet it is given (which binds ``result``), and prints one JSON
 object: ``result``, or the error the snippet raised (class names, status, headers, message),
-and every network attempt the guard refused.
+and every network attempt the guard refused (it sees Python's sockets; hf_xet, in Rust, is
+never given anything to transfer by the fake, see server.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from hub.server import DEFAULT_TOKEN, FakeHub
 TESTS = Path(__file__).resolve().parents[1]
 
 PRELUDE = """\
-import json, sys, traceback
+import json, traceback
 import network_guard
 network_guard.install_network_guard()
 import huggingface_hub
@@ -61,8 +62,8 @@ def run_client(hub: FakeHub, home: Path, snippet: str, *, token: str | None = DE
     base = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
     env = hub.client_env(home, base, token=token)
     code = PRELUDE.format(snippet=textwrap.indent(textwrap.dedent(snippet).strip(), "    "))
-    completed = subprocess.run([sys.executable, "-c", code], check=False, env=env, cwd=home, capture_output=True, text=True,
-                               timeout=timeout)
+    completed = subprocess.run([sys.executable, "-c", code], check=False, env=env, cwd=home,
+                               capture_output=True, text=True, timeout=timeout)
     assert completed.returncode == 0, completed.stderr
     answer = json.loads(completed.stdout.strip().splitlines()[-1])
     assert answer["blocked"] == [], answer["blocked"]  # the client never tried to leave the machine

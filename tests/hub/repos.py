@@ -25,11 +25,6 @@ def is_lfs_path(path: str, size: int) -> bool:
     return path.endswith(LFS_SUFFIXES) or size >= LFS_MIN_SIZE
 
 
-# --------------------------------------------------------------------------------------
-# Repositories: blobs, commits, branches, discussions
-# --------------------------------------------------------------------------------------
-
-
 def git_blob_id(data: bytes) -> str:
     """The git object id of a blob (what the Hub calls a file's ``oid`` / ``blobId``)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
