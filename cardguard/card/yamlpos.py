@@ -18,7 +18,7 @@ depth bound is ours.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -51,6 +51,8 @@ MAX_NUMBER_CHARS = 100
 _RESOLVED_FIRST_CHARACTERS = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
 _HAS_WILDCARD_RESOLVERS = None in Resolver.yaml_implicit_resolvers
 _VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
+_PLAIN_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_SAFE_COLLECTION_TAGS = frozenset(_STANDARD_TAG_PREFIX + name for name in ("map", "seq", "omap"))
 
 
 class Limits(Record, frozen=True):
@@ -100,24 +102,47 @@ class _Abort(Exception):
     """Stop building: a finding has been recorded and the value is unusable."""
 
 
-class _Frame(Record):
-    """A collection being built: a list, or a dict with the key awaiting its value."""
+class _Frame:
+    """A collection being built: a list, or a dict with the key awaiting its value.
 
-    container: Any
-    path: InstancePath
-    pending_key: Any = None
-    pending_key_span: tuple[int, int] | None = None
-    has_pending_key: bool = False
-    pending_key_is_merge: bool = False
-    merges: list[Any] = factory(list)
-    anchor: str | None = None
-    start_count: int = 0
-    start_mark: Any = None
+    A plain class with slots rather than a Record: one is made per collection in the card, on
+    the path every scalar takes."""
+
+    __slots__ = (
+        "container", "is_list", "path", "anchor", "start_count", "start_mark", "has_pending_key",
+        "pending_key", "pending_path", "pending_key_span", "pending_key_is_merge", "merges",
+    )
+
+    def __init__(self, container: list | dict, path: InstancePath, anchor: str | None, start_count: int,
+                 start_mark: Any) -> None:
+        self.container = container
+        self.is_list = type(container) is list
+        self.path = path
+        self.anchor = anchor
+        self.start_count = start_count  # the node count once this collection is counted
+        self.start_mark = start_mark
+        self.has_pending_key = False
+        self.pending_key: Any = None
+        self.pending_path: InstancePath = path  # where the pending key's value goes
+        self.pending_key_span: tuple[int, int] | None = None
+        self.pending_key_is_merge = False
+        self.merges: list[Any] = []
+
+    def expects_key(self) -> bool:
+        return not self.is_list and not self.has_pending_key
+
+    def next_path(self) -> InstancePath:
+        """Path of the next value placed into this collection."""
+        if self.is_list:
+            return self.path + (len(self.container),)
+        return self.pending_path if self.has_pending_key else self.path
 
 
 class _Builder:
     def __init__(self, doc: YamlDoc, lines: LineIndex, line_offset: int, limits: Limits) -> None:
         self.doc = doc
+        self.key_spans = doc.key_spans
+        self.value_spans = doc.value_spans
         self.lines = lines
         self.line_offset = line_offset
         self.limits = limits
@@ -150,38 +175,29 @@ class _Builder:
             )
 
     # -- where the next value goes ------------------------------------------------------------
-    def next_path(self) -> InstancePath:
-        if not self.stack:
-            return ()
-        frame = self.stack[-1]
-        if isinstance(frame.container, list):
-            return frame.path + (len(frame.container),)
-        if frame.has_pending_key:
-            return frame.path + (_path_key(frame.pending_key),)
-        return frame.path
+    def top(self) -> _Frame | None:
+        return self.stack[-1] if self.stack else None
 
-    def expecting_key(self) -> bool:
-        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and not self.stack[-1].has_pending_key
-
-    def add(self, value: Any, start: Any, weight: int) -> None:
+    def add(self, value: Any, start: Any) -> None:
         """Place a finished value (scalar, alias or closed collection) into its parent."""
-        if not self.stack:
+        frame = self.top()
+        if frame is None:
             self.result, self.have_result = value, True
-            return
-        frame = self.stack[-1]
-        if isinstance(frame.container, list):
+        elif frame.is_list:
             frame.container.append(value)
-            return
-        if not frame.has_pending_key:
+        elif frame.has_pending_key:
+            self.put_value(frame, value)
+        else:
             self.take_key(frame, value, start)
-            return
+
+    def put_value(self, frame: _Frame, value: Any) -> None:
         key = frame.pending_key
         frame.has_pending_key = False
         if key == "<<" and frame.pending_key_is_merge:
             frame.merges.append(value)
             return
         if key in frame.container:
-            line, column = frame.pending_key_span or self.span(start)
+            line, column = frame.pending_key_span
             self.doc.findings.append(codes.finding(
                 "CG007", self.doc.path, line, column,
                 f"duplicate key {key!r}: the Hub rejects the card ('duplicated mapping key'); "
@@ -200,38 +216,34 @@ class _Builder:
         frame.pending_key = key
         frame.has_pending_key = True
         frame.pending_key_span = key_span
-        self.doc.key_spans[frame.path + (_path_key(key),)] = key_span
+        frame.pending_path = frame.path + (_path_key(key),)
+        self.key_spans[frame.pending_path] = key_span
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
-        # The hottest code in cardguard: most cards are a few hundred scalars, so this avoids
-        # helper calls on the common path.
-        stack = self.stack
-        frame = stack[-1] if stack else None
+        # The hottest code in cardguard: most cards are a few hundred scalars.
         mark = event.start_mark
-        line, column = self.lines.position(mark.index)
-        span = (line + self.line_offset, column)
+        span = self.span(mark)
         value, tag = self.construct_scalar(event)
-        self.node_count += 1
-        if self.node_count > self.limits.max_nodes:
-            self.count(0, mark)
+        self.count(1, mark)
+        frame = self.top()
         if frame is None:
             path: InstancePath = ()
-        elif type(frame.container) is list:
+        elif frame.is_list:
             path = frame.path + (len(frame.container),)
-            self.doc.key_spans[path] = span
-        elif not frame.has_pending_key:
+            self.key_spans[path] = span
+        elif frame.has_pending_key:
+            path = frame.pending_path
+        else:
             frame.pending_key_is_merge = tag == "merge"
             self.take_key(frame, value, mark, span)
             return
-        else:
-            path = frame.path + (_path_key(frame.pending_key),)
-        self.doc.value_spans[path] = span
+        self.value_spans[path] = span
         if tag != "str":
-            self.note_coercion(event, value, path)
+            self.note_coercion(event, value, path, span)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        self.add(value, mark, 1)
+        self.add(value, mark)
 
     def construct_scalar(self, event: Any) -> tuple[Any, str]:
         tag = event.tag
@@ -271,25 +283,23 @@ class _Builder:
             "write plain YAML values (dump with yaml.safe_dump, not yaml.dump)",
         )
 
-    def note_coercion(self, event: Any, value: Any, path: InstancePath) -> None:
+    def note_coercion(self, event: Any, value: Any, path: InstancePath, span: tuple[int, int]) -> None:
         if event.tag is not None or event.style not in (None, ""):
             return
         text = event.value
         surprising = (
             (isinstance(value, bool) and text.lower() in _TRAP_BOOLS)
             or (isinstance(value, float) and _VERSION_LIKE.match(text) is not None)
-            or (isinstance(value, int) and not isinstance(value, bool) and not re.fullmatch(r"[-+]?(0|[1-9][0-9_]*)", text))
+            or (isinstance(value, int) and not isinstance(value, bool) and _PLAIN_DECIMAL.fullmatch(text) is None)
         )
         if surprising:
-            line, column = self.span(event.start_mark)
-            self.doc.coercions.append(Coercion(path, text, value, line, column))
+            self.doc.coercions.append(Coercion(path, text, value, *span))
 
-    def on_collection_start(self, event: Any, container: Any) -> None:
-        if event.tag not in (None, "!") and event.tag not in (
-            _STANDARD_TAG_PREFIX + "map", _STANDARD_TAG_PREFIX + "seq", _STANDARD_TAG_PREFIX + "omap",
-        ):
+    def on_collection_start(self, event: Any, container: list | dict) -> None:
+        if event.tag not in (None, "!") and event.tag not in _SAFE_COLLECTION_TAGS:
             self.fail_unsafe_tag(event, event.tag)
-        if self.expecting_key():
+        parent = self.top()
+        if parent is not None and parent.expects_key():
             self.fail("CG005", event.start_mark, "a mapping key is a list or mapping; keys must be plain values")
         if len(self.stack) >= self.limits.max_depth:
             self.fail(
@@ -297,25 +307,21 @@ class _Builder:
                 f"YAML nests deeper than {self.limits.max_depth} levels",
                 "flatten the structure, or raise limits.yaml_depth in the configuration",
             )
-        path = self.next_path()
+        path = parent.next_path() if parent is not None else ()
         span = self.span(event.start_mark)
-        self.doc.value_spans[path] = span
-        if self.stack and isinstance(self.stack[-1].container, list):
-            self.doc.key_spans[path] = span
+        self.value_spans[path] = span
+        if parent is not None and parent.is_list:
+            self.key_spans[path] = span
         self.count(1, event.start_mark)
-        frame = _Frame(container, path, anchor=event.anchor, start_count=self.node_count,
-                       start_mark=event.start_mark)
-        self.stack.append(frame)
+        self.stack.append(_Frame(container, path, event.anchor, self.node_count, event.start_mark))
 
-    def on_collection_end(self, event: Any) -> None:
+    def on_collection_end(self) -> None:
         frame = self.stack.pop()
-        container = frame.container
-        if frame.merges:
-            container = self.apply_merges(frame)
+        container = self.apply_merges(frame) if frame.merges else frame.container
         weight = self.node_count - frame.start_count + 1
         if frame.anchor:
             self.anchors[frame.anchor] = (container, weight)
-        self.add(container, frame.start_mark, weight)
+        self.add(container, frame.start_mark)
 
     def apply_merges(self, frame: _Frame) -> dict:
         merged: dict = {}
@@ -334,15 +340,17 @@ class _Builder:
             self.fail("CG005", event.start_mark, f"alias *{event.anchor} names no anchor defined before it")
         value, weight = self.anchors[event.anchor]
         self.count(weight, event.start_mark)
-        as_key = self.expecting_key()
-        if not as_key:
-            path = self.next_path()
-            self.doc.value_spans[path] = self.span(event.start_mark)
-        self.add(value, event.start_mark, weight)
+        frame = self.top()
+        if frame is None or not frame.expects_key():
+            path = frame.next_path() if frame is not None else ()
+            self.value_spans[path] = self.span(event.start_mark)
+        self.add(value, event.start_mark)
 
 
 def _path_key(key: Any) -> Any:
-    return key if isinstance(key, (str, int)) and not isinstance(key, bool) else str(key)
+    if type(key) is str:  # nearly every key
+        return key
+    return key if isinstance(key, int) and not isinstance(key, bool) else str(key)
 
 
 def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | None = None) -> YamlDoc:
@@ -383,22 +391,22 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
 
 def _run_events(builder: _Builder, text: str) -> None:
     parser = _Parser(text)
-    handlers: dict[type, Callable[[Any], None]] = {
-        yaml.ScalarEvent: builder.on_scalar,
-        yaml.MappingStartEvent: lambda e: builder.on_collection_start(e, {}),
-        yaml.SequenceStartEvent: lambda e: builder.on_collection_start(e, []),
-        yaml.MappingEndEvent: builder.on_collection_end,
-        yaml.SequenceEndEvent: builder.on_collection_end,
-        yaml.AliasEvent: builder.on_alias,
-    }
     documents = 0
     try:
         while True:
             event = parser.get_event()
-            kind = type(event)
-            if kind is yaml.StreamEndEvent:
-                break
-            if kind is yaml.DocumentStartEvent:
+            kind = type(event)  # the most frequent kinds first
+            if kind is yaml.ScalarEvent:
+                builder.on_scalar(event)
+            elif kind is yaml.MappingStartEvent:
+                builder.on_collection_start(event, {})
+            elif kind is yaml.SequenceStartEvent:
+                builder.on_collection_start(event, [])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                builder.on_collection_end()
+            elif kind is yaml.AliasEvent:
+                builder.on_alias(event)
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     builder.fail(
@@ -406,10 +414,8 @@ def _run_events(builder: _Builder, text: str) -> None:
                         "the metadata block holds more than one YAML document",
                         "remove the extra '---' or '...' line inside the metadata",
                     )
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(event)
+            elif kind is yaml.StreamEndEvent:
+                break
     finally:
         dispose = getattr(parser, "dispose", None)
         if dispose is not None:
