@@ -18,9 +18,14 @@ depth bound is ours.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any
 
 import yaml
+from yaml import (
+    AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+    SequenceStartEvent, StreamEndEvent,
+)
 from yaml.constructor import SafeConstructor
 from yaml.reader import ReaderError
 from yaml.resolver import Resolver
@@ -38,18 +43,24 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 InstancePath = tuple[Any, ...]
 
 _STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+# The scalar tags cardguard constructs, by full tag, with their short names.
 _SAFE_SCALAR_TAGS = {
-    "null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value",
+    _STANDARD_TAG_PREFIX + name: name
+    for name in ("null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value")
 }
 _TRAP_BOOLS = {"yes", "no", "on", "off"}
 # Longer number scalars are refused before conversion (CG009): an int of 100 characters, in any
 # base YAML 1.1 allows, is below 1e120, so str() (bound at 4,300 digits) and float() of every
 # number read from a card succeed. Hub metadata numbers are a few digits.
 MAX_NUMBER_CHARS = 100
-# First characters of plain scalars that some implicit resolver (bool, int, float, null,
-# timestamp, merge, value) may claim; every other plain scalar is a string.
-_RESOLVED_FIRST_CHARACTERS = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
-_HAS_WILDCARD_RESOLVERS = None in Resolver.yaml_implicit_resolvers
+# The implicit resolvers (bool, int, float, null, timestamp, merge, value) that may claim a
+# plain scalar, by its first character: the table Resolver.resolve reads, joined once here
+# rather than per scalar. A plain scalar no resolver claims is a string.
+_WILDCARD_RESOLVERS = tuple(Resolver.yaml_implicit_resolvers.get(None, ()))
+_RESOLVERS_BY_FIRST_CHARACTER = {
+    first: tuple(resolvers) + _WILDCARD_RESOLVERS
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items() if first is not None
+}
 _VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
 _PLAIN_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _SAFE_COLLECTION_TAGS = frozenset(_STANDARD_TAG_PREFIX + name for name in ("map", "seq", "omap"))
@@ -71,6 +82,9 @@ class Coercion(Record, frozen=True):
     value: Any
     line: int
     column: int
+
+
+_DEFAULT_LIMITS = Limits()
 
 
 class YamlDoc(Record):
@@ -144,21 +158,26 @@ class _Builder:
         self.key_spans = doc.key_spans
         self.value_spans = doc.value_spans
         self.lines = lines
+        self.line_starts = lines.starts
         self.line_offset = line_offset
         self.limits = limits
-        self.stack: list[_Frame] = []
+        self.max_nodes = limits.max_nodes
+        self.frame: _Frame | None = None  # the collection being built; None at the top level
+        # The frames around it, outermost first: one per open collection, so its length is the depth.
+        self.stack: list[_Frame | None] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.node_count = 0
         self.result: Any = None
         self.have_result = False
         self.constructor = SafeConstructor()
-        self.resolver = Resolver()
 
     # -- positions and findings --------------------------------------------------------------
     def span(self, mark: Any) -> tuple[int, int]:
         # Through Mark.index: PyYAML's own line and column count U+0085/U+2028/U+2029 as breaks.
-        line, column = self.lines.position(mark.index)
-        return (line + self.line_offset, column)
+        # LineIndex.position written out: this runs for every value in the card.
+        index = mark.index
+        line = bisect_right(self.line_starts, index)
+        return (line + self.line_offset, index - self.line_starts[line - 1] + 1)
 
     def fail(self, code: str, mark: Any, message: str, fix: str | None = None) -> None:
         line, column = self.span(mark)
@@ -168,19 +187,19 @@ class _Builder:
     def count(self, weight: int, mark: Any) -> None:
         self.node_count += weight
         if self.node_count > self.limits.max_nodes:
-            self.fail(
-                "CG009", mark,
-                f"YAML expands to more than {self.limits.max_nodes:,} values (an alias bomb?)",
-                "remove the anchors and aliases, or raise limits.yaml_nodes in the configuration",
-            )
+            self.fail_too_many_values(mark)
+
+    def fail_too_many_values(self, mark: Any) -> None:
+        self.fail(
+            "CG009", mark,
+            f"YAML expands to more than {self.limits.max_nodes:,} values (an alias bomb?)",
+            "remove the anchors and aliases, or raise limits.yaml_nodes in the configuration",
+        )
 
     # -- where the next value goes ------------------------------------------------------------
-    def top(self) -> _Frame | None:
-        return self.stack[-1] if self.stack else None
-
     def add(self, value: Any, start: Any) -> None:
         """Place a finished value (scalar, alias or closed collection) into its parent."""
-        frame = self.top()
+        frame = self.frame
         if frame is None:
             self.result, self.have_result = value, True
         elif frame.is_list:
@@ -221,12 +240,15 @@ class _Builder:
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
-        # The hottest code in cardguard: most cards are a few hundred scalars.
+        # The hottest code in cardguard: most cards are a few hundred scalars, so the common
+        # path calls few helpers (count() written out here).
         mark = event.start_mark
         span = self.span(mark)
         value, tag = self.construct_scalar(event)
-        self.count(1, mark)
-        frame = self.top()
+        self.node_count += 1
+        if self.node_count > self.max_nodes:
+            self.fail_too_many_values(mark)
+        frame = self.frame
         if frame is None:
             path: InstancePath = ()
         elif frame.is_list:
@@ -249,14 +271,15 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             text = event.value
-            if not event.implicit[0] or (
-                text and not _HAS_WILDCARD_RESOLVERS and text[0] not in _RESOLVED_FIRST_CHARACTERS
-            ):
-                return text, "str"  # quoted, or a plain scalar no implicit type can start with
-            tag = self.resolver.resolve(yaml.ScalarNode, text, event.implicit)
-        if not tag.startswith(_STANDARD_TAG_PREFIX) or tag[len(_STANDARD_TAG_PREFIX):] not in _SAFE_SCALAR_TAGS:
+            if not event.implicit[0]:
+                return text, "str"  # quoted
+            resolvers = _RESOLVERS_BY_FIRST_CHARACTER.get(text[:1], _WILDCARD_RESOLVERS)
+            if not resolvers:
+                return text, "str"  # a plain scalar no implicit type can start with
+            tag = _implicit_tag(text, resolvers)
+        short = _SAFE_SCALAR_TAGS.get(tag)
+        if short is None:
             self.fail_unsafe_tag(event, tag)
-        short = tag[len(_STANDARD_TAG_PREFIX):]
         if short == "str":
             return event.value, short
         if short == "merge":
@@ -298,7 +321,7 @@ class _Builder:
     def on_collection_start(self, event: Any, container: list | dict) -> None:
         if event.tag not in (None, "!") and event.tag not in _SAFE_COLLECTION_TAGS:
             self.fail_unsafe_tag(event, event.tag)
-        parent = self.top()
+        parent = self.frame
         if parent is not None and parent.expects_key():
             self.fail("CG005", event.start_mark, "a mapping key is a list or mapping; keys must be plain values")
         if len(self.stack) >= self.limits.max_depth:
@@ -313,10 +336,12 @@ class _Builder:
         if parent is not None and parent.is_list:
             self.key_spans[path] = span
         self.count(1, event.start_mark)
-        self.stack.append(_Frame(container, path, event.anchor, self.node_count, event.start_mark))
+        self.stack.append(parent)
+        self.frame = _Frame(container, path, event.anchor, self.node_count, event.start_mark)
 
     def on_collection_end(self) -> None:
-        frame = self.stack.pop()
+        frame = self.frame
+        self.frame = self.stack.pop()
         container = self.apply_merges(frame) if frame.merges else frame.container
         weight = self.node_count - frame.start_count + 1
         if frame.anchor:
@@ -340,11 +365,19 @@ class _Builder:
             self.fail("CG005", event.start_mark, f"alias *{event.anchor} names no anchor defined before it")
         value, weight = self.anchors[event.anchor]
         self.count(weight, event.start_mark)
-        frame = self.top()
+        frame = self.frame
         if frame is None or not frame.expects_key():
             path = frame.next_path() if frame is not None else ()
             self.value_spans[path] = self.span(event.start_mark)
         self.add(value, event.start_mark)
+
+
+def _implicit_tag(text: str, resolvers: tuple[tuple[str, re.Pattern[str]], ...]) -> str:
+    """The tag Resolver.resolve gives the plain scalar ``text``: the first resolver matching it."""
+    for tag, pattern in resolvers:
+        if pattern.match(text):
+            return tag
+    return Resolver.DEFAULT_SCALAR_TAG
 
 
 def _path_key(key: Any) -> Any:
@@ -359,9 +392,10 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
     Never raises for bad input: problems are in ``doc.findings`` and ``doc.ok`` is False.
     An empty document gives ``value None`` with ``ok True``.
     """
-    limits = limits or Limits()
+    limits = limits or _DEFAULT_LIMITS
     doc = YamlDoc(path=path, first_line=line_offset + 1)
-    if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+    # A character is at most 4 bytes: only a long text needs encoding to be measured.
+    if len(text) * 4 > limits.max_bytes and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         doc.findings.append(codes.finding(
             "CG009", path, line_offset + 1, 1,
             f"YAML block is larger than {limits.max_bytes:,} bytes",
@@ -391,22 +425,23 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
 
 def _run_events(builder: _Builder, text: str) -> None:
     parser = _Parser(text)
+    get_event, on_scalar = parser.get_event, builder.on_scalar  # once, not per event
     documents = 0
     try:
         while True:
-            event = parser.get_event()
+            event = get_event()
             kind = type(event)  # the most frequent kinds first
-            if kind is yaml.ScalarEvent:
-                builder.on_scalar(event)
-            elif kind is yaml.MappingStartEvent:
+            if kind is ScalarEvent:
+                on_scalar(event)
+            elif kind is MappingStartEvent:
                 builder.on_collection_start(event, {})
-            elif kind is yaml.SequenceStartEvent:
+            elif kind is SequenceStartEvent:
                 builder.on_collection_start(event, [])
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 builder.on_collection_end()
-            elif kind is yaml.AliasEvent:
+            elif kind is AliasEvent:
                 builder.on_alias(event)
-            elif kind is yaml.DocumentStartEvent:
+            elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     builder.fail(
@@ -414,7 +449,7 @@ def _run_events(builder: _Builder, text: str) -> None:
                         "the metadata block holds more than one YAML document",
                         "remove the extra '---' or '...' line inside the metadata",
                     )
-            elif kind is yaml.StreamEndEvent:
+            elif kind is StreamEndEvent:
                 break
     finally:
         dispose = getattr(parser, "dispose", None)
