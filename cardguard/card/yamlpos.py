@@ -452,9 +452,14 @@ def _run_events(builder: _Builder, text: str) -> None:
             elif kind is StreamEndEvent:
                 break
     finally:
-        dispose = getattr(parser, "dispose", None)
-        if dispose is not None:
-            dispose()
+        _dispose(parser)
+
+
+def _dispose(parser: Any) -> None:
+    """Free libyaml's parser now rather than when collected (the pure parser has nothing to free)."""
+    dispose = getattr(parser, "dispose", None)
+    if dispose is not None:
+        dispose()
 
 
 class LoaderRejection(Record, frozen=True):
@@ -470,7 +475,7 @@ class LoaderRejection(Record, frozen=True):
 # comparing the two on generated YAML; tests/unit/test_hub_loader.py keeps the list honest):
 # a tab where a token would start, a byte order mark inside the text, a tag ('!' where a
 # token starts) whose handle holds punctuation, a block scalar header followed by '#' or a
-# tab, a '?' inside a plain scalar in a flow collection ('tags: [what?]'). The YAML
+# tab, a '?' inside a flow collection outside quotes ('tags: [what?]', '[?, a]'). The YAML
 # 1.1-only line breaks (U+0085, U+2028, U+2029) are scanned for too: next to a byte order
 # mark the two loaders disagree on them, and they are rare enough to cost nothing.
 _PURE_LOADER_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
@@ -487,14 +492,51 @@ HUB_LOADER_CHECK_MAX_CHARS = 256 * 1024
 def pure_loader_may_differ(text: str) -> bool:
     """Whether ``text`` holds a construct on which the pure loader may reject what libyaml
     accepts. Substring tests first (a few microseconds for a card): a regex runs only when
-    the character it needs is there."""
+    the character it needs is there, libyaml's events only when a '?' and a flow bracket
+    are (a '?' in a question in quotes, or in a URL in block context, is common)."""
     if any(character in text for character in _PURE_LOADER_CHARACTERS):
         return True
     if "!" in text and _TAG_START.search(text) is not None:
         return True
     if "#" in text and _BLOCK_HEADER_THEN_HASH.search(text) is not None:
         return True
-    return "?" in text and ("[" in text or "{" in text)
+    return "?" in text and ("[" in text or "{" in text) and _question_mark_in_flow(text)
+
+
+def _question_mark_in_flow(text: str) -> bool:
+    """Whether a '?' stands inside a flow collection, outside quoted text, as libyaml reads
+    ``text``: there the two scanners part ways (the pure one ends a plain scalar at a '?',
+    and reads an explicit key followed by ',' differently). A '?' in block context or in
+    quotes is read alike by both. libyaml's events find the flow text at a fraction of the
+    pure parser's cost; YAML libyaml rejects counts as a yes."""
+    parser = _Parser(text)
+    is_flow: list[bool] = []  # per open collection, innermost last
+    flow_depth = 0  # how many of them are flow collections
+    unread = 0  # where the flow text not yet looked at begins
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                is_flow.append(event.flow_style is True)
+                if is_flow[-1]:
+                    unread = event.start_mark.index if flow_depth == 0 else unread
+                    flow_depth += 1
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                if is_flow.pop():
+                    flow_depth -= 1
+                    if flow_depth == 0 and "?" in text[unread:event.end_mark.index]:
+                        return True
+            elif kind is ScalarEvent and flow_depth and event.style in ("'", '"'):
+                if "?" in text[unread:event.start_mark.index]:
+                    return True
+                unread = event.end_mark.index  # skip the quoted text
+            elif kind is StreamEndEvent:
+                return False
+    except yaml.YAMLError:
+        return True
+    finally:
+        _dispose(parser)
 
 
 def hub_loader_rejection(text: str) -> LoaderRejection | None:
