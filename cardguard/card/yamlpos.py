@@ -474,12 +474,12 @@ class LoaderRejection(Record, frozen=True):
 # Constructs on which PyYAML's pure-Python scanner rejects what libyaml accepts (found by
 # comparing the two on generated YAML; tests/unit/test_hub_loader.py keeps the list honest):
 # a tab where a token would start, a byte order mark inside the text, a tag ('!' where a
-# token starts) whose handle holds punctuation, a block scalar header followed by '#' or a
+# token starts, or right after a ':' as in '[*x:!t a]') whose handle holds punctuation, a block scalar header followed by '#' or a
 # tab, a '?' inside a flow collection outside quotes ('tags: [what?]', '[?, a]'). The YAML
 # 1.1-only line breaks (U+0085, U+2028, U+2029) are scanned for too: next to a byte order
 # mark the two loaders disagree on them, and they are rare enough to cost nothing.
 _PURE_LOADER_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
-_TAG_START = re.compile(r"(?<![^\s\[\]{},])!")
+_TAG_START = re.compile(r"(?<![^\s\[\]{},:])!")
 _BLOCK_HEADER_THEN_HASH = re.compile(r"[|>][-+0-9]{0,3}#")
 
 

@@ -114,6 +114,7 @@ _PIECES = st.sampled_from([
 @example(pieces=["a?"], frame="k: [{}]\n")
 @example(pieces=["!", ".", "!"], frame="{}")
 @example(pieces=["a", ", ", "?", ", ", ", ", "? ", "a"], frame="k: [{}]\n")  # an explicit key, then ','
+@example(pieces=["*x", ":", "!", "key", ","], frame="k: [{}]\n")  # a tag right after an alias's ':'
 def test_cg014_is_found_exactly_when_the_pure_loader_rejects_what_libyaml_accepts(pieces: list[str], frame: str) -> None:
     from cardguard.card.yamlpos import hub_loader_rejection
 
