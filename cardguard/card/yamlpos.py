@@ -85,6 +85,8 @@ class Coercion(Record, frozen=True):
 
 
 _DEFAULT_LIMITS = Limits()
+# One for every document: SafeConstructor's scalar constructors keep nothing between calls.
+_SCALAR_CONSTRUCTOR = SafeConstructor()
 
 
 class YamlDoc(Record):
@@ -169,7 +171,6 @@ class _Builder:
         self.node_count = 0
         self.result: Any = None
         self.have_result = False
-        self.constructor = SafeConstructor()
 
     # -- positions and findings --------------------------------------------------------------
     def span(self, mark: Any) -> tuple[int, int]:
@@ -206,8 +207,12 @@ class _Builder:
             frame.container.append(value)
         elif frame.has_pending_key:
             self.put_value(frame, value)
-        else:
-            self.take_key(frame, value, start)
+        else:  # an alias as a key (a collection as a key fails when it starts)
+            try:
+                hash(value)
+            except TypeError:
+                self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
+            self.take_key(frame, value, self.span(start))
 
     def put_value(self, frame: _Frame, value: Any) -> None:
         key = frame.pending_key
@@ -225,13 +230,7 @@ class _Builder:
             ))
         frame.container[key] = value
 
-    def take_key(self, frame: _Frame, key: Any, start: Any, key_span: tuple[int, int] | None = None) -> None:
-        try:
-            hash(key)
-        except TypeError:
-            self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
-        if key_span is None:
-            key_span = self.span(start)
+    def take_key(self, frame: _Frame, key: Any, key_span: tuple[int, int]) -> None:
         frame.pending_key = key
         frame.has_pending_key = True
         frame.pending_key_span = key_span
@@ -248,24 +247,27 @@ class _Builder:
         self.node_count += 1
         if self.node_count > self.max_nodes:
             self.fail_too_many_values(mark)
+        # Placed here rather than through add(): this branch knows where the value goes.
         frame = self.frame
         if frame is None:
             path: InstancePath = ()
+            self.result, self.have_result = value, True
         elif frame.is_list:
             path = frame.path + (len(frame.container),)
             self.key_spans[path] = span
+            frame.container.append(value)
         elif frame.has_pending_key:
             path = frame.pending_path
-        else:
+            self.put_value(frame, value)
+        else:  # a key: scalars are always hashable
             frame.pending_key_is_merge = tag == "merge"
-            self.take_key(frame, value, mark, span)
+            self.take_key(frame, value, span)
             return
         self.value_spans[path] = span
         if tag != "str":
             self.note_coercion(event, value, path, span)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        self.add(value, mark)
 
     def construct_scalar(self, event: Any) -> tuple[Any, str]:
         tag = event.tag
@@ -294,7 +296,7 @@ class _Builder:
             )
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return SafeConstructor.yaml_constructors[tag](self.constructor, node), short
+            return SafeConstructor.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node), short
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
             self.fail("CG005", event.start_mark, f"cannot read {event.value[:40]!r} as {short}: {error}")
             raise  # unreachable: fail() raises
