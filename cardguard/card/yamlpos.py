@@ -187,7 +187,7 @@ class _Builder:
 
     def count(self, weight: int, mark: Any) -> None:
         self.node_count += weight
-        if self.node_count > self.limits.max_nodes:
+        if self.node_count > self.max_nodes:
             self.fail_too_many_values(mark)
 
     def fail_too_many_values(self, mark: Any) -> None:
@@ -522,7 +522,8 @@ def _question_mark_in_flow(text: str) -> bool:
             if kind is MappingStartEvent or kind is SequenceStartEvent:
                 is_flow.append(event.flow_style is True)
                 if is_flow[-1]:
-                    unread = event.start_mark.index if flow_depth == 0 else unread
+                    if flow_depth == 0:
+                        unread = event.start_mark.index
                     flow_depth += 1
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 if is_flow.pop():
