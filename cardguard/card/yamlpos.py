@@ -18,9 +18,14 @@ depth bound is ours.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from bisect import bisect_right
+from typing import Any
 
 import yaml
+from yaml import (
+    AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+    SequenceStartEvent, StreamEndEvent,
+)
 from yaml.constructor import SafeConstructor
 from yaml.reader import ReaderError
 from yaml.resolver import Resolver
@@ -38,19 +43,27 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 InstancePath = tuple[Any, ...]
 
 _STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+# The scalar tags cardguard constructs, by full tag, with their short names.
 _SAFE_SCALAR_TAGS = {
-    "null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value",
+    _STANDARD_TAG_PREFIX + name: name
+    for name in ("null", "bool", "int", "float", "str", "timestamp", "binary", "merge", "value")
 }
 _TRAP_BOOLS = {"yes", "no", "on", "off"}
 # Longer number scalars are refused before conversion (CG009): an int of 100 characters, in any
 # base YAML 1.1 allows, is below 1e120, so str() (bound at 4,300 digits) and float() of every
 # number read from a card succeed. Hub metadata numbers are a few digits.
 MAX_NUMBER_CHARS = 100
-# First characters of plain scalars that some implicit resolver (bool, int, float, null,
-# timestamp, merge, value) may claim; every other plain scalar is a string.
-_RESOLVED_FIRST_CHARACTERS = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
-_HAS_WILDCARD_RESOLVERS = None in Resolver.yaml_implicit_resolvers
+# The implicit resolvers (bool, int, float, null, timestamp, merge, value) that may claim a
+# plain scalar, by its first character: the table Resolver.resolve reads, joined once here
+# rather than per scalar. A plain scalar no resolver claims is a string.
+_WILDCARD_RESOLVERS = tuple(Resolver.yaml_implicit_resolvers.get(None, ()))
+_RESOLVERS_BY_FIRST_CHARACTER = {
+    first: tuple(resolvers) + _WILDCARD_RESOLVERS
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items() if first is not None
+}
 _VERSION_LIKE = re.compile(r"^[0-9]+\.[0-9]*0$")
+_PLAIN_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_SAFE_COLLECTION_TAGS = frozenset(_STANDARD_TAG_PREFIX + name for name in ("map", "seq", "omap"))
 
 
 class Limits(Record, frozen=True):
@@ -69,6 +82,11 @@ class Coercion(Record, frozen=True):
     value: Any
     line: int
     column: int
+
+
+_DEFAULT_LIMITS = Limits()
+# One for every document: SafeConstructor's scalar constructors keep nothing between calls.
+_SCALAR_CONSTRUCTOR = SafeConstructor()
 
 
 class YamlDoc(Record):
@@ -100,40 +118,67 @@ class _Abort(Exception):
     """Stop building: a finding has been recorded and the value is unusable."""
 
 
-class _Frame(Record):
-    """A collection being built: a list, or a dict with the key awaiting its value."""
+class _Frame:
+    """A collection being built: a list, or a dict with the key awaiting its value.
 
-    container: Any
-    path: InstancePath
-    pending_key: Any = None
-    pending_key_span: tuple[int, int] | None = None
-    has_pending_key: bool = False
-    pending_key_is_merge: bool = False
-    merges: list[Any] = factory(list)
-    anchor: str | None = None
-    start_count: int = 0
-    start_mark: Any = None
+    A plain class with slots rather than a Record: one is made per collection in the card, on
+    the path every scalar takes."""
+
+    __slots__ = (
+        "container", "is_list", "path", "anchor", "start_count", "start_mark", "has_pending_key",
+        "pending_key", "pending_path", "pending_key_span", "pending_key_is_merge", "merges",
+    )
+
+    def __init__(self, container: list | dict, path: InstancePath, anchor: str | None, start_count: int,
+                 start_mark: Any) -> None:
+        self.container = container
+        self.is_list = type(container) is list
+        self.path = path
+        self.anchor = anchor
+        self.start_count = start_count  # the node count once this collection is counted
+        self.start_mark = start_mark
+        self.has_pending_key = False
+        self.pending_key: Any = None
+        self.pending_path: InstancePath = path  # where the pending key's value goes
+        self.pending_key_span: tuple[int, int] | None = None
+        self.pending_key_is_merge = False
+        self.merges: list[Any] = []
+
+    def expects_key(self) -> bool:
+        return not self.is_list and not self.has_pending_key
+
+    def next_path(self) -> InstancePath:
+        """Path of the next value placed into this collection."""
+        if self.is_list:
+            return self.path + (len(self.container),)
+        return self.pending_path if self.has_pending_key else self.path
 
 
 class _Builder:
     def __init__(self, doc: YamlDoc, lines: LineIndex, line_offset: int, limits: Limits) -> None:
         self.doc = doc
+        self.key_spans = doc.key_spans
+        self.value_spans = doc.value_spans
         self.lines = lines
+        self.line_starts = lines.starts
         self.line_offset = line_offset
         self.limits = limits
-        self.stack: list[_Frame] = []
+        self.max_nodes = limits.max_nodes
+        self.frame: _Frame | None = None  # the collection being built; None at the top level
+        # The frames around it, outermost first: one per open collection, so its length is the depth.
+        self.stack: list[_Frame | None] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.node_count = 0
         self.result: Any = None
         self.have_result = False
-        self.constructor = SafeConstructor()
-        self.resolver = Resolver()
 
     # -- positions and findings --------------------------------------------------------------
     def span(self, mark: Any) -> tuple[int, int]:
         # Through Mark.index: PyYAML's own line and column count U+0085/U+2028/U+2029 as breaks.
-        line, column = self.lines.position(mark.index)
-        return (line + self.line_offset, column)
+        # LineIndex.position written out: this runs for every value in the card.
+        index = mark.index
+        line = bisect_right(self.line_starts, index)
+        return (line + self.line_offset, index - self.line_starts[line - 1] + 1)
 
     def fail(self, code: str, mark: Any, message: str, fix: str | None = None) -> None:
         line, column = self.span(mark)
@@ -142,46 +187,41 @@ class _Builder:
 
     def count(self, weight: int, mark: Any) -> None:
         self.node_count += weight
-        if self.node_count > self.limits.max_nodes:
-            self.fail(
-                "CG009", mark,
-                f"YAML expands to more than {self.limits.max_nodes:,} values (an alias bomb?)",
-                "remove the anchors and aliases, or raise limits.yaml_nodes in the configuration",
-            )
+        if self.node_count > self.max_nodes:
+            self.fail_too_many_values(mark)
+
+    def fail_too_many_values(self, mark: Any) -> None:
+        self.fail(
+            "CG009", mark,
+            f"YAML expands to more than {self.limits.max_nodes:,} values (an alias bomb?)",
+            "remove the anchors and aliases, or raise limits.yaml_nodes in the configuration",
+        )
 
     # -- where the next value goes ------------------------------------------------------------
-    def next_path(self) -> InstancePath:
-        if not self.stack:
-            return ()
-        frame = self.stack[-1]
-        if isinstance(frame.container, list):
-            return frame.path + (len(frame.container),)
-        if frame.has_pending_key:
-            return frame.path + (_path_key(frame.pending_key),)
-        return frame.path
-
-    def expecting_key(self) -> bool:
-        return bool(self.stack) and isinstance(self.stack[-1].container, dict) and not self.stack[-1].has_pending_key
-
-    def add(self, value: Any, start: Any, weight: int) -> None:
+    def add(self, value: Any, start: Any) -> None:
         """Place a finished value (scalar, alias or closed collection) into its parent."""
-        if not self.stack:
+        frame = self.frame
+        if frame is None:
             self.result, self.have_result = value, True
-            return
-        frame = self.stack[-1]
-        if isinstance(frame.container, list):
+        elif frame.is_list:
             frame.container.append(value)
-            return
-        if not frame.has_pending_key:
-            self.take_key(frame, value, start)
-            return
+        elif frame.has_pending_key:
+            self.put_value(frame, value)
+        else:  # an alias as a key (a collection as a key fails when it starts)
+            try:
+                hash(value)
+            except TypeError:
+                self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
+            self.take_key(frame, value, self.span(start))
+
+    def put_value(self, frame: _Frame, value: Any) -> None:
         key = frame.pending_key
         frame.has_pending_key = False
         if key == "<<" and frame.pending_key_is_merge:
             frame.merges.append(value)
             return
         if key in frame.container:
-            line, column = frame.pending_key_span or self.span(start)
+            line, column = frame.pending_key_span
             self.doc.findings.append(codes.finding(
                 "CG007", self.doc.path, line, column,
                 f"duplicate key {key!r}: the Hub rejects the card ('duplicated mapping key'); "
@@ -190,61 +230,58 @@ class _Builder:
             ))
         frame.container[key] = value
 
-    def take_key(self, frame: _Frame, key: Any, start: Any, key_span: tuple[int, int] | None = None) -> None:
-        try:
-            hash(key)
-        except TypeError:
-            self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
-        if key_span is None:
-            key_span = self.span(start)
+    def take_key(self, frame: _Frame, key: Any, key_span: tuple[int, int]) -> None:
         frame.pending_key = key
         frame.has_pending_key = True
         frame.pending_key_span = key_span
-        self.doc.key_spans[frame.path + (_path_key(key),)] = key_span
+        frame.pending_path = frame.path + (_path_key(key),)
+        self.key_spans[frame.pending_path] = key_span
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
-        # The hottest code in cardguard: most cards are a few hundred scalars, so this avoids
-        # helper calls on the common path.
-        stack = self.stack
-        frame = stack[-1] if stack else None
+        # The hottest code in cardguard: most cards are a few hundred scalars, so the common
+        # path calls few helpers (count() written out here).
         mark = event.start_mark
-        line, column = self.lines.position(mark.index)
-        span = (line + self.line_offset, column)
+        span = self.span(mark)
         value, tag = self.construct_scalar(event)
         self.node_count += 1
-        if self.node_count > self.limits.max_nodes:
-            self.count(0, mark)
+        if self.node_count > self.max_nodes:
+            self.fail_too_many_values(mark)
+        # Placed here rather than through add(): this branch knows where the value goes.
+        frame = self.frame
         if frame is None:
             path: InstancePath = ()
-        elif type(frame.container) is list:
+            self.result, self.have_result = value, True
+        elif frame.is_list:
             path = frame.path + (len(frame.container),)
-            self.doc.key_spans[path] = span
-        elif not frame.has_pending_key:
+            self.key_spans[path] = span
+            frame.container.append(value)
+        elif frame.has_pending_key:
+            path = frame.pending_path
+            self.put_value(frame, value)
+        else:  # a key: scalars are always hashable
             frame.pending_key_is_merge = tag == "merge"
-            self.take_key(frame, value, mark, span)
+            self.take_key(frame, value, span)
             return
-        else:
-            path = frame.path + (_path_key(frame.pending_key),)
-        self.doc.value_spans[path] = span
+        self.value_spans[path] = span
         if tag != "str":
-            self.note_coercion(event, value, path)
+            self.note_coercion(event, value, path, span)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        self.add(value, mark, 1)
 
     def construct_scalar(self, event: Any) -> tuple[Any, str]:
         tag = event.tag
         if tag is None or tag == "!":
             text = event.value
-            if not event.implicit[0] or (
-                text and not _HAS_WILDCARD_RESOLVERS and text[0] not in _RESOLVED_FIRST_CHARACTERS
-            ):
-                return text, "str"  # quoted, or a plain scalar no implicit type can start with
-            tag = self.resolver.resolve(yaml.ScalarNode, text, event.implicit)
-        if not tag.startswith(_STANDARD_TAG_PREFIX) or tag[len(_STANDARD_TAG_PREFIX):] not in _SAFE_SCALAR_TAGS:
+            if not event.implicit[0]:
+                return text, "str"  # quoted
+            resolvers = _RESOLVERS_BY_FIRST_CHARACTER.get(text[:1], _WILDCARD_RESOLVERS)
+            if not resolvers:
+                return text, "str"  # a plain scalar no implicit type can start with
+            tag = _implicit_tag(text, resolvers)
+        short = _SAFE_SCALAR_TAGS.get(tag)
+        if short is None:
             self.fail_unsafe_tag(event, tag)
-        short = tag[len(_STANDARD_TAG_PREFIX):]
         if short == "str":
             return event.value, short
         if short == "merge":
@@ -259,7 +296,7 @@ class _Builder:
             )
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return SafeConstructor.yaml_constructors[tag](self.constructor, node), short
+            return SafeConstructor.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node), short
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
             self.fail("CG005", event.start_mark, f"cannot read {event.value[:40]!r} as {short}: {error}")
             raise  # unreachable: fail() raises
@@ -271,25 +308,23 @@ class _Builder:
             "write plain YAML values (dump with yaml.safe_dump, not yaml.dump)",
         )
 
-    def note_coercion(self, event: Any, value: Any, path: InstancePath) -> None:
+    def note_coercion(self, event: Any, value: Any, path: InstancePath, span: tuple[int, int]) -> None:
         if event.tag is not None or event.style not in (None, ""):
             return
         text = event.value
         surprising = (
             (isinstance(value, bool) and text.lower() in _TRAP_BOOLS)
             or (isinstance(value, float) and _VERSION_LIKE.match(text) is not None)
-            or (isinstance(value, int) and not isinstance(value, bool) and not re.fullmatch(r"[-+]?(0|[1-9][0-9_]*)", text))
+            or (isinstance(value, int) and not isinstance(value, bool) and _PLAIN_DECIMAL.fullmatch(text) is None)
         )
         if surprising:
-            line, column = self.span(event.start_mark)
-            self.doc.coercions.append(Coercion(path, text, value, line, column))
+            self.doc.coercions.append(Coercion(path, text, value, *span))
 
-    def on_collection_start(self, event: Any, container: Any) -> None:
-        if event.tag not in (None, "!") and event.tag not in (
-            _STANDARD_TAG_PREFIX + "map", _STANDARD_TAG_PREFIX + "seq", _STANDARD_TAG_PREFIX + "omap",
-        ):
+    def on_collection_start(self, event: Any, container: list | dict) -> None:
+        if event.tag not in (None, "!") and event.tag not in _SAFE_COLLECTION_TAGS:
             self.fail_unsafe_tag(event, event.tag)
-        if self.expecting_key():
+        parent = self.frame
+        if parent is not None and parent.expects_key():
             self.fail("CG005", event.start_mark, "a mapping key is a list or mapping; keys must be plain values")
         if len(self.stack) >= self.limits.max_depth:
             self.fail(
@@ -297,25 +332,23 @@ class _Builder:
                 f"YAML nests deeper than {self.limits.max_depth} levels",
                 "flatten the structure, or raise limits.yaml_depth in the configuration",
             )
-        path = self.next_path()
+        path = parent.next_path() if parent is not None else ()
         span = self.span(event.start_mark)
-        self.doc.value_spans[path] = span
-        if self.stack and isinstance(self.stack[-1].container, list):
-            self.doc.key_spans[path] = span
+        self.value_spans[path] = span
+        if parent is not None and parent.is_list:
+            self.key_spans[path] = span
         self.count(1, event.start_mark)
-        frame = _Frame(container, path, anchor=event.anchor, start_count=self.node_count,
-                       start_mark=event.start_mark)
-        self.stack.append(frame)
+        self.stack.append(parent)
+        self.frame = _Frame(container, path, event.anchor, self.node_count, event.start_mark)
 
-    def on_collection_end(self, event: Any) -> None:
-        frame = self.stack.pop()
-        container = frame.container
-        if frame.merges:
-            container = self.apply_merges(frame)
+    def on_collection_end(self) -> None:
+        frame = self.frame
+        self.frame = self.stack.pop()
+        container = self.apply_merges(frame) if frame.merges else frame.container
         weight = self.node_count - frame.start_count + 1
         if frame.anchor:
             self.anchors[frame.anchor] = (container, weight)
-        self.add(container, frame.start_mark, weight)
+        self.add(container, frame.start_mark)
 
     def apply_merges(self, frame: _Frame) -> dict:
         merged: dict = {}
@@ -334,15 +367,25 @@ class _Builder:
             self.fail("CG005", event.start_mark, f"alias *{event.anchor} names no anchor defined before it")
         value, weight = self.anchors[event.anchor]
         self.count(weight, event.start_mark)
-        as_key = self.expecting_key()
-        if not as_key:
-            path = self.next_path()
-            self.doc.value_spans[path] = self.span(event.start_mark)
-        self.add(value, event.start_mark, weight)
+        frame = self.frame
+        if frame is None or not frame.expects_key():
+            path = frame.next_path() if frame is not None else ()
+            self.value_spans[path] = self.span(event.start_mark)
+        self.add(value, event.start_mark)
+
+
+def _implicit_tag(text: str, resolvers: tuple[tuple[str, re.Pattern[str]], ...]) -> str:
+    """The tag Resolver.resolve gives the plain scalar ``text``: the first resolver matching it."""
+    for tag, pattern in resolvers:
+        if pattern.match(text):
+            return tag
+    return Resolver.DEFAULT_SCALAR_TAG
 
 
 def _path_key(key: Any) -> Any:
-    return key if isinstance(key, (str, int)) and not isinstance(key, bool) else str(key)
+    if type(key) is str:  # nearly every key
+        return key
+    return key if isinstance(key, int) and not isinstance(key, bool) else str(key)
 
 
 def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | None = None) -> YamlDoc:
@@ -351,9 +394,10 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
     Never raises for bad input: problems are in ``doc.findings`` and ``doc.ok`` is False.
     An empty document gives ``value None`` with ``ok True``.
     """
-    limits = limits or Limits()
+    limits = limits or _DEFAULT_LIMITS
     doc = YamlDoc(path=path, first_line=line_offset + 1)
-    if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+    # A character is at most 4 bytes: only a long text needs encoding to be measured.
+    if len(text) * 4 > limits.max_bytes and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         doc.findings.append(codes.finding(
             "CG009", path, line_offset + 1, 1,
             f"YAML block is larger than {limits.max_bytes:,} bytes",
@@ -383,22 +427,23 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
 
 def _run_events(builder: _Builder, text: str) -> None:
     parser = _Parser(text)
-    handlers: dict[type, Callable[[Any], None]] = {
-        yaml.ScalarEvent: builder.on_scalar,
-        yaml.MappingStartEvent: lambda e: builder.on_collection_start(e, {}),
-        yaml.SequenceStartEvent: lambda e: builder.on_collection_start(e, []),
-        yaml.MappingEndEvent: builder.on_collection_end,
-        yaml.SequenceEndEvent: builder.on_collection_end,
-        yaml.AliasEvent: builder.on_alias,
-    }
+    get_event, on_scalar = parser.get_event, builder.on_scalar  # once, not per event
     documents = 0
     try:
         while True:
-            event = parser.get_event()
-            kind = type(event)
-            if kind is yaml.StreamEndEvent:
-                break
-            if kind is yaml.DocumentStartEvent:
+            event = get_event()
+            kind = type(event)  # the most frequent kinds first
+            if kind is ScalarEvent:
+                on_scalar(event)
+            elif kind is MappingStartEvent:
+                builder.on_collection_start(event, {})
+            elif kind is SequenceStartEvent:
+                builder.on_collection_start(event, [])
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                builder.on_collection_end()
+            elif kind is AliasEvent:
+                builder.on_alias(event)
+            elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     builder.fail(
@@ -406,14 +451,17 @@ def _run_events(builder: _Builder, text: str) -> None:
                         "the metadata block holds more than one YAML document",
                         "remove the extra '---' or '...' line inside the metadata",
                     )
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(event)
+            elif kind is StreamEndEvent:
+                break
     finally:
-        dispose = getattr(parser, "dispose", None)
-        if dispose is not None:
-            dispose()
+        _dispose(parser)
+
+
+def _dispose(parser: Any) -> None:
+    """Free libyaml's parser now rather than when collected (the pure parser has nothing to free)."""
+    dispose = getattr(parser, "dispose", None)
+    if dispose is not None:
+        dispose()
 
 
 class LoaderRejection(Record, frozen=True):
@@ -428,12 +476,12 @@ class LoaderRejection(Record, frozen=True):
 # Constructs on which PyYAML's pure-Python scanner rejects what libyaml accepts (found by
 # comparing the two on generated YAML; tests/unit/test_hub_loader.py keeps the list honest):
 # a tab where a token would start, a byte order mark inside the text, a tag ('!' where a
-# token starts) whose handle holds punctuation, a block scalar header followed by '#' or a
-# tab, a '?' inside a plain scalar in a flow collection ('tags: [what?]'). The YAML
+# token starts, or right after a ':' as in '[*x:!t a]') whose handle holds punctuation, a block scalar header followed by '#' or a
+# tab, a '?' inside a flow collection outside quotes ('tags: [what?]', '[?, a]'). The YAML
 # 1.1-only line breaks (U+0085, U+2028, U+2029) are scanned for too: next to a byte order
 # mark the two loaders disagree on them, and they are rare enough to cost nothing.
 _PURE_LOADER_CHARACTERS = ("\t", "\ufeff", "\x85", "\u2028", "\u2029")
-_TAG_START = re.compile(r"(?<![^\s\[\]{},])!")
+_TAG_START = re.compile(r"(?<![^\s\[\]{},:])!")
 _BLOCK_HEADER_THEN_HASH = re.compile(r"[|>][-+0-9]{0,3}#")
 
 
@@ -446,14 +494,52 @@ HUB_LOADER_CHECK_MAX_CHARS = 256 * 1024
 def pure_loader_may_differ(text: str) -> bool:
     """Whether ``text`` holds a construct on which the pure loader may reject what libyaml
     accepts. Substring tests first (a few microseconds for a card): a regex runs only when
-    the character it needs is there."""
+    the character it needs is there, libyaml's events only when a '?' and a flow bracket
+    are (a '?' in a question in quotes, or in a URL in block context, is common)."""
     if any(character in text for character in _PURE_LOADER_CHARACTERS):
         return True
     if "!" in text and _TAG_START.search(text) is not None:
         return True
     if "#" in text and _BLOCK_HEADER_THEN_HASH.search(text) is not None:
         return True
-    return "?" in text and ("[" in text or "{" in text)
+    return "?" in text and ("[" in text or "{" in text) and _question_mark_in_flow(text)
+
+
+def _question_mark_in_flow(text: str) -> bool:
+    """Whether a '?' stands inside a flow collection, outside quoted text, as libyaml reads
+    ``text``: there the two scanners part ways (the pure one ends a plain scalar at a '?',
+    and reads an explicit key followed by ',' differently). A '?' in block context or in
+    quotes is read alike by both. libyaml's events find the flow text at a fraction of the
+    pure parser's cost; YAML libyaml rejects counts as a yes."""
+    parser = _Parser(text)
+    is_flow: list[bool] = []  # per open collection, innermost last
+    flow_depth = 0  # how many of them are flow collections
+    unread = 0  # where the flow text not yet looked at begins
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                is_flow.append(event.flow_style is True)
+                if is_flow[-1]:
+                    if flow_depth == 0:
+                        unread = event.start_mark.index
+                    flow_depth += 1
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                if is_flow.pop():
+                    flow_depth -= 1
+                    if flow_depth == 0 and "?" in text[unread:event.end_mark.index]:
+                        return True
+            elif kind is ScalarEvent and flow_depth and event.style in ("'", '"'):
+                if "?" in text[unread:event.start_mark.index]:
+                    return True
+                unread = event.end_mark.index  # skip the quoted text
+            elif kind is StreamEndEvent:
+                return False
+    except yaml.YAMLError:
+        return True
+    finally:
+        _dispose(parser)
 
 
 def hub_loader_rejection(text: str) -> LoaderRejection | None:

@@ -113,6 +113,8 @@ _PIECES = st.sampled_from([
 @example(pieces=[">", "#"], frame="key: v\n{}\nother: w\n")
 @example(pieces=["a?"], frame="k: [{}]\n")
 @example(pieces=["!", ".", "!"], frame="{}")
+@example(pieces=["a", ", ", "?", ", ", ", ", "? ", "a"], frame="k: [{}]\n")  # an explicit key, then ','
+@example(pieces=["*x", ":", "!", "key", ","], frame="k: [{}]\n")  # a tag right after an alias's ':'
 def test_cg014_is_found_exactly_when_the_pure_loader_rejects_what_libyaml_accepts(pieces: list[str], frame: str) -> None:
     from cardguard.card.yamlpos import hub_loader_rejection
 
@@ -120,3 +122,22 @@ def test_cg014_is_found_exactly_when_the_pure_loader_rejects_what_libyaml_accept
     if not libyaml_accepts(text):
         return  # CG005's business
     assert (hub_loader_rejection(text) is not None) == (not pure_loader_accepts(text)), repr(text)
+
+
+@pytest.mark.parametrize(("block", "may_differ"), [
+    ('widget:\n- text: "What is it?"\ntags: [a, b]\n', False),  # a '?' in quotes, in block context
+    ("tags: [\"what?\", 'why?']\n", False),  # in quotes, in a flow collection
+    ("url: https://x.org/a?b=1\ntags: [a, b]\n", False),  # in a plain scalar in block context
+    ("tags: [a, b]  # why?\n", False),  # in a comment after the flow collection
+    ("tags: [what?]\n", True),
+    ("tags: [a, \"b\", c?]\n", True),
+    ("links: {code: https://x.org/a?b=1}\n", True),
+    ("tags: [a,\n  b?]\n", True),
+])
+def test_a_question_mark_runs_the_pure_parser_only_inside_a_flow_collection(block: str, may_differ: bool) -> None:
+    """The pure parser costs ~1 ms per KB: a '?' outside flow collections, common in widget
+    questions and URLs, does not make cardguard run it."""
+    from cardguard.card.yamlpos import pure_loader_may_differ
+
+    assert libyaml_accepts(block)
+    assert pure_loader_may_differ(block) is may_differ
