@@ -97,19 +97,22 @@ def read_card(path: Path, display_path: str, max_bytes: int = MAX_CARD_BYTES, ya
     The card is opened through the repository gate (:mod:`cardguard.safe_paths`); nothing
     outside ``boundary`` (the card's folder when not given) is read.
     """
-    raw, problem = _read_bounded(path, boundary or path.parent, max_bytes)
+    raw, problem = read_card_bytes(path, boundary or path.parent, max_bytes)
     if problem is not None:
-        code, message = problem
-        return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
+        return unread_card(display_path, problem)
     return parse_card_bytes(raw, display_path, yaml_limits)
 
 
-def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
+# read_card_bytes's problem when nothing is at the card's path (or a link there leads nowhere).
+CARD_NOT_FOUND = ("CG001", "the card does not exist")
+
+
+def read_card_bytes(path: str | Path, boundary: str | Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
     """The card's bytes, or the rule code and message saying why they were not read."""
     try:
         handle, size = open_for_reading(path, boundary)
     except FileNotFoundError:
-        return b"", ("CG001", "the card does not exist")
+        return b"", CARD_NOT_FOUND
     except Refused as refusal:
         return b"", (refusal.code, f"the card {refusal.reason}")
     except OSError as error:
@@ -121,6 +124,12 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
             return read_up_to(handle, size, max_bytes), None
         except OSError as error:
             return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
+
+
+def unread_card(display_path: str, problem: tuple[str, str]) -> Card:
+    """An empty card with the finding of why it was not read."""
+    code, message = problem
+    return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
 
 
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
@@ -423,6 +432,8 @@ def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
 def _read_directives(card: Card) -> frozenset[str]:
     """Codes silenced for this card by ``<!-- cardguard: ignore CG201 CG203 -->``."""
     ignored: set[str] = set()
+    if _DIRECTIVE_PREFIX not in card.text:  # most cards: no directive, no comment to look into
+        return frozenset()
     lines: LineIndex | None = None  # built at the first directive: most cards have none
     for start, directive, content in _directives(card.text):
         lines = lines or LineIndex(card.text)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cardguard import codes
-from cardguard.card.reader import Card, read_card
+from cardguard.card.reader import CARD_NOT_FOUND, Card, parse_card_bytes, read_card_bytes, unread_card
 from cardguard.settings.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
                               load_config, read_bounded)
 from cardguard.findings import Finding
@@ -23,6 +23,8 @@ from cardguard.card.yamlpos import parse_yaml
 from cardguard.record import Record, factory
 
 EVAL_RESULTS_DIR = ".eval_results"
+# The files of a folder's .eval_results, or the finding of why they were not listed.
+EvalResultsListing = tuple[list[Path], Finding | None]
 
 
 class CardResult(Record):
@@ -50,6 +52,7 @@ class ConfigCache:
         self._config_files: dict[Path, Path | None] = {}
         self._repository_roots: dict[Path, Path] = {}
         self._config_file_by_dir: dict[Path, Path | None] = {}
+        self._eval_results_listings: dict[Path, EvalResultsListing] = {}
         self._reported_sources: set[Path | None] = set()
 
     def _config_file_for(self, model_dir: Path) -> Path | None:
@@ -62,6 +65,13 @@ class ConfigCache:
         if model_dir not in self._repository_roots:
             self._repository_roots[model_dir] = repository_root(model_dir)
         return self._repository_roots[model_dir]
+
+    def eval_results_files(self, model_dir: Path, root: Path) -> EvalResultsListing:
+        """:func:`eval_results_files`, listed once per folder in a run (the cards of a folder
+        share its ``.eval_results``)."""
+        if model_dir not in self._eval_results_listings:
+            self._eval_results_listings[model_dir] = eval_results_files(model_dir, root)
+        return self._eval_results_listings[model_dir]
 
     def settings_for(self, target: Target) -> Settings:
         source = self.options.config_file or self._config_file_for(target.model_dir)
@@ -134,7 +144,8 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections,
                                        choice.reason if choice else None))
-    findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))
+    root = configs.repository_root(target.model_dir)
+    findings.extend(eval_results_findings(configs.eval_results_files(target.model_dir, root), settings, root))
     kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
     return CardResult(target, settings, card, kept, choice)
 
@@ -151,14 +162,17 @@ def resolve_profile(settings: Settings, card: Card) -> tuple[Settings, ProfileCh
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:
     """Read the target's card; ``root`` is its repository's folder (found when not given)."""
     limits = settings.limits
-    if not target.card.exists() and not target.card.is_symlink():
+    root = root or repository_root(target.model_dir)
+    raw, problem = read_card_bytes(card_path(target), root, limits.card_bytes)
+    if problem == CARD_NOT_FOUND and not target.card.exists() and not target.card.is_symlink():
+        # Asked only when the read found nothing: a card that is there costs no extra look.
         return Card(path=target.display, text="", findings=[codes.finding(
             "CG001", target.display, 1, 1, "this model folder has no README.md model card",
             "write one with `cardguard init`",
         )])
-    root = root or repository_root(target.model_dir)
-    return read_card(card_path(target), target.display, max_bytes=limits.card_bytes, yaml_limits=limits.for_yaml(),
-                     boundary=root)
+    if problem is not None:
+        return unread_card(target.display, problem)
+    return parse_card_bytes(raw, target.display, limits.for_yaml())
 
 
 def card_path(target: Target) -> Path:
@@ -180,10 +194,13 @@ def repository_root(model_dir: Path) -> Path:
     return folder
 
 
-def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> list[Finding]:
-    """Check every ``.eval_results/*.yaml`` file next to the card (``root``: the repository)."""
-    paths, refusal = eval_results_files(model_dir, root)
+def eval_results_findings(listing: EvalResultsListing, settings: Settings, root: Path) -> list[Finding]:
+    """Check every ``.eval_results/*.yaml`` file next to the card: ``listing`` is what
+    :func:`eval_results_files` gave for its folder; ``root``, the repository."""
+    paths, refusal = listing
     findings: list[Finding] = [refusal] if refusal is not None else []
+    if not paths:  # most cards
+        return findings
     yaml_limits = settings.limits.for_yaml()
     for path in paths:
         shown = display_path(path)
@@ -199,7 +216,7 @@ def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> li
     return findings
 
 
-def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding | None]:
+def eval_results_files(model_dir: Path, root: Path) -> EvalResultsListing:
     """The ``.yaml`` then ``.yml`` files of ``.eval_results``, each sorted; or the CG307
     finding of a folder linked where the pull request does not own (its names are not listed).
     Paths are absolute as named, under the repository ``root``, for the gate to check."""
