@@ -108,7 +108,10 @@ class Record:
         shown the arguments fit; a misfit goes to :meth:`_argument_error` for its message."""
         fields = self._fields
         given = len(args)
-        if given > len(fields) or not self._keywords_fit(given, kwargs):
+        # The arguments fit when every keyword names a field not given by position, and every
+        # field without a default is given one way or the other.
+        if given > len(fields) or not (
+                kwargs.keys() <= self._settable_after[given] and kwargs.keys() >= self._required_after[given]):
             raise self._argument_error(args, kwargs)
         values = self.__dict__
         values.update(self._template)
@@ -117,11 +120,6 @@ class Record:
         for name, make in self._factories:
             if values[name] is _MADE:
                 values[name] = make()
-
-    def _keywords_fit(self, given: int, kwargs: dict[str, object]) -> bool:
-        """True when every keyword names a field not given by position, and every field
-        without a default is given one way or the other."""
-        return kwargs.keys() <= self._settable_after[given] and kwargs.keys() >= self._required_after[given]
 
     def _argument_error(self, args: tuple[object, ...], kwargs: dict[str, object]) -> TypeError:
         """The TypeError dataclasses' __init__ would raise for these arguments."""
