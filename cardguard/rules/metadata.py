@@ -118,7 +118,8 @@ def json_ready(value: Any) -> Any:
 
 
 def _iso_if_date(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+    # datetime.datetime is a datetime.date: one isinstance covers both.
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 # -- schema errors -> findings ------------------------------------------------------------

@@ -190,9 +190,9 @@ class SchemaValidator:
     # check are looked up once per schema (_checks_of), not once per value validated.
 
     def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
-        checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
+        checks = self._checks.get(id(schema))
         if checks is None:
-            checks = self._checks[id(schema)] = self._checks_of(schema)
+            checks = self._checks_for(schema)
         errors: list[SchemaError] = []
         for check, expected in checks:
             found = check(instance, expected, schema, path)
@@ -200,16 +200,25 @@ class SchemaValidator:
                 errors.extend(found)
         return errors
 
-    def _checks_of(self, schema: dict) -> list[tuple[Check, Any]]:
+    def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:
         """(check, keyword value) for each keyword of ``schema`` that has a check, in order; a
-        ``$ref``'s value is the schema it points to."""
-        checks = []
-        for keyword, value in schema.items():
-            if keyword == "$ref":
-                value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
-            if keyword in self._keywords:
-                checks.append((self._keywords[keyword], value))
+        ``$ref``'s value is the schema it points to. Listed at the first use of ``schema``."""
+        checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
+        if checks is None:
+            checks = self._checks[id(schema)] = []
+            for keyword, value in schema.items():
+                if keyword == "$ref":
+                    value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
+                if keyword in self._keywords:
+                    checks.append((self._keywords[keyword], value))
         return checks
+
+    def _only_type_test(self, schema: dict) -> Callable[[Any], bool] | None:
+        """The test of ``schema``'s one check when that is a single type (``{"type": "string"}``)."""
+        checks = self._checks_for(schema)
+        if len(checks) == 1 and checks[0][0] == self._type and isinstance(checks[0][1], str):
+            return _TYPE_TESTS[checks[0][1]]
+        return None
 
     def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(expected, str):
@@ -284,8 +293,13 @@ class SchemaValidator:
     def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, list):
             return ()
+        start = len(schema.get("prefixItems", ()))
+        test = self._only_type_test(expected)
+        if test is not None:  # most lists (tags, datasets …): one test per item, no walk
+            return [SchemaError(path + (index,), "type", expected["type"], instance[index])
+                    for index in range(start, len(instance)) if not test(instance[index])]
         errors: list[SchemaError] = []
-        for index in range(len(schema.get("prefixItems", ())), len(instance)):
+        for index in range(start, len(instance)):
             errors.extend(self._validate(instance[index], expected, path + (index,)))
         return errors
 
