@@ -115,7 +115,8 @@ class Record:
             raise self._argument_error(args, kwargs)
         values = self.__dict__
         values.update(self._template)
-        values.update(zip(fields, args))
+        if args:
+            values.update(zip(fields, args))
         values.update(kwargs)
         for name, make in self._factories:
             if values[name] is _MADE:
