@@ -210,7 +210,7 @@ class FrontMatterSplit(Record, frozen=True):
 def split_front_matter(text: str) -> FrontMatterSplit | None:
     """The match of the Hub's pattern (see the module's docstring) in ``text``; None when the
     card has no metadata block for the Hub."""
-    opening = len(text) - len(text.lstrip())  # str.isspace and the pattern's \s agree
+    opening = _SPACES.match(text).end()  # the pattern's \s*, without copying the text
     if not text.startswith("---", opening):
         return None
     after_dashes = opening + 3
