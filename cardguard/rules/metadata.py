@@ -507,15 +507,20 @@ def near_miss_keys(metadata: dict) -> dict[str, str]:
         if not isinstance(key, str) or key in known:
             continue
         normal = normalise_key(key)
-        target = by_normal_form.get(normal)
-        if target is None:
-            import difflib
-
-            close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
-            target = by_normal_form[close[0]] if close else None
+        target = by_normal_form.get(normal) or _close_known_key(normal)
         if target is not None:
             misses[key] = target
     return misses
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: keys are the cards' own; the same few recur in a batch
+def _close_known_key(normal: str) -> str | None:
+    """The known key whose normal form is close to ``normal`` (difflib's ratio >= 0.85)."""
+    import difflib
+
+    by_normal_form = _known_keys_by_normal_form()
+    close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
+    return by_normal_form[close[0]] if close else None
 
 
 def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
