@@ -129,15 +129,7 @@ def finding(
 ) -> Finding:
     """Build a Finding with the rule's default severity."""
     rule = RULES[code]
-    return Finding(
-        code=code,
-        severity=rule.severity if severity is None else severity,
-        path=path,
-        line=max(1, line),
-        column=max(1, column),
-        message=message,
-        fix=fix,
-    )
+    return Finding(code, rule.severity if severity is None else severity, path, max(1, line), max(1, column), message, fix)
 
 
 # -- the long form of a rule, for `cardguard rules CODE` ---------------------------------------

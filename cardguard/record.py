@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Callable
 
 _NO_DEFAULT = object()
+_MADE = object()  # in a class's _template: this field's default comes from a factory
 
 
 class factory:
@@ -47,6 +48,12 @@ class Record:
     _defaults: dict[str, object] = {}
     _compared: tuple[str, ...] = ()
     _plan: tuple[tuple[str, object, object], ...] = ()  # see _field_plan
+    _template: dict[str, object] = {}  # every field in order: its default, or a marker
+    _factories: tuple[tuple[str, object], ...] = ()  # (field, what makes its default)
+    # By how many fields are given by position: the fields a keyword may still set, and those
+    # without a default a keyword must set (they come first: see _check_default_order).
+    _settable_after: tuple[frozenset[str], ...] = (frozenset(),)
+    _required_after: tuple[frozenset[str], ...] = (frozenset(),)
     _frozen = False
     _post_init: Callable[[Record], None] | None = None
 
@@ -69,6 +76,11 @@ class Record:
         cls._frozen = frozen or cls._frozen
         _check_default_order(cls)
         cls._plan = tuple(_field_plan(name, defaults.get(name, _NO_DEFAULT)) for name in cls._fields)
+        cls._template = {name: _MADE if make is not None else default for name, default, make in cls._plan}
+        cls._factories = tuple((name, make) for name, _, make in cls._plan if make is not None)
+        required = tuple(name for name in cls._fields if name not in defaults)
+        cls._settable_after = tuple(frozenset(cls._fields[given:]) for given in range(len(cls._fields) + 1))
+        cls._required_after = tuple(frozenset(required[given:]) for given in range(len(cls._fields) + 1))
         cls._post_init = getattr(cls, "__post_init__", None)  # looked up once, not per instance
         # The compared fields as one tuple, fetched in C: == and hash run often on findings.
         cls._compared_values = staticmethod(_tuple_getter(cls._compared))
@@ -90,25 +102,38 @@ class Record:
             self._post_init()
 
     def _set_fields(self, args: tuple[object, ...], kwargs: dict[str, object]) -> None:
-        """Fields from positional and keyword arguments and defaults, as dataclasses' __init__."""
+        """Fields from positional and keyword arguments and defaults, as dataclasses' __init__.
+
+        Three dict updates in C (defaults, positions, keywords) once two set comparisons have
+        shown the arguments fit; a misfit goes to :meth:`_argument_error` for its message."""
+        fields = self._fields
+        given = len(args)
+        # The arguments fit when every keyword names a field not given by position, and every
+        # field without a default is given one way or the other.
+        if given > len(fields) or not (
+                kwargs.keys() <= self._settable_after[given] and kwargs.keys() >= self._required_after[given]):
+            raise self._argument_error(args, kwargs)
+        values = self.__dict__
+        values.update(self._template)
+        if args:
+            values.update(zip(fields, args))
+        values.update(kwargs)
+        for name, make in self._factories:
+            if values[name] is _MADE:
+                values[name] = make()
+
+    def _argument_error(self, args: tuple[object, ...], kwargs: dict[str, object]) -> TypeError:
+        """The TypeError dataclasses' __init__ would raise for these arguments."""
+        name = type(self).__name__
         plan = self._plan
         if len(args) > len(plan):
-            raise TypeError(f"{type(self).__name__}() takes {len(plan)} arguments, {len(args)} given")
-        values = self.__dict__
-        values.update(zip(self._fields, args))
-        for name, default, make in plan[len(args):]:
-            if name in kwargs:
-                values[name] = kwargs.pop(name)
-            elif make is not None:
-                values[name] = make()
-            elif default is not _NO_DEFAULT:
-                values[name] = default
-            else:
-                raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
-        if kwargs:
-            name = next(iter(kwargs))
-            problem = "a repeated" if name in self._fields else "an unexpected"
-            raise TypeError(f"{type(self).__name__}() got {problem} argument {name!r}")
+            return TypeError(f"{name}() takes {len(plan)} arguments, {len(args)} given")
+        for field, default, make in plan[len(args):]:
+            if field not in kwargs and make is None and default is _NO_DEFAULT:
+                return TypeError(f"{name}() is missing the argument {field!r}")
+        unknown = next(key for key in kwargs if key not in self._settable_after[len(args)])
+        problem = "a repeated" if unknown in self._fields else "an unexpected"
+        return TypeError(f"{name}() got {problem} argument {unknown!r}")
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:

@@ -74,3 +74,19 @@ def test_an_empty_file_is_one_finding() -> None:
     (finding,) = check_eval_results(None, PATH, lambda path, value=True: (1, 1))
     assert finding.code == "CG116"
     assert "empty" in finding.message
+
+
+def test_every_card_of_a_folder_reports_its_eval_results_files(tmp_path, monkeypatch) -> None:
+    """The folder's .eval_results is listed once per run, and still checked for each card in it."""
+    import cardguard
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".eval_results").mkdir()
+    (tmp_path / ".eval_results" / "bad.yaml").write_text("- not: [a, mapping\n", encoding="utf-8")
+    card = "---\nlicense: mit\nlibrary_name: transformers\n---\n# Model\n\nText.\n"
+    for name in ("README.md", "OTHER.md"):
+        (tmp_path / name).write_text(card, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = cardguard.validate(["README.md", "OTHER.md"], profile="minimal", timeout=None)
+    eval_paths = [{f.path for f in card.findings if ".eval_results" in f.path} for card in report.cards]
+    assert eval_paths == [{".eval_results/bad.yaml"}, {".eval_results/bad.yaml"}]

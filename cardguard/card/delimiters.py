@@ -1,7 +1,7 @@
 """Near misses of the ``---`` lines that open and close a card's metadata block (CG013).
 
 The Hub finds a card's metadata with one pattern (huggingface_hub's ``REGEX_YAML_BLOCK``,
-copied in card.py): the first non-blank line must be exactly ``---`` followed by a line
+quoted in card/reader.py): the first non-blank line must be exactly ``---`` followed by a line
 break; the block ends at the first later line that is ``---`` at the start of the line,
 followed only by spaces or tabs and then LF, CRLF or the end of the file. A line a person
 reads as a delimiter but the pattern does not makes the Hub drop the whole block, or read

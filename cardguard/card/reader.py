@@ -1,9 +1,15 @@
-"""Read a README.md model card: front matter with positions, body sections, directives.
+r"""Read a README.md model card: front matter with positions, body sections, directives.
 
 The split into metadata and body follows the Hub exactly (huggingface_hub's
-``REGEX_YAML_BLOCK``, "the exact same regex as in the Hub server"): only whitespace may
-precede the opening ``---``; spaces or tabs may follow the closing one; with any other text
-before it the card has no metadata at all.
+``REGEX_YAML_BLOCK``, "the exact same regex as in the Hub server")::
+
+    ^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))
+
+only whitespace may precede the opening ``---``; spaces or tabs may follow the closing one;
+with any other text before it the card has no metadata at all. :func:`split_front_matter`
+finds the same match with ``str.find`` (the lazy ``[\S\s]*?`` tries the closing pattern at
+every character of the card, tens of millions of steps a corpus pass);
+tests/unit/test_front_matter_split.py proves the two agree.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from cardguard.card.text_encoding import WideEncoding, wide_encoding
 from cardguard.card.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 from cardguard.record import Record, factory
 
-_FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+# What may follow a closing '---': spaces or tabs, then CRLF, LF or the end of the text.
+_CLOSING_REST = re.compile(r"[ \t]*(?:\r\n|\n|$)")
 _OPENING_ONLY = re.compile(r"^\s*---[ \t]*(?:\r\n|\r|\n|$)")
 _DASH_LINE = re.compile(r"---[ \t]*")
 _LATE_BLOCK_LINES = 80  # how far down a misplaced metadata block is looked for
@@ -90,19 +97,22 @@ def read_card(path: Path, display_path: str, max_bytes: int = MAX_CARD_BYTES, ya
     The card is opened through the repository gate (:mod:`cardguard.safe_paths`); nothing
     outside ``boundary`` (the card's folder when not given) is read.
     """
-    raw, problem = _read_bounded(path, boundary or path.parent, max_bytes)
+    raw, problem = read_card_bytes(path, boundary or path.parent, max_bytes)
     if problem is not None:
-        code, message = problem
-        return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
+        return unread_card(display_path, problem)
     return parse_card_bytes(raw, display_path, yaml_limits)
 
 
-def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
+# read_card_bytes's problem when nothing is at the card's path (or a link there leads nowhere).
+CARD_NOT_FOUND = ("CG001", "the card does not exist")
+
+
+def read_card_bytes(path: str | Path, boundary: str | Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
     """The card's bytes, or the rule code and message saying why they were not read."""
     try:
         handle, size = open_for_reading(path, boundary)
     except FileNotFoundError:
-        return b"", ("CG001", "the card does not exist")
+        return b"", CARD_NOT_FOUND
     except Refused as refusal:
         return b"", (refusal.code, f"the card {refusal.reason}")
     except OSError as error:
@@ -114,6 +124,12 @@ def _read_bounded(path: Path, boundary: Path, max_bytes: int) -> tuple[bytes, tu
             return read_up_to(handle, size, max_bytes), None
         except OSError as error:
             return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
+
+
+def unread_card(display_path: str, problem: tuple[str, str]) -> Card:
+    """An empty card with the finding of why it was not read."""
+    code, message = problem
+    return Card(path=display_path, text="", findings=[codes.finding(code, display_path, 1, 1, message)])
 
 
 def parse_card_bytes(raw: bytes, path: str, yaml_limits: Limits | None = None) -> Card:
@@ -161,13 +177,13 @@ def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
     if has_bom:
         text = text[1:]
     card = Card(path=path, text=text, has_bom=has_bom, newline=detect_newline(text))
-    match = _FRONT_MATTER.search(text)
-    if match is None:
+    split = split_front_matter(text)
+    if split is None:
         _explain_missing_front_matter(card)
         body_offset = 0
     else:
-        _read_front_matter(card, match, yaml_limits)
-        body_offset = match.end()
+        _read_front_matter(card, split, yaml_limits)
+        body_offset = split.end
     card.body_text = text[body_offset:]
     card.body = parse_body(card.body_text, line_at(text, body_offset))
     card.ignored_codes = _read_directives(card)
@@ -177,8 +193,82 @@ def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
 def body_offset(text: str) -> int:
     """Offset in ``text`` (without BOM) where the Markdown body begins: just after the front
     matter's closing line, or 0 when the card has none."""
-    match = _FRONT_MATTER.search(text)
-    return 0 if match is None else match.end()
+    split = split_front_matter(text)
+    return 0 if split is None else split.end
+
+
+class FrontMatterSplit(Record, frozen=True):
+    """Where the Hub's pattern finds the metadata block in a card's text: offsets."""
+
+    opening: int  # the opening '---' (after any leading whitespace)
+    yaml_start: int  # just after the opening line's break
+    yaml_end: int  # where the closing line's break begins
+    closing: int  # the closing '---'
+    end: int  # just after the closing line (its break, or the end of the text)
+
+
+def split_front_matter(text: str) -> FrontMatterSplit | None:
+    """The match of the Hub's pattern (see the module's docstring) in ``text``; None when the
+    card has no metadata block for the Hub."""
+    opening = _SPACES.match(text).end()  # the pattern's \s*, without copying the text
+    if not text.startswith("---", opening):
+        return None
+    after_dashes = opening + 3
+    opening_break = _break_length(text, after_dashes)
+    if not opening_break:
+        return None
+    yaml_start = after_dashes + opening_break
+    closing = _closing_line(text, yaml_start)
+    if closing is None and opening_break == 2:
+        # The pattern backtracks and reads the opening CRLF as a lone CR: its LF can then be
+        # the break before a closing '---' (an empty block, "---\r\n---\n").
+        yaml_start = after_dashes + 1
+        closing = _closing_line(text, yaml_start)
+    if closing is None:
+        return None
+    yaml_end, dashes, end = closing
+    return FrontMatterSplit(opening, yaml_start, yaml_end, dashes, end)
+
+
+def _break_length(text: str, offset: int) -> int:
+    """Length of the line break (CRLF, CR or LF) at ``offset``; 0 when there is none."""
+    if text.startswith("\r\n", offset):
+        return 2
+    return 1 if text.startswith(("\r", "\n"), offset) else 0
+
+
+def _closing_line(text: str, start: int) -> tuple[int, int, int] | None:
+    """(where its break begins, its '---', its end) for the first line break at or after
+    ``start`` followed by '---', spaces or tabs, and CRLF, LF or the end of the text."""
+    for line_break in _breaks_before_dashes(text, start):
+        rest = _CLOSING_REST.match(text, line_break + 4)
+        if rest is None:
+            continue
+        if text[line_break] == "\n" and line_break > start and text[line_break - 1] == "\r":
+            return line_break - 1, line_break + 1, rest.end()  # the break is a CRLF
+        return line_break, line_break + 1, rest.end()
+    return None
+
+
+def _breaks_before_dashes(text: str, start: int) -> Iterator[int]:
+    """Offsets, in order, of every CR or LF at or after ``start`` that '---' follows.
+
+    CRs are looked for only up to the next LF found: most cards have none, and a search to
+    the end of a long card costs more than all the rest of the split. Each character is
+    looked at by each search at most once."""
+    next_lf = text.find("\n---", start)
+    position = start
+    while True:
+        next_cr = text.find("\r---", position, len(text) if next_lf == -1 else next_lf)
+        if next_cr != -1:
+            yield next_cr
+            position = next_cr + 1
+        elif next_lf != -1:
+            yield next_lf
+            position = next_lf + 1
+            next_lf = text.find("\n---", position)
+        else:
+            return
 
 
 def detect_newline(text: str) -> str:
@@ -195,20 +285,21 @@ def detect_newline(text: str) -> str:
     return "\n"
 
 
-def _read_front_matter(card: Card, match: re.Match[str], yaml_limits: Limits | None) -> None:
+def _read_front_matter(card: Card, split: FrontMatterSplit, yaml_limits: Limits | None) -> None:
     text = card.text
-    first_line = line_at(text, match.start(1) + len(match.group(1)) - len(match.group(1).lstrip()))
-    yaml_first_line = line_at(text, match.start(2))
-    closing_line = line_at(text, match.start(3) + len(re.match(r"(\r\n|\r|\n)", match.group(3)).group(0)))
-    card.front_matter = FrontMatter(match.group(2), first_line, yaml_first_line, closing_line, match.end())
-    doc = parse_yaml(match.group(2), card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
+    yaml_text = text[split.yaml_start:split.yaml_end]
+    first_line = line_at(text, split.opening)
+    yaml_first_line = line_at(text, split.yaml_start)
+    closing_line = line_at(text, split.closing)
+    card.front_matter = FrontMatter(yaml_text, first_line, yaml_first_line, closing_line, split.end)
+    doc = parse_yaml(yaml_text, card.path, line_offset=yaml_first_line - 1, limits=yaml_limits)
     card.yaml = doc
     card.findings.extend(doc.findings)
     if not doc.ok or not isinstance(doc.value, dict):
-        card.findings.extend(read_past_near_misses(text, card.path, match.start(2), match.end(2), closing_line))
+        card.findings.extend(read_past_near_misses(text, card.path, split.yaml_start, split.yaml_end, closing_line))
     if not doc.ok:
         return
-    rejection = hub_loader_rejection(match.group(2))
+    rejection = hub_loader_rejection(yaml_text)
     if rejection is not None:
         card.findings.append(_hub_loader_finding(card.path, rejection, yaml_first_line - 1))
     if doc.value is None:
@@ -341,6 +432,8 @@ def _dash_blocks(lines: list[str]) -> list[tuple[int, int]]:
 def _read_directives(card: Card) -> frozenset[str]:
     """Codes silenced for this card by ``<!-- cardguard: ignore CG201 CG203 -->``."""
     ignored: set[str] = set()
+    if _DIRECTIVE_PREFIX not in card.text:  # most cards: no directive, no comment to look into
+        return frozenset()
     lines: LineIndex | None = None  # built at the first directive: most cards have none
     for start, directive, content in _directives(card.text):
         lines = lines or LineIndex(card.text)

@@ -118,7 +118,8 @@ def json_ready(value: Any) -> Any:
 
 
 def _iso_if_date(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+    # datetime.datetime is a datetime.date: one isinstance covers both.
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 # -- schema errors -> findings ------------------------------------------------------------
@@ -483,31 +484,48 @@ def normalise_key(key: str) -> str:
 
 
 @functools.cache
+def _known_keys() -> frozenset[str]:
+    return frozenset(hub_vocabulary().known_keys)
+
+
+@functools.cache
+def _library_names() -> frozenset[str]:
+    return frozenset(hub_vocabulary().library_names)
+
+
+@functools.cache
 def _known_keys_by_normal_form() -> dict[str, str]:
     return {normalise_key(key): key for key in hub_vocabulary().known_keys}
 
 
 def near_miss_keys(metadata: dict) -> dict[str, str]:
     """Unknown top-level keys that look like known ones: {key in the card: known key}."""
-    known = hub_vocabulary().known_keys
+    known = _known_keys()
     by_normal_form = _known_keys_by_normal_form()
     misses: dict[str, str] = {}
     for key in metadata:
         if not isinstance(key, str) or key in known:
             continue
         normal = normalise_key(key)
-        target = by_normal_form.get(normal)
-        if target is None:
-            import difflib
-
-            close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
-            target = by_normal_form[close[0]] if close else None
+        target = by_normal_form.get(normal) or _close_known_key(normal)
         if target is not None:
             misses[key] = target
     return misses
 
 
+@functools.lru_cache(maxsize=4096)  # bounded: keys are the cards' own; the same few recur in a batch
+def _close_known_key(normal: str) -> str | None:
+    """The known key whose normal form is close to ``normal`` (difflib's ratio >= 0.85)."""
+    import difflib
+
+    by_normal_form = _known_keys_by_normal_form()
+    close = difflib.get_close_matches(normal, list(by_normal_form), n=1, cutoff=0.85)
+    return by_normal_form[close[0]] if close else None
+
+
 def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
+    if not misses:  # most cards
+        return []
     findings = []
     present = set(card.metadata or {})
     targets = list(misses.values())
@@ -528,14 +546,18 @@ def near_miss_findings(card: CardLike, misses: dict[str, str]) -> list[Finding]:
 
 
 def missing_key_findings(card: CardLike, metadata: dict, near_miss_targets: set[str]) -> list[Finding]:
+    no_license = "license" not in metadata and "license" not in near_miss_targets
+    no_library = "library_name" not in metadata and "library_name" not in near_miss_targets
+    if not (no_license or no_library):
+        return []
     findings = []
     line, column = card.locate(())
-    if "license" not in metadata and "license" not in near_miss_targets:
+    if no_license:
         findings.append(codes.finding(
             "CG107", card.path, line, column, 'the metadata has no "license"',
             f"add `license: <id>` with an id from {LICENSES_URL} (or `other` with license_name and license_link)",
         ))
-    if "library_name" not in metadata and "library_name" not in near_miss_targets:
+    if no_library:
         findings.append(codes.finding(
             "CG108", card.path, line, column, 'the metadata has no "library_name"', library_name_fix(metadata),
         ))
@@ -545,7 +567,7 @@ def missing_key_findings(card: CardLike, metadata: dict, near_miss_targets: set[
 def library_name_fix(metadata: dict) -> str:
     tags = metadata.get("tags")
     tags = tags if isinstance(tags, list) else [tags]
-    known = set(hub_vocabulary().library_names)
+    known = _library_names()
     library_tags = [tag for tag in tags if isinstance(tag, str) and tag in known]
     if library_tags:
         return (f"add `library_name: {library_tags[0]}`; the Hub no longer infers it from the tag "

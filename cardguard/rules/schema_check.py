@@ -96,6 +96,12 @@ def json_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+# What a keyword's check returns: its errors, () or [] when there is none.
+Errors = list[SchemaError] | tuple[()]
+# A keyword's check: (instance, the keyword's value, the schema holding it, the instance's path).
+Check = Callable[[Any, Any, dict, InstancePath], Errors]
+
+
 class SchemaValidator:
     """Validate instances against one schema that uses only the keywords implemented here."""
 
@@ -104,7 +110,8 @@ class SchemaValidator:
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._references: dict[str, dict] = {}  # every $ref, resolved once by the load-time walk
         self._check_supported(schema, "#")
-        self._keywords: dict[str, Callable[[Any, Any, dict, InstancePath], Iterator[SchemaError]]] = {
+        self._checks: dict[int, list[tuple[Check, Any]]] = {}  # see _checks_of
+        self._keywords: dict[str, Check] = {
             "type": self._type,
             "enum": self._enum,
             "const": self._const,
@@ -126,10 +133,10 @@ class SchemaValidator:
 
     def errors(self, instance: Any) -> list[SchemaError]:
         """Every error at the top level (``anyOf`` errors carry their branches' errors)."""
-        return list(self._validate(instance, self.schema, ()))
+        return self._validate(instance, self.schema, ())
 
     def is_valid(self, instance: Any) -> bool:
-        return next(self._validate(instance, self.schema, ()), None) is None
+        return not self._validate(instance, self.schema, ())
 
     # -- the load-time walk ----------------------------------------------------------------
 
@@ -177,113 +184,150 @@ class SchemaValidator:
         return node
 
     # -- validation ----------------------------------------------------------------------
+    #
+    # Every check returns a list of errors, () when there is none (most checks of most cards):
+    # no generator per keyword and per value. The keywords of each (sub)schema that have a
+    # check are looked up once per schema (_checks_of), not once per value validated.
 
-    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        for keyword, expected in schema.items():
-            check = self._keywords.get(keyword)
-            if check is not None:
-                yield from check(instance, expected, schema, path)
+    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
+        checks = self._checks.get(id(schema))
+        if checks is None:
+            checks = self._checks_for(schema)
+        errors: list[SchemaError] = []
+        for check, expected in checks:
+            found = check(instance, expected, schema, path)
+            if found:
+                errors.extend(found)
+        return errors
 
-    def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:
+        """(check, keyword value) for each keyword of ``schema`` that has a check, in order; a
+        ``$ref``'s value is the schema it points to. Listed at the first use of ``schema``."""
+        checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
+        if checks is None:
+            checks = self._checks[id(schema)] = []
+            for keyword, value in schema.items():
+                if keyword == "$ref":
+                    value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
+                if keyword in self._keywords:
+                    checks.append((self._keywords[keyword], value))
+        return checks
+
+    def _only_type_test(self, schema: dict) -> Callable[[Any], bool] | None:
+        """The test of ``schema``'s one check when that is a single type (``{"type": "string"}``)."""
+        checks = self._checks_for(schema)
+        if len(checks) == 1 and checks[0][0] == self._type and isinstance(checks[0][1], str):
+            return _TYPE_TESTS[checks[0][1]]
+        return None
+
+    def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(expected, str):
             matches = _TYPE_TESTS[expected](instance)
         else:
             matches = any(_TYPE_TESTS[name](instance) for name in expected)
-        if not matches:
-            yield SchemaError(path, "type", expected, instance)
+        return () if matches else [SchemaError(path, "type", expected, instance)]
 
-    def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(instance, str):
             found = instance in expected  # a string equals only an identical string
         else:
             found = any(json_equal(instance, allowed) for allowed in expected)
-        if not found:
-            yield SchemaError(path, "enum", expected, instance)
+        return () if found else [SchemaError(path, "enum", expected, instance)]
 
-    def _const(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if not json_equal(instance, expected):
-            yield SchemaError(path, "const", expected, instance)
+    def _const(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        return () if json_equal(instance, expected) else [SchemaError(path, "const", expected, instance)]
 
-    def _pattern(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _pattern(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(instance, str) and not self._patterns[expected].search(instance):
-            yield SchemaError(path, "pattern", expected, instance)
+            return [SchemaError(path, "pattern", expected, instance)]
+        return ()
 
-    def _min_length(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _min_length(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(instance, str) and len(instance) < expected:
-            yield SchemaError(path, "minLength", expected, instance)
+            return [SchemaError(path, "minLength", expected, instance)]
+        return ()
 
-    def _min_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _min_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(instance, list) and len(instance) < expected:
-            yield SchemaError(path, "minItems", expected, instance)
+            return [SchemaError(path, "minItems", expected, instance)]
+        return ()
 
-    def _minimum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _minimum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if _TYPE_TESTS["number"](instance) and instance < expected:
-            yield SchemaError(path, "minimum", expected, instance)
+            return [SchemaError(path, "minimum", expected, instance)]
+        return ()
 
-    def _required(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if isinstance(instance, dict):
-            for name in expected:
-                if name not in instance:
-                    yield SchemaError(path, "required", name, instance)
-
-    def _properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if isinstance(instance, dict):
-            for name, subschema in expected.items():
-                if name in instance:
-                    yield from self._validate(instance[name], subschema, path + (name,))
-
-    def _additional_properties(
-        self, instance: Any, expected: Any, schema: dict, path: InstancePath
-    ) -> Iterator[SchemaError]:
+    def _required(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, dict):
-            return
+            return ()
+        return [SchemaError(path, "required", name, instance) for name in expected if name not in instance]
+
+    def _properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        if not isinstance(instance, dict):
+            return ()
+        errors: list[SchemaError] = []
+        for name, subschema in expected.items():
+            if name in instance:
+                errors.extend(self._validate(instance[name], subschema, path + (name,)))
+        return errors
+
+    def _additional_properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        if not isinstance(instance, dict):
+            return ()
         extras = [name for name in instance if name not in schema.get("properties", {})]
         if expected is False:
-            if extras:
-                yield SchemaError(path, "additionalProperties", tuple(extras), instance)
-            return
+            return [SchemaError(path, "additionalProperties", tuple(extras), instance)] if extras else ()
+        errors: list[SchemaError] = []
         for name in extras:
-            yield from self._validate(instance[name], expected, path + (name,))
+            errors.extend(self._validate(instance[name], expected, path + (name,)))
+        return errors
 
-    def _prefix_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if isinstance(instance, list):
-            for index, (item, subschema) in enumerate(zip(instance, expected)):
-                yield from self._validate(item, subschema, path + (index,))
+    def _prefix_items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        if not isinstance(instance, list):
+            return ()
+        errors: list[SchemaError] = []
+        for index, (item, subschema) in enumerate(zip(instance, expected)):
+            errors.extend(self._validate(item, subschema, path + (index,)))
+        return errors
 
-    def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if isinstance(instance, list):
-            start = len(schema.get("prefixItems", ()))
-            for index in range(start, len(instance)):
-                yield from self._validate(instance[index], expected, path + (index,))
+    def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        if not isinstance(instance, list):
+            return ()
+        start = len(schema.get("prefixItems", ()))
+        test = self._only_type_test(expected)
+        if test is not None:  # most lists (tags, datasets …): one test per item, no walk
+            return [SchemaError(path + (index,), "type", expected["type"], instance[index])
+                    for index in range(start, len(instance)) if not test(instance[index])]
+        errors: list[SchemaError] = []
+        for index in range(start, len(instance)):
+            errors.extend(self._validate(instance[index], expected, path + (index,)))
+        return errors
 
-    def _any_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _any_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         branches = []
         for subschema in expected:
-            branch_errors = tuple(self._validate(instance, subschema, path))
+            branch_errors = self._validate(instance, subschema, path)
             if not branch_errors:
-                return
-            branches.append(branch_errors)
-        yield SchemaError(path, "anyOf", None, instance, tuple(branches))
+                return ()
+            branches.append(tuple(branch_errors))
+        return [SchemaError(path, "anyOf", None, instance, tuple(branches))]
 
-    def _all_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
+    def _all_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        errors: list[SchemaError] = []
         for subschema in expected:
-            yield from self._validate(instance, subschema, path)
+            errors.extend(self._validate(instance, subschema, path))
+        return errors
 
-    def _not(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        if next(self._validate(instance, expected, path), None) is None:
-            yield SchemaError(path, "not", expected, instance)
+    def _not(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        return () if self._validate(instance, expected, path) else [SchemaError(path, "not", expected, instance)]
 
-    def _if(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        condition_holds = next(self._validate(instance, expected, path), None) is None
+    def _if(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+        condition_holds = not self._validate(instance, expected, path)
         branch = schema.get("then") if condition_holds else schema.get("else")
-        if branch is not None:
-            yield from self._validate(instance, branch, path)
+        return () if branch is None else self._validate(instance, branch, path)
 
-    def _ref(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Iterator[SchemaError]:
-        target = self._references.get(expected)
-        if target is None:  # a $ref inside a part the load-time walk skips (an annotation's value)
-            target = self._resolve(expected)
-        yield from self._validate(instance, target, path)
+    def _ref(self, instance: Any, target: dict, schema: dict, path: InstancePath) -> Errors:
+        return self._validate(instance, target, path)  # _checks_of resolved the reference
 
 
 MAX_ORG_SCHEMA_SECONDS = 5.0  # per card; less when the run's budget (--timeout) has less left

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cardguard import codes
-from cardguard.card.reader import Card, read_card
+from cardguard.card.reader import CARD_NOT_FOUND, Card, parse_card_bytes, read_card_bytes, unread_card
 from cardguard.settings.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
                               load_config, read_bounded)
 from cardguard.findings import Finding
@@ -23,6 +23,8 @@ from cardguard.card.yamlpos import parse_yaml
 from cardguard.record import Record, factory
 
 EVAL_RESULTS_DIR = ".eval_results"
+# The files of a folder's .eval_results, or the finding of why they were not listed.
+EvalResultsListing = tuple[list[Path], Finding | None]
 
 
 class CardResult(Record):
@@ -50,6 +52,8 @@ class ConfigCache:
         self._config_files: dict[Path, Path | None] = {}
         self._repository_roots: dict[Path, Path] = {}
         self._config_file_by_dir: dict[Path, Path | None] = {}
+        self._eval_results_listings: dict[Path, EvalResultsListing] = {}
+        self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
         self._reported_sources: set[Path | None] = set()
 
     def _config_file_for(self, model_dir: Path) -> Path | None:
@@ -63,14 +67,30 @@ class ConfigCache:
             self._repository_roots[model_dir] = repository_root(model_dir)
         return self._repository_roots[model_dir]
 
+    def eval_results_files(self, model_dir: Path, root: Path) -> EvalResultsListing:
+        """:func:`eval_results_files`, listed once per folder in a run (the cards of a folder
+        share its ``.eval_results``)."""
+        if model_dir not in self._eval_results_listings:
+            self._eval_results_listings[model_dir] = eval_results_files(model_dir, root)
+        return self._eval_results_listings[model_dir]
+
     def settings_for(self, target: Target) -> Settings:
         source = self.options.config_file or self._config_file_for(target.model_dir)
         if source not in self._configs:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
-            settings = settings.replace(profile=self.options.profile)
+            settings = self.with_profile(settings, self.options.profile)
         return settings
+
+    def with_profile(self, settings: Settings, profile: str) -> Settings:
+        """``settings`` with ``profile``, made once per run for each settings and profile: the
+        cards of a folder share their settings (frozen records, safely shared)."""
+        key = (id(settings), profile)
+        if key not in self._with_profile:
+            # The entry holds ``settings`` too, so its id cannot pass to another object.
+            self._with_profile[key] = (settings, settings.replace(profile=profile))
+        return self._with_profile[key][1]
 
     def _load(self, source: Path, target: Target) -> Config:
         """A configuration file; one the repository holds is read through the gate."""
@@ -126,45 +146,58 @@ class ConfigCache:
 def validate_target(target: Target, configs: ConfigCache) -> CardResult:
     """All validate findings for one card, after ignores and severity overrides."""
     settings = configs.settings_for(target)
-    card = load_card(target, settings, configs.repository_root(target.model_dir))
-    settings, choice = resolve_profile(settings, card)
+    root = configs.repository_root(target.model_dir)
+    card = load_card(target, settings, root)
+    settings, choice = resolve_profile(settings, card, configs.with_profile)
     findings = list(card.findings)
     if card.text or card.front_matter is not None:
         org_schema = configs.schema(settings.schema, configs.schema_boundary(target)) if settings.schema else None
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections,
                                        choice.reason if choice else None))
-    findings.extend(eval_results_findings(target.model_dir, settings, configs.repository_root(target.model_dir)))
+    findings.extend(eval_results_findings(configs.eval_results_files(target.model_dir, root), settings, root))
     kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
     return CardResult(target, settings, card, kept, choice)
 
 
-def resolve_profile(settings: Settings, card: Card) -> tuple[Settings, ProfileChoice | None]:
+def resolve_profile(settings: Settings, card: Card,
+                    with_profile: Callable[[Settings, str], Settings] | None = None) -> tuple[Settings, ProfileChoice | None]:
     """``settings`` with the profile `auto` chooses for ``card``, and that choice; unchanged
-    settings and None when the configuration or --profile named a profile."""
+    settings and None when the configuration or --profile named a profile. ``with_profile``
+    makes the changed settings (:meth:`ConfigCache.with_profile`); a copy when not given."""
     if settings.profile != AUTO:
         return settings, None
     choice = choose_profile(card)
-    return settings.replace(profile=choice.profile), choice
+    if with_profile is None:
+        return settings.replace(profile=choice.profile), choice
+    return with_profile(settings, choice.profile), choice
 
 
 def load_card(target: Target, settings: Settings, root: Path | None = None) -> Card:
     """Read the target's card; ``root`` is its repository's folder (found when not given)."""
     limits = settings.limits
-    if not target.card.exists() and not target.card.is_symlink():
+    root = root or repository_root(target.model_dir)
+    raw, problem = read_card_bytes(card_file(target), root, limits.card_bytes)
+    if problem == CARD_NOT_FOUND and not target.card.exists() and not target.card.is_symlink():
+        # Asked only when the read found nothing: a card that is there costs no extra look.
         return Card(path=target.display, text="", findings=[codes.finding(
             "CG001", target.display, 1, 1, "this model folder has no README.md model card",
             "write one with `cardguard init`",
         )])
-    root = root or repository_root(target.model_dir)
-    return read_card(card_path(target), target.display, max_bytes=limits.card_bytes, yaml_limits=limits.for_yaml(),
-                     boundary=root)
+    if problem is not None:
+        return unread_card(target.display, problem)
+    return parse_card_bytes(raw, target.display, limits.for_yaml())
 
 
 def card_path(target: Target) -> Path:
+    """:func:`card_file` as a Path."""
+    return Path(card_file(target))
+
+
+def card_file(target: Target) -> str:
     """The card's absolute path as named (no link followed): the gate (cardguard.safe_paths)
     then sees every link from the repository's folder down, the model folder's own included."""
-    return Path(os.path.abspath(target.card))
+    return os.path.abspath(target.card)
 
 
 def repository_root(model_dir: Path) -> Path:
@@ -180,10 +213,13 @@ def repository_root(model_dir: Path) -> Path:
     return folder
 
 
-def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> list[Finding]:
-    """Check every ``.eval_results/*.yaml`` file next to the card (``root``: the repository)."""
-    paths, refusal = eval_results_files(model_dir, root)
+def eval_results_findings(listing: EvalResultsListing, settings: Settings, root: Path) -> list[Finding]:
+    """Check every ``.eval_results/*.yaml`` file next to the card: ``listing`` is what
+    :func:`eval_results_files` gave for its folder; ``root``, the repository."""
+    paths, refusal = listing
     findings: list[Finding] = [refusal] if refusal is not None else []
+    if not paths:  # most cards
+        return findings
     yaml_limits = settings.limits.for_yaml()
     for path in paths:
         shown = display_path(path)
@@ -199,7 +235,7 @@ def eval_results_findings(model_dir: Path, settings: Settings, root: Path) -> li
     return findings
 
 
-def eval_results_files(model_dir: Path, root: Path) -> tuple[list[Path], Finding | None]:
+def eval_results_files(model_dir: Path, root: Path) -> EvalResultsListing:
     """The ``.yaml`` then ``.yml`` files of ``.eval_results``, each sorted; or the CG307
     finding of a folder linked where the pull request does not own (its names are not listed).
     Paths are absolute as named, under the repository ``root``, for the gate to check."""

@@ -497,6 +497,8 @@ def _setting_line(text: str, key: str) -> int:
 
 def apply_policy(findings: list[Finding], settings: Settings, card_ignores: frozenset[str] = frozenset()) -> list[Finding]:
     """Drop ignored codes and apply severity overrides."""
+    if not (settings.ignore or settings.severity or card_ignores):  # most runs: nothing to apply
+        return list(findings)
     kept = []
     for item in findings:
         if item.code in settings.ignore or item.code in card_ignores:

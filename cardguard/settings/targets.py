@@ -45,9 +45,10 @@ def display_path(path: Path) -> str:
     return _shown(os.path.abspath(path))
 
 
-def _shown(absolute: str) -> str:
-    """:func:`display_path` of a path already made absolute."""
-    cwd = os.getcwd()
+def _shown(absolute: str, cwd: str | None = None) -> str:
+    """:func:`display_path` of a path already made absolute; ``cwd``, the working directory
+    when the caller has it (a batch asks the system once, not once per card)."""
+    cwd = cwd or os.getcwd()
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
     shown = absolute[len(prefix):] if absolute.startswith(prefix) else absolute
     return shown.replace(os.sep, "/")
@@ -77,6 +78,7 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
     seen: set[str] = set()  # absolute paths, normalised
     selection = Selection()
     is_card = _CardTest(configured)
+    cwd = os.getcwd()
     for raw in paths or ["."]:
         for card, named in _cards_for(Path(raw), is_card):
             key = os.path.abspath(card)
@@ -84,9 +86,9 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
                 continue
             seen.add(key)
             if (skip_non_cards or not named) and not is_card(card):
-                selection.skipped.append(_shown(key))
+                selection.skipped.append(_shown(key, cwd))
             else:
-                selection.targets.append(Target(card=card, model_dir=card.parent, display=_shown(key)))
+                selection.targets.append(Target(card, card.parent, _shown(key, cwd)))
     return selection
 
 

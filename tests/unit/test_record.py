@@ -104,3 +104,26 @@ def test_records_with_one_or_no_compared_field() -> None:
 
     assert One(1) == One(1) and One(1) != One(2) and hash(One(1)) == hash(One(1))
     assert Uncompared({"a": 1}) == Uncompared({"b": 2})
+
+
+def test_given_values_win_over_defaults_and_factories_by_position_or_keyword() -> None:
+    tags = ["a"]
+    assert Point(1, 2, tags).tags is tags
+    assert Point(1, tags=tags).tags is tags
+    assert Point(y=3, x=1).y == 3 and Point(y=3, x=1).note == {}
+    assert Point3(1, z=4).z == 4 and Point3(1).z == 0 and Point3(1).tags == []
+
+
+def test_instance_holds_exactly_its_fields_in_declaration_order() -> None:
+    assert list(vars(Point(y=5, x=1))) == ["x", "y", "tags", "note"]
+    assert list(vars(Point3(1, z=2))) == ["x", "y", "tags", "note", "z"]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [((), {"y": 1}, "missing the argument 'x'"), ((1,), {"y": 1, "x": 2}, "repeated argument 'x'"),
+     ((), {"x": 1, "w": 2}, "unexpected argument 'w'"), ((), {"w": 2}, "missing the argument 'x'")],
+)
+def test_keywords_that_do_not_fit_name_the_first_problem(args: tuple, kwargs: dict, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Point(*args, **kwargs)

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardguard.card.reader import _FRONT_MATTER
+from huggingface_hub.repocard import REGEX_YAML_BLOCK as _FRONT_MATTER
 from cardguard.card.yamlpos import parse_yaml
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cards"
