@@ -24,7 +24,7 @@ from cardguard.card.reader import Card
 from cardguard.card.regions import REGION_NAMES, RegionScan, body_lines, scan_regions
 from cardguard.expect.evaluation import EvalResultEntry, EvaluationTarget, eval_results_entry
 from cardguard.expect.facts_compare import compared_lines, same_facts
-from cardguard.expect.generated import REGIONS, RegionSpec
+from cardguard.expect.generated import REGIONS, ModelTraits, RegionSpec, model_traits
 from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown, expected_metadata
 from cardguard.expect.places import RegionPlace, end_is_live, find_anchor, library_place, marked_place
 from cardguard.expect.render import RenderError, find_template, render
@@ -90,7 +90,8 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
     """The one :class:`Expected` value for ``card`` beside ``facts``."""
     metadata = card.metadata or {}
     scan = scan_regions(card.text, card.path)
-    renderer = RegionRenderer(card.path, facts, metadata, options.override_dirs)
+    traits = model_traits(facts)
+    renderer = RegionRenderer(card.path, facts, metadata, traits, options.override_dirs)
     marked: list[ExpectedRegion] = []
     adopted: list[ExpectedRegion] = []
     appended: list[ExpectedRegion] = []
@@ -105,7 +106,7 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         path=card.path, options=options, scan=scan, marked=tuple(marked), adopted=tuple(adopted),
         appended=tuple(appended), library_sections=tuple(library_sections),
         unfillable=_unfillable(scan, options, renderer),
-        metadata=expected_metadata(metadata, facts, options.evaluation),
+        metadata=expected_metadata(metadata, facts, traits, options.evaluation),
         eval_results=_eval_results(card, facts, options.evaluation),
         findings=tuple(renderer.findings),
     )
@@ -115,14 +116,16 @@ class RegionRenderer:
     """Renders the regions of one card (or of a new one), with the repository's templates
     where it has its own; ``region`` collects the CG407 findings of failed templates."""
 
-    def __init__(self, path: str, facts: Facts, metadata: dict[str, Any], override_dirs: tuple[Path, ...]) -> None:
+    def __init__(self, path: str, facts: Facts, metadata: dict[str, Any], traits: ModelTraits,
+                 override_dirs: tuple[Path, ...]) -> None:
         self.path, self.facts, self.metadata, self.override_dirs = path, facts, metadata, override_dirs
+        self.traits = traits
         self.findings: list[Finding] = []
 
     def rendered(self, name: str, previous: str | None) -> str | None:
         """The template's output for region ``name`` (merged with ``previous``, the text it
         replaces), None when the facts lack what it is made from; raises RenderError."""
-        context = REGIONS[name].build(self.facts, self.metadata, previous)
+        context = REGIONS[name].build(self.facts, self.metadata, previous, self.traits)
         return None if context is None else render(find_template(name, self.override_dirs), context)
 
     def region(self, name: str, place: RegionPlace | None, line: int = 0) -> ExpectedRegion:
@@ -140,7 +143,7 @@ class RegionRenderer:
 
     def unknown_reason(self, spec: RegionSpec) -> str:
         """Why the facts cannot fill the region ('' when they can)."""
-        return _needs(spec) if spec.build(self.facts, self.metadata, None) is None else ""
+        return _needs(spec) if spec.build(self.facts, self.metadata, None, self.traits) is None else ""
 
 
 def _unfillable(scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer) -> dict[str, str]:
