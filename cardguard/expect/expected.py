@@ -3,9 +3,10 @@
 :func:`derive_expected` computes an :class:`Expected` value: for every region the run looks at
 (between markers, in a library's unmarked lines, or to be appended), the text the facts give
 it or why it cannot be known; every managed metadata key's value or why it cannot be known
-(managed.py); and the `.eval_results` entry. ``check`` diffs the card against it for
-findings (cardguard/rules/drift.py, the run's region findings) and ``sync`` diffs it into
-edits (cardguard/edit/sync.py); neither works out a piece of it again.
+(managed.py); the `.eval_results` entry; and what the card's prose should state about the
+checkpoint (statements.py). ``check`` diffs the card against it for findings
+(cardguard/rules/drift.py, and cardguard/rules/unsynced.py on the sync plan) and ``sync`` diffs
+it into edits (cardguard/edit/sync.py); neither works out a piece of it again.
 
 Regions are rendered here, with the built-in templates or a repository's own (render.py);
 a template that fails becomes a CG407 finding in ``Expected.findings`` and the region's reason.
@@ -28,6 +29,7 @@ from cardguard.expect.generated import REGIONS, ModelTraits, RegionSpec, model_t
 from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown, expected_metadata
 from cardguard.expect.places import RegionPlace, end_is_live, find_anchor, library_place, marked_place
 from cardguard.expect.render import RenderError, find_template, render
+from cardguard.expect.statements import ExpectedStatements, expected_statements
 from cardguard.findings import Finding
 from cardguard.lines import line_count
 
@@ -78,6 +80,7 @@ class Expected(Record, frozen=True):
     unfillable: dict[str, str]  # required regions the card lacks and the facts cannot fill -> why
     metadata: ExpectedMetadata
     eval_results: EvalResultEntry | Unknown
+    statements: ExpectedStatements  # what the prose should state: parameter count, dtype, labels
     findings: tuple[Finding, ...]  # templates that failed (CG407), in the order they were rendered
 
     def regions(self) -> dict[str, ExpectedRegion]:
@@ -108,6 +111,7 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         unfillable=_unfillable(scan, options, renderer),
         metadata=expected_metadata(metadata, facts, traits, options.evaluation),
         eval_results=_eval_results(card, facts, options.evaluation),
+        statements=expected_statements(facts, traits),
         findings=tuple(renderer.findings),
     )
 

@@ -57,7 +57,7 @@ def model_summary(facts: Facts, metadata: dict[str, Any], previous: str | None, 
     return {
         "architecture": (config.architectures[0] if config and config.architectures else None),
         "parameters": weights.parameters if weights and weights.parameters else None,
-        "tensor_type": main_dtype(facts),
+        "tensor_type": traits.main_dtype,
         "context_length": config.context_length if config else None,
         "vocab_size": config.vocab_size if config else None,
         "base_model": traits.base_model,
@@ -447,10 +447,12 @@ class ModelTraits(Record, frozen=True):
     library: str | None  # library_name the folder implies; None when it says nothing
     pipeline_tags: tuple[str, ...]  # the tasks the model's head supports, the preferred one first
     base_model: str | None  # the base model the checkpoint names, when it is a Hub id
+    main_dtype: str | None  # the dtype holding most parameters (main_dtype)
 
 
 def model_traits(facts: Facts) -> ModelTraits:
-    return ModelTraits(inferred_library(facts), tuple(accepted_pipeline_tags(facts)), hub_base_model(facts))
+    return ModelTraits(inferred_library(facts), tuple(accepted_pipeline_tags(facts)), hub_base_model(facts),
+                       main_dtype(facts))
 
 
 def inferred_library(facts: Facts) -> str | None:
