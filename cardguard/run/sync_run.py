@@ -178,7 +178,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         result.plan = plan = plan_sync(card, expected)
         found.extend(check_findings(card, facts, expected, plan))
         result.file_changes, file_findings = eval_results_changes(target, settings, expected)
-        found.extend(file_findings + file_change_findings(result.file_changes))
+        found.extend(file_findings + file_change_findings(result.file_changes, plan))
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
 
