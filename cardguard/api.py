@@ -26,7 +26,6 @@ TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's co
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
-    from typing import TypeVar
 
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from cardguard.settings.targets import Target
 
     PathArg = str | os.PathLike[str]
-    Result = TypeVar("Result")
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole run (the CLI's --timeout default)
 RESULT_TYPES = ("CardReport", "Report")  # defined in cardguard/run/results.py, loaded on first use
@@ -69,12 +67,10 @@ def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = 
     from cardguard.run.validate import validate_target
 
     def validated(target: Target, configs: ConfigCache) -> CardReport:
-        if fix:
-            return _with_fixes(target, configs, validate_target, _validated_card)
         return _validated_card(validate_target(target, configs))
 
     with _run(timeout):
-        return _card_run("validate", paths, profile, config, skip_non_cards, validated)
+        return _card_run("validate", paths, profile, config, skip_non_cards, _fixes_first(fix, validated))
 
 
 def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = None, config: PathArg | None = None,
@@ -87,17 +83,12 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
     are read over HTTP when the local files are Git LFS pointers. Other options as ``validate``."""
     from cardguard.run.sync_run import check_target
 
-    def check_card(target: Target, configs: ConfigCache) -> SyncResult:
-        return check_target(target, configs, hub=hub)
-
     def checked(target: Target, configs: ConfigCache) -> CardReport:
-        if fix:
-            return _with_fixes(target, configs, check_card, _synced_card)
-        return _synced_card(check_card(target, configs))
+        return _synced_card(check_target(target, configs, hub=hub))
 
     with _run(timeout):
         hub = _hub_source(hub_repo, hub_revision)
-        return _card_run("check", paths, profile, config, skip_non_cards, checked)
+        return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked))
 
 
 def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_missing: bool = False,
@@ -237,15 +228,14 @@ def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
     )
 
 
-def _with_fixes(target: Target, configs: ConfigCache, recheck: Callable[[Target, ConfigCache], Result],
-                shown: Callable[[Result], CardReport]) -> CardReport:
-    """The card's certain fixes applied (run/fix.py), then ``recheck`` on it, shown by ``shown``;
-    its findings are those that remain after the fixes."""
-    from cardguard.run.fix import fix_target
+def _fixes_first(fix: bool, check: Callable[[Target, ConfigCache], CardReport]
+                 ) -> Callable[[Target, ConfigCache], CardReport]:
+    """``check`` itself, or with ``fix`` the card's certain fixes and then ``check`` (run/fix.py)."""
+    if not fix:
+        return check
+    from cardguard.run.fix import fix_then_check
 
-    outcome = fix_target(target, configs, recheck)
-    return shown(outcome.checked).replace(findings=tuple(outcome.findings), fixed=tuple(outcome.fixed),
-                   written=outcome.written)
+    return partial(fix_then_check, check=check)
 
 
 def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:

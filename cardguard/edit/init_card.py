@@ -17,7 +17,7 @@ import yaml
 from cardguard.artifacts import Facts, read_facts
 from cardguard.budget import RunOutOfTime, budget_spent, spent_message
 from cardguard.expect.expected import RegionRenderer
-from cardguard.expect.generated import REGIONS
+from cardguard.expect.generated import REGIONS, model_traits
 from cardguard.expect.managed import new_card_metadata
 from cardguard.artifacts.hub_id import resolve_hub_id
 from cardguard.card.regions import begin_marker, end_marker
@@ -34,8 +34,9 @@ class CardExists(Exception):
 
 def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = ()) -> str:
     """The text of a new card for ``facts`` (every region filled where facts allow)."""
-    metadata = new_card_metadata(facts)
-    renderer = RegionRenderer(CARD_NAME, facts, metadata, override_dirs)
+    traits = model_traits(facts)
+    metadata = new_card_metadata(facts, traits)
+    renderer = RegionRenderer(CARD_NAME, facts, metadata, traits, override_dirs)
     regions: dict[str, str | None] = {}
     for region_name in REGIONS:
         try:

@@ -73,6 +73,19 @@ class SyncPlan(Record):
         return unified_diff(self.original, self.new_text if self.checked_text is None else self.checked_text, self.path)
 
 
+class FileChange(Record, frozen=True):
+    """A file next to the card that sync would write."""
+
+    path: Path
+    display: str
+    line: int  # where the change is (1 for a new file)
+    old: str | None  # None: the file is new
+    new: str
+
+    def diff(self) -> str:
+        return unified_diff(self.old or "", self.new, self.display)
+
+
 def plan_sync(card: Card, expected: Expected) -> SyncPlan:
     """The edits that make ``card`` say what ``expected`` (derived for this card) says."""
     plan = SyncPlan(card.path, card.text, card.text, has_bom=card.has_bom)

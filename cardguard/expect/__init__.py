@@ -8,8 +8,9 @@ each region's context from the facts (hyperparameters, training results, evaluat
 framework versions, sentence-transformers and PEFT blocks); render.py renders it with the
 built-in templates (templates/) or a repository's own, sandboxed; places.py finds where the
 card holds a region (between markers, or lines a library wrote); managed.py gives the managed
-keys' values; evaluation.py shapes the results files into model-index and ``.eval_results``
-entries; facts_compare.py compares a stated value with a measured one, tolerant of printed
+keys' values; statements.py what the card's prose should state about the checkpoint
+(parameter count, tensor type, labels); evaluation.py shapes the results files into
+model-index and ``.eval_results`` entries; facts_compare.py compares a stated value with a measured one, tolerant of printed
 precision, and a region's text with its expected text, up to formatting; st_repr.py prints a
 sentence-transformers architecture as the library does. Nothing here reads the card's file
 or writes anything; the only findings made here are a template that failed to render (CG407).

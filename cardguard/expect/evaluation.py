@@ -12,7 +12,7 @@ from typing import Any
 
 from cardguard.artifacts import Facts
 from cardguard.expect.facts_compare import results_key
-from cardguard.expect.generated import accepted_pipeline_tags, final_eval_metrics, is_hub_id, model_id
+from cardguard.expect.generated import final_eval_metrics, is_hub_id, model_id
 from cardguard.record import Record
 
 # Display names of model-index task types, as transformers' TASK_TAG_TO_NAME_MAPPING spells them.
@@ -69,11 +69,12 @@ def missing_metrics(metadata: dict[str, Any], facts: Facts) -> list[tuple[int, i
     return found
 
 
-def new_model_index(metadata: dict[str, Any], facts: Facts, target: EvaluationTarget) -> list[dict[str, Any]] | None:
-    """A model-index for a card without one, when the dataset and the task are known."""
+def new_model_index(metadata: dict[str, Any], facts: Facts, tasks: tuple[str, ...], target: EvaluationTarget
+                    ) -> list[dict[str, Any]] | None:
+    """A model-index for a card without one, when the dataset and the task are known
+    (``tasks``: the tasks the model's head supports, the preferred one first)."""
     metrics = card_metrics(facts)
     dataset = target.dataset or _only_card_dataset(metadata)
-    tasks = accepted_pipeline_tags(facts)
     task = target.task or (tasks[0] if tasks else None)
     if not metrics or not dataset or not task or "model-index" in metadata:
         return None

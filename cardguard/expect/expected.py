@@ -3,9 +3,10 @@
 :func:`derive_expected` computes an :class:`Expected` value: for every region the run looks at
 (between markers, in a library's unmarked lines, or to be appended), the text the facts give
 it or why it cannot be known; every managed metadata key's value or why it cannot be known
-(managed.py); and the `.eval_results` entry. ``check`` diffs the card against it for
-findings (cardguard/rules/drift.py, the run's region findings) and ``sync`` diffs it into
-edits (cardguard/edit/sync.py); neither works out a piece of it again.
+(managed.py); the `.eval_results` entry; and what the card's prose should state about the
+checkpoint (statements.py). ``check`` diffs the card against it for findings
+(cardguard/rules/drift.py, and cardguard/rules/unsynced.py on the sync plan) and ``sync`` diffs
+it into edits (cardguard/edit/sync.py); neither works out a piece of it again.
 
 Regions are rendered here, with the built-in templates or a repository's own (render.py);
 a template that fails becomes a CG407 finding in ``Expected.findings`` and the region's reason.
@@ -24,10 +25,11 @@ from cardguard.card.reader import Card
 from cardguard.card.regions import REGION_NAMES, RegionScan, body_lines, scan_regions
 from cardguard.expect.evaluation import EvalResultEntry, EvaluationTarget, eval_results_entry
 from cardguard.expect.facts_compare import compared_lines, same_facts
-from cardguard.expect.generated import REGIONS, RegionSpec
+from cardguard.expect.generated import REGIONS, ModelTraits, RegionSpec, model_traits
 from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown, expected_metadata
 from cardguard.expect.places import RegionPlace, end_is_live, find_anchor, library_place, marked_place
 from cardguard.expect.render import RenderError, find_template, render
+from cardguard.expect.statements import ExpectedStatements, expected_statements
 from cardguard.findings import Finding
 from cardguard.lines import line_count
 
@@ -78,6 +80,7 @@ class Expected(Record, frozen=True):
     unfillable: dict[str, str]  # required regions the card lacks and the facts cannot fill -> why
     metadata: ExpectedMetadata
     eval_results: EvalResultEntry | Unknown
+    statements: ExpectedStatements  # what the prose should state: parameter count, dtype, labels
     findings: tuple[Finding, ...]  # templates that failed (CG407), in the order they were rendered
 
     def regions(self) -> dict[str, ExpectedRegion]:
@@ -90,7 +93,8 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
     """The one :class:`Expected` value for ``card`` beside ``facts``."""
     metadata = card.metadata or {}
     scan = scan_regions(card.text, card.path)
-    renderer = RegionRenderer(card.path, facts, metadata, options.override_dirs)
+    traits = model_traits(facts)
+    renderer = RegionRenderer(card.path, facts, metadata, traits, options.override_dirs)
     marked: list[ExpectedRegion] = []
     adopted: list[ExpectedRegion] = []
     appended: list[ExpectedRegion] = []
@@ -105,8 +109,9 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         path=card.path, options=options, scan=scan, marked=tuple(marked), adopted=tuple(adopted),
         appended=tuple(appended), library_sections=tuple(library_sections),
         unfillable=_unfillable(scan, options, renderer),
-        metadata=expected_metadata(metadata, facts, options.evaluation),
+        metadata=expected_metadata(metadata, facts, traits, options.evaluation),
         eval_results=_eval_results(card, facts, options.evaluation),
+        statements=expected_statements(facts, traits),
         findings=tuple(renderer.findings),
     )
 
@@ -115,14 +120,16 @@ class RegionRenderer:
     """Renders the regions of one card (or of a new one), with the repository's templates
     where it has its own; ``region`` collects the CG407 findings of failed templates."""
 
-    def __init__(self, path: str, facts: Facts, metadata: dict[str, Any], override_dirs: tuple[Path, ...]) -> None:
+    def __init__(self, path: str, facts: Facts, metadata: dict[str, Any], traits: ModelTraits,
+                 override_dirs: tuple[Path, ...]) -> None:
         self.path, self.facts, self.metadata, self.override_dirs = path, facts, metadata, override_dirs
+        self.traits = traits
         self.findings: list[Finding] = []
 
     def rendered(self, name: str, previous: str | None) -> str | None:
         """The template's output for region ``name`` (merged with ``previous``, the text it
         replaces), None when the facts lack what it is made from; raises RenderError."""
-        context = REGIONS[name].build(self.facts, self.metadata, previous)
+        context = REGIONS[name].build(self.facts, self.metadata, previous, self.traits)
         return None if context is None else render(find_template(name, self.override_dirs), context)
 
     def region(self, name: str, place: RegionPlace | None, line: int = 0) -> ExpectedRegion:
@@ -140,7 +147,7 @@ class RegionRenderer:
 
     def unknown_reason(self, spec: RegionSpec) -> str:
         """Why the facts cannot fill the region ('' when they can)."""
-        return _needs(spec) if spec.build(self.facts, self.metadata, None) is None else ""
+        return _needs(spec) if spec.build(self.facts, self.metadata, None, self.traits) is None else ""
 
 
 def _unfillable(scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """What each generated region shows, built from the checkpoint's facts.
 
-Each region has a context builder: ``facts`` (and the card's metadata, and the region's current
-text where a region merges with it) -> the plain dict its template is rendered with, or None
-when the folder lacks the facts for it. None means "unavailable": ``sync`` leaves the region as
-it is and ``check`` never calls it drift.
+Each region has a context builder: ``facts`` (and the card's metadata, the region's current
+text where a region merges with it, and the model's traits, worked out once per card) -> the
+plain dict its template is rendered with, or None when the folder lacks the facts for it. None
+means "unavailable": ``sync`` leaves the region as it is and ``check`` never calls it drift.
 
 Where transformers' Trainer, sentence-transformers or PEFT write the same section, the
 contexts reproduce their numbers and order (card-generators.md §1.5, §1.6, §2.4, §3.1).
@@ -24,7 +24,7 @@ from cardguard.expect.st_repr import architecture_facts, module_line
 from cardguard.record import Record
 
 Context = dict[str, Any]
-Builder = Callable[[Facts, dict[str, Any], str | None], Context | None]
+Builder = Callable[[Facts, dict[str, Any], str | None, "ModelTraits"], Context | None]
 
 
 class RegionSpec(Record, frozen=True):
@@ -48,7 +48,8 @@ class RegionSpec(Record, frozen=True):
 
 # -- model summary ---------------------------------------------------------------------------
 
-def model_summary(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def model_summary(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                  ) -> Context | None:
     config, weights = facts.config, facts.weights
     if (config is None and weights is None) or (weights is not None and not weights.complete):
         return None  # weights that are LFS pointers (or unreadable): the counts are unknown
@@ -56,10 +57,10 @@ def model_summary(facts: Facts, metadata: dict[str, Any], previous: str | None) 
     return {
         "architecture": (config.architectures[0] if config and config.architectures else None),
         "parameters": weights.parameters if weights and weights.parameters else None,
-        "tensor_type": main_dtype(facts),
+        "tensor_type": traits.main_dtype,
         "context_length": config.context_length if config else None,
         "vocab_size": config.vocab_size if config else None,
-        "base_model": hub_base_model(facts),
+        "base_model": traits.base_model,
         "languages": [languages] if isinstance(languages, str) else [str(x) for x in languages or []],
     }
 
@@ -90,7 +91,8 @@ def hub_base_model(facts: Facts) -> str | None:
 
 # -- labels ----------------------------------------------------------------------------------
 
-def labels(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def labels(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+           ) -> Context | None:
     if facts.config is None or not facts.config.id2label:
         return None
     ordered = sorted(facts.config.id2label.items(), key=lambda item: _int_or_text(item[0]))
@@ -104,7 +106,8 @@ def _int_or_text(key: str) -> tuple[int, str]:
 
 # -- training hyperparameters (Trainer's extract_hyperparameters_from_trainer) ---------------
 
-def hyperparameters(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def hyperparameters(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                    ) -> Context | None:
     args = facts.training_args
     if args is None or args.learning_rate is None:
         return None
@@ -169,7 +172,8 @@ _SKIPPED_EVAL_KEYS = {"eval_runtime", "eval_samples_per_second", "eval_steps_per
                       "total_flos", "epoch", "step"}
 
 
-def training_results(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def training_results(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                     ) -> Context | None:
     """Trainer's ``parse_log_history`` table: the log entries before the first one with
     ``train_runtime``; a row per entry with ``eval_loss``, its training loss the last ``loss``
     logged before it. Columns keep the card's order when the card has the same columns
@@ -217,7 +221,8 @@ def _metric_title(parts: list[str]) -> str:
     return " ".join(part.capitalize() for part in parts)
 
 
-def eval_results(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def eval_results(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                 ) -> Context | None:
     """Trainer's "It achieves the following results" list: the last log entry with
     ``eval_loss`` anywhere in log_history; without a training log, the results files."""
     results = last_logged_evaluation(facts) or final_eval_metrics(facts)
@@ -263,7 +268,8 @@ def final_eval_metrics(facts: Facts) -> dict[str, Any]:
 _VERSION_LINE = re.compile(r"^- (?P<name>[A-Za-z][\w .-]*?)(?P<sep>: | )(?P<version>\S+)\s*$")
 
 
-def framework_versions(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def framework_versions(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                       ) -> Context | None:
     known = _known_versions(facts)
     if not known:
         return None
@@ -320,7 +326,8 @@ _SIMILARITY_NAMES = {"cosine": "Cosine Similarity", "dot": "Dot Product", "eucli
                      "manhattan": "Manhattan Distance"}
 
 
-def st_details(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def st_details(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+               ) -> Context | None:
     st = facts.sentence_transformers
     if st is None:
         return None
@@ -334,7 +341,8 @@ def st_details(facts: Facts, metadata: dict[str, Any], previous: str | None) -> 
     }
 
 
-def st_architecture(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def st_architecture(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                    ) -> Context | None:
     """``str(model)`` of a SentenceTransformer, from each module's saved configuration."""
     st = facts.sentence_transformers
     if st is None or not st.modules:
@@ -355,7 +363,8 @@ def st_architecture(facts: Facts, metadata: dict[str, Any], previous: str | None
 
 # -- PEFT --------------------------------------------------------------------------------------
 
-def peft_adapter(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def peft_adapter(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                 ) -> Context | None:
     adapter = facts.adapter
     if adapter is None or not adapter.peft_type or (adapter.weights is not None and not adapter.weights.complete):
         return None
@@ -374,7 +383,8 @@ def peft_adapter(facts: Facts, metadata: dict[str, Any], previous: str | None) -
 
 # -- environmental impact ----------------------------------------------------------------------
 
-def environmental_impact(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
+def environmental_impact(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                         ) -> Context | None:
     emissions = facts.emissions
     if emissions is None:
         return None
@@ -393,17 +403,15 @@ def environmental_impact(facts: Facts, metadata: dict[str, Any], previous: str |
 
 # -- how to get started ------------------------------------------------------------------------
 
-def get_started(facts: Facts, metadata: dict[str, Any], previous: str | None) -> Context | None:
-    library = inferred_library(facts)
-    if library is None:
+def get_started(facts: Facts, metadata: dict[str, Any], previous: str | None, traits: ModelTraits
+                ) -> Context | None:
+    if traits.library is None:
         return None
-    tasks = accepted_pipeline_tags(facts)
-    task = tasks[0] if tasks else None
     return {
-        "library": library,
+        "library": traits.library,
         "model_id": model_id(metadata, facts),
-        "task": task,
-        "base_model": hub_base_model(facts) or "BASE_MODEL_ID",
+        "task": traits.pipeline_tags[0] if traits.pipeline_tags else None,
+        "base_model": traits.base_model or "BASE_MODEL_ID",
         "auto_class": _auto_class(facts),
     }
 
@@ -431,6 +439,21 @@ def _auto_class(facts: Facts) -> str:
 
 
 # -- what the artifacts are ---------------------------------------------------------------------
+
+class ModelTraits(Record, frozen=True):
+    """What the facts say the model is. Worked out once per card (:func:`model_traits`) and
+    passed to every part of the derivation that needs it, so no part infers it again."""
+
+    library: str | None  # library_name the folder implies; None when it says nothing
+    pipeline_tags: tuple[str, ...]  # the tasks the model's head supports, the preferred one first
+    base_model: str | None  # the base model the checkpoint names, when it is a Hub id
+    main_dtype: str | None  # the dtype holding most parameters (main_dtype)
+
+
+def model_traits(facts: Facts) -> ModelTraits:
+    return ModelTraits(inferred_library(facts), tuple(accepted_pipeline_tags(facts)), hub_base_model(facts),
+                       main_dtype(facts))
+
 
 def inferred_library(facts: Facts) -> str | None:
     """peft (adapter_config.json), sentence-transformers (modules.json), transformers

@@ -21,7 +21,7 @@ from cardguard.artifacts import Facts
 from cardguard.card.yamlpos import InstancePath
 from cardguard.expect.evaluation import EvaluationTarget, missing_metrics, new_model_index
 from cardguard.expect.facts_compare import metric_comparisons, values_agree
-from cardguard.expect.generated import accepted_pipeline_tags, hub_base_model, inferred_library
+from cardguard.expect.generated import ModelTraits
 
 MANAGED_KEYS: tuple[str, ...] = ("base_model", "library_name", "pipeline_tag", "model-index", "co2_eq_emissions", "tags")
 
@@ -74,16 +74,15 @@ class ExpectedMetadata(Record, frozen=True):
         return {key: value for key, value in values.items() if not isinstance(value, Unknown)}
 
 
-def expected_metadata(metadata: dict[str, Any], facts: Facts,
+def expected_metadata(metadata: dict[str, Any], facts: Facts, traits: ModelTraits,
                       evaluation: EvaluationTarget = EvaluationTarget()) -> ExpectedMetadata:
     """Every managed key's value for a card whose metadata is ``metadata``."""
-    tasks = tuple(accepted_pipeline_tags(facts))
-    created = new_model_index(metadata, facts, evaluation)
+    created = new_model_index(metadata, facts, traits.pipeline_tags, evaluation)
     return ExpectedMetadata(
-        library_name=_library_name(facts),
-        base_model=_base_model(facts, metadata),
-        pipeline_tags=tasks,
-        pipeline_tag=_pipeline_tag(tasks, metadata),
+        library_name=_library_name(traits),
+        base_model=_base_model(traits, metadata),
+        pipeline_tags=traits.pipeline_tags,
+        pipeline_tag=_pipeline_tag(traits.pipeline_tags, metadata),
         drifted_metrics=tuple(MetricValue(path, stated, actual) for path, stated, actual in
                               metric_comparisons(metadata, facts) if not values_agree(stated, actual)),
         new_model_index=created if created is not None else Unknown(
@@ -91,21 +90,21 @@ def expected_metadata(metadata: dict[str, Any], facts: Facts,
         added_metrics=tuple(AddedMetrics(m, r, entries) for m, r, entries in missing_metrics(metadata, facts)),
         emissions_g=round(facts.emissions.emissions_g, 2) if facts.emissions is not None else Unknown(
             "the folder has no emissions.csv"),
-        tags=tuple(library_tags(facts)),
+        tags=tuple(library_tags(facts, traits)),
     )
 
 
-def _library_name(facts: Facts) -> Value:
-    library = inferred_library(facts)
-    return library if library is not None else Unknown(
+def _library_name(traits: ModelTraits) -> Value:
+    return traits.library if traits.library is not None else Unknown(
         "the folder has no adapter_config.json, modules.json or transformers config.json")
 
 
-def _base_model(facts: Facts, metadata: dict[str, Any]) -> Value:
+def _base_model(traits: ModelTraits, metadata: dict[str, Any]) -> Value:
     if isinstance(metadata.get("base_model"), list):
         return Unknown("the card lists several base models")
-    base = hub_base_model(facts)
-    return base if base is not None else Unknown("the checkpoint names no base model by its Hub id")
+    if traits.base_model is None:
+        return Unknown("the checkpoint names no base model by its Hub id")
+    return traits.base_model
 
 
 def _pipeline_tag(tasks: tuple[str, ...], metadata: dict[str, Any]) -> Value:
@@ -115,15 +114,14 @@ def _pipeline_tag(tasks: tuple[str, ...], metadata: dict[str, Any]) -> Value:
     return current if current in tasks else tasks[0]
 
 
-def library_tags(facts: Facts) -> list[str]:
+def library_tags(facts: Facts, traits: ModelTraits) -> list[str]:
     """Tags the libraries add (Trainer: generated_from_trainer; PEFT: its type and base)."""
     tags = []
     if facts.adapter is not None:
         if facts.adapter.peft_type:
             tags.append(facts.adapter.peft_type.lower())
-        base = hub_base_model(facts)
-        if base:
-            tags.append(f"base_model:adapter:{base}")
+        if traits.base_model:
+            tags.append(f"base_model:adapter:{traits.base_model}")
     elif facts.training_state is not None:
         tags.append("generated_from_trainer")
     if facts.sentence_transformers is not None:
@@ -131,9 +129,9 @@ def library_tags(facts: Facts) -> list[str]:
     return tags
 
 
-def new_card_metadata(facts: Facts) -> dict[str, Any]:
+def new_card_metadata(facts: Facts, traits: ModelTraits) -> dict[str, Any]:
     """The metadata of a new card (``cardguard init``): every managed value the facts establish."""
-    expected = expected_metadata({}, facts)
+    expected = expected_metadata({}, facts, traits)
     scalars = expected.scalars()
     metadata: dict[str, Any] = {key: scalars[key] for key in ("library_name", "pipeline_tag", "base_model")
                                 if key in scalars}

@@ -26,6 +26,12 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 _SEVERITY_NAMES = {severity: str(severity) for severity in Severity}  # an enum's name is a slow property
 
 
+# What fixes a finding: ``--fix`` applies its autofix; else the rule that made it may name a
+# command in ``Finding.extra`` under this key (rules/unsynced.py: `cardguard sync`, ...).
+FIX_COMMAND = "fix_command"
+FIX_OPTION = "cardguard validate --fix"
+
+
 class ProfileNote(Record, frozen=True):
     """The profile `auto` chose for one card, and why."""
 
@@ -60,7 +66,30 @@ def format_text(findings: list[Finding], colour: bool = False, files_checked: in
     if profiles:
         lines.append(profiles_line(profiles))
     lines.append(summary_line(findings, files_checked))
+    fixable = fixable_line(findings)
+    if fixable:
+        lines.append(fixable)
     return "\n".join(lines) + "\n"
+
+
+def fix_command(item: Finding) -> str | None:
+    """The command that fixes ``item`` (None: none does)."""
+    if item.autofix is not None:
+        return FIX_OPTION
+    return item.extra.get(FIX_COMMAND)
+
+
+def fixable_line(findings: Iterable[Finding]) -> str:
+    """How many findings the ``[*]`` marks, and what fixes them, as ruff ends its report:
+    ``[*] 2 fixable with `cardguard validate --fix` `` ('' when none is fixable)."""
+    counts = Counter(command for command in map(fix_command, findings) if command is not None)
+    if not counts:
+        return ""
+    commands = sorted(counts, key=lambda command: (command != FIX_OPTION, command))
+    if len(commands) == 1:
+        return f"[*] {counts[commands[0]]} fixable with `{escape_text(commands[0])}`"
+    each = ", ".join(f"{counts[command]} with `{escape_text(command)}`" for command in commands)
+    return f"[*] {sum(counts.values())} fixable: {each}"
 
 
 def profiles_line(profiles: Sequence[ProfileNote]) -> str:
@@ -83,7 +112,8 @@ def _text_line(item: Finding, colour: bool, shown_paths: dict[str, str]) -> str:
         location = f"{_BOLD}{location}{_RESET}"
         level = f"{_COLOURS[item.severity]}{level}{_RESET}"
         code = f"{_DIM}{code}{_RESET}"
-    text = f"{location} {code} {level}: {escape_text(item.message)}"
+    mark = "[*] " if fix_command(item) is not None else ""  # ruff's mark: a command fixes it
+    text = f"{location} {code} {level}: {mark}{escape_text(item.message)}"
     if item.fix:
         text += f" (fix: {escape_text(item.fix)})"
     return text

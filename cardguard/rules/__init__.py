@@ -5,9 +5,11 @@ validator for cardguard's own schemas; organisation schemas run on a linear-time
 sections.py checks required sections, empty ones and template placeholders per profile
 (profile_choice.py picks the profile ``auto`` means for a card); drift.py compares what the
 card states with the managed values of its :class:`~cardguard.expect.expected.Expected` and
-with the facts; eval_results.py checks ``.eval_results/*.yaml``. The rule table itself
-(codes, names, severities, docs) is cardguard.codes, on the ground floor, because every part
-reports with it. Rules never read files and never print.
+with the facts; unsynced.py reports what ``sync`` would change (the plan cardguard/edit/sync.py
+makes from the same Expected value, which is why rules may import edit); eval_results.py
+checks ``.eval_results/*.yaml``. The rule table itself (codes, names, severities, docs) is
+cardguard.codes, on the ground floor, because every part reports with it. Rules never read
+files and never print.
 
-May import: expect, settings, card, artifacts, ground.
+May import: edit, expect, settings, card, artifacts, ground.
 """

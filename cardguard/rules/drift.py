@@ -3,9 +3,10 @@
 card + facts + expected -> findings; no file is read here. The managed metadata values
 (base_model, library_name, pipeline_tag, model-index metrics) are read from the card's
 :class:`~cardguard.expect.expected.Expected`, the same values sync writes; statements in the
-body (parameters, tensor type, labels) are compared with the facts. A fact the folder does not
-establish (a missing file, an LFS pointer, a local path where a Hub id is expected) is never
-drift. Text inside generated regions is left to the region check (CG405).
+body (parameters, tensor type, labels) are compared with what Expected says they should state
+(cardguard/expect/statements.py). A fact the folder does not establish (a missing file, an LFS
+pointer, a local path where a Hub id is expected) is never drift. Text inside generated regions
+is left to the region check (CG405).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card.reader import Card
 from cardguard.expect.expected import Expected
-from cardguard.expect.generated import main_dtype
 from cardguard.expect.managed import ExpectedMetadata, Unknown
 from cardguard.findings import Finding
 from cardguard.lines import split_lines
@@ -53,9 +53,9 @@ def check_drift(card: Card, facts: Facts, expected: Expected) -> list[Finding]:
     findings.extend(_metrics(card, metadata, wanted))
     inside = _region_lines(expected.scan)
     body_lines = _lines_outside(card, inside)
-    findings.extend(_parameter_count(card, body_lines, facts))
-    findings.extend(_dtype(card, body_lines, facts))
-    findings.extend(_labels(card, facts, inside))
+    findings.extend(_parameter_count(card, body_lines, expected.statements.parameters))
+    findings.extend(_dtype(card, body_lines, expected.statements.dtype))
+    findings.extend(_labels(card, expected.statements.labels, inside))
     return findings
 
 
@@ -137,9 +137,8 @@ def _lines_outside(card: Card, inside: set[int]) -> list[tuple[int, str]]:
     return result
 
 
-def _parameter_count(card: Card, lines: list[tuple[int, str]], facts: Facts) -> list[Finding]:
-    weights = facts.weights
-    if weights is None or not weights.parameters or weights.not_available_locally or weights.unreadable_files:
+def _parameter_count(card: Card, lines: list[tuple[int, str]], actual: int | Unknown) -> list[Finding]:
+    if isinstance(actual, Unknown):
         return []
     findings = []
     for number, text in lines:
@@ -147,10 +146,10 @@ def _parameter_count(card: Card, lines: list[tuple[int, str]], facts: Facts) -> 
         if match is None:
             continue
         stated, tolerance = _stated_count(match.group("number"), match.group("suffix"))
-        if abs(stated - weights.parameters) > tolerance:
+        if abs(stated - actual) > tolerance:
             findings.append(codes.finding(
                 "CG414", card.path, number, match.start("number") + 1,
-                f"the card states {match.group(0).strip()!r} but the weights hold {weights.parameters:,} parameters",
+                f"the card states {match.group(0).strip()!r} but the weights hold {actual:,} parameters",
             ))
     return findings
 
@@ -163,9 +162,8 @@ def _stated_count(number: str, suffix: str | None) -> tuple[float, float]:
     return float(digits) * scale, 0.5 * 10 ** -decimals * scale
 
 
-def _dtype(card: Card, lines: list[tuple[int, str]], facts: Facts) -> list[Finding]:
-    actual = main_dtype(facts)
-    if actual is None or (facts.weights and facts.weights.not_available_locally):
+def _dtype(card: Card, lines: list[tuple[int, str]], actual: str | Unknown) -> list[Finding]:
+    if isinstance(actual, Unknown):
         return []
     findings = []
     for number, text in lines:
@@ -179,10 +177,9 @@ def _dtype(card: Card, lines: list[tuple[int, str]], facts: Facts) -> list[Findi
     return findings
 
 
-def _labels(card: Card, facts: Facts, inside: set[int]) -> list[Finding]:
-    if card.body is None or facts.config is None or not facts.config.id2label:
+def _labels(card: Card, actual: frozenset[str] | Unknown, inside: set[int]) -> list[Finding]:
+    if card.body is None or isinstance(actual, Unknown):
         return []
-    actual = set(facts.config.id2label.values())
     findings = []
     for section in card.body.sections:
         if section.heading.key not in _LABEL_HEADINGS or inside & set(range(section.first_line, section.last_line + 1)):

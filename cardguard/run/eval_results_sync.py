@@ -18,28 +18,14 @@ from cardguard.expect.evaluation import EvalResultEntry
 from cardguard.expect.facts_compare import values_agree
 from cardguard.findings import Finding
 from cardguard.safe_paths import write_file
-from cardguard.edit.sync import unified_diff
+from cardguard.edit.sync import FileChange
 from cardguard.settings.targets import display_path
 from cardguard.lines import LineIndex, line_count
 from cardguard.run.validate import EVAL_RESULTS_DIR, eval_results_files, read_small_text
 from cardguard.edit.yamledit import EditRefused, dump_block, format_scalar, scalar_extent
 from cardguard.card.yamlpos import YamlDoc, parse_yaml
-from cardguard.record import Record
 
 MAX_FILE_BYTES = 1024 * 1024
-
-
-class FileChange(Record, frozen=True):
-    """A file next to the card that sync would write."""
-
-    path: Path
-    display: str
-    line: int  # where the change is (1 for a new file)
-    old: str | None  # None: the file is new
-    new: str
-
-    def diff(self) -> str:
-        return unified_diff(self.old or "", self.new, self.display)
 
 
 def plan_eval_results(model_dir: Path, entry: EvalResultEntry, root: Path

@@ -27,30 +27,19 @@ from cardguard.safe_paths import Refused, write_file
 from cardguard.settings.targets import Target
 from cardguard.edit.textedit import TextEdit, apply_edits
 from cardguard.lines import to_lf
-from cardguard.run.validate import ConfigCache, card_path, load_card, validate_target
+from cardguard.run.results import CardReport
+from cardguard.run.validate import ConfigCache, card_path, load_card
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
-from cardguard.record import Record, factory
 
 # One fix is applied per pass, then the card is read again (a renamed `Licence: Apache-2.0`
 # then shows its value's fix); a card has far fewer fixable findings than this.
 MAX_FIX_PASSES = 32
 
 
-class FixResult(Record):
-    """One card after ``--fix``: what was fixed, and the findings that remain."""
-
-    target: Target
-    settings: Settings
-    findings: list[Finding] = factory(list)
-    fixed: list[Finding] = factory(list)
-    written: bool = False
-    checked: Any = None  # what ``recheck`` returned (a CardResult, or check's SyncResult)
-
-
-def fix_target(target: Target, configs: ConfigCache,
-               recheck: Callable[[Target, ConfigCache], Any] = validate_target) -> FixResult:
-    """Apply the card's certain fixes, write it if any applied, then run ``recheck`` on it
-    (validate, or check) for the findings that remain."""
+def fix_then_check(target: Target, configs: ConfigCache, check: Callable[[Target, ConfigCache], CardReport]
+                   ) -> CardReport:
+    """Apply the card's certain fixes, write it if any applied, then run ``check`` on it
+    (validate, or check) for the findings that remain; the report says what was fixed."""
     settings = configs.settings_for(target)
     root = configs.repository_root(target.model_dir)
     card = load_card(target, settings, root)
@@ -62,11 +51,11 @@ def fix_target(target: Target, configs: ConfigCache,
         except Refused as refused:  # the card was read through the same gate: a link changed meanwhile
             refusal = codes.finding(refused.code, target.display, 1, 1, f"{target.display} {refused.reason}")
             fixed = []
-    checked = recheck(target, configs)
+    report = check(target, configs)
     # A fix still attached was refused above: --fix cannot apply it, so it is not offered.
-    remaining = [item.replace(autofix=None) if item.autofix is not None else item for item in checked.findings]
+    remaining = [item.replace(autofix=None) if item.autofix is not None else item for item in report.findings]
     findings = remaining + ([refusal] if refusal is not None else [])
-    return FixResult(target, checked.settings, findings, fixed, written=bool(fixed), checked=checked)
+    return report.replace(findings=tuple(findings), fixed=tuple(fixed), written=bool(fixed))
 
 
 def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:

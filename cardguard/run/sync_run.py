@@ -17,20 +17,17 @@ from cardguard.card.reader import Card
 from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.expect.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
-from cardguard.expect.generated import REGIONS
 from cardguard.artifacts.hub_id import resolve_hub_id
-from cardguard.run.eval_results_sync import FileChange, plan_eval_results, write_change
+from cardguard.run.eval_results_sync import plan_eval_results, write_change
 from cardguard.expect.evaluation import EvaluationTarget
 from cardguard.expect.expected import ExpectOptions, Expected, derive_expected
-from cardguard.lines import split_lines
 from cardguard.expect.managed import MANAGED_KEYS, Unknown
 from cardguard.rules.profile_choice import ProfileChoice
 from cardguard.artifacts.remote import HubSource, hub_source_for
 from cardguard.expect.render import override_dirs_for
-from cardguard.rules.drift import check_drift
+from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
-from cardguard.shown import shown
-from cardguard.edit.sync import SyncPlan, plan_sync, write_atomically
+from cardguard.edit.sync import FileChange, SyncPlan, plan_sync, write_atomically
 from cardguard.settings.targets import Target, display_path
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
@@ -116,7 +113,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     result = SyncResult(target, settings, plan)
     result.file_changes, file_findings = eval_results_changes(target, settings, expected)
     result.findings = config_findings + apply_policy(
-        plan.findings + _missing_findings(plan, card) + file_findings, settings, card.ignored_codes)
+        sync_findings(card, plan) + file_findings, settings, card.ignored_codes)
     if write and not plan.blocked and _out_of_time(result, target):
         return result
     if write and not plan.blocked:
@@ -179,15 +176,9 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
     if expected is not None:
         result.plan = plan = plan_sync(card, expected)
-        drift = check_drift(card, facts, expected)
-        found.extend(drift)
-        found.extend(plan.findings)
-        found.extend(_region_findings(plan))
-        found.extend(_library_section_findings(plan))
-        found.extend(_missing_findings(plan, card))
-        found.extend(_metadata_findings(plan, drift))
+        found.extend(check_findings(card, facts, expected, plan))
         result.file_changes, file_findings = eval_results_changes(target, settings, expected)
-        found.extend(file_findings + [_file_finding(change) for change in result.file_changes])
+        found.extend(file_findings + file_change_findings(result.file_changes, plan))
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
 
@@ -200,72 +191,3 @@ def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
                           f"keep the files of one training run together (copy {item.other} and {item.file} "
                           "from the same output folder)")
             for item in artifact_disagreements(facts)]
-
-
-def _region_findings(plan: SyncPlan) -> list[Finding]:
-    findings = []
-    for change in plan.region_changes:
-        if change.old is None:
-            continue
-        old_lines, new_lines = split_lines(change.old), split_lines(change.new)
-        differing = sum(1 for a, b in zip(old_lines, new_lines) if a != b) + abs(len(old_lines) - len(new_lines))
-        findings.append(codes.finding(
-            "CG405", plan.path, change.line, 1,
-            f"region {change.name!r} no longer matches the checkpoint ({differing} line(s) differ; "
-            "retrained, or edited by hand)",
-            "run `cardguard sync` (edits inside a region are replaced; write outside the markers)",
-        ))
-    return findings
-
-
-def _library_section_findings(plan: SyncPlan) -> list[Finding]:
-    """CG419: one per library section without markers that no longer matches the facts."""
-    findings = []
-    for section in plan.library_drift:
-        place = section.place
-        assert place is not None
-        findings.append(codes.finding(
-            "CG419", plan.path, place.line, 1,
-            f"the library's {REGIONS[section.name].heading.lower()} ({section.name}) no longer match the checkpoint "
-            f"({section.differing_lines()} line(s) differ; retrained?); they have no cardguard markers, so "
-            "`cardguard sync` leaves them as they are",
-            "run `cardguard sync --add-missing` to put these sections under management "
-            "(preview with `cardguard sync --add-missing --check`)",
-        ).replace(end_line=place.last_line))
-    return findings
-
-
-def _file_finding(change: FileChange) -> Finding:
-    what = "does not exist yet" if change.old is None else "differs from the results files"
-    return codes.finding("CG417", change.display, change.line, 1,
-                         f"the evaluation-results entry {what}", "run `cardguard sync`")
-
-
-def _missing_findings(plan: SyncPlan, card: Card) -> list[Finding]:
-    line = min(card.front_matter.closing_line + 1 if card.front_matter else 1, card.line_count)
-    fillable = [codes.finding(
-        "CG406", plan.path, line, 1, f"the card has no {name!r} region, which the configuration requires",
-        "run `cardguard sync --add-missing`",
-    ) for name in plan.missing_regions]
-    unfillable = [codes.finding(
-        "CG406", plan.path, line, 1,
-        f"the configuration requires a {name!r} region, but the files in this folder have nothing to fill it with",
-        "add the checkpoint files it is made from, or drop it from required-regions for this path "
-        "([[tool.cardguard.overrides]])",
-    ) for name in plan.unfillable_regions]
-    return fillable + unfillable
-
-
-def _metadata_findings(plan: SyncPlan, drift: list[Finding]) -> list[Finding]:
-    reported = {item.line for item in drift}
-    findings = []
-    for change in plan.metadata_changes:
-        if change.line in reported:
-            continue
-        key = ".".join(str(part) for part in change.path)
-        findings.append(codes.finding(
-            "CG408", plan.path, change.line, 1,
-            f"managed metadata {key} is {shown(change.old)}; the checkpoint says {shown(change.new)}",
-            "run `cardguard sync`",
-        ))
-    return findings

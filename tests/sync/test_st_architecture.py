@@ -10,7 +10,7 @@ import pytest
 
 from cardguard.artifacts import read_facts
 from cardguard.card.reader import parse_card
-from cardguard.expect.generated import REGIONS
+from cardguard.expect.generated import REGIONS, model_traits
 from cardguard.expect.render import find_template, render
 from cardguard.expect.expected import ExpectOptions
 from cardguard.expect.facts_compare import same_facts
@@ -37,7 +37,8 @@ SentenceTransformer(
 
 
 def _rendered(folder: Path) -> str | None:
-    context = SPEC.build(read_facts(folder), {}, None)
+    facts = read_facts(folder)
+    context = SPEC.build(facts, {}, None, model_traits(facts))
     return None if context is None else render(find_template(SPEC.name), context)
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from cardguard.artifacts import Facts, read_facts
-from cardguard.expect.generated import REGIONS
+from cardguard.expect.generated import REGIONS, model_traits
 from cardguard.expect.render import find_template, render
 
 
 def _region(facts: Facts, name: str, previous: str | None = None) -> str | None:
-    context = REGIONS[name].build(facts, {}, previous)
+    context = REGIONS[name].build(facts, {}, previous, model_traits(facts))
     return None if context is None else render(find_template(name), context)
 
 
