@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from cardguard.lines import split_lines
+from cardguard.lines import split_lines, to_lf
 from cardguard.record import Record, factory
 
 _ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
@@ -69,6 +69,7 @@ class Body(Record, frozen=True):
     in_code: list[bool]  # per line: inside a fenced code block (content lines)
     headings: list[Heading]
     sections: list[Section]
+    lf_text: str = ""  # the body with every line break written as "\n": one text to search
 
 
 def normalize_title(title: str) -> str:
@@ -104,7 +105,7 @@ def parse_body(body: str, first_line: int) -> Body:
     visible, in_code = _classify_lines(lines)
     headings = _find_headings(lines, first_line, visible, in_code)
     sections = _build_sections(lines, first_line, visible, headings)
-    return Body(lines, first_line, visible, in_code, headings, sections)
+    return Body(lines, first_line, visible, in_code, headings, sections, to_lf(body))
 
 
 def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:

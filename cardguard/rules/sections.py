@@ -7,9 +7,7 @@ have aliases (the spellings that real generators use).
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import re
 from collections.abc import Iterator
 
@@ -260,7 +258,7 @@ def _leftover_findings(card: Card) -> list[Finding]:
     assert card.body is not None
     body = card.body
     findings: list[Finding] = []
-    for index in _lines_with_hints(body.lines):
+    for index in _lines_with_hints(body.lf_text.lower()):
         line = body.lines[index]
         file_line = body.first_line + index
         if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
@@ -289,26 +287,42 @@ def _leftover_findings(card: Card) -> list[Finding]:
     return findings
 
 
-_LEFTOVER_HINTS = (
-    "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
-    "provide ", "this section", "address questions", "this should link", "these are the",
+# A line is looked at only if its lower-cased text holds one of these hints. Hints that start
+# with "[" or "{" are found from those characters (rare in prose: a single-character search
+# runs at memory speed); each word hint needs a search of its own.
+_BRACKET_HINTS = ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ](")
+_BRACE_HINTS = ("{{", "{%")
+_WORD_HINTS = (
+    "information needed", "provide ", "this section", "address questions", "this should link", "these are the",
     "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
-    "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
+    "the none dataset", _HIDDEN_INSTRUCTION,
 )
 
 
-def _lines_with_hints(lines: list[str]) -> list[int]:
-    """Indices of the lines that may hold leftovers: each hint is looked for in the lower-cased
-    body with str.find, so most lines never meet a regex. (A regex alternation of the hints costs
-    twice the instructions: it tries its branches at every position whose character starts one.)"""
-    lowered = "\n".join(lines).lower()
-    positions = [position for hint in _LEFTOVER_HINTS for position in _occurrences(lowered, hint)]
-    if not positions:
-        return []
-    # Line starts in the lowered text: lowering can lengthen a line ("İ" becomes two
-    # characters) but never adds or removes a line break.
-    starts = list(itertools.accumulate((len(line) + 1 for line in lowered.split("\n")), initial=0))
-    return sorted({bisect.bisect_right(starts, position) - 1 for position in positions})
+def _lines_with_hints(lowered: str) -> list[int]:
+    """Indices of the lines of ``lowered`` (the lower-cased body, lines joined by "\n") that
+    may hold leftovers, in order. Each hint is looked for with str.find, so most lines never
+    meet a regex. (A regex alternation of the hints costs more: it tries its branches at every
+    position whose character starts one.) Lowering can lengthen a line ("İ" becomes two
+    characters) but never adds or removes a line break, so lines are counted in ``lowered``."""
+    positions = sorted(_hint_positions(lowered))
+    indices: list[int] = []
+    line, counted_to = 0, 0
+    for position in positions:
+        line += lowered.count("\n", counted_to, position)
+        counted_to = position
+        if not indices or indices[-1] != line:
+            indices.append(line)
+    return indices
+
+
+def _hint_positions(lowered: str) -> Iterator[int]:
+    for first_character, hints in (("[", _BRACKET_HINTS), ("{", _BRACE_HINTS)):
+        for position in _occurrences(lowered, first_character):
+            if lowered.startswith(hints, position):
+                yield position
+    for hint in _WORD_HINTS:
+        yield from _occurrences(lowered, hint)
 
 
 def _occurrences(text: str, word: str) -> Iterator[int]:
