@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.findings import Finding
-from cardguard.card.markdown import Section, normalize_title
+from cardguard.card.markdown import Section, line_indices, normalize_title, occurrences
 from cardguard.record import Record
 
 
@@ -305,32 +305,16 @@ def _lines_with_hints(lowered: str) -> list[int]:
     meet a regex. (A regex alternation of the hints costs more: it tries its branches at every
     position whose character starts one.) Lowering can lengthen a line ("İ" becomes two
     characters) but never adds or removes a line break, so lines are counted in ``lowered``."""
-    positions = sorted(_hint_positions(lowered))
-    indices: list[int] = []
-    line, counted_to = 0, 0
-    for position in positions:
-        line += lowered.count("\n", counted_to, position)
-        counted_to = position
-        if not indices or indices[-1] != line:
-            indices.append(line)
-    return indices
+    return line_indices(lowered, _hint_positions(lowered))
 
 
 def _hint_positions(lowered: str) -> Iterator[int]:
     for first_character, hints in (("[", _BRACKET_HINTS), ("{", _BRACE_HINTS)):
-        for position in _occurrences(lowered, first_character):
+        for position in occurrences(lowered, first_character):
             if lowered.startswith(hints, position):
                 yield position
     for hint in _WORD_HINTS:
-        yield from _occurrences(lowered, hint)
-
-
-def _occurrences(text: str, word: str) -> Iterator[int]:
-    """Where ``word`` starts in ``text``, each place."""
-    position = text.find(word)
-    while position != -1:
-        yield position
-        position = text.find(word, position + 1)
+        yield from occurrences(lowered, hint)
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
