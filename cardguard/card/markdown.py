@@ -71,6 +71,20 @@ class Body(Record, frozen=True):
     sections: list[Section]
     lf_text: str = ""  # the body with every line break written as "\n": one text to search
 
+    @functools.cached_property
+    def heading_keys(self) -> frozenset[str]:
+        """The normalized titles of the headings: worked out once per card, then matched
+        against every profile's layouts."""
+        return frozenset(heading.key for heading in self.headings)
+
+    @functools.cached_property
+    def section_by_key(self) -> dict[str, Section]:
+        """The first section under each normalized title."""
+        first: dict[str, Section] = {}
+        for section in self.sections:
+            first.setdefault(section.heading.key, section)
+        return first
+
 
 # Titles repeat across a batch of cards (every Trainer card has "Training procedure"): the key
 # of a title is worked out once. It depends on the title alone.
@@ -134,8 +148,10 @@ def line_indices(text: str, positions: Iterable[int]) -> list[int]:
     return indices
 
 
-# A line that opens or closes a code fence or an HTML comment holds one of these.
-_BLOCK_MARKS = ("```", "~~~", "<!--", "-->")
+# A line that opens or closes a code fence or an HTML comment holds one of these marks. Each is
+# looked for only in a text holding its character: a one-character search costs next to nothing,
+# a longer one reads the whole text. ("-->" matters only after a "<!--".)
+_BLOCK_MARKS = (("```", "`"), ("~~~", "~"), ("<!--", "<"), ("-->", "<"))
 
 
 def _classify_lines(lines: list[str], lf_text: str) -> tuple[list[bool], list[bool]]:
@@ -147,7 +163,8 @@ def _classify_lines(lines: list[str], lf_text: str) -> tuple[list[bool], list[bo
     # Every line starts visible and outside code; only the lines that are not get marked.
     visible = [True] * len(lines)
     in_code = [False] * len(lines)
-    marked = line_indices(lf_text, (position for mark in _BLOCK_MARKS for position in occurrences(lf_text, mark)))
+    marks = [mark for mark, character in _BLOCK_MARKS if character in lf_text]
+    marked = line_indices(lf_text, (position for mark in marks for position in occurrences(lf_text, mark)))
     state = _BlockState()
     after_previous = 0  # the first line after the previous marked line
     for index in [*marked, len(lines)]:

@@ -152,9 +152,7 @@ def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tup
 def heading_keys(card: Card) -> frozenset[str]:
     """The normalized titles of the card's headings: worked out once per card, then matched
     against every profile's layouts."""
-    if card.body is None:
-        return frozenset()
-    return frozenset(heading.key for heading in card.body.headings)
+    return frozenset() if card.body is None else card.body.heading_keys
 
 
 @functools.lru_cache(maxsize=None)
@@ -186,7 +184,12 @@ def _closest_layout(keys: frozenset[str], profile: str) -> tuple[RequiredSection
 def profile_fits(keys: frozenset[str], profile: str) -> bool:
     """True when the card with heading ``keys`` has every section the profile requires (in
     one of its layouts)."""
-    return any(_count_present(keys, wanted) == len(wanted) for wanted in _layout_keys(profile))
+    return any(_has_all(keys, wanted) for wanted in _layout_keys(profile))
+
+
+def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
+    """True when ``keys`` hold one key of every required section (the first one missing ends the look)."""
+    return all(not keys.isdisjoint(wanted) for wanted in wanted_keys)
 
 
 def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
@@ -196,14 +199,12 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     required = _closest_layout(keys, profile) + tuple(RequiredSection(title) for title in extra_required)
     if not required:
         return []
-    by_key: dict[str, Section] = {}
-    for section in card.body.sections:
-        by_key.setdefault(section.heading.key, section)
+    by_key = card.body.section_by_key
     findings: list[Finding] = []
     about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
     advice = ""  # found only when a section is missing: it compares the card with every profile
     for wanted in required:
-        section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
+        section = _section_for(wanted, by_key)
         if section is None:
             advice = advice or _profile_advice(fitting_profile(keys, profile))
             findings.append(_missing(card, wanted, about_profile, advice))
@@ -214,6 +215,15 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
                 "write its content, or silence the rule for this card with <!-- cardguard: ignore CG202 -->",
             ))
     return findings
+
+
+def _section_for(wanted: RequiredSection, by_key: dict[str, Section]) -> Section | None:
+    """The card's section under one of the required section's names, None when it has none."""
+    for key in wanted.keys():
+        section = by_key.get(key)
+        if section is not None:
+            return section
+    return None
 
 
 def _missing(card: Card, required: RequiredSection, about_profile: str, advice: str) -> Finding:
@@ -250,7 +260,10 @@ def fitting_profile(keys: frozenset[str], rejected: str) -> str:
 def _is_empty(section: Section) -> bool:
     """No visible line under the heading holds anything but blanks and headings. The lines are
     looked at one by one, up to the first that holds text: a top section spans most of a card."""
-    return not any(line.strip() and not _HEADING_LINE.match(line) for line in section.visible_lines())
+    for line in section.visible_lines():
+        if line.strip() and not _HEADING_LINE.match(line):
+            return False
+    return True
 
 
 def _leftover_findings(card: Card) -> list[Finding]:
