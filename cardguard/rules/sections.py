@@ -203,11 +203,12 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     findings: list[Finding] = []
     about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
     advice = ""  # found only when a section is missing: it compares the card with every profile
+    missing_line = min(card.body.first_line, card.line_count)
     for wanted in required:
         section = _section_for(wanted, by_key)
         if section is None:
             advice = advice or _profile_advice(fitting_profile(keys, profile))
-            findings.append(_missing(card, wanted, about_profile, advice))
+            findings.append(_missing(card.path, missing_line, wanted, about_profile, advice))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -226,10 +227,10 @@ def _section_for(wanted: RequiredSection, by_key: dict[str, Section]) -> Section
     return None
 
 
-def _missing(card: Card, required: RequiredSection, about_profile: str, advice: str) -> Finding:
-    line = min(card.body.first_line if card.body else 1, card.line_count)
+def _missing(path: str, line: int, required: RequiredSection, about_profile: str, advice: str) -> Finding:
+    """``line``: where the body begins."""
     return codes.finding(
-        "CG201", card.path, line, 1,
+        "CG201", path, line, 1,
         f"required section '{required.title}' is missing ({about_profile})",
         f"add a heading '## {required.title}' with its content, or {advice}",
     )
@@ -300,16 +301,20 @@ def _leftover_findings(card: Card) -> list[Finding]:
     return findings
 
 
-# A line is looked at only if its lower-cased text holds one of these hints. Hints that start
-# with "[" or "{" are found from those characters (rare in prose: a single-character search
-# runs at memory speed); each word hint needs a search of its own.
-_BRACKET_HINTS = ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ](")
-_BRACE_HINTS = ("{{", "{%")
-_WORD_HINTS = (
-    "information needed", "provide ", "this section", "address questions", "this should link", "these are the",
-    "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
-    "the none dataset", _HIDDEN_INSTRUCTION,
-)
+# A line is looked at only if its lower-cased text holds one of these hints. Each hint is found
+# from an anchor it holds: one search of the whole body per anchor, and a check of the few
+# places found. "[" and "{" are rare in prose and a one-character search runs at memory speed;
+# an anchor shared by several hints saves a search of the body for each of the others.
+_HINTS_BY_ANCHOR: dict[str, tuple[str, ...]] = {
+    "[": ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ]("),
+    "{": ("{{", "{%"),
+    "this ": ("this section", "this should link", "this relates heavily"),
+    "relevant": ("relevant interpretability", "if relevant"),
+    **{hint: (hint,) for hint in (
+        "information needed", "provide ", "address questions", "these are the", "if there is a paper",
+        "total emissions", "the none dataset", _HIDDEN_INSTRUCTION,
+    )},
+}
 
 
 def _lines_with_hints(lowered: str) -> list[int]:
@@ -322,12 +327,15 @@ def _lines_with_hints(lowered: str) -> list[int]:
 
 
 def _hint_positions(lowered: str) -> Iterator[int]:
-    for first_character, hints in (("[", _BRACKET_HINTS), ("{", _BRACE_HINTS)):
-        for position in occurrences(lowered, first_character):
-            if lowered.startswith(hints, position):
+    for anchor, hints in _HINTS_BY_ANCHOR.items():
+        for position in occurrences(lowered, anchor):
+            if any(_holds_at(lowered, hint, position - hint.index(anchor)) for hint in hints):
                 yield position
-    for hint in _WORD_HINTS:
-        yield from occurrences(lowered, hint)
+
+
+def _holds_at(text: str, hint: str, start: int) -> bool:
+    """True when ``hint`` is written in ``text`` from ``start`` (which may fall before the text)."""
+    return start >= 0 and text.startswith(hint, start)
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
