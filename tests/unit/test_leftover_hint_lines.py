@@ -9,7 +9,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardguard.rules.sections import _HIDDEN_INSTRUCTION, _HINTS_BY_ANCHOR, _lines_with_hints
+from cardguard.rules.sections import (
+    _HIDDEN_INSTRUCTION,
+    _HINTS_BY_ANCHOR,
+    _lines_with_hints,
+)
 
 # The hints as the rule states them, one by one (not read back from the anchors' table).
 HINTS = [
