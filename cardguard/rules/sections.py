@@ -302,16 +302,17 @@ def _leftover_findings(card: Card) -> list[Finding]:
 
 
 # A line is looked at only if its lower-cased text holds one of these hints. Each hint is found
-# from an anchor it holds: one search of the whole body per anchor, and a check of the few
-# places found. "[" and "{" are rare in prose and a one-character search runs at memory speed;
-# an anchor shared by several hints saves a search of the body for each of the others.
+# from an anchor it starts with: one search of the whole body per anchor, and one check of the
+# places found for all the anchor's hints. "[" and "{" are rare in prose and a one-character
+# search runs at memory speed; an anchor shared by several hints saves a search of the body for
+# each of the others.
 _HINTS_BY_ANCHOR: dict[str, tuple[str, ...]] = {
     "[": ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ]("),
     "{": ("{{", "{%"),
     "this ": ("this section", "this should link", "this relates heavily"),
-    "relevant": ("relevant interpretability", "if relevant"),
+    "if ": ("if there is a paper", "if relevant"),
     **{hint: (hint,) for hint in (
-        "information needed", "provide ", "address questions", "these are the", "if there is a paper",
+        "information needed", "provide ", "address questions", "these are the", "relevant interpretability",
         "total emissions", "the none dataset", _HIDDEN_INSTRUCTION,
     )},
 }
@@ -329,13 +330,8 @@ def _lines_with_hints(lowered: str) -> list[int]:
 def _hint_positions(lowered: str) -> Iterator[int]:
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         for position in occurrences(lowered, anchor):
-            if any(_holds_at(lowered, hint, position - hint.index(anchor)) for hint in hints):
+            if lowered.startswith(hints, position):
                 yield position
-
-
-def _holds_at(text: str, hint: str, start: int) -> bool:
-    """True when ``hint`` is written in ``text`` from ``start`` (which may fall before the text)."""
-    return start >= 0 and text.startswith(hint, start)
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:
