@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from cardguard.lines import split_lines
+from cardguard.lines import split_lines, to_lf
 from cardguard.record import Record, factory
 
 _ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
@@ -69,8 +69,26 @@ class Body(Record, frozen=True):
     in_code: list[bool]  # per line: inside a fenced code block (content lines)
     headings: list[Heading]
     sections: list[Section]
+    lf_text: str = ""  # the body with every line break written as "\n": one text to search
+
+    @functools.cached_property
+    def heading_keys(self) -> frozenset[str]:
+        """The normalized titles of the headings: worked out once per card, then matched
+        against every profile's layouts."""
+        return frozenset(heading.key for heading in self.headings)
+
+    @functools.cached_property
+    def section_by_key(self) -> dict[str, Section]:
+        """The first section under each normalized title."""
+        first: dict[str, Section] = {}
+        for section in self.sections:
+            first.setdefault(section.heading.key, section)
+        return first
 
 
+# Titles repeat across a batch of cards (every Trainer card has "Training procedure"): the key
+# of a title is worked out once. It depends on the title alone.
+@functools.lru_cache(maxsize=4096)
 def normalize_title(title: str) -> str:
     """The form in which headings are compared: case, `[optional]`, markup, punctuation,
     HTML entities (``&amp;``) and decoration (emoji, symbols such as ``★`` or ``→``) ignored."""
@@ -101,69 +119,144 @@ def _is_decoration(char: str) -> bool:
 
 def parse_body(body: str, first_line: int) -> Body:
     lines = split_lines(body)
-    visible, in_code = _classify_lines(lines)
-    headings = _find_headings(lines, first_line, visible, in_code)
-    sections = _build_sections(lines, first_line, visible, headings)
-    return Body(lines, first_line, visible, in_code, headings, sections)
+    lf_text = to_lf(body) if "\r" in body else body
+    visible, in_code = _classify_lines(lines, lf_text)
+    headings, setext_lines = _find_headings(lines, first_line, visible, in_code)
+    sections = _build_sections(lines, first_line, visible, headings, setext_lines)
+    return Body(lines, first_line, visible, in_code, headings, sections, lf_text)
 
 
-def _classify_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
-    """Mark which lines are outside HTML comments, and which are inside code fences."""
-    # Every line starts visible and outside code; the loop marks only the lines that are not.
+def occurrences(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` starts in ``text``, each place."""
+    position = text.find(word)
+    while position != -1:
+        yield position
+        position = text.find(word, position + 1)
+
+
+def line_indices(text: str, positions: Iterable[int]) -> list[int]:
+    """The 0-based index of the line of ``text`` (lines end at "\n") holding each of
+    ``positions``: sorted, each index once. Line breaks are counted between one position and the
+    next, so the text is read once however many positions there are."""
+    indices: list[int] = []
+    line, counted_to = 0, 0
+    for position in sorted(positions):
+        line += text.count("\n", counted_to, position)
+        counted_to = position
+        if not indices or indices[-1] != line:
+            indices.append(line)
+    return indices
+
+
+# A line that opens or closes a code fence or an HTML comment holds one of these marks. Each is
+# looked for only in a text holding its character: a one-character search costs next to nothing,
+# a longer one reads the whole text. ("-->" matters only after a "<!--".)
+_BLOCK_MARKS = (("```", "`"), ("~~~", "~"), ("<!--", "<"), ("-->", "<"))
+
+
+def _classify_lines(lines: list[str], lf_text: str) -> tuple[list[bool], list[bool]]:
+    """Mark which lines are outside HTML comments, and which are inside code fences.
+
+    Only the lines holding a fence or comment mark can change the state (in a fence, in a
+    comment, neither); the lines between two of them share the state and are marked a run at
+    a time."""
+    # Every line starts visible and outside code; only the lines that are not get marked.
     visible = [True] * len(lines)
     in_code = [False] * len(lines)
-    if not any("```" in line or "~~~" in line or "<!--" in line for line in lines):
-        return visible, in_code  # plain prose: nothing hidden
-    fence: str | None = None
-    in_comment = False
-    for index, line in enumerate(lines):
+    marks = [mark for mark, character in _BLOCK_MARKS if character in lf_text]
+    marked = line_indices(lf_text, (position for mark in marks for position in occurrences(lf_text, mark)))
+    state = _BlockState()
+    after_previous = 0  # the first line after the previous marked line
+    for index in [*marked, len(lines)]:
+        if state.fence is not None:
+            in_code[after_previous:index] = [True] * (index - after_previous)
+        elif state.in_comment:
+            visible[after_previous:index] = [False] * (index - after_previous)
+        if index < len(lines):
+            state.read(lines[index], index, visible, in_code)
+        after_previous = index + 1
+    return visible, in_code
+
+
+class _BlockState:
+    """Whether the lines read so far left a code fence (and which) or an HTML comment open."""
+
+    def __init__(self) -> None:
+        self.fence: str | None = None
+        self.in_comment = False
+
+    def read(self, line: str, index: int, visible: list[bool], in_code: list[bool]) -> None:
+        """Mark ``line`` (at ``index``) and move past it."""
+        fence = self.fence
         if fence is not None:
             # A closing fence holds three of the opening's characters: most code lines skip the regex.
             closing = _FENCE.match(line) if fence[:3] in line else None
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
-                fence = None
+                self.fence = None
             else:
                 in_code[index] = True
-            continue
-        if in_comment:
+            return
+        if self.in_comment:
             visible[index] = False
             if "-->" in line:
-                in_comment = False
-            continue
+                self.in_comment = False
+            return
         if "```" not in line and "~~~" not in line and "<!--" not in line:
-            continue  # a line of prose: neither opens a fence nor a comment
+            return  # a line of prose: neither opens a fence nor a comment
         opening = _FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            fence = opening.group(1)
-            continue
+            self.fence = opening.group(1)
+            return
         stripped = line.lstrip()
         if stripped.startswith("<!--") and "-->" not in stripped[4:]:
-            in_comment = True
+            self.in_comment = True
             visible[index] = False
         elif stripped.startswith("<!--") and stripped.rstrip().endswith("-->"):
             visible[index] = False
-    return visible, in_code
 
 
-def _find_headings(lines: list[str], first_line: int, visible: list[bool], in_code: list[bool]) -> list[Heading]:
+# The first character of a line that may be an ATX heading or a setext underline (which may
+# be indented by up to three spaces).
+_HEADING_OR_UNDERLINE_STARTS = frozenset("#=- ")
+
+
+def _find_headings(
+    lines: list[str], first_line: int, visible: list[bool], in_code: list[bool]
+) -> tuple[list[Heading], set[int]]:
+    """The headings, and the file lines of those written in setext style."""
     headings: list[Heading] = []
-    for index, line in enumerate(lines):
+    setext_lines: set[int] = set()
+    for index in _candidate_lines(lines):
         if not visible[index] or in_code[index]:
             continue
-        start = line[:1]
-        if start == " ":
-            start = line.lstrip(" ")[:1]
-        if start not in ("#", "=", "-"):
-            continue
-        atx = parse_atx(line) if start == "#" else None
-        if atx is not None:
-            level, title = atx
-            headings.append(Heading(level, title, first_line + index))
-            continue
-        if index > 0 and _is_setext_underline(lines, index, visible, in_code, headings, first_line):
+        line = lines[index]
+        content = line.lstrip(" ")
+        if content.startswith("#"):
+            atx = parse_atx(line)
+            if atx is not None:
+                headings.append(_heading(*atx, first_line + index))
+        elif _is_run_of_one(content.rstrip(" \t")) and index > 0 and _is_setext_underline(
+            lines, index, visible, in_code, headings, first_line
+        ):
             level = 1 if line.strip().startswith("=") else 2
-            headings.append(Heading(level, lines[index - 1].strip(), first_line + index - 1))
-    return headings
+            headings.append(_heading(level, lines[index - 1].strip(), first_line + index - 1))
+            setext_lines.add(first_line + index - 1)
+    return headings, setext_lines
+
+
+def _is_run_of_one(text: str) -> bool:
+    """True for a non-empty run of '=' or of '-' (a setext underline, spaces aside)."""
+    return text[:1] in ("=", "-") and not text.strip(text[0])
+
+
+def _candidate_lines(lines: list[str]) -> list[int]:
+    """Indices of the lines that may be an ATX heading or a setext underline: one cheap test
+    per line, the full one only for these."""
+    return [index for index, line in enumerate(lines) if line[:1] in _HEADING_OR_UNDERLINE_STARTS]
+
+
+def _heading(level: int, title: str, line: int) -> Heading:
+    return Heading(level, title, line, normalize_title(title))
 
 
 def parse_atx(line: str) -> tuple[int, str] | None:
@@ -196,7 +289,9 @@ def _is_setext_underline(
     return index < 2 or not lines[index - 2].strip() or not visible[index - 2]
 
 
-def _build_sections(lines: list[str], first_line: int, visible: list[bool], headings: list[Heading]) -> list[Section]:
+def _build_sections(
+    lines: list[str], first_line: int, visible: list[bool], headings: list[Heading], setext_lines: set[int]
+) -> list[Section]:
     """One section per heading, in one pass: a stack holds the sections still open."""
     last_body_line = first_line + len(lines) - 1
     ends = [last_body_line] * len(headings)
@@ -210,16 +305,9 @@ def _build_sections(lines: list[str], first_line: int, visible: list[bool], head
         open_positions.append(position)
     sections = []
     for position, heading in enumerate(headings):
-        start = heading.line + 1
-        if _setext_underline_follows(lines, first_line, heading):
-            start += 1
+        start = heading.line + (2 if heading.line in setext_lines else 1)  # past a setext underline
         sections.append(Section(heading, start, ends[position], own_ends[position], lines, visible, first_line))
     return sections
-
-
-def _setext_underline_follows(lines: list[str], first_line: int, heading: Heading) -> bool:
-    index = heading.line - first_line + 1
-    return 0 <= index < len(lines) and _SETEXT.match(lines[index]) is not None and parse_atx(lines[index - 1]) is None
 
 
 def _visible_text(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> str:

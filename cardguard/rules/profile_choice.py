@@ -66,6 +66,8 @@ def _writer(card: Card, keys: frozenset[str]) -> ProfileChoice | None:
 
 def _trainer_choice(card: Card, keys: frozenset[str], tags: frozenset[str]) -> ProfileChoice | None:
     present = sections_present(keys, "trainer")
+    if present < min(_TRAINER_SECTIONS_WITH_A_TRACE, _TRAINER_SECTIONS_ALONE):
+        return None  # too few of its sections whatever the traces: the card's text is not searched
     traces = []
     if "generated_from_trainer" in tags:
         traces.append("tag generated_from_trainer")

@@ -7,16 +7,14 @@ have aliases (the spellings that real generators use).
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import re
 from collections.abc import Iterator
 
 from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.findings import Finding
-from cardguard.card.markdown import Section, normalize_title
+from cardguard.card.markdown import Section, line_indices, normalize_title, occurrences
 from cardguard.record import Record
 
 
@@ -154,9 +152,7 @@ def required_sections(profile: str, extra_required: tuple[str, ...] = ()) -> tup
 def heading_keys(card: Card) -> frozenset[str]:
     """The normalized titles of the card's headings: worked out once per card, then matched
     against every profile's layouts."""
-    if card.body is None:
-        return frozenset()
-    return frozenset(heading.key for heading in card.body.headings)
+    return frozenset() if card.body is None else card.body.heading_keys
 
 
 @functools.lru_cache(maxsize=None)
@@ -188,7 +184,12 @@ def _closest_layout(keys: frozenset[str], profile: str) -> tuple[RequiredSection
 def profile_fits(keys: frozenset[str], profile: str) -> bool:
     """True when the card with heading ``keys`` has every section the profile requires (in
     one of its layouts)."""
-    return any(_count_present(keys, wanted) == len(wanted) for wanted in _layout_keys(profile))
+    return any(_has_all(keys, wanted) for wanted in _layout_keys(profile))
+
+
+def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
+    """True when ``keys`` hold one key of every required section (the first one missing ends the look)."""
+    return all(not keys.isdisjoint(wanted) for wanted in wanted_keys)
 
 
 def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
@@ -198,17 +199,16 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     required = _closest_layout(keys, profile) + tuple(RequiredSection(title) for title in extra_required)
     if not required:
         return []
-    by_key: dict[str, Section] = {}
-    for section in card.body.sections:
-        by_key.setdefault(section.heading.key, section)
+    by_key = card.body.section_by_key
     findings: list[Finding] = []
     about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
     advice = ""  # found only when a section is missing: it compares the card with every profile
+    missing_line = min(card.body.first_line, card.line_count)
     for wanted in required:
-        section = next((by_key[key] for key in wanted.keys() if key in by_key), None)
+        section = _section_for(wanted, by_key)
         if section is None:
             advice = advice or _profile_advice(fitting_profile(keys, profile))
-            findings.append(_missing(card, wanted, about_profile, advice))
+            findings.append(_missing(card.path, missing_line, wanted, about_profile, advice))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -218,10 +218,19 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _missing(card: Card, required: RequiredSection, about_profile: str, advice: str) -> Finding:
-    line = min(card.body.first_line if card.body else 1, card.line_count)
+def _section_for(wanted: RequiredSection, by_key: dict[str, Section]) -> Section | None:
+    """The card's section under one of the required section's names, None when it has none."""
+    for key in wanted.keys():
+        section = by_key.get(key)
+        if section is not None:
+            return section
+    return None
+
+
+def _missing(path: str, line: int, required: RequiredSection, about_profile: str, advice: str) -> Finding:
+    """``line``: where the body begins."""
     return codes.finding(
-        "CG201", card.path, line, 1,
+        "CG201", path, line, 1,
         f"required section '{required.title}' is missing ({about_profile})",
         f"add a heading '## {required.title}' with its content, or {advice}",
     )
@@ -252,7 +261,10 @@ def fitting_profile(keys: frozenset[str], rejected: str) -> str:
 def _is_empty(section: Section) -> bool:
     """No visible line under the heading holds anything but blanks and headings. The lines are
     looked at one by one, up to the first that holds text: a top section spans most of a card."""
-    return not any(line.strip() and not _HEADING_LINE.match(line) for line in section.visible_lines())
+    for line in section.visible_lines():
+        if line.strip() and not _HEADING_LINE.match(line):
+            return False
+    return True
 
 
 def _leftover_findings(card: Card) -> list[Finding]:
@@ -260,7 +272,7 @@ def _leftover_findings(card: Card) -> list[Finding]:
     assert card.body is not None
     body = card.body
     findings: list[Finding] = []
-    for index in _lines_with_hints(body.lines):
+    for index in _lines_with_hints(body.lf_text.lower()):
         line = body.lines[index]
         file_line = body.first_line + index
         if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
@@ -289,34 +301,37 @@ def _leftover_findings(card: Card) -> list[Finding]:
     return findings
 
 
-_LEFTOVER_HINTS = (
-    "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
-    "provide ", "this section", "address questions", "this should link", "these are the",
-    "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
-    "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
-)
+# A line is looked at only if its lower-cased text holds one of these hints. Each hint is found
+# from an anchor it starts with: one search of the whole body per anchor, and one check of the
+# places found for all the anchor's hints. "[" and "{" are rare in prose and a one-character
+# search runs at memory speed; an anchor shared by several hints saves a search of the body for
+# each of the others.
+_HINTS_BY_ANCHOR: dict[str, tuple[str, ...]] = {
+    "[": ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ]("),
+    "{": ("{{", "{%"),
+    "this ": ("this section", "this should link", "this relates heavily"),
+    "if ": ("if there is a paper", "if relevant"),
+    **{hint: (hint,) for hint in (
+        "information needed", "provide ", "address questions", "these are the", "relevant interpretability",
+        "total emissions", "the none dataset", _HIDDEN_INSTRUCTION,
+    )},
+}
 
 
-def _lines_with_hints(lines: list[str]) -> list[int]:
-    """Indices of the lines that may hold leftovers: each hint is looked for in the lower-cased
-    body with str.find, so most lines never meet a regex. (A regex alternation of the hints costs
-    twice the instructions: it tries its branches at every position whose character starts one.)"""
-    lowered = "\n".join(lines).lower()
-    positions = [position for hint in _LEFTOVER_HINTS for position in _occurrences(lowered, hint)]
-    if not positions:
-        return []
-    # Line starts in the lowered text: lowering can lengthen a line ("İ" becomes two
-    # characters) but never adds or removes a line break.
-    starts = list(itertools.accumulate((len(line) + 1 for line in lowered.split("\n")), initial=0))
-    return sorted({bisect.bisect_right(starts, position) - 1 for position in positions})
+def _lines_with_hints(lowered: str) -> list[int]:
+    """Indices of the lines of ``lowered`` (the lower-cased body, lines joined by "\n") that
+    may hold leftovers, in order. Each hint is looked for with str.find, so most lines never
+    meet a regex. (A regex alternation of the hints costs more: it tries its branches at every
+    position whose character starts one.) Lowering can lengthen a line ("İ" becomes two
+    characters) but never adds or removes a line break, so lines are counted in ``lowered``."""
+    return line_indices(lowered, _hint_positions(lowered))
 
 
-def _occurrences(text: str, word: str) -> Iterator[int]:
-    """Where ``word`` starts in ``text``, each place."""
-    position = text.find(word)
-    while position != -1:
-        yield position
-        position = text.find(word, position + 1)
+def _hint_positions(lowered: str) -> Iterator[int]:
+    for anchor, hints in _HINTS_BY_ANCHOR.items():
+        for position in occurrences(lowered, anchor):
+            if lowered.startswith(hints, position):
+                yield position
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:

@@ -1,0 +1,45 @@
+"""The leftover scan looks at exactly the lines whose lower-cased text holds a hint.
+
+The scan finds hints from shared anchors ("[", "this ", "if " ...) rather than one search
+per hint; a line is picked when, and only when, one of the hints is written in it.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardguard.rules.sections import (
+    _HIDDEN_INSTRUCTION,
+    _HINTS_BY_ANCHOR,
+    _lines_with_hints,
+)
+
+# The hints as the rule states them, one by one (not read back from the anchors' table).
+HINTS = [
+    "information needed", "{{", "{%", "[todo", "[tbd", "[fixme", "[your name", "[model id",
+    "provide ", "this section", "address questions", "this should link", "these are the",
+    "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
+    "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
+]
+# Pieces that make hints, near misses of hints ("this  section", "[ todo") and plain text.
+PIECES = st.sampled_from([
+    *HINTS, "this", "this ", "relevant", "if ", "if", "[", "{", "]", "(", " ", "\n", "text", "needed", "the none",
+    "[ todo", "this  section", "relevant\ninterpretability",
+])
+
+
+def lines_holding_a_hint(lowered: str) -> list[int]:
+    return [index for index, line in enumerate(lowered.split("\n")) if any(hint in line for hint in HINTS)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_picks_the_lines_holding_a_hint(text: str) -> None:
+    assert _lines_with_hints(text) == lines_holding_a_hint(text)
+
+
+def test_every_hint_has_its_anchor() -> None:
+    for anchor, hints in _HINTS_BY_ANCHOR.items():
+        assert all(hint.startswith(anchor) for hint in hints)
+    assert sorted(hint for hints in _HINTS_BY_ANCHOR.values() for hint in hints) == sorted(HINTS)
