@@ -73,7 +73,7 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
     the gate says no or it is not a regular file, OSError when the system says no.
     """
     root = os.path.abspath(boundary)
-    parts = _parts_under(path, boundary)
+    parts = _parts_below(os.path.abspath(path), root, boundary)
     descriptor = _open_checked(root, parts)
     try:
         info = os.fstat(descriptor)
@@ -109,7 +109,7 @@ def write_file(path: StrPath, boundary: StrPath, data: bytes, new: bool = False)
     write removes those whose process is gone.
     """
     root = os.path.abspath(boundary)
-    parts = _parts_under(path, boundary)
+    parts = _parts_below(os.path.abspath(path), root, boundary)
     if new:
         _make_missing_folders(root, parts[:-1])
     folder = _open_folder_checked(root, parts[:-1])
@@ -157,7 +157,7 @@ def list_folder(path: StrPath, boundary: StrPath) -> list[str]:
     """The names in folder ``path`` (under ``boundary``), when the gate lets it be opened:
     a linked folder's listing would show names from places the pull request does not own."""
     root = os.path.abspath(boundary)
-    folder = _open_folder_checked(root, _parts_under(path, boundary))
+    folder = _open_folder_checked(root, _parts_below(os.path.abspath(path), root, boundary))
     try:
         return folder.names()
     finally:
@@ -169,7 +169,12 @@ def list_folder(path: StrPath, boundary: StrPath) -> list[str]:
 
 def _parts_under(path: StrPath, boundary: StrPath) -> list[str]:
     """The components of ``path`` below ``boundary``, written as given (no link followed)."""
-    absolute, root = os.path.abspath(path), os.path.abspath(boundary)
+    return _parts_below(os.path.abspath(path), os.path.abspath(boundary), boundary)
+
+
+def _parts_below(absolute: str, root: str, boundary: StrPath) -> list[str]:
+    """:func:`_parts_under` of paths already made absolute (``root`` is ``boundary``'s): the
+    read of every card makes each absolute once."""
     prefix = root if root.endswith(os.sep) else root + os.sep
     # The usual case, a path written below its boundary, needs no relpath (which normalises
     # both paths again and compares them component by component: most of the gate's cost).

@@ -177,7 +177,7 @@ def load_card(target: Target, settings: Settings, root: Path | None = None) -> C
     """Read the target's card; ``root`` is its repository's folder (found when not given)."""
     limits = settings.limits
     root = root or repository_root(target.model_dir)
-    raw, problem = read_card_bytes(card_file(target), root, limits.card_bytes)
+    raw, problem = read_card_bytes(target.card, root, limits.card_bytes)  # the gate makes it absolute
     if problem == CARD_NOT_FOUND and not target.card.exists() and not target.card.is_symlink():
         # Asked only when the read found nothing: a card that is there costs no extra look.
         return Card(path=target.display, text="", findings=[codes.finding(
