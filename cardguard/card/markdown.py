@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from cardguard.lines import split_lines, to_lf
 from cardguard.record import Record, factory
 
-_ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
@@ -271,14 +270,18 @@ def parse_atx(line: str) -> tuple[int, str] | None:
     String operations, not one regex: a pattern with ``[ \\t]+(.*?)`` before an optional
     ``[ \\t]+#+`` backtracks quadratically over a long run of spaces.
     """
-    opening = _ATX_OPENING.match(line)
-    if opening is None:
-        return None
-    rest = line[opening.end():].rstrip(" \t")
+    content = line.lstrip(" ")
+    if len(line) - len(content) > 3:
+        return None  # indented four spaces or more: code, not a heading
+    after_hashes = content.lstrip("#")
+    level = len(content) - len(after_hashes)
+    if not 1 <= level <= 6 or after_hashes[:1] not in ("", " ", "\t"):
+        return None  # no '#', more than six, or text right after them ("#tag")
+    rest = after_hashes.rstrip(" \t")
     without_closing = rest.rstrip("#")
     if not without_closing or without_closing[-1] in " \t":
         rest = without_closing  # a closing run of '#' needs a space or tab before it
-    return len(opening.group(1)), rest.strip(" \t").strip()
+    return level, rest.strip(" \t").strip()
 
 
 def _is_setext_underline(
