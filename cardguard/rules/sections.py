@@ -168,7 +168,11 @@ def _layout_keys(profile: str) -> tuple[tuple[frozenset[str], ...], ...]:
 
 
 def _count_present(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> int:
-    return sum(1 for wanted in wanted_keys if not keys.isdisjoint(wanted))
+    present = 0
+    for wanted in wanted_keys:
+        if not keys.isdisjoint(wanted):
+            present += 1
+    return present
 
 
 def _closest_layout(keys: frozenset[str], profile: str) -> tuple[RequiredSection, ...]:
@@ -189,7 +193,10 @@ def profile_fits(keys: frozenset[str], profile: str) -> bool:
 
 def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
     """True when ``keys`` hold one key of every required section (the first one missing ends the look)."""
-    return all(not keys.isdisjoint(wanted) for wanted in wanted_keys)
+    for wanted in wanted_keys:
+        if keys.isdisjoint(wanted):
+            return False
+    return True
 
 
 def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
