@@ -269,7 +269,8 @@ def _is_empty(section: Section) -> bool:
     """No visible line under the heading holds anything but blanks and headings. The lines are
     looked at one by one, up to the first that holds text: a top section spans most of a card."""
     for line in section.visible_lines():
-        if line.strip() and not _HEADING_LINE.match(line):
+        # Only a line whose text starts with '#' can be a heading: the others skip the regex.
+        if line.strip() and (line.lstrip(" ")[:1] != "#" or not _HEADING_LINE.match(line)):
             return False
     return True
 
