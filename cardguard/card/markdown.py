@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from cardguard.lines import split_lines, to_lf
 from cardguard.record import Record, factory
 
-_ATX_OPENING = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*([-*+>|<]|\d+[.)]\s|#|$)|^( {4}|\t)")
@@ -30,9 +29,10 @@ class Heading(Record, frozen=True):
     line: int  # 1-based line in the whole file
     key: str = factory(str, compare=False)  # normalize_title(title), filled in when built
 
-    def __post_init__(self) -> None:
-        if not self.key:
-            object.__setattr__(self, "key", normalize_title(self.title))
+    def __init__(self, level: int, title: str, line: int, key: str = "") -> None:
+        # Written out rather than Record's generic one (as Finding's): a batch makes headings
+        # by the thousand, and the key is worked out here rather than in a __post_init__.
+        self.__dict__.update(level=level, title=title, line=line, key=key or normalize_title(title))
 
 
 class Section(Record):
@@ -45,6 +45,14 @@ class Section(Record):
     _body_lines: list[str]
     _visible: list[bool]
     _body_first_line: int
+
+    def __init__(self, heading: Heading, first_line: int, last_line: int, own_last_line: int,
+                 _body_lines: list[str], _visible: list[bool], _body_first_line: int) -> None:
+        # Written out, as Heading's: one per heading of every card in a batch.
+        self.__dict__.update(
+            heading=heading, first_line=first_line, last_line=last_line, own_last_line=own_last_line,
+            _body_lines=_body_lines, _visible=_visible, _body_first_line=_body_first_line,
+        )
 
     @functools.cached_property
     def text(self) -> str:
@@ -234,12 +242,13 @@ def _find_headings(
         if content.startswith("#"):
             atx = parse_atx(line)
             if atx is not None:
-                headings.append(_heading(*atx, first_line + index))
+                level, title = atx
+                headings.append(Heading(level, title, first_line + index))
         elif _is_run_of_one(content.rstrip(" \t")) and index > 0 and _is_setext_underline(
             lines, index, visible, in_code, headings, first_line
         ):
             level = 1 if line.strip().startswith("=") else 2
-            headings.append(_heading(level, lines[index - 1].strip(), first_line + index - 1))
+            headings.append(Heading(level, lines[index - 1].strip(), first_line + index - 1))
             setext_lines.add(first_line + index - 1)
     return headings, setext_lines
 
@@ -255,24 +264,24 @@ def _candidate_lines(lines: list[str]) -> list[int]:
     return [index for index, line in enumerate(lines) if line[:1] in _HEADING_OR_UNDERLINE_STARTS]
 
 
-def _heading(level: int, title: str, line: int) -> Heading:
-    return Heading(level, title, line, normalize_title(title))
-
-
 def parse_atx(line: str) -> tuple[int, str] | None:
     """(level, title) of an ATX heading line (``## Title ##``), None for any other line.
 
     String operations, not one regex: a pattern with ``[ \\t]+(.*?)`` before an optional
     ``[ \\t]+#+`` backtracks quadratically over a long run of spaces.
     """
-    opening = _ATX_OPENING.match(line)
-    if opening is None:
-        return None
-    rest = line[opening.end():].rstrip(" \t")
+    content = line.lstrip(" ")
+    if len(line) - len(content) > 3:
+        return None  # indented four spaces or more: code, not a heading
+    after_hashes = content.lstrip("#")
+    level = len(content) - len(after_hashes)
+    if not 1 <= level <= 6 or after_hashes[:1] not in ("", " ", "\t"):
+        return None  # no '#', more than six, or text right after them ("#tag")
+    rest = after_hashes.rstrip(" \t")
     without_closing = rest.rstrip("#")
     if not without_closing or without_closing[-1] in " \t":
         rest = without_closing  # a closing run of '#' needs a space or tab before it
-    return len(opening.group(1)), rest.strip(" \t").strip()
+    return level, rest.strip(" \t").strip()
 
 
 def _is_setext_underline(

@@ -52,11 +52,10 @@ def _writer(card: Card, keys: frozenset[str]) -> ProfileChoice | None:
     metadata, comment and layout."""
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
     library = metadata.get("library_name")
-    tags = _tags(metadata)
-    if library == "sentence-transformers" or "sentence-transformers" in tags:
+    if library == "sentence-transformers" or _has_tag(metadata, "sentence-transformers"):
         source = "library_name sentence-transformers" if library == "sentence-transformers" else "tag sentence-transformers"
         return ProfileChoice("sentence-transformers", f"written by sentence-transformers: {source}")
-    trainer = _trainer_choice(card, keys, tags)
+    trainer = _trainer_choice(card, keys, metadata)
     if trainer is not None:
         return trainer
     if library == "peft":
@@ -64,12 +63,12 @@ def _writer(card: Card, keys: frozenset[str]) -> ProfileChoice | None:
     return None
 
 
-def _trainer_choice(card: Card, keys: frozenset[str], tags: frozenset[str]) -> ProfileChoice | None:
+def _trainer_choice(card: Card, keys: frozenset[str], metadata: dict[str, Any]) -> ProfileChoice | None:
     present = sections_present(keys, "trainer")
     if present < min(_TRAINER_SECTIONS_WITH_A_TRACE, _TRAINER_SECTIONS_ALONE):
         return None  # too few of its sections whatever the traces: the card's text is not searched
     traces = []
-    if "generated_from_trainer" in tags:
+    if _has_tag(metadata, "generated_from_trainer"):
         traces.append("tag generated_from_trainer")
     if _TRAINER_COMMENT_START in card.text:
         traces.append("its comment")
@@ -81,10 +80,11 @@ def _trainer_choice(card: Card, keys: frozenset[str], tags: frozenset[str]) -> P
     return ProfileChoice("trainer", f"written by transformers' Trainer: {evidence}")
 
 
-def _tags(metadata: dict[str, Any]) -> frozenset[str]:
+def _has_tag(metadata: dict[str, Any], tag: str) -> bool:
+    """True when the card's ``tags`` (a list, or one string) hold ``tag``. A list is searched
+    as it is, not made into a set first: most cards ask for one or two tags, and a string
+    never equals a tag of another type (a number, a mapping) that YAML may have given."""
     tags = metadata.get("tags")
     if isinstance(tags, str):
-        return frozenset([tags])
-    if isinstance(tags, list):
-        return frozenset(tag for tag in tags if isinstance(tag, str))
-    return frozenset()
+        return tags == tag
+    return isinstance(tags, list) and tag in tags

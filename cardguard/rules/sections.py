@@ -168,17 +168,20 @@ def _layout_keys(profile: str) -> tuple[tuple[frozenset[str], ...], ...]:
 
 
 def _count_present(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> int:
-    return sum(1 for wanted in wanted_keys if not keys.isdisjoint(wanted))
+    present = 0
+    for wanted in wanted_keys:
+        if not keys.isdisjoint(wanted):
+            present += 1
+    return present
 
 
-def _closest_layout(keys: frozenset[str], profile: str) -> tuple[RequiredSection, ...]:
-    """The profile's layout the card (its heading ``keys``) follows most closely (its current
-    layout on a tie)."""
-    layouts = _layouts(profile)
-    if len(layouts) == 1:
-        return layouts[0]
+def _closest_layout(keys: frozenset[str], profile: str) -> int:
+    """The position in :func:`_layouts` of the profile's layout the card (its heading ``keys``)
+    follows most closely (its current layout, 0, on a tie)."""
+    if len(_layouts(profile)) == 1:
+        return 0
     scores = [_count_present(keys, wanted) / len(wanted) for wanted in _layout_keys(profile)]
-    return layouts[scores.index(max(scores))]
+    return scores.index(max(scores))
 
 
 def profile_fits(keys: frozenset[str], profile: str) -> bool:
@@ -189,23 +192,30 @@ def profile_fits(keys: frozenset[str], profile: str) -> bool:
 
 def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
     """True when ``keys`` hold one key of every required section (the first one missing ends the look)."""
-    return all(not keys.isdisjoint(wanted) for wanted in wanted_keys)
+    for wanted in wanted_keys:
+        if keys.isdisjoint(wanted):
+            return False
+    return True
 
 
 def _required_section_findings(card: Card, profile: str, extra_required: tuple[str, ...],
                                chosen_because: str | None) -> list[Finding]:
     assert card.body is not None
     keys = heading_keys(card)
-    required = _closest_layout(keys, profile) + tuple(RequiredSection(title) for title in extra_required)
+    layout = _closest_layout(keys, profile)
+    extra = tuple(RequiredSection(title) for title in extra_required)
+    required = _layouts(profile)[layout] + extra
     if not required:
         return []
+    # The keys of each required section, worked out once per profile rather than per card.
+    required_keys = _layout_keys(profile)[layout] + tuple(wanted.keys() for wanted in extra)
     by_key = card.body.section_by_key
     findings: list[Finding] = []
     about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
     advice = ""  # found only when a section is missing: it compares the card with every profile
     missing_line = min(card.body.first_line, card.line_count)
-    for wanted in required:
-        section = _section_for(wanted, by_key)
+    for wanted, wanted_keys in zip(required, required_keys):
+        section = _section_for(wanted_keys, by_key)
         if section is None:
             advice = advice or _profile_advice(fitting_profile(keys, profile))
             findings.append(_missing(card.path, missing_line, wanted, about_profile, advice))
@@ -218,9 +228,10 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _section_for(wanted: RequiredSection, by_key: dict[str, Section]) -> Section | None:
-    """The card's section under one of the required section's names, None when it has none."""
-    for key in wanted.keys():
+def _section_for(wanted_keys: frozenset[str], by_key: dict[str, Section]) -> Section | None:
+    """The card's section under one of a required section's names (their ``wanted_keys``),
+    None when it has none."""
+    for key in wanted_keys:
         section = by_key.get(key)
         if section is not None:
             return section
@@ -262,7 +273,8 @@ def _is_empty(section: Section) -> bool:
     """No visible line under the heading holds anything but blanks and headings. The lines are
     looked at one by one, up to the first that holds text: a top section spans most of a card."""
     for line in section.visible_lines():
-        if line.strip() and not _HEADING_LINE.match(line):
+        # Only a line whose text starts with '#' can be a heading: the others skip the regex.
+        if line.strip() and (line.lstrip(" ")[:1] != "#" or not _HEADING_LINE.match(line)):
             return False
     return True
 
