@@ -209,15 +209,26 @@ class SchemaValidator:
             for keyword, value in schema.items():
                 if keyword == "$ref":
                     value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
+                if keyword == "properties":
+                    value = self._property_plan(value)
                 if keyword in self._keywords:
                     checks.append((self._keywords[keyword], value))
+            if len(checks) == 1 and checks[0][0] == self._ref:
+                # A schema that is only a reference checks what its target checks: one level
+                # less per value. A cycle of such schemas meets the list above, not inlined.
+                checks = self._checks[id(schema)] = self._checks_for(checks[0][1])
         return checks
 
-    def _only_type_test(self, schema: dict) -> Callable[[Any], bool] | None:
-        """The test of ``schema``'s one check when that is a single type (``{"type": "string"}``)."""
+    def _property_plan(self, properties: dict) -> list[tuple[str, dict, str | None]]:
+        """(name, subschema, the subschema's type when that is its one check) per property, in
+        the schema's order: most properties (``{"type": "string"}``) need no walk."""
+        return [(name, subschema, self._one_type(subschema)) for name, subschema in properties.items()]
+
+    def _one_type(self, schema: dict) -> str | None:
+        """The type name when ``schema``'s one check (after references) is a single type."""
         checks = self._checks_for(schema)
         if len(checks) == 1 and checks[0][0] == self._type and isinstance(checks[0][1], str):
-            return _TYPE_TESTS[checks[0][1]]
+            return checks[0][1]
         return None
 
     def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
@@ -262,13 +273,18 @@ class SchemaValidator:
             return ()
         return [SchemaError(path, "required", name, instance) for name in expected if name not in instance]
 
-    def _properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _properties(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, dict):
             return ()
         errors: list[SchemaError] = []
-        for name, subschema in expected.items():
-            if name in instance:
-                errors.extend(self._validate(instance[name], subschema, path + (name,)))
+        for name, subschema, wanted in plan:  # see _property_plan
+            if name not in instance:
+                continue
+            value = instance[name]
+            if wanted is None:
+                errors.extend(self._validate(value, subschema, path + (name,)))
+            elif not _TYPE_TESTS[wanted](value):
+                errors.append(SchemaError(path + (name,), "type", wanted, value))
         return errors
 
     def _additional_properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
@@ -294,9 +310,10 @@ class SchemaValidator:
         if not isinstance(instance, list):
             return ()
         start = len(schema.get("prefixItems", ()))
-        test = self._only_type_test(expected)
-        if test is not None:  # most lists (tags, datasets …): one test per item, no walk
-            return [SchemaError(path + (index,), "type", expected["type"], instance[index])
+        wanted = self._one_type(expected)
+        if wanted is not None:  # most lists (tags, datasets …): one test per item, no walk
+            test = _TYPE_TESTS[wanted]
+            return [SchemaError(path + (index,), "type", wanted, instance[index])
                     for index in range(start, len(instance)) if not test(instance[index])]
         errors: list[SchemaError] = []
         for index in range(start, len(instance)):
