@@ -211,6 +211,8 @@ class SchemaValidator:
                     value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
                 if keyword == "properties":
                     value = self._property_plan(value)
+                elif keyword == "anyOf":
+                    value = [(subschema, self._leading_type(subschema)) for subschema in value]
                 if keyword in self._keywords:
                     checks.append((self._keywords[keyword], value))
             if len(checks) == 1 and checks[0][0] == self._ref:
@@ -223,6 +225,13 @@ class SchemaValidator:
         """(name, subschema, the subschema's type when that is its one check) per property, in
         the schema's order: most properties (``{"type": "string"}``) need no walk."""
         return [(name, subschema, self._one_type(subschema)) for name, subschema in properties.items()]
+
+    def _leading_type(self, schema: dict) -> str | None:
+        """The type name when ``schema``'s first check is a single type."""
+        checks = self._checks_for(schema)
+        if checks and checks[0][0] == self._type and isinstance(checks[0][1], str):
+            return checks[0][1]
+        return None
 
     def _one_type(self, schema: dict) -> str | None:
         """The type name when ``schema``'s one check (after references) is a single type."""
@@ -320,10 +329,21 @@ class SchemaValidator:
             errors.extend(self._validate(instance[index], expected, path + (index,)))
         return errors
 
-    def _any_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _any_of(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
+        # plan: (branch, the type its first check wants, or None). The value usually matches the
+        # first branch that wants its type (a list of tags: the array branch): tried first, it
+        # spares building the errors of the branches before it. Validation has no side effects,
+        # so the answer is the same; when no branch matches, every branch's errors, in order.
+        tried, tried_errors = None, None
+        for subschema, leading_type in plan:
+            if leading_type is not None and _TYPE_TESTS[leading_type](instance):
+                tried, tried_errors = subschema, self._validate(instance, subschema, path)
+                if not tried_errors:
+                    return ()
+                break
         branches = []
-        for subschema in expected:
-            branch_errors = self._validate(instance, subschema, path)
+        for subschema, _ in plan:
+            branch_errors = tried_errors if subschema is tried else self._validate(instance, subschema, path)
             if not branch_errors:
                 return ()
             branches.append(tuple(branch_errors))
