@@ -282,3 +282,28 @@ EVAL_ENTRY = st.fixed_dictionaries(
 def test_same_errors_as_jsonschema_on_generated_eval_results(instance: Any) -> None:
     schema = load_schema("eval-results.schema.json")
     assert ours(schema, instance) == theirs(schema, instance)
+
+
+def test_any_of_failing_everywhere_reports_every_branch_in_order() -> None:
+    # The value has the type of the second branch, which is tried first; it still fails, so
+    # both branches' errors come back in the schema's order.
+    schema = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    (error,) = SchemaValidator(schema).errors([1])
+    assert error.keyword == "anyOf"
+    assert [[(e.path, e.keyword) for e in branch] for branch in error.branches] == [
+        [((), "type")],
+        [((0,), "type")],
+    ]
+    assert SchemaValidator(schema).errors(["a"]) == []
+
+
+def test_a_schema_that_is_only_a_reference_reports_its_targets_errors() -> None:
+    schema = {
+        "$defs": {"name": {"type": "string"}},
+        "properties": {"a": {"$ref": "#/$defs/name"}, "b": {"type": "array", "items": {"$ref": "#/$defs/name"}}},
+    }
+    errors = SchemaValidator(schema).errors({"a": 1, "b": ["x", 2]})
+    assert [(e.path, e.keyword, e.expected, e.value) for e in errors] == [
+        (("a",), "type", "string", 1),
+        (("b", 1), "type", "string", 2),
+    ]
