@@ -307,3 +307,15 @@ def test_a_schema_that_is_only_a_reference_reports_its_targets_errors() -> None:
         (("a",), "type", "string", 1),
         (("b", 1), "type", "string", 2),
     ]
+
+
+@pytest.mark.parametrize("recursive", [
+    {"$ref": "#/$defs/tree", "$defs": {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}},
+    {"$ref": "#/$defs/node",
+     "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}}},
+    {"anyOf": [{"$ref": "#/$defs/tree"}], "$defs": {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}},
+])
+def test_recursive_schema_checks_every_level(recursive: dict) -> None:
+    # A plan made while the recursive schema was still being listed must not stop at its type.
+    instance: Any = [[[1]]] if "properties" not in recursive else {"child": {"child": {"child": 1}}}
+    assert ours(recursive, instance) == theirs(recursive, instance) != set()

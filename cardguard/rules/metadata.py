@@ -590,10 +590,10 @@ def library_name_fix(metadata: dict) -> str:
     tags = metadata.get("tags")
     tags = tags if isinstance(tags, list) else [tags]
     known = _library_names()
-    library_tags = [tag for tag in tags if isinstance(tag, str) and tag in known]
-    if library_tags:
-        return (f"add `library_name: {library_tags[0]}`; the Hub no longer infers it from the tag "
-                f'"{library_tags[0]}" for new repos')
+    library_tag = next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
+    if library_tag is not None:
+        return (f"add `library_name: {library_tag}`; the Hub no longer infers it from the tag "
+                f'"{library_tag}" for new repos')
     return "add `library_name: <library>` (e.g. transformers, diffusers, peft, sentence-transformers)"
 
 

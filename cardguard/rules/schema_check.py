@@ -110,7 +110,8 @@ class SchemaValidator:
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._references: dict[str, dict] = {}  # every $ref, resolved once by the load-time walk
         self._check_supported(schema, "#")
-        self._checks: dict[int, list[tuple[Check, Any]]] = {}  # see _checks_of
+        self._checks: dict[int, list[tuple[Check, Any]]] = {}  # see _checks_for
+        self._building: set[int] = set()  # the schemas _checks_for is listing now
         self._keywords: dict[str, Check] = {
             "type": self._type,
             "enum": self._enum,
@@ -187,7 +188,7 @@ class SchemaValidator:
     #
     # Every check returns a list of errors, () when there is none (most checks of most cards):
     # no generator per keyword and per value. The keywords of each (sub)schema that have a
-    # check are looked up once per schema (_checks_of), not once per value validated.
+    # check are looked up once per schema (_checks_for), not once per value validated.
 
     def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
         checks = self._checks.get(id(schema))
@@ -206,19 +207,24 @@ class SchemaValidator:
         checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
         if checks is None:
             checks = self._checks[id(schema)] = []
+            self._building.add(id(schema))
             for keyword, value in schema.items():
                 if keyword == "$ref":
                     value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
                 if keyword == "properties":
                     value = self._property_plan(value)
+                elif keyword == "items":
+                    value = (value, self._one_type(value), len(schema.get("prefixItems", ())))
                 elif keyword == "anyOf":
                     value = [(subschema, self._leading_type(subschema)) for subschema in value]
                 if keyword in self._keywords:
                     checks.append((self._keywords[keyword], value))
-            if len(checks) == 1 and checks[0][0] == self._ref:
+            if len(checks) == 1 and checks[0][0] == self._ref and id(checks[0][1]) not in self._building:
                 # A schema that is only a reference checks what its target checks: one level
-                # less per value. A cycle of such schemas meets the list above, not inlined.
+                # less per value. Not a target still being listed (a recursive schema): its
+                # checks are not all known yet, and the plans above must not take it for a type.
                 checks = self._checks[id(schema)] = self._checks_for(checks[0][1])
+            self._building.discard(id(schema))
         return checks
 
     def _property_plan(self, properties: dict) -> list[tuple[str, dict, str | None]]:
@@ -315,11 +321,10 @@ class SchemaValidator:
             errors.extend(self._validate(item, subschema, path + (index,)))
         return errors
 
-    def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _items(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, list):
             return ()
-        start = len(schema.get("prefixItems", ()))
-        wanted = self._one_type(expected)
+        expected, wanted, start = plan  # the items' schema, its one type or None, the first index it covers
         if wanted is not None:  # most lists (tags, datasets …): one test per item, no walk
             test = _TYPE_TESTS[wanted]
             return [SchemaError(path + (index,), "type", wanted, instance[index])
@@ -364,7 +369,7 @@ class SchemaValidator:
         return () if branch is None else self._validate(instance, branch, path)
 
     def _ref(self, instance: Any, target: dict, schema: dict, path: InstancePath) -> Errors:
-        return self._validate(instance, target, path)  # _checks_of resolved the reference
+        return self._validate(instance, target, path)  # _checks_for resolved the reference
 
 
 MAX_ORG_SCHEMA_SECONDS = 5.0  # per card; less when the run's budget (--timeout) has less left
