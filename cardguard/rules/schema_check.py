@@ -203,7 +203,8 @@ class SchemaValidator:
 
     def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:
         """(check, keyword value) for each keyword of ``schema`` that has a check, in order; a
-        ``$ref``'s value is the schema it points to. Listed at the first use of ``schema``."""
+        ``$ref``'s value is the schema it points to, and ``properties``, ``items`` and ``anyOf``
+        hold the plans their checks read. Listed at the first use of ``schema``."""
         checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
         if checks is None:
             checks = self._checks[id(schema)] = []
