@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import textwrap
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from cardguard.card.reader import parse_card
 from cardguard.codes import RULES
 from cardguard.findings import Finding, Severity
-from cardguard.rules.metadata import check_metadata, format_path, hub_vocabulary, suggest
+from cardguard.rules.metadata import check_metadata, format_path, hub_vocabulary, json_ready, suggest
 
 # Keys that keep CG107/CG108 quiet, for cards that test something else.
 BASELINE = "license: mit\nlibrary_name: transformers\n"
@@ -277,3 +278,14 @@ def test_any_metadata_gives_findings_not_exceptions(metadata: dict) -> None:
     findings = check_metadata(StandInCard("README.md", metadata))
     assert all(finding.code in RULES and finding.code.startswith("CG1") for finding in findings)
     assert all(finding.message for finding in findings)
+
+
+def test_json_ready_writes_timestamps_as_iso_text_as_keys_and_values() -> None:
+    metadata = {"a": [{"when": datetime.date(2020, 1, 2)}], datetime.date(2021, 3, 4): "x", "b": "y"}
+    assert json_ready(metadata) == {"a": [{"when": "2020-01-02"}], "2021-03-04": "x", "b": "y"}
+    assert metadata["a"][0]["when"] == datetime.date(2020, 1, 2)  # the card's value is left as it is
+
+
+def test_json_ready_without_timestamps_returns_equal_metadata() -> None:
+    metadata = {"a": [1, 2.5, True, None, {"b": ["c"]}], "d": "2020-01-02"}
+    assert json_ready(metadata) == {"a": [1, 2.5, True, None, {"b": ["c"]}], "d": "2020-01-02"}

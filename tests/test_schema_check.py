@@ -282,3 +282,40 @@ EVAL_ENTRY = st.fixed_dictionaries(
 def test_same_errors_as_jsonschema_on_generated_eval_results(instance: Any) -> None:
     schema = load_schema("eval-results.schema.json")
     assert ours(schema, instance) == theirs(schema, instance)
+
+
+def test_any_of_failing_everywhere_reports_every_branch_in_order() -> None:
+    # The value has the type of the second branch, which is tried first; it still fails, so
+    # both branches' errors come back in the schema's order.
+    schema = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    (error,) = SchemaValidator(schema).errors([1])
+    assert error.keyword == "anyOf"
+    assert [[(e.path, e.keyword) for e in branch] for branch in error.branches] == [
+        [((), "type")],
+        [((0,), "type")],
+    ]
+    assert SchemaValidator(schema).errors(["a"]) == []
+
+
+def test_a_schema_that_is_only_a_reference_reports_its_targets_errors() -> None:
+    schema = {
+        "$defs": {"name": {"type": "string"}},
+        "properties": {"a": {"$ref": "#/$defs/name"}, "b": {"type": "array", "items": {"$ref": "#/$defs/name"}}},
+    }
+    errors = SchemaValidator(schema).errors({"a": 1, "b": ["x", 2]})
+    assert [(e.path, e.keyword, e.expected, e.value) for e in errors] == [
+        (("a",), "type", "string", 1),
+        (("b", 1), "type", "string", 2),
+    ]
+
+
+@pytest.mark.parametrize("recursive", [
+    {"$ref": "#/$defs/tree", "$defs": {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}},
+    {"$ref": "#/$defs/node",
+     "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}}},
+    {"anyOf": [{"$ref": "#/$defs/tree"}], "$defs": {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}},
+])
+def test_recursive_schema_checks_every_level(recursive: dict) -> None:
+    # A plan made while the recursive schema was still being listed must not stop at its type.
+    instance: Any = [[[1]]] if "properties" not in recursive else {"child": {"child": {"child": 1}}}
+    assert ours(recursive, instance) == theirs(recursive, instance) != set()

@@ -109,11 +109,33 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
 
 def json_ready(value: Any) -> Any:
     """The value as JSON would hold it: YAML timestamps become their ISO text, as values and
-    as mapping keys (``2020-01-01: x``)."""
+    as mapping keys (``2020-01-01: x``). Most metadata holds no timestamp and is returned as
+    it is: looking for one costs less than copying every mapping and list."""
+    return _with_dates_as_text(value) if _holds_date(value) else value
+
+
+def _holds_date(value: Any) -> bool:
+    """True when a date or datetime is somewhere in ``value`` (a key or a value)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):  # most items: tested first
+            continue
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, datetime.date):
+            return True
+    return False
+
+
+def _with_dates_as_text(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_iso_if_date(key): json_ready(item) for key, item in value.items()}
+        return {_iso_if_date(key): _with_dates_as_text(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [json_ready(item) for item in value]
+        return [_with_dates_as_text(item) for item in value]
     return _iso_if_date(value)
 
 
@@ -568,10 +590,10 @@ def library_name_fix(metadata: dict) -> str:
     tags = metadata.get("tags")
     tags = tags if isinstance(tags, list) else [tags]
     known = _library_names()
-    library_tags = [tag for tag in tags if isinstance(tag, str) and tag in known]
-    if library_tags:
-        return (f"add `library_name: {library_tags[0]}`; the Hub no longer infers it from the tag "
-                f'"{library_tags[0]}" for new repos')
+    library_tag = next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
+    if library_tag is not None:
+        return (f"add `library_name: {library_tag}`; the Hub no longer infers it from the tag "
+                f'"{library_tag}" for new repos')
     return "add `library_name: <library>` (e.g. transformers, diffusers, peft, sentence-transformers)"
 
 

@@ -110,7 +110,8 @@ class SchemaValidator:
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._references: dict[str, dict] = {}  # every $ref, resolved once by the load-time walk
         self._check_supported(schema, "#")
-        self._checks: dict[int, list[tuple[Check, Any]]] = {}  # see _checks_of
+        self._checks: dict[int, list[tuple[Check, Any]]] = {}  # see _checks_for
+        self._building: set[int] = set()  # the schemas _checks_for is listing now
         self._keywords: dict[str, Check] = {
             "type": self._type,
             "enum": self._enum,
@@ -187,7 +188,7 @@ class SchemaValidator:
     #
     # Every check returns a list of errors, () when there is none (most checks of most cards):
     # no generator per keyword and per value. The keywords of each (sub)schema that have a
-    # check are looked up once per schema (_checks_of), not once per value validated.
+    # check are looked up once per schema (_checks_for), not once per value validated.
 
     def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
         checks = self._checks.get(id(schema))
@@ -202,22 +203,48 @@ class SchemaValidator:
 
     def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:
         """(check, keyword value) for each keyword of ``schema`` that has a check, in order; a
-        ``$ref``'s value is the schema it points to. Listed at the first use of ``schema``."""
+        ``$ref``'s value is the schema it points to, and ``properties``, ``items`` and ``anyOf``
+        hold the plans their checks read. Listed at the first use of ``schema``."""
         checks = self._checks.get(id(schema))  # every schema is held by self.schema: ids stay
         if checks is None:
             checks = self._checks[id(schema)] = []
+            self._building.add(id(schema))
             for keyword, value in schema.items():
                 if keyword == "$ref":
                     value = self._references.get(value) or self._resolve(value)  # the walk skips annotations' values
+                if keyword == "properties":
+                    value = self._property_plan(value)
+                elif keyword == "items":
+                    value = (value, self._one_type(value), len(schema.get("prefixItems", ())))
+                elif keyword == "anyOf":
+                    value = [(subschema, self._leading_type(subschema)) for subschema in value]
                 if keyword in self._keywords:
                     checks.append((self._keywords[keyword], value))
+            if len(checks) == 1 and checks[0][0] == self._ref and id(checks[0][1]) not in self._building:
+                # A schema that is only a reference checks what its target checks: one level
+                # less per value. Not a target still being listed (a recursive schema): its
+                # checks are not all known yet, and the plans above must not take it for a type.
+                checks = self._checks[id(schema)] = self._checks_for(checks[0][1])
+            self._building.discard(id(schema))
         return checks
 
-    def _only_type_test(self, schema: dict) -> Callable[[Any], bool] | None:
-        """The test of ``schema``'s one check when that is a single type (``{"type": "string"}``)."""
+    def _property_plan(self, properties: dict) -> list[tuple[str, dict, str | None]]:
+        """(name, subschema, the subschema's type when that is its one check) per property, in
+        the schema's order: most properties (``{"type": "string"}``) need no walk."""
+        return [(name, subschema, self._one_type(subschema)) for name, subschema in properties.items()]
+
+    def _leading_type(self, schema: dict) -> str | None:
+        """The type name when ``schema``'s first check is a single type."""
+        checks = self._checks_for(schema)
+        if checks and checks[0][0] == self._type and isinstance(checks[0][1], str):
+            return checks[0][1]
+        return None
+
+    def _one_type(self, schema: dict) -> str | None:
+        """The type name when ``schema``'s one check (after references) is a single type."""
         checks = self._checks_for(schema)
         if len(checks) == 1 and checks[0][0] == self._type and isinstance(checks[0][1], str):
-            return _TYPE_TESTS[checks[0][1]]
+            return checks[0][1]
         return None
 
     def _type(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
@@ -262,13 +289,18 @@ class SchemaValidator:
             return ()
         return [SchemaError(path, "required", name, instance) for name in expected if name not in instance]
 
-    def _properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _properties(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, dict):
             return ()
         errors: list[SchemaError] = []
-        for name, subschema in expected.items():
-            if name in instance:
-                errors.extend(self._validate(instance[name], subschema, path + (name,)))
+        for name, subschema, wanted in plan:  # see _property_plan
+            if name not in instance:
+                continue
+            value = instance[name]
+            if wanted is None:
+                errors.extend(self._validate(value, subschema, path + (name,)))
+            elif not _TYPE_TESTS[wanted](value):
+                errors.append(SchemaError(path + (name,), "type", wanted, value))
         return errors
 
     def _additional_properties(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
@@ -290,23 +322,34 @@ class SchemaValidator:
             errors.extend(self._validate(item, subschema, path + (index,)))
         return errors
 
-    def _items(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _items(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, list):
             return ()
-        start = len(schema.get("prefixItems", ()))
-        test = self._only_type_test(expected)
-        if test is not None:  # most lists (tags, datasets …): one test per item, no walk
-            return [SchemaError(path + (index,), "type", expected["type"], instance[index])
+        expected, wanted, start = plan  # the items' schema, its one type or None, the first index it covers
+        if wanted is not None:  # most lists (tags, datasets …): one test per item, no walk
+            test = _TYPE_TESTS[wanted]
+            return [SchemaError(path + (index,), "type", wanted, instance[index])
                     for index in range(start, len(instance)) if not test(instance[index])]
         errors: list[SchemaError] = []
         for index in range(start, len(instance)):
             errors.extend(self._validate(instance[index], expected, path + (index,)))
         return errors
 
-    def _any_of(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
+    def _any_of(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
+        # plan: (branch, the type its first check wants, or None). The value usually matches the
+        # first branch that wants its type (a list of tags: the array branch): tried first, it
+        # spares building the errors of the branches before it. Validation has no side effects,
+        # so the answer is the same; when no branch matches, every branch's errors, in order.
+        tried, tried_errors = None, None
+        for subschema, leading_type in plan:
+            if leading_type is not None and _TYPE_TESTS[leading_type](instance):
+                tried, tried_errors = subschema, self._validate(instance, subschema, path)
+                if not tried_errors:
+                    return ()
+                break
         branches = []
-        for subschema in expected:
-            branch_errors = self._validate(instance, subschema, path)
+        for subschema, _ in plan:
+            branch_errors = tried_errors if subschema is tried else self._validate(instance, subschema, path)
             if not branch_errors:
                 return ()
             branches.append(tuple(branch_errors))
@@ -327,7 +370,7 @@ class SchemaValidator:
         return () if branch is None else self._validate(instance, branch, path)
 
     def _ref(self, instance: Any, target: dict, schema: dict, path: InstancePath) -> Errors:
-        return self._validate(instance, target, path)  # _checks_of resolved the reference
+        return self._validate(instance, target, path)  # _checks_for resolved the reference
 
 
 MAX_ORG_SCHEMA_SECONDS = 5.0  # per card; less when the run's budget (--timeout) has less left
