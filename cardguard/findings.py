@@ -29,6 +29,11 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+# The key of ``Finding.extra`` naming the command that fixes a finding, when a rule knows one
+# (rules/unsynced.py: `cardguard sync`, ...); report/formats.py marks such findings with [*].
+FIX_COMMAND = "fix_command"
+
+
 class Autofix(Record, frozen=True):
     """A change of the card's metadata that cardguard is certain of (``--fix`` applies it).
 

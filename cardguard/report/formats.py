@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 from cardguard import __version__
 from cardguard.codes import RULES
 from cardguard.escape import escape_block, escape_text, strict_json
-from cardguard.findings import Finding, Severity
+from cardguard.findings import FIX_COMMAND, Finding, Severity
 from cardguard.record import Record
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -27,8 +27,7 @@ _SEVERITY_NAMES = {severity: str(severity) for severity in Severity}  # an enum'
 
 
 # What fixes a finding: ``--fix`` applies its autofix; else the rule that made it may name a
-# command in ``Finding.extra`` under this key (rules/unsynced.py: `cardguard sync`, ...).
-FIX_COMMAND = "fix_command"
+# command in ``Finding.extra`` under findings.FIX_COMMAND (rules/unsynced.py: `cardguard sync`, ...).
 FIX_OPTION = "cardguard validate --fix"
 
 

@@ -24,14 +24,11 @@ from cardguard.card.reader import Card
 from cardguard.edit.sync import FileChange, SyncPlan
 from cardguard.expect.expected import Expected
 from cardguard.expect.generated import REGIONS
-from cardguard.findings import Finding
+from cardguard.findings import FIX_COMMAND, Finding
 from cardguard.lines import split_lines
 from cardguard.rules.drift import check_drift
 from cardguard.shown import shown
 
-
-# The key of Finding.extra naming the command that fixes a finding (report/formats.py reads it).
-FIX_COMMAND = "fix_command"
 SYNC = "cardguard sync"
 SYNC_ADD_MISSING = "cardguard sync --add-missing"
 
