@@ -26,12 +26,15 @@ TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's co
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
+    from typing import Literal
 
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
+    from cardguard.findings import Severity
     from cardguard.run.results import CardReport, Report
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
+    from cardguard.settings.config import Settings
     from cardguard.settings.targets import Target
 
     PathArg = str | os.PathLike[str]
@@ -207,11 +210,16 @@ def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | N
     return Report(command, tuple(cards), tuple(skipped))
 
 
+def _fail_on(settings: Settings) -> Severity | Literal["never"]:
+    """A card's configured fail-on as its CardReport holds it (the configuration's None is "never")."""
+    return "never" if settings.fail_on is None else settings.fail_on
+
+
 def _validated_card(result: CardResult) -> CardReport:
     """validate's result for one card (run/validate.py) as the API shows it."""
     from cardguard.run.results import CardReport
 
-    return CardReport(result.target.display, tuple(result.findings), result.settings.fail_on,
+    return CardReport(result.target.display, tuple(result.findings), _fail_on(result.settings),
                       profile_choice=result.profile_choice)
 
 
@@ -222,7 +230,7 @@ def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
 
     changed = result.changed
     return CardReport(
-        result.target.display, tuple(result.findings), result.settings.fail_on,
+        result.target.display, tuple(result.findings), _fail_on(result.settings),
         profile_choice=result.profile_choice, changed=changed, diff=result.diff() if changed and with_diff else "",
         written=result.written, blocked=result.plan is not None and result.plan.blocked,
     )

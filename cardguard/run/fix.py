@@ -20,7 +20,7 @@ from cardguard import codes
 from cardguard.card.reader import Card, parse_card
 from cardguard.settings.config import Settings, apply_policy
 from cardguard.edit.edit_check import check_edit
-from cardguard.findings import Autofix, Finding
+from cardguard.findings import Autofix, Finding, Severity
 from cardguard.card.regions import scan_regions
 from cardguard.rules.metadata import check_metadata
 from cardguard.safe_paths import Refused, write_file
@@ -82,7 +82,9 @@ def _adds_failures(old: Card, new: Card, settings: Settings) -> bool:
 
 def _unfixable_failures(card: Card, settings: Settings) -> int:
     findings = apply_policy(check_metadata(card), settings, card.ignored_codes)
-    return sum(1 for item in findings if item.severity >= settings.fail_on and item.autofix is None)
+    # fail-on "never" (None) fails nothing, yet a fix that adds errors is still refused
+    threshold = Severity.ERROR if settings.fail_on is None else settings.fail_on
+    return sum(1 for item in findings if item.severity >= threshold and item.autofix is None)
 
 
 def _fix_key(item: Finding) -> tuple:

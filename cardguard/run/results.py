@@ -9,13 +9,18 @@ from cardguard.findings import Finding, Severity
 from cardguard.record import Record
 from cardguard.rules.profile_choice import ProfileChoice
 
+TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
+if TYPE_CHECKING:
+    from typing import Literal
+
 
 class CardReport(Record, frozen=True):
     """One card of a run: its findings, and what was fixed, chosen, changed or written."""
 
     path: str  # the card as findings show it (relative to the working folder when below it)
     findings: tuple[Finding, ...]
-    fail_on: Severity | None  # the card's configured fail-on; None: the run had no time left to check it
+    # the card's configured fail-on ("never": nothing fails); None: the run had no time left to check it
+    fail_on: Severity | Literal["never"] | None
     fixed: tuple[Finding, ...] = ()  # validate/check with fix=True: the fixes applied (as first reported)
     profile_choice: ProfileChoice | None = None  # the profile `auto` chose, and why (None when one was set)
     changed: bool = False  # check: sync would change the card; sync: it changed (or, write=False, would)
@@ -36,7 +41,7 @@ class CardReport(Record, frozen=True):
         if self.fail_on is None:
             return True
         threshold = Severity.parse(fail_on) if fail_on else self.fail_on
-        return any(item.severity >= threshold for item in self.findings)
+        return threshold != "never" and any(item.severity >= threshold for item in self.findings)
 
 
 class Report(Record, frozen=True):

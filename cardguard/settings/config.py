@@ -9,7 +9,7 @@ In ``.cardguard.toml`` the settings sit at the top level (or under ``[tool.cardg
     ignore = ["CG107"]                    # rule codes never reported
     severity = { CG104 = "error", CG111 = "info" }
     schema = "schemas/our-org.json"       # applied on top of the built-in schema
-    fail-on = "error"
+    fail-on = "error"                     # error | warning | info | never (report, never fail)
 
     [tool.cardguard.limits]
     card-bytes = 10485760
@@ -133,7 +133,7 @@ class Settings(Record, frozen=True):
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = factory(dict)
     schema: Path | None = None
-    fail_on: Severity = Severity.ERROR
+    fail_on: Severity | None = Severity.ERROR  # None: "never", findings are reported and nothing fails
     limits: Limits = Limits()
     # sync / check (docs/sync.md): regions a card must carry, by profile ("*": every profile)
     required_regions: dict[str, tuple[str, ...]] = factory(dict)
@@ -357,7 +357,7 @@ def _apply(settings: Settings, values: dict[str, Any], root: Path | None, where:
         elif key == "schema":
             changes["schema"] = (root / str(value)) if root else Path(str(value))
         elif key == "fail_on":
-            changes["fail_on"] = _read_severity(str(value), f"{where}: fail-on")
+            changes["fail_on"] = _read_fail_on(str(value), f"{where}: fail-on")
         elif key == "limits":
             changes["limits"] = _read_limits(value, settings.limits, where)
         elif key == "required_regions":
@@ -444,6 +444,16 @@ def _read_severity(name: str, where: str) -> Severity:
         return Severity.parse(name)
     except ValueError as error:
         raise ConfigError(f"{where}: {error}") from None
+
+
+def _read_fail_on(name: str, where: str) -> Severity | None:
+    """The severity at which a card fails; None for "never" (as the CLI's ``--fail-on never``)."""
+    if name.strip().lower() == "never":
+        return None
+    try:
+        return Severity.parse(name)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error} or never") from None
 
 
 def _read_severities(value: Any, where: str) -> dict[str, Severity]:

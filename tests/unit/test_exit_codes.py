@@ -102,3 +102,30 @@ def test_sync_that_rewrites_a_card_exits_1_at_every_fail_on(
     assert main(["sync", *([] if write else ["--check"]), *flags, str(folder)]) == 1
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert ("pipeline_tag: text-classification\n" in card) is write
+
+
+def _configure_fail_on(folder: Path, value: str) -> None:
+    config = folder / ".cardguard.toml"
+    text = config.read_text(encoding="utf-8").replace(f'fail-on = "{CONFIG_FAIL_ON}"', f'fail-on = "{value}"')
+    config.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["check"]])
+def test_configured_fail_on_never_reports_and_passes(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`fail-on = "never"` in the configuration, as `--fail-on never` on the command line."""
+    folder = model_folder(tmp_path, ("license: apache-2.0\n", "license: Apache-2.0\n"), "error")
+    _configure_fail_on(folder, "never")
+    assert run(command, None, folder, capsys) == (0, [("CG101", "error")])
+    assert run(command, "error", folder, capsys) == (1, [("CG101", "error")])  # the command line wins
+
+
+def test_configured_fail_on_of_an_unknown_name_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = model_folder(tmp_path, None, "error")
+    _configure_fail_on(folder, "sometimes")
+    assert main(["validate", str(folder)]) == 2
+    error = capsys.readouterr().err
+    assert "fail-on" in error and "never" in error and "Traceback" not in error
