@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterator
 
 from cardguard import codes
+from cardguard.card.markdown import Section, line_indices, normalize_title, occurrences
 from cardguard.card.reader import Card
 from cardguard.findings import Finding
-from cardguard.card.markdown import Section, line_indices, normalize_title, occurrences
 from cardguard.record import Record
 
 
@@ -319,7 +319,6 @@ def _leftover_findings(card: Card) -> list[Finding]:
 # search runs at memory speed; an anchor shared by several hints saves a search of the body for
 # each of the others.
 _HINTS_BY_ANCHOR: dict[str, tuple[str, ...]] = {
-    "[": ("[todo", "[tbd", "[fixme", "[your name", "[model id", "[](", "[ ]("),
     "{": ("{{", "{%"),
     "this ": ("this section", "this should link", "this relates heavily"),
     "if ": ("if there is a paper", "if relevant"),
@@ -339,11 +338,25 @@ def _lines_with_hints(lowered: str) -> list[int]:
     return line_indices(lowered, _hint_positions(lowered))
 
 
+# What may follow a "[" after spaces, as the placeholders' patterns allow: "[ TODO ]", "[ ](...)".
+_BRACKETED_HINTS = ("todo", "tbd", "fixme", "your name", "model id", "](")
+
+
 def _hint_positions(lowered: str) -> Iterator[int]:
+    for position in occurrences(lowered, "["):
+        if lowered.startswith(_BRACKETED_HINTS, _after_spaces(lowered, position + 1)):
+            yield position
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         for position in occurrences(lowered, anchor):
             if lowered.startswith(hints, position):
                 yield position
+
+
+def _after_spaces(text: str, index: int) -> int:
+    """The index of the first character at or after ``index`` that is not a space of its line."""
+    while index < len(text) and text[index] != "\n" and text[index].isspace():
+        index += 1
+    return index
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:

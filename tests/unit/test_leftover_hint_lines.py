@@ -1,18 +1,24 @@
 """The leftover scan looks at exactly the lines whose lower-cased text holds a hint.
 
 The scan finds hints from shared anchors ("[", "this ", "if " ...) rather than one search
-per hint; a line is picked when, and only when, one of the hints is written in it.
+per hint; a line is picked when, and only when, one of the hints is written in it. Inside
+brackets spaces may come first, as the placeholder patterns allow ("[ TODO ]", "[ ](...)").
 """
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cardguard.card.reader import parse_card
 from cardguard.rules.sections import (
+    _BRACKETED_HINTS,
     _HIDDEN_INSTRUCTION,
     _HINTS_BY_ANCHOR,
     _lines_with_hints,
+    check_sections,
 )
 
 # The hints as the rule states them, one by one (not read back from the anchors' table).
@@ -22,15 +28,17 @@ HINTS = [
     "if there is a paper", "relevant interpretability", "total emissions", "if relevant", "this relates heavily",
     "the none dataset", "[](", "[ ](", _HIDDEN_INSTRUCTION,
 ]
+BRACKETED = re.compile(r"\[\s*(todo|tbd|fixme|your name|model id|\]\()")
 # Pieces that make hints, near misses of hints ("this  section", "[ todo") and plain text.
 PIECES = st.sampled_from([
     *HINTS, "this", "this ", "relevant", "if ", "if", "[", "{", "]", "(", " ", "\n", "text", "needed", "the none",
-    "[ todo", "this  section", "relevant\ninterpretability",
+    "[ todo", "[\t tbd", "[ \n](", "this  section", "relevant\ninterpretability",
 ])
 
 
 def lines_holding_a_hint(lowered: str) -> list[int]:
-    return [index for index, line in enumerate(lowered.split("\n")) if any(hint in line for hint in HINTS)]
+    return [index for index, line in enumerate(lowered.split("\n"))
+            if any(hint in line for hint in HINTS) or BRACKETED.search(line)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -42,4 +50,12 @@ def test_picks_the_lines_holding_a_hint(text: str) -> None:
 def test_every_hint_has_its_anchor() -> None:
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         assert all(hint.startswith(anchor) for hint in hints)
-    assert sorted(hint for hints in _HINTS_BY_ANCHOR.values() for hint in hints) == sorted(HINTS)
+    anchored = [hint for hints in _HINTS_BY_ANCHOR.values() for hint in hints]
+    bracketed = ["[" + hint for hint in _BRACKETED_HINTS] + ["[ ]("]
+    assert sorted(anchored + bracketed) == sorted(HINTS)
+
+
+def test_a_placeholder_with_spaces_inside_its_brackets_is_reported() -> None:
+    card = parse_card("---\nlicense: mit\n---\n# Model\n\nOwner: [ TODO ]\n", "README.md")
+    placeholders = [item for item in check_sections(card, "minimal") if item.code == "CG203"]
+    assert [(item.line, item.message) for item in placeholders] == [(6, "template placeholder '[ TODO ]' left in the card")]
