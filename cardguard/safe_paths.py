@@ -72,33 +72,6 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
     Raises FileNotFoundError when nothing is there (a dangling link included), Refused when
     the gate says no or it is not a regular file, OSError when the system says no.
     """
-    descriptor, size = _open_regular_file(path, boundary)
-    try:
-        return open(descriptor, "rb"), size  # noqa: SIM115 (the caller closes it)
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
-def read_file(path: StrPath, boundary: StrPath, max_bytes: int) -> tuple[bytes, int]:
-    """The bytes of ``path`` (a path under ``boundary``) and the size fstat gave for it; no
-    bytes when that size is over ``max_bytes``. Raises as :func:`open_for_reading`.
-
-    At most ``max_bytes + 1`` bytes are read (one byte past the bound shows a file that grew
-    after the check), with plain ``os.read`` calls: a small card needs no buffered reader.
-    """
-    descriptor, size = _open_regular_file(path, boundary)
-    try:
-        if size > max_bytes:
-            return b"", size
-        return _read_descriptor(descriptor, min(size, max_bytes) + 1, max_bytes + 1), size
-    finally:
-        os.close(descriptor)
-
-
-def _open_regular_file(path: StrPath, boundary: StrPath) -> tuple[int, int]:
-    """A read descriptor for ``path`` past the gate, and its size; Refused when it is not a
-    regular file."""
     root = os.path.abspath(boundary)
     parts = _parts_below(os.path.abspath(path), root, boundary)
     descriptor = _open_checked(root, parts)
@@ -106,24 +79,10 @@ def _open_regular_file(path: StrPath, boundary: StrPath) -> tuple[int, int]:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise Refused("CG001", _not_regular(info.st_mode))
-        return descriptor, info.st_size
+        return open(descriptor, "rb"), info.st_size  # noqa: SIM115 (the caller closes it)
     except BaseException:
         os.close(descriptor)
         raise
-
-
-def _read_descriptor(descriptor: int, first: int, limit: int) -> bytes:
-    """Bytes up to the end of the file or ``limit``, asking ``first`` of them first."""
-    chunks: list[bytes] = []
-    total, wanted = 0, first
-    while total < limit:
-        chunk = os.read(descriptor, wanted)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-        wanted = limit - total
-    return b"".join(chunks)
 
 
 def read_up_to(handle: BinaryIO, expected_size: int, max_bytes: int) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.safe_paths import Refused, _parts_under, read_file, read_up_to
+from cardguard.safe_paths import Refused, _parts_under, read_up_to
 
 
 @pytest.mark.parametrize("relative", ["README.md", "a/b/README.md", "a/./b/../README.md", "a//README.md"])
@@ -42,21 +42,3 @@ def test_read_up_to_reads_a_file_that_grew_up_to_one_byte_past_the_bound() -> No
 
 def test_read_up_to_a_file_that_shrank() -> None:
     assert read_up_to(io.BufferedReader(io.BytesIO(b"x" * 10)), 100, 1000) == b"x" * 10
-
-
-def test_read_file_reads_the_whole_file_and_gives_its_size(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_bytes(b"x" * 5000)
-    assert read_file(tmp_path / "README.md", tmp_path, 10_000) == (b"x" * 5000, 5000)
-
-
-def test_read_file_reads_nothing_of_a_file_over_the_bound(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_bytes(b"x" * 101)
-    assert read_file(tmp_path / "README.md", tmp_path, 100) == (b"", 101)
-
-
-def test_read_file_refuses_a_folder_and_a_path_outside(tmp_path: Path) -> None:
-    (tmp_path / "model").mkdir()
-    with pytest.raises(Refused):
-        read_file(tmp_path / "model", tmp_path, 100)
-    with pytest.raises(Refused):
-        read_file(tmp_path / "other.md", tmp_path / "model", 100)
