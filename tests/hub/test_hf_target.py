@@ -1,0 +1,147 @@
+"""``materialise`` (cardguard/artifacts/hub_repo.py) against the fake Hub, in a child process.
+
+examples/tiny-bert-classifier is served as ``org/tiny-bert``; the real huggingface_hub client in
+a child (tests/hub/client.py says why a child) lists it and writes the virtual model folder.
+The tests look at what landed in the folder and at what the server was asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.client import run_client
+from hub.repos import folder_files
+from hub.server import FakeHub
+
+REPO = "org/tiny-bert"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tiny-bert-classifier"
+SMALL_FILES = {"README.md", "config.json", "tokenizer_config.json", "trainer_state.json",
+               "all_results.json", "train_results.json", "eval_results.json", "training_args.bin"}
+
+
+@pytest.fixture()
+def files() -> dict[str, bytes]:
+    return {**folder_files(EXAMPLE), ".eval_results/glue.yaml": b"- task: {type: text-classification}\n"}
+
+
+@pytest.fixture()
+def hub(files: dict[str, bytes]) -> Iterator[FakeHub]:
+    with FakeHub({REPO: {"main": files}}) as server:
+        yield server
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir()
+    return tmp_path / "home"
+
+
+def materialise_in_child(hub: FakeHub, home: Path, into: Path, revision: str | None = None,
+                         limits: str = "Limits()") -> dict[str, Any]:
+    """The child's answer: ``result`` is what materialise returned; ``error`` what it raised."""
+    return run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import materialise
+        from cardguard.limits import Limits
+        done = materialise("{REPO}", {revision!r}, Path({str(into)!r}), {limits})
+        result = {{"folder": str(done.folder), "sha": done.source.revision, "repo": done.source.repo_id,
+                   "prefix": done.display_prefix, "downloaded": done.downloaded, "pointers": done.pointers,
+                   "over_bound": done.over_bound}}
+    """)
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_the_folder_holds_the_small_files_and_a_pointer_for_the_weights(
+        hub: FakeHub, home: Path, tmp_path: Path, files: dict[str, bytes]) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    done = answer["result"]
+    sha = hub.sha(REPO)
+    assert (done["repo"], done["sha"], done["prefix"]) == (REPO, sha, f"hf://{REPO}@{sha}/")
+    contents = folder_contents(Path(done["folder"]))
+    assert set(contents) == SMALL_FILES | {".eval_results/glue.yaml", "model.safetensors"}
+    for name in SMALL_FILES | {".eval_results/glue.yaml"}:
+        assert contents[name] == files[name], name
+    weights = files["model.safetensors"]
+    assert contents["model.safetensors"] == (
+        b"version https://git-lfs.github.com/spec/v1\n"
+        + f"oid sha256:{hashlib.sha256(weights).hexdigest()}\nsize {len(weights)}\n".encode())
+    assert done["pointers"] == ["model.safetensors"] and done["over_bound"] == []
+    assert "tokenizer.json" not in contents  # a file no reader opens is not fetched
+
+
+def lfs_object_path(data: bytes) -> str:
+    """Where the fake's "CDN" serves a Git LFS file (tests/hub/endpoints.py, cdn_object)."""
+    return f"/lfs/{hashlib.sha256(data).hexdigest()}"
+
+
+def test_no_weights_and_no_unread_file_is_downloaded(hub: FakeHub, home: Path, tmp_path: Path,
+                                                     files: dict[str, bytes]) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert hub.requests_to("model.safetensors") == []
+    assert hub.requests_to(lfs_object_path(files["model.safetensors"])) == []
+    assert hub.requests_to("tokenizer.json") == []
+    # training_args.bin is stored with LFS too: fetched, through the same redirect the weights would take
+    assert [r.method for r in hub.requests_to(lfs_object_path(files["training_args.bin"]))] == ["GET"]
+
+
+def test_a_file_over_its_bound_is_not_downloaded_but_keeps_its_size(hub: FakeHub, home: Path, tmp_path: Path,
+                                                                    files: dict[str, bytes]) -> None:
+    bound = len(files["trainer_state.json"]) - 1
+    answer = materialise_in_child(hub, home, tmp_path / "virtual", limits=f"Limits(max_json_bytes={bound})")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert "trainer_state.json" in answer["result"]["over_bound"]
+    assert [r for r in hub.requests_to("trainer_state.json") if r.method == "GET"] == []
+    placeholder = Path(answer["result"]["folder"]) / "trainer_state.json"
+    assert placeholder.stat().st_size == len(files["trainer_state.json"])
+
+
+def test_a_revision_is_resolved_to_its_commit(home: Path, tmp_path: Path, files: dict[str, bytes]) -> None:
+    with FakeHub({REPO: {"main": files, "v1": {"README.md": b"# old\n"}}}) as hub:
+        answer = materialise_in_child(hub, home, tmp_path / "virtual", revision="v1")
+        assert answer["error"] is None, answer["error"]["traceback"]
+        assert answer["result"]["sha"] == hub.sha(REPO, "v1") != hub.sha(REPO)
+        assert folder_contents(Path(answer["result"]["folder"])) == {"README.md": b"# old\n"}
+
+
+@pytest.mark.parametrize(("set_up", "message"), [
+    (lambda hub: None, "hf://org/missing: no such repo"),
+    (lambda hub: hub.fail(429, Retry_After="7", path_contains="/api/models/"), "rate limited by the Hub (HTTP 429); retry after 7 s"),
+    (lambda hub: hub.fail(500, path_contains="/api/models/"), "the Hub answered HTTP 500"),
+])
+def test_a_repo_that_cannot_be_read_is_one_line(hub: FakeHub, home: Path, tmp_path: Path, set_up: Any,
+                                                message: str) -> None:
+    set_up(hub)
+    repo = "org/missing" if "missing" in message else REPO
+    answer = run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import HubRepoError, materialise
+        try:
+            materialise("{repo}", None, Path({str(tmp_path / 'virtual')!r}))
+        except HubRepoError as error:
+            result = str(error)
+    """, timeout=120)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert message in answer["result"] and "\n" not in answer["result"]
+
+
+def test_a_missing_revision_is_one_line(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    answer = run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import HubRepoError, materialise
+        try:
+            materialise("{REPO}", "no-such-branch", Path({str(tmp_path / 'virtual')!r}))
+        except HubRepoError as error:
+            result = str(error)
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert answer["result"] == f"hf://{REPO}@no-such-branch: no such revision"
