@@ -32,7 +32,8 @@ TOP_LEVEL_JSON = frozenset({
     "trainer_state.json", "all_results.json", "train_results.json", "eval_results.json", "test_results.json",
     "adapter_config.json", "modules.json", "config_sentence_transformers.json", "sentence_bert_config.json",
 })
-TOP_LEVEL_TEXT = frozenset({"chat_template.jinja", "emissions.csv"})
+# ... and the configuration cardguard reads beside a card, so the repo is checked as its authors set it.
+TOP_LEVEL_TEXT = frozenset({"chat_template.jinja", "emissions.csv", ".cardguard.toml", "pyproject.toml"})
 TRAINING_ARGS = "training_args.bin"
 # sentence-transformers modules keep their configuration one folder down (e.g. 1_Pooling/config.json).
 MODULE_CONFIGS = frozenset({"config.json", "sentence_bert_config.json"})

@@ -20,12 +20,13 @@ from hub.server import FakeHub
 
 REPO = "org/tiny-bert"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tiny-bert-classifier"
-SMALL_FILES = {"README.md", "config.json", "tokenizer_config.json", "trainer_state.json",
+SMALL_FILES = {"README.md", ".cardguard.toml", "config.json", "tokenizer_config.json", "trainer_state.json",
                "all_results.json", "train_results.json", "eval_results.json", "training_args.bin"}
 
 
 @pytest.fixture()
 def files() -> dict[str, bytes]:
+    # an .eval_results entry without dataset and value, so that validate and check have findings
     return {**folder_files(EXAMPLE), ".eval_results/glue.yaml": b"- task: {type: text-classification}\n"}
 
 
@@ -145,3 +146,70 @@ def test_a_missing_revision_is_one_line(hub: FakeHub, home: Path, tmp_path: Path
     """)
     assert answer["error"] is None, answer["error"]["traceback"]
     assert answer["result"] == f"hf://{REPO}@no-such-branch: no such revision"
+
+
+# -- hf:// as a target of the public API ------------------------------------------------------
+
+
+def findings_in_child(hub: FakeHub, home: Path, command: str, target: str) -> list[list[Any]]:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        report = cardguard.{command}({target!r})
+        result = [[f.code, f.path, f.line, f.column, f.message] for f in report.findings]
+    """, timeout=120)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def with_paths_after(prefix: str, findings: list[list[Any]]) -> list[list[Any]]:
+    """The findings with ``prefix`` cut from their paths (every path must start with it)."""
+    assert all(path.startswith(prefix) for _, path, *_ in findings), findings
+    return [[code, path[len(prefix):], *rest] for code, path, *rest in findings]
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_remote_and_local_give_the_same_findings(hub: FakeHub, home: Path, tmp_path: Path, command: str,
+                                                 files: dict[str, bytes]) -> None:
+    local = tmp_path / "local"
+    for name, data in files.items():
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_bytes(data)
+    sha = hub.sha(REPO)
+    remote = findings_in_child(hub, home, command, f"hf://{REPO}")
+    here = findings_in_child(hub, home, command, str(local))
+    assert remote, "the example card has findings to compare"
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{local}/", here)
+    weights_requests = hub.requests_to(lfs_object_path(files["model.safetensors"]))
+    if command == "validate":  # metadata only: the weights are not looked at
+        assert weights_requests == []
+    else:  # the header, by Range requests, never the whole file
+        assert weights_requests and all(r.range for r in weights_requests if r.method == "GET")
+
+
+def test_facts_of_a_hub_repo_name_it_and_read_the_weights_header(hub: FakeHub, home: Path) -> None:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        facts = cardguard.read_facts("hf://{REPO}")
+        result = {{"model_dir": facts.model_dir, "remote": facts.remote_files,
+                   "parameters": facts.weights.parameters, "findings": [f.message for f in facts.findings]}}
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    sha = hub.sha(REPO)
+    assert answer["result"]["model_dir"] == f"hf://{REPO}@{sha}"
+    assert answer["result"]["remote"] == [f"hf://{REPO}@{sha}/model.safetensors"]
+    assert answer["result"]["parameters"] > 0
+
+
+def test_the_cli_checks_a_hub_repo_and_a_missing_one_is_exit_2(hub: FakeHub, home: Path) -> None:
+    answer = run_client(hub, home, f"""
+        import subprocess, sys
+        runs = [subprocess.run([sys.executable, "-m", "cardguard", "check", target], capture_output=True, text=True)
+                for target in ("hf://{REPO}", "hf://org/missing", "hf://not-a-repo")]
+        result = [[run.returncode, run.stdout, run.stderr] for run in runs]
+    """, timeout=180)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    (found, out, _), (missing, _, missing_err), (bad, _, bad_err) = answer["result"]
+    # the served .eval_results/glue.yaml lacks dataset and value: errors, shown at their Hub path
+    assert found == 1 and f"hf://{REPO}@{hub.sha(REPO)}/.eval_results/glue.yaml:1:3: CG116 error" in out
+    assert missing == 2 and missing_err.strip().count("\n") == 0 and "hf://org/missing: no such repo" in missing_err
+    assert bad == 2 and "not a Hub model repo" in bad_err and "Traceback" not in bad_err
