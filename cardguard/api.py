@@ -70,6 +70,7 @@ def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = 
         return _validated_card(validate_target(target, configs))
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "--fix" if fix else "")
         return _card_run("validate", paths, profile, config, skip_non_cards, _fixes_first(fix, validated))
 
 
@@ -87,6 +88,7 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
         return _synced_card(check_target(target, configs, hub=hub))
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "--fix" if fix else "")
         hub = _hub_source(hub_repo, hub_revision)
         return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked))
 
@@ -107,6 +109,7 @@ def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_mi
         return _synced_card(result, with_diff=not write)
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "sync")
         hub = _hub_source(hub_repo, hub_revision)
         return _card_run("sync", paths, profile, config, skip_non_cards, synced)
 
@@ -119,7 +122,7 @@ def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision
 
     with _run(timeout):
         folder = os.fspath(path)
-        if folder.startswith("hf://"):
+        if folder.startswith("hf://"):  # run/hub_targets.py, loaded only for such a path
             return _hub_facts(folder)
         if not os.path.isdir(folder):
             raise UsageError(f"{folder}: not a folder")
@@ -291,6 +294,16 @@ def _select_targets(paths: list[str], configs: ConfigCache, skip_non_cards: bool
         return hub_targets, []
     selection = select_targets(local, skip_non_cards=skip_non_cards, configured=configured)
     return selection.targets + hub_targets, selection.skipped
+
+
+def _refuse_hub_writes(paths: PathArg | Sequence[PathArg], writer: str) -> None:
+    """A ``writer`` (sync, --fix) given an ``hf://`` target would write into the run's temporary
+    copy of the repo, not to the Hub: refused (a Hub pull request is issue 14's next step)."""
+    from cardguard.run.hub_targets import is_hub_target
+
+    hub_paths = [path for path in _path_list(paths) if is_hub_target(path)]
+    if writer and hub_paths:
+        raise UsageError(f"{hub_paths[0]}: {writer} cannot write to a Hub repo; run it on a clone")
 
 
 def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | None:

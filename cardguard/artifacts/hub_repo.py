@@ -21,8 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cardguard.artifacts.remote import HubSource
-from cardguard.card.reader import MAX_CARD_BYTES
-from cardguard.limits import Limits
+from cardguard.limits import MAX_CARD_BYTES, Limits
 from cardguard.record import Record, factory
 
 CARD_NAME = "README.md"

@@ -213,3 +213,17 @@ def test_the_cli_checks_a_hub_repo_and_a_missing_one_is_exit_2(hub: FakeHub, hom
     assert found == 1 and f"hf://{REPO}@{hub.sha(REPO)}/.eval_results/glue.yaml:1:3: CG116 error" in out
     assert missing == 2 and missing_err.strip().count("\n") == 0 and "hf://org/missing: no such repo" in missing_err
     assert bad == 2 and "not a Hub model repo" in bad_err and "Traceback" not in bad_err
+
+
+@pytest.mark.parametrize("call", ['cardguard.sync("hf://org/tiny-bert")', 'cardguard.check("hf://org/tiny-bert", fix=True)'])
+def test_a_write_to_a_hub_target_is_refused_before_any_request(hub: FakeHub, home: Path, call: str) -> None:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        try:
+            {call}
+        except cardguard.UsageError as error:
+            result = str(error)
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert "cannot write to a Hub repo" in answer["result"]
+    assert hub.requests == []
