@@ -227,3 +227,29 @@ def test_a_write_to_a_hub_target_is_refused_before_any_request(hub: FakeHub, hom
     assert answer["error"] is None, answer["error"]["traceback"]
     assert "cannot write to a Hub repo" in answer["result"]
     assert hub.requests == []
+
+
+def refusal_in_child(hub: FakeHub, home: Path, repo: str, token: str | None = "hf_fake_token") -> str:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        try:
+            cardguard.check("hf://{repo}")
+        except cardguard.UsageError as error:
+            result = str(error)
+    """, token=token)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def test_gated_private_and_unauthorised_repos_are_one_line_each(hub: FakeHub, home: Path,
+                                                                files: dict[str, bytes]) -> None:
+    hub.add_repo("org/gated", {"main": files}, gated="auto")
+    hub.add_repo("org/private", {"main": files}, private=True)
+    gated = refusal_in_child(hub, home, "org/gated")
+    private = refusal_in_child(hub, home, "org/private")
+    unknown_token = refusal_in_child(hub, home, REPO, token="hf_not_known_here")
+    # a gated repo lists its files to anyone: the refusal comes with the first download, at the commit
+    assert gated == (f"hf://org/gated@{hub.sha('org/gated')}: the repo is gated: accept its conditions on the Hub"
+                     " and log in (HF_TOKEN)")
+    assert private.startswith("hf://org/private: no such repo, or it is private")
+    assert unknown_token == f"hf://{REPO}: not authorised (HTTP 401): check HF_TOKEN or the saved login"
