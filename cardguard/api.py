@@ -19,7 +19,7 @@ has examples.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
@@ -73,6 +73,7 @@ def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = 
         return _validated_card(validate_target(target, configs))
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "--fix" if fix else "")
         return _card_run("validate", paths, profile, config, skip_non_cards, _fixes_first(fix, validated))
 
 
@@ -90,6 +91,7 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
         return _synced_card(check_target(target, configs, hub=hub))
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "--fix" if fix else "")
         hub = _hub_source(hub_repo, hub_revision)
         return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked))
 
@@ -110,6 +112,7 @@ def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_mi
         return _synced_card(result, with_diff=not write)
 
     with _run(timeout):
+        _refuse_hub_writes(paths, "sync")
         hub = _hub_source(hub_repo, hub_revision)
         return _card_run("sync", paths, profile, config, skip_non_cards, synced)
 
@@ -122,6 +125,8 @@ def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision
 
     with _run(timeout):
         folder = os.fspath(path)
+        if folder.startswith("hf://"):  # run/hub_targets.py, loaded only for such a path
+            return _hub_facts(folder)
         if not os.path.isdir(folder):
             raise UsageError(f"{folder}: not a folder")
         hub = _hub_source(hub_repo, hub_revision)
@@ -132,6 +137,18 @@ def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision
 
             hub = hub_source_for(hub.repo_id, hub.revision, Path(folder))
         return read_folder_facts(folder, remote=hub)
+
+
+def _hub_facts(spec: str) -> Facts:
+    """``read_facts`` of an ``hf://ORG/NAME[@REVISION]`` repo, its paths shown as ``hf://ORG/NAME@SHA/...``."""
+    from cardguard.artifacts import read_facts as read_folder_facts
+    from cardguard.run.hub_targets import hub_target
+
+    with ExitStack() as hub_folders:
+        target = hub_target(spec, hub_folders)
+        facts = read_folder_facts(target.model_dir, display_root=target.display_root or "", remote=target.hub)
+    facts.model_dir = target.display_root or spec  # the temporary folder is gone
+    return facts
 
 
 def init(path: PathArg = ".", *, timeout: float | None = DEFAULT_TIMEOUT) -> Path:
@@ -198,15 +215,16 @@ def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | N
     from cardguard.run.results import CardReport, Report
 
     configs = _configs(profile, config)
-    targets, skipped = _select_targets(_path_list(paths), configs, skip_non_cards)
     debug = bool(os.environ.get("CARDGUARD_DEBUG"))
     cards = []
-    for target in targets:
-        if budget_spent():
-            cards.append(CardReport(target.display, (not_checked_finding(target.display),), fail_on=None))
-            continue
-        outcome = run_one_card(partial(work, target, configs), target, configs, debug)
-        cards.append(outcome if isinstance(outcome, CardReport) else _synced_card(outcome))
+    with ExitStack() as hub_folders:  # the temporary folders of hf:// targets, removed at the end
+        targets, skipped = _select_targets(_path_list(paths), configs, skip_non_cards, hub_folders)
+        for target in targets:
+            if budget_spent():
+                cards.append(CardReport(target.display, (not_checked_finding(target.display),), fail_on=None))
+                continue
+            outcome = run_one_card(partial(work, target, configs), target, configs, debug)
+            cards.append(outcome if isinstance(outcome, CardReport) else _synced_card(outcome))
     return Report(command, tuple(cards), tuple(skipped))
 
 
@@ -267,16 +285,33 @@ def _path_list(paths: PathArg | Sequence[PathArg]) -> list[str]:
     return [os.fspath(path) for path in paths]
 
 
-def _select_targets(paths: list[str], configs: ConfigCache, skip_non_cards: bool) -> tuple[list[Target], list[str]]:
+def _select_targets(paths: list[str], configs: ConfigCache, skip_non_cards: bool,
+                    hub_folders: ExitStack) -> tuple[list[Target], list[str]]:
     """The cards behind the paths (``model-card`` from the configuration decides where set),
-    and the README.md files skipped as not model cards."""
+    and the README.md files skipped as not model cards; an ``hf://`` path is the card of that
+    Hub repo, materialised in a folder ``hub_folders`` removes (run/hub_targets.py)."""
+    from cardguard.run.hub_targets import hub_target, is_hub_target
     from cardguard.settings.targets import Target, display_path, select_targets
 
     def configured(card: Path) -> bool | None:
         return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
 
-    selection = select_targets(paths, skip_non_cards=skip_non_cards, configured=configured)
-    return selection.targets, selection.skipped
+    local = [path for path in paths if not is_hub_target(path)]
+    hub_targets = [hub_target(path, hub_folders) for path in paths if is_hub_target(path)]
+    if not local and hub_targets:
+        return hub_targets, []
+    selection = select_targets(local, skip_non_cards=skip_non_cards, configured=configured)
+    return selection.targets + hub_targets, selection.skipped
+
+
+def _refuse_hub_writes(paths: PathArg | Sequence[PathArg], writer: str) -> None:
+    """A ``writer`` (sync, --fix) given an ``hf://`` target would write into the run's temporary
+    copy of the repo, not to the Hub: refused (a Hub pull request is issue 14's next step)."""
+    from cardguard.run.hub_targets import is_hub_target
+
+    hub_paths = [path for path in _path_list(paths) if is_hub_target(path)]
+    if writer and hub_paths:
+        raise UsageError(f"{hub_paths[0]}: {writer} cannot write to a Hub repo; run it on a clone")
 
 
 def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | None:

@@ -11,6 +11,10 @@ from cardguard.record import Record
 
 MiB = 1024 * 1024
 
+# The card reader's default bound on README.md (limits.card_bytes); here, on the ground floor,
+# because the Hub reader (artifacts/hub_repo.py) checks a card's listed size before download too.
+MAX_CARD_BYTES = 10 * MiB
+
 # The safetensors format refuses headers above 100 MB (MAX_HEADER_SIZE in safetensors' Rust code).
 SAFETENSORS_HEADER_LIMIT = 100_000_000
 

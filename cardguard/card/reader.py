@@ -23,6 +23,7 @@ from typing import Any
 from cardguard import codes
 from cardguard.card.delimiters import missing_block_near_misses, read_past_near_misses
 from cardguard.findings import Finding
+from cardguard.limits import MAX_CARD_BYTES
 from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.card.markdown import Body, parse_body
 from cardguard.safe_paths import Refused, open_for_reading, read_up_to
@@ -46,7 +47,6 @@ _STRING_KEYS = {
     "datasets", "base_model", "new_version", "model_name", "metrics", "thumbnail",
 }
 _BOM = "\ufeff"
-MAX_CARD_BYTES = 10 * 1024 * 1024
 
 
 class FrontMatter(Record, frozen=True):

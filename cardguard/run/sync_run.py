@@ -70,6 +70,7 @@ def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubS
                       hub_id: str | None = None) -> Facts:
     """The folder's facts, with its Hub id (``hub_id``: the configured one, if any); with
     ``hub``, LFS-pointer weights are read from that Hub repo."""
+    hub = hub or target.hub
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
     facts = read_facts(target.model_dir, display_root=files_display_root(target),
                        limits=(limits or Limits()).for_artifacts(), remote=remote)
@@ -80,6 +81,8 @@ def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubS
 def files_display_root(target: Target) -> str:
     """What findings put before the path of a file in the model folder: "" for the working
     folder itself, else the folder as shown ("models/bert")."""
+    if target.display_root is not None:
+        return target.display_root
     root = display_path(target.model_dir)
     return "" if root == "." else root
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +19,7 @@ from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.safe_paths import Refused, list_folder, open_for_reading, read_up_to
-from cardguard.settings.targets import Target, display_path
+from cardguard.settings.targets import Target, display_path, shown_in
 from cardguard.card.yamlpos import parse_yaml
 from cardguard.record import Record, factory
 
@@ -155,7 +156,8 @@ def validate_target(target: Target, configs: ConfigCache) -> CardResult:
         findings.extend(check_metadata(card, org_schema=org_schema))
         findings.extend(check_sections(card, settings.profile, settings.required_sections,
                                        choice.reason if choice else None))
-    findings.extend(eval_results_findings(configs.eval_results_files(target.model_dir, root), settings, root))
+    findings.extend(eval_results_findings(configs.eval_results_files(target.model_dir, root), settings, root,
+                                          partial(shown_in, target)))
     kept = configs.new_config_findings(target) + apply_policy(findings, settings, card.ignored_codes)
     return CardResult(target, settings, card, kept, choice)
 
@@ -213,16 +215,18 @@ def repository_root(model_dir: Path) -> Path:
     return folder
 
 
-def eval_results_findings(listing: EvalResultsListing, settings: Settings, root: Path) -> list[Finding]:
+def eval_results_findings(listing: EvalResultsListing, settings: Settings, root: Path,
+                          shown_as: Callable[[Path], str] = display_path) -> list[Finding]:
     """Check every ``.eval_results/*.yaml`` file next to the card: ``listing`` is what
-    :func:`eval_results_files` gave for its folder; ``root``, the repository."""
+    :func:`eval_results_files` gave for its folder; ``root``, the repository; ``shown_as``,
+    how findings show a file."""
     paths, refusal = listing
     findings: list[Finding] = [refusal] if refusal is not None else []
     if not paths:  # most cards
         return findings
     yaml_limits = settings.limits.for_yaml()
     for path in paths:
-        shown = display_path(path)
+        shown = shown_as(path)
         text, problem = read_small_text(path, root, settings.limits.yaml_bytes)
         if problem is not None:
             code, message = problem

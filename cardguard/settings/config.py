@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cardguard import codes
-from cardguard.card.reader import MAX_CARD_BYTES
 from cardguard.card.yamlpos import Limits as YamlLimits
 from cardguard.findings import Finding, Severity
+from cardguard.limits import MAX_CARD_BYTES
 from cardguard.limits import Limits as ArtifactLimits
 from cardguard.record import Record, factory
 from cardguard.settings.targets import display_path

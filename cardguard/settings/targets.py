@@ -26,6 +26,8 @@ TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
     from typing import Callable
 
+    from cardguard.artifacts.remote import HubSource
+
 CARD_NAME = "README.md"
 _SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
 
@@ -38,11 +40,23 @@ class Target(Record, frozen=True):
     card: Path  # the README.md (it may not exist: a model folder without a card)
     model_dir: Path
     display: str  # the card's path as findings show it
+    # A Hub repo checked as it stands (cardguard/run/hub_targets.py): what findings show instead
+    # of the temporary model folder ("hf://ORG/NAME@SHA"), and where its weights are read from.
+    display_root: str | None = None
+    hub: HubSource | None = None
 
 
 def display_path(path: Path) -> str:
     """A path relative to the working directory when it is below it, else absolute."""
     return _shown(os.path.abspath(path))
+
+
+def shown_in(target: Target, path: Path) -> str:
+    """A file of the target's model folder as findings show it: :func:`display_path`, or below
+    the target's ``display_root`` (``hf://ORG/NAME@SHA/...``) when it has one."""
+    if target.display_root is None:
+        return display_path(path)
+    return f"{target.display_root}/{os.path.relpath(path, target.model_dir).replace(os.sep, '/')}"
 
 
 def _shown(absolute: str, cwd: str | None = None) -> str:

@@ -1,0 +1,255 @@
+"""``materialise`` (cardguard/artifacts/hub_repo.py) against the fake Hub, in a child process.
+
+examples/tiny-bert-classifier is served as ``org/tiny-bert``; the real huggingface_hub client in
+a child (tests/hub/client.py says why a child) lists it and writes the virtual model folder.
+The tests look at what landed in the folder and at what the server was asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.client import run_client
+from hub.repos import folder_files
+from hub.server import FakeHub
+
+REPO = "org/tiny-bert"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tiny-bert-classifier"
+SMALL_FILES = {"README.md", ".cardguard.toml", "config.json", "tokenizer_config.json", "trainer_state.json",
+               "all_results.json", "train_results.json", "eval_results.json", "training_args.bin"}
+
+
+@pytest.fixture()
+def files() -> dict[str, bytes]:
+    # an .eval_results entry without dataset and value, so that validate and check have findings
+    return {**folder_files(EXAMPLE), ".eval_results/glue.yaml": b"- task: {type: text-classification}\n"}
+
+
+@pytest.fixture()
+def hub(files: dict[str, bytes]) -> Iterator[FakeHub]:
+    with FakeHub({REPO: {"main": files}}) as server:
+        yield server
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir()
+    return tmp_path / "home"
+
+
+def materialise_in_child(hub: FakeHub, home: Path, into: Path, revision: str | None = None,
+                         limits: str = "Limits()") -> dict[str, Any]:
+    """The child's answer: ``result`` is what materialise returned; ``error`` what it raised."""
+    return run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import materialise
+        from cardguard.limits import Limits
+        done = materialise("{REPO}", {revision!r}, Path({str(into)!r}), {limits})
+        result = {{"folder": str(done.folder), "sha": done.source.revision, "repo": done.source.repo_id,
+                   "prefix": done.display_prefix, "downloaded": done.downloaded, "pointers": done.pointers,
+                   "over_bound": done.over_bound}}
+    """)
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_the_folder_holds_the_small_files_and_a_pointer_for_the_weights(
+        hub: FakeHub, home: Path, tmp_path: Path, files: dict[str, bytes]) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    done = answer["result"]
+    sha = hub.sha(REPO)
+    assert (done["repo"], done["sha"], done["prefix"]) == (REPO, sha, f"hf://{REPO}@{sha}/")
+    contents = folder_contents(Path(done["folder"]))
+    assert set(contents) == SMALL_FILES | {".eval_results/glue.yaml", "model.safetensors"}
+    for name in SMALL_FILES | {".eval_results/glue.yaml"}:
+        assert contents[name] == files[name], name
+    weights = files["model.safetensors"]
+    assert contents["model.safetensors"] == (
+        b"version https://git-lfs.github.com/spec/v1\n"
+        + f"oid sha256:{hashlib.sha256(weights).hexdigest()}\nsize {len(weights)}\n".encode())
+    assert done["pointers"] == ["model.safetensors"] and done["over_bound"] == []
+    assert "tokenizer.json" not in contents  # a file no reader opens is not fetched
+
+
+def lfs_object_path(data: bytes) -> str:
+    """Where the fake's "CDN" serves a Git LFS file (tests/hub/endpoints.py, cdn_object)."""
+    return f"/lfs/{hashlib.sha256(data).hexdigest()}"
+
+
+def test_no_weights_and_no_unread_file_is_downloaded(hub: FakeHub, home: Path, tmp_path: Path,
+                                                     files: dict[str, bytes]) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert hub.requests_to("model.safetensors") == []
+    assert hub.requests_to(lfs_object_path(files["model.safetensors"])) == []
+    assert hub.requests_to("tokenizer.json") == []
+    # training_args.bin is stored with LFS too: fetched, through the same redirect the weights would take
+    assert [r.method for r in hub.requests_to(lfs_object_path(files["training_args.bin"]))] == ["GET"]
+
+
+def test_a_file_over_its_bound_is_not_downloaded_but_keeps_its_size(hub: FakeHub, home: Path, tmp_path: Path,
+                                                                    files: dict[str, bytes]) -> None:
+    bound = len(files["trainer_state.json"]) - 1
+    answer = materialise_in_child(hub, home, tmp_path / "virtual", limits=f"Limits(max_json_bytes={bound})")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert "trainer_state.json" in answer["result"]["over_bound"]
+    assert [r for r in hub.requests_to("trainer_state.json") if r.method == "GET"] == []
+    placeholder = Path(answer["result"]["folder"]) / "trainer_state.json"
+    assert placeholder.stat().st_size == len(files["trainer_state.json"])
+
+
+def test_a_revision_is_resolved_to_its_commit(home: Path, tmp_path: Path, files: dict[str, bytes]) -> None:
+    with FakeHub({REPO: {"main": files, "v1": {"README.md": b"# old\n"}}}) as hub:
+        answer = materialise_in_child(hub, home, tmp_path / "virtual", revision="v1")
+        assert answer["error"] is None, answer["error"]["traceback"]
+        assert answer["result"]["sha"] == hub.sha(REPO, "v1") != hub.sha(REPO)
+        assert folder_contents(Path(answer["result"]["folder"])) == {"README.md": b"# old\n"}
+
+
+@pytest.mark.parametrize(("set_up", "message"), [
+    (lambda hub: None, "hf://org/missing: no such repo"),
+    (lambda hub: hub.fail(429, Retry_After="7", path_contains="/api/models/"), "rate limited by the Hub (HTTP 429); retry after 7 s"),
+    (lambda hub: hub.fail(500, path_contains="/api/models/"), "the Hub answered HTTP 500"),
+])
+def test_a_repo_that_cannot_be_read_is_one_line(hub: FakeHub, home: Path, tmp_path: Path, set_up: Any,
+                                                message: str) -> None:
+    set_up(hub)
+    repo = "org/missing" if "missing" in message else REPO
+    answer = run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import HubRepoError, materialise
+        try:
+            materialise("{repo}", None, Path({str(tmp_path / 'virtual')!r}))
+        except HubRepoError as error:
+            result = str(error)
+    """, timeout=120)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert message in answer["result"] and "\n" not in answer["result"]
+
+
+def test_a_missing_revision_is_one_line(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    answer = run_client(hub, home, f"""
+        from pathlib import Path
+        from cardguard.artifacts.hub_repo import HubRepoError, materialise
+        try:
+            materialise("{REPO}", "no-such-branch", Path({str(tmp_path / 'virtual')!r}))
+        except HubRepoError as error:
+            result = str(error)
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert answer["result"] == f"hf://{REPO}@no-such-branch: no such revision"
+
+
+# -- hf:// as a target of the public API ------------------------------------------------------
+
+
+def findings_in_child(hub: FakeHub, home: Path, command: str, target: str) -> list[list[Any]]:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        report = cardguard.{command}({target!r})
+        result = [[f.code, f.path, f.line, f.column, f.message] for f in report.findings]
+    """, timeout=120)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def with_paths_after(prefix: str, findings: list[list[Any]]) -> list[list[Any]]:
+    """The findings with ``prefix`` cut from their paths (every path must start with it)."""
+    assert all(path.startswith(prefix) for _, path, *_ in findings), findings
+    return [[code, path[len(prefix):], *rest] for code, path, *rest in findings]
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_remote_and_local_give_the_same_findings(hub: FakeHub, home: Path, tmp_path: Path, command: str,
+                                                 files: dict[str, bytes]) -> None:
+    local = tmp_path / "local"
+    for name, data in files.items():
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_bytes(data)
+    sha = hub.sha(REPO)
+    remote = findings_in_child(hub, home, command, f"hf://{REPO}")
+    here = findings_in_child(hub, home, command, str(local))
+    assert remote, "the example card has findings to compare"
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{local}/", here)
+    weights_requests = hub.requests_to(lfs_object_path(files["model.safetensors"]))
+    if command == "validate":  # metadata only: the weights are not looked at
+        assert weights_requests == []
+    else:  # the header, by Range requests, never the whole file
+        assert weights_requests and all(r.range for r in weights_requests if r.method == "GET")
+
+
+def test_facts_of_a_hub_repo_name_it_and_read_the_weights_header(hub: FakeHub, home: Path) -> None:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        facts = cardguard.read_facts("hf://{REPO}")
+        result = {{"model_dir": facts.model_dir, "remote": facts.remote_files,
+                   "parameters": facts.weights.parameters, "findings": [f.message for f in facts.findings]}}
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    sha = hub.sha(REPO)
+    assert answer["result"]["model_dir"] == f"hf://{REPO}@{sha}"
+    assert answer["result"]["remote"] == [f"hf://{REPO}@{sha}/model.safetensors"]
+    assert answer["result"]["parameters"] > 0
+
+
+def test_the_cli_checks_a_hub_repo_and_a_missing_one_is_exit_2(hub: FakeHub, home: Path) -> None:
+    answer = run_client(hub, home, f"""
+        import subprocess, sys
+        runs = [subprocess.run([sys.executable, "-m", "cardguard", "check", target], capture_output=True, text=True)
+                for target in ("hf://{REPO}", "hf://org/missing", "hf://not-a-repo")]
+        result = [[run.returncode, run.stdout, run.stderr] for run in runs]
+    """, timeout=180)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    (found, out, _), (missing, _, missing_err), (bad, _, bad_err) = answer["result"]
+    # the served .eval_results/glue.yaml lacks dataset and value: errors, shown at their Hub path
+    assert found == 1 and f"hf://{REPO}@{hub.sha(REPO)}/.eval_results/glue.yaml:1:3: CG116 error" in out
+    assert missing == 2 and missing_err.strip().count("\n") == 0 and "hf://org/missing: no such repo" in missing_err
+    assert bad == 2 and "not a Hub model repo" in bad_err and "Traceback" not in bad_err
+
+
+@pytest.mark.parametrize("call", ['cardguard.sync("hf://org/tiny-bert")', 'cardguard.check("hf://org/tiny-bert", fix=True)'])
+def test_a_write_to_a_hub_target_is_refused_before_any_request(hub: FakeHub, home: Path, call: str) -> None:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        try:
+            {call}
+        except cardguard.UsageError as error:
+            result = str(error)
+    """)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert "cannot write to a Hub repo" in answer["result"]
+    assert hub.requests == []
+
+
+def refusal_in_child(hub: FakeHub, home: Path, repo: str, token: str | None = "hf_fake_token") -> str:
+    answer = run_client(hub, home, f"""
+        import cardguard
+        try:
+            cardguard.check("hf://{repo}")
+        except cardguard.UsageError as error:
+            result = str(error)
+    """, token=token)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def test_gated_private_and_unauthorised_repos_are_one_line_each(hub: FakeHub, home: Path,
+                                                                files: dict[str, bytes]) -> None:
+    hub.add_repo("org/gated", {"main": files}, gated="auto")
+    hub.add_repo("org/private", {"main": files}, private=True)
+    gated = refusal_in_child(hub, home, "org/gated")
+    private = refusal_in_child(hub, home, "org/private")
+    unknown_token = refusal_in_child(hub, home, REPO, token="hf_not_known_here")
+    # a gated repo lists its files to anyone: the refusal comes with the first download, at the commit
+    assert gated == (f"hf://org/gated@{hub.sha('org/gated')}: the repo is gated: accept its conditions on the Hub"
+                     " and log in (HF_TOKEN)")
+    assert private.startswith("hf://org/private: no such repo, or it is private")
+    assert unknown_token == f"hf://{REPO}: not authorised (HTTP 401): check HF_TOKEN or the saved login"
