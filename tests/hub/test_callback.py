@@ -104,15 +104,20 @@ def commits_received(hub: FakeHub) -> list[str]:
 
 
 @slow
+@pytest.mark.parametrize(("licence", "fail_on", "code"), [
+    (BAD_LICENCE, None, "CG101"),  # an error: fails at the default fail-on
+    (GOOD_LICENCE, "warning", "CG111"),  # a warning (no evaluation ran): fails at fail_on="warning"
+])
 def test_a_failing_card_stops_push_to_hub_and_the_hub_gets_no_commit(
-        hub: FakeHub, home: Path, tmp_path: Path, drafting: Path) -> None:
+        hub: FakeHub, home: Path, tmp_path: Path, drafting: Path, licence: str, fail_on: str | None,
+        code: str) -> None:
     out = tmp_path / "out"
-    answer = train_and_push(hub, home, out, push=final_push(BAD_LICENCE),
-                            guard=f"CardGuardCallback(config={str(drafting)!r}, sync=True)")
+    answer = train_and_push(hub, home, out, push=final_push(licence),
+                            guard=f"CardGuardCallback(config={str(drafting)!r}, sync=True, fail_on={fail_on!r})")
     error = answer["error"]
     assert error is not None and error["type"] == "CardCheckFailed", answer
-    assert "CG101" in error["message"] and "apache2" in error["message"]
-    assert f"license: {BAD_LICENCE}" in (out / "README.md").read_text(encoding="utf-8")  # Trainer did write it
+    assert code in error["message"] and "in push_to_hub" in error["traceback"]
+    assert f"license: {licence}" in (out / "README.md").read_text(encoding="utf-8")  # Trainer did write it
     assert commits_received(hub) == [] and hub.requests_to("/preupload/") == []
     assert "README.md" not in hub.files(REPO)  # the repo stays as create_repo left it
 
@@ -207,6 +212,35 @@ def test_a_callback_not_attached_refuses_to_train(hub: FakeHub, home: Path, tmp_
     assert answer["error"] is not None and answer["error"]["type"] == "UsageError", answer
     assert "attach(trainer)" in answer["error"]["message"]
     assert commits_received(hub) == []
+
+
+@slow
+def test_attach_wraps_one_instance_and_a_card_written_outside_a_push_is_not_checked(
+        hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    answer = run_client(hub, home, f"""
+        import generators
+        from transformers import BertForSequenceClassification, Trainer, TrainingArguments
+        from cardguard.integrations.transformers import CardGuardCallback
+
+        def trainer_in(folder):
+            tokenizer = generators.tiny_bert_tokenizer()
+            model = BertForSequenceClassification(generators.tiny_bert_config(len(tokenizer), generators.CLASSIFIER_LABELS))
+            return Trainer(model=model, args=TrainingArguments(output_dir=folder, report_to=[], use_cpu=True),
+                           processing_class=tokenizer)
+
+        guarded, other = trainer_in({str(tmp_path / 'guarded')!r}), trainer_in({str(tmp_path / 'other')!r})
+        class_method = Trainer.create_model_card
+        CardGuardCallback().attach(guarded)
+        guarded.create_model_card()  # Trainer's draft, placeholders and all: no push, no check
+        result = {{"class_untouched": Trainer.create_model_card is class_method,
+                   "wrapped": [("create_model_card" in vars(trainer)) for trainer in (guarded, other)],
+                   "callbacks": [type(callback).__name__ for callback in guarded.callback_handler.callbacks]}}
+    """, timeout=300)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert answer["result"]["class_untouched"] and answer["result"]["wrapped"] == [True, False]
+    assert answer["result"]["callbacks"].count("CardGuardCallback") == 1
+    assert "More information needed" in (tmp_path / "guarded" / "README.md").read_text(encoding="utf-8")
+    assert hub.requests == []  # push_to_hub=False: the Hub was never asked anything
 
 
 def test_importing_cardguard_and_its_integrations_does_not_import_transformers() -> None:
