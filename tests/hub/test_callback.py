@@ -195,6 +195,49 @@ def test_every_save_checkpoint_push_with_a_passing_card_lands_and_the_final_push
 
 
 @slow
+@pytest.mark.parametrize(("licence", "refused"), [(BAD_LICENCE, True), (GOOD_LICENCE, False)])
+def test_sentence_transformers_trainer_is_guarded_through_its_own_create_model_card(
+        hub: FakeHub, home: Path, tmp_path: Path, licence: str, refused: bool) -> None:
+    """SentenceTransformerTrainer keeps Trainer's push_to_hub and overrides create_model_card;
+    its card (complete as the library writes it) passes with no configuration at all."""
+    out = tmp_path / "out"
+    answer = run_client(hub, home, f"""
+        import datasets
+        import generators
+        from sentence_transformers import (SentenceTransformer, SentenceTransformerModelCardData,
+                                           SentenceTransformerTrainer, SentenceTransformerTrainingArguments)
+        from sentence_transformers.sentence_transformer import modules
+        from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
+        from cardguard.integrations.transformers import CardGuardCallback
+
+        generators._save_tiny_bert({str(tmp_path / 'base')!r})
+        transformer = modules.Transformer({str(tmp_path / 'base')!r}, max_seq_length=16)
+        model = SentenceTransformer(
+            modules=[transformer, modules.Pooling(transformer.get_embedding_dimension(), "mean")],
+            model_card_data=SentenceTransformerModelCardData(language="en", generate_widget_examples=False,
+                                                             local_files_only=True))
+        first, second, score = zip(*generators.SIMILARITY_PAIRS)
+        pairs = datasets.Dataset.from_dict({{"sentence1": first, "sentence2": second, "score": score}})
+        args = SentenceTransformerTrainingArguments(
+            output_dir={str(out)!r}, num_train_epochs=1, save_strategy="no", report_to=[], use_cpu=True,
+            disable_tqdm=True, push_to_hub=True, hub_model_id={REPO!r})
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=pairs,
+                                             loss=CosineSimilarityLoss(model))
+        CardGuardCallback().attach(trainer)
+        trainer.train()
+        result = trainer.push_to_hub(license={licence!r}).oid
+    """, timeout=300)
+    if refused:
+        assert answer["error"] is not None and answer["error"]["type"] == "CardCheckFailed", answer
+        assert "CG101" in answer["error"]["message"]
+        assert commits_received(hub) == []
+    else:
+        assert answer["error"] is None, answer["error"]["traceback"]
+        assert answer["result"] == hub.sha(REPO)
+        assert hub.files(REPO)["README.md"] == (out / "README.md").read_bytes()
+
+
+@slow
 def test_a_callback_not_attached_refuses_to_train(hub: FakeHub, home: Path, tmp_path: Path) -> None:
     answer = run_client(hub, home, f"""
         import generators
