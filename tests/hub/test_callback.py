@@ -1,8 +1,9 @@
 """CardGuardCallback (cardguard/integrations/transformers.py) on a real Trainer pushing to the fake Hub.
 
-Each test trains a tiny BERT classifier offline (tests/generators.py) with ``push_to_hub=True``
-and ``hub_model_id`` on a FakeHub, in a child process (tests/hub/client.py says why a child),
-with the callback attached as docs/hub-callback.md tells a user to. The tests look at what the
+The tests train a tiny BERT classifier (one, a sentence-transformers model) offline
+(tests/generators.py) with ``push_to_hub=True`` and ``hub_model_id`` on a FakeHub, in a child
+process (tests/hub/client.py says why a child), with the callback attached as
+docs/hub-callback.md tells a user to. The tests look at what the
 child raised or warned, and at what the server received: no commit when the card fails.
 
 ``DRAFTING`` is the configuration docs/hub-callback.md suggests while the card is a draft: it
