@@ -13,6 +13,7 @@ writes, so what decides pass or fail below is the licence given to ``push_to_hub
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -66,12 +67,22 @@ def drafting(tmp_path: Path) -> Path:
     return config
 
 
+def run_trainer_child(hub: FakeHub, home: Path, snippet: str, libraries: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``run_client`` for a snippet that trains: where torch, transformers or ``libraries`` are
+    not installed (the light test extra), the test fails here as an import would, and
+    tests/conftest.py reports it as skipped, naming the library."""
+    for library in ("torch", "transformers", *libraries):
+        if importlib.util.find_spec(library) is None:
+            raise ModuleNotFoundError(f"No module named {library!r}", name=library)
+    return run_client(hub, home, snippet, timeout=300)
+
+
 def train_and_push(hub: FakeHub, home: Path, out: Path, *, guard: str, push: str | None,
                    hub_strategy: str = "end", save_strategy: str = "no") -> dict[str, Any]:
     """Train in a child with ``guard`` (an expression making the callback) attached, then run
     ``push`` (None: training alone); the child's answer, its ``result`` holding the commit
     push_to_hub returned and the CardCheckWarning messages."""
-    return run_client(hub, home, f"""
+    return run_trainer_child(hub, home, f"""
         import warnings
         from pathlib import Path
         import generators
@@ -93,7 +104,7 @@ def train_and_push(hub: FakeHub, home: Path, out: Path, *, guard: str, push: str
             commit = {push or "None"}
         result = {{"commit": commit and commit.oid,
                    "warnings": [str(w.message) for w in caught if issubclass(w.category, CardCheckWarning)]}}
-    """, timeout=300)
+    """)
 
 
 def final_push(licence: str) -> str:
@@ -202,7 +213,7 @@ def test_sentence_transformers_trainer_is_guarded_through_its_own_create_model_c
     """SentenceTransformerTrainer keeps Trainer's push_to_hub and overrides create_model_card;
     its card (complete as the library writes it) passes with no configuration at all."""
     out = tmp_path / "out"
-    answer = run_client(hub, home, f"""
+    answer = run_trainer_child(hub, home, f"""
         import datasets
         import generators
         from sentence_transformers import (SentenceTransformer, SentenceTransformerModelCardData,
@@ -227,7 +238,7 @@ def test_sentence_transformers_trainer_is_guarded_through_its_own_create_model_c
         CardGuardCallback().attach(trainer)
         trainer.train()
         result = trainer.push_to_hub(license={licence!r}).oid
-    """, timeout=300)
+    """, libraries=("sentence_transformers",))
     if refused:
         assert answer["error"] is not None and answer["error"]["type"] == "CardCheckFailed", answer
         assert "CG101" in answer["error"]["message"]
@@ -240,7 +251,7 @@ def test_sentence_transformers_trainer_is_guarded_through_its_own_create_model_c
 
 @slow
 def test_a_callback_not_attached_refuses_to_train(hub: FakeHub, home: Path, tmp_path: Path) -> None:
-    answer = run_client(hub, home, f"""
+    answer = run_trainer_child(hub, home, f"""
         import generators
         from transformers import BertForSequenceClassification, Trainer, TrainingArguments
         from cardguard.integrations.transformers import CardGuardCallback
@@ -252,7 +263,7 @@ def test_a_callback_not_attached_refuses_to_train(hub: FakeHub, home: Path, tmp_
         trainer = Trainer(model=model, args=args, train_dataset=generators._review_dataset(tokenizer),
                           callbacks=[CardGuardCallback()])
         trainer.train()
-    """, timeout=300)
+    """)
     assert answer["error"] is not None and answer["error"]["type"] == "UsageError", answer
     assert "attach(trainer)" in answer["error"]["message"]
     assert commits_received(hub) == []
@@ -261,7 +272,7 @@ def test_a_callback_not_attached_refuses_to_train(hub: FakeHub, home: Path, tmp_
 @slow
 def test_attach_wraps_one_instance_and_a_card_written_outside_a_push_is_not_checked(
         hub: FakeHub, home: Path, tmp_path: Path) -> None:
-    answer = run_client(hub, home, f"""
+    answer = run_trainer_child(hub, home, f"""
         import generators
         from transformers import BertForSequenceClassification, Trainer, TrainingArguments
         from cardguard.integrations.transformers import CardGuardCallback
@@ -279,7 +290,7 @@ def test_attach_wraps_one_instance_and_a_card_written_outside_a_push_is_not_chec
         result = {{"class_untouched": Trainer.create_model_card is class_method,
                    "wrapped": [("create_model_card" in vars(trainer)) for trainer in (guarded, other)],
                    "callbacks": [type(callback).__name__ for callback in guarded.callback_handler.callbacks]}}
-    """, timeout=300)
+    """)
     assert answer["error"] is None, answer["error"]["traceback"]
     assert answer["result"]["class_untouched"] and answer["result"]["wrapped"] == [True, False]
     assert answer["result"]["callbacks"].count("CardGuardCallback") == 1
