@@ -96,7 +96,7 @@ class CardGuardCallback(TrainerCallback):
             raise ValueError("this CardGuardCallback is already attached to a trainer; make one per trainer")
         if not hasattr(TrainerCallback, "on_push_begin"):  # without it, no push would ever be checked
             raise cardguard.UsageError("CardGuardCallback needs a transformers whose Trainer fires on_push_begin "
-                                       "(5.x does); this one never tells a callback that a push begins")
+                                       "(5.24 does); this one never tells a callback that a push begins")
         if self not in trainer.callback_handler.callbacks:  # also passed in Trainer(callbacks=[...])
             trainer.add_callback(self)
         card_writer = self.checking_after(trainer.create_model_card, Path(trainer.args.output_dir))
