@@ -126,14 +126,14 @@ class Traffic:
 def request_kind(method: str, path: str, server: str) -> str:
     """What one request to the fake Hub was for, as ``METHOD kind``: the API (model info, paths
     info, tree), a small file (its /resolve/ URL, or the commit-pinned /api/resolve-cache/ URL
-    that URL redirects to), a weights file's /resolve/ URL (a redirect to the CDN), or the CDN."""
+    that URL redirects to), a weights file's /resolve/ URL (which redirects to the CDN), or the CDN."""
     route = unquote(urlsplit(path).path)
     if server == "cdn":
         kind = "cdn (LFS bytes)"
     elif route.startswith("/api/resolve-cache/"):
         kind = "small file (resolve-cache)"
     elif "/resolve/" in route:
-        kind = "weights (resolve, redirect)" if route.endswith(".safetensors") else "small file (resolve)"
+        kind = "weights (resolve)" if route.endswith(".safetensors") else "small file (resolve)"
     elif route.startswith("/api/models/"):
         parts = route.split("/")  # "", "api", "models", ORG, NAME, endpoint, ...
         kind = f"api ({parts[5] if len(parts) > 5 and parts[5] != 'revision' else 'model info'})"

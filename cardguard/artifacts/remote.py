@@ -43,10 +43,10 @@ REMOTE_SUFFIXES = (".safetensors",)
 # (HfApi.parse_safetensors_file_metadata); the same bound makes no more requests than it does.
 SPECULATIVE_READ_BYTES = 100_000
 # Shards fetched at once: the waits are the network's, not the CPU's, and a few connections
-# hide the round trips without opening hundreds to one server. huggingface_hub's thread map
-# uses min(32, cores + 4): 6 on two cores.
-READ_AHEAD_WORKERS = 6
-# Heads fetched but not yet parsed, at most: bounds the memory of a read ahead (~1.2 MB).
+# hide the round trips without opening hundreds to one server. The standard library's default
+# for such pools (ThreadPoolExecutor), which huggingface_hub's thread map uses too: 6 on two cores.
+READ_AHEAD_WORKERS = min(32, (os.cpu_count() or 1) + 4)
+# Heads fetched but not yet parsed, at most: bounds the memory of a read ahead (1.2 to 6.4 MB).
 READ_AHEAD_WINDOW = 2 * READ_AHEAD_WORKERS
 
 

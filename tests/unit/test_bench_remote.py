@@ -46,8 +46,8 @@ SHA = "a" * 40
     ("HEAD", "/org/name/resolve/main/config.json", "hub", "HEAD small file (resolve)"),
     ("GET", f"/api/resolve-cache/models/org/name/{SHA}/config.json?etag=%22x%22", "hub",
      "GET small file (resolve-cache)"),
-    ("GET", f"/org/name/resolve/{SHA}/model-00001-of-00002.safetensors", "hub", "GET weights (resolve, redirect)"),
-    ("GET", "/org/name/resolve/main/model%2D00001.safetensors", "hub", "GET weights (resolve, redirect)"),
+    ("GET", f"/org/name/resolve/{SHA}/model-00001-of-00002.safetensors", "hub", "GET weights (resolve)"),
+    ("GET", "/org/name/resolve/main/model%2D00001.safetensors", "hub", "GET weights (resolve)"),
     ("GET", "/lfs/" + "b" * 64, "cdn", "GET cdn (LFS bytes)"),
     ("GET", "/favicon.ico", "hub", "GET other"),
 ])
@@ -63,7 +63,7 @@ def test_traffic_counts_every_request_and_sums_the_body_bytes(bench: ModuleType)
                SimpleNamespace(method="HEAD", path="/org/name/resolve/main/README.md", server="hub", bytes_sent=0)]
     seen = bench.traffic(records)
     assert (seen.requests, seen.body_bytes) == (4, 100_025)
-    assert seen.by_kind == {"GET cdn (LFS bytes)": 2, "GET weights (resolve, redirect)": 1,
+    assert seen.by_kind == {"GET cdn (LFS bytes)": 2, "GET weights (resolve)": 1,
                             "HEAD small file (resolve)": 1}
 
 
