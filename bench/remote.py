@@ -2,8 +2,8 @@
 
 A fake Hub (tests/hub/server.py: the Hub's endpoints and a "CDN" for Git LFS files, on
 127.0.0.1) serves a 200-shard checkpoint: a README.md, a config.json, a
-model.safetensors.index.json and 200 shards of a small Llama-style layout (real tensor names,
-BF16, 2 layers per shard; each shard ~260 kB, so a 100 kB first read is a real part of it),
+model.safetensors.index.json and 200 shards of a small Llama layout (bench/facts.py writes them:
+real tensor names, BF16, 2 layers per shard, ~260 kB each, so a 100 kB first read is a part),
 and adds 50 ms of latency to every request, on both ports. Each command runs as a fresh
 process (imports included) with a fresh ``HF_HOME`` (a CI runner's cold cache), pointed at the
 server by ``FakeHub.client_env``, the two taking turns round by round:
@@ -25,7 +25,6 @@ import argparse
 import json
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -35,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from facts import BF16_BYTES, LlamaShape, layer_tensors, numel, write_sparse_shard
 from harness import NO_TIME_BUDGET, Sample, busy_warning, child_environment, load_average, measure, print_busy
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO = "bench-org/llama-200-shards"
-BF16_BYTES = 2
-HIDDEN, INTERMEDIATE, VOCAB = 64, 256, 1000
+SMALL_LLAMA = LlamaShape(hidden=64, intermediate=256, kv_dim=64, vocab=1000)
 LAYERS_PER_SHARD = 2
 WALL_GOAL = 1.2
 
@@ -55,57 +54,31 @@ assert len(metadata.files_metadata) == int(sys.argv[2]), len(metadata.files_meta
 # -- the checkpoint -----------------------------------------------------------------------------
 
 
-def layer_tensors(layer: int) -> list[tuple[str, list[int]]]:
-    h, f, prefix = HIDDEN, INTERMEDIATE, f"model.layers.{layer}"
-    return [(f"{prefix}.input_layernorm.weight", [h]), (f"{prefix}.self_attn.q_proj.weight", [h, h]),
-            (f"{prefix}.self_attn.k_proj.weight", [h, h]), (f"{prefix}.self_attn.v_proj.weight", [h, h]),
-            (f"{prefix}.self_attn.o_proj.weight", [h, h]), (f"{prefix}.post_attention_layernorm.weight", [h]),
-            (f"{prefix}.mlp.gate_proj.weight", [f, h]), (f"{prefix}.mlp.up_proj.weight", [f, h]),
-            (f"{prefix}.mlp.down_proj.weight", [h, f])]
-
-
-def element_count(shape: list[int]) -> int:
-    count = 1
-    for dim in shape:
-        count *= dim
-    return count
-
-
-def shard_bytes(tensors: list[tuple[str, list[int]]]) -> bytes:
-    """A safetensors file: the 8-byte length, the JSON header (padded to 8), zeroed data."""
-    header: dict = {"__metadata__": {"format": "pt"}}
-    offset = 0
-    for name, shape in tensors:
-        size = element_count(shape) * BF16_BYTES
-        header[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + size]}
-        offset += size
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    return struct.pack("<Q", len(raw)) + raw + bytes(offset)
-
-
-def checkpoint_files(shards: int) -> tuple[dict[str, bytes], int]:
-    """The repo's files and the checkpoint's parameter count."""
+def checkpoint_files(shards: int, scratch: Path) -> tuple[dict[str, bytes], int]:
+    """The repo's files and the checkpoint's parameter count; ``scratch`` holds the shards while
+    they are written (bench/facts.py writes them, as files)."""
     files: dict[str, bytes] = {}
     weight_map: dict[str, str] = {}
     parameters = tensor_bytes = 0
     for number in range(shards):
         name = f"model-{number + 1:05d}-of-{shards:05d}.safetensors"
         tensors = [tensor for layer in range(number * LAYERS_PER_SHARD, (number + 1) * LAYERS_PER_SHARD)
-                   for tensor in layer_tensors(layer)]
+                   for tensor in layer_tensors(SMALL_LLAMA, layer)]
         if number == 0:
-            tensors.insert(0, ("model.embed_tokens.weight", [VOCAB, HIDDEN]))
+            tensors.insert(0, ("model.embed_tokens.weight", [SMALL_LLAMA.vocab, SMALL_LLAMA.hidden]))
         if number == shards - 1:
-            tensors += [("model.norm.weight", [HIDDEN]), ("lm_head.weight", [VOCAB, HIDDEN])]
-        files[name] = shard_bytes(tensors)
+            tensors += [("model.norm.weight", [SMALL_LLAMA.hidden]),
+                        ("lm_head.weight", [SMALL_LLAMA.vocab, SMALL_LLAMA.hidden])]
+        write_sparse_shard(scratch / name, tensors)
+        files[name] = (scratch / name).read_bytes()
         weight_map.update({tensor: name for tensor, _ in tensors})
-        counts = [element_count(shape) for _, shape in tensors]
+        counts = [numel(shape) for _, shape in tensors]
         parameters += sum(counts)
         tensor_bytes += sum(counts) * BF16_BYTES
     index = {"metadata": {"total_size": tensor_bytes}, "weight_map": weight_map}
-    config = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": HIDDEN,
-              "intermediate_size": INTERMEDIATE, "num_hidden_layers": shards * LAYERS_PER_SHARD,
-              "vocab_size": VOCAB, "torch_dtype": "bfloat16"}
+    config = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": SMALL_LLAMA.hidden,
+              "intermediate_size": SMALL_LLAMA.intermediate, "num_hidden_layers": shards * LAYERS_PER_SHARD,
+              "vocab_size": SMALL_LLAMA.vocab, "torch_dtype": "bfloat16"}
     files["model.safetensors.index.json"] = json.dumps(index, indent=2).encode()
     files["config.json"] = json.dumps(config, indent=2).encode()
     files["README.md"] = (b"---\nlicense: apache-2.0\nlibrary_name: transformers\npipeline_tag: text-generation\n"
@@ -188,10 +161,54 @@ def verify_cardguard_read_every_shard(hub, base_env: dict[str, str], scratch: Pa
         raise SystemExit(f"cardguard read {read} of {shards} shards and counted {counted} of {parameters} parameters")
 
 
-def median_row(name: str, samples: list[Sample], seen: list[Traffic]) -> tuple[float, Traffic, bool]:
+def median_row(samples: list[Sample], seen: list[Traffic]) -> tuple[float, Traffic, bool]:
     """The median wall time, the last run's traffic, and whether every run made as many requests."""
     steady = len({item.requests for item in seen}) == 1
     return statistics.median(sample.wall for sample in samples), seen[-1], steady
+
+
+Rounds = dict[str, tuple[list[Sample], list[Traffic]]]  # command -> its samples and traffic, run by run
+
+
+def run_rounds(files: dict[str, bytes], parameters: int, timed: dict[str, list[str]], runs: int,
+               latency: float, scratch: Path) -> Rounds:
+    """Serve ``files``, check cardguard reads them all, then time the commands, taking turns."""
+    from hub.server import FakeHub  # tests/hub: the fake Hub the tests use (on sys.path, see main)
+
+    results: Rounds = {name: ([], []) for name in timed}
+    base_env = child_environment(scratch / "pycache")
+    with FakeHub({REPO: {"main": files}}, latency=latency) as hub:
+        shards = sum(name.endswith(".safetensors") for name in files)
+        verify_cardguard_read_every_shard(hub, base_env, scratch, shards, parameters)
+        for command in timed.values():  # warm-up: page cache and .pyc files
+            run_once(hub, command, base_env, scratch)
+        for _ in range(runs):
+            for name, command in timed.items():
+                sample, seen = run_once(hub, command, base_env, scratch)
+                if sample.status not in (0, 1):
+                    raise SystemExit(f"{name} exited {sample.status}")
+                results[name][0].append(sample)
+                results[name][1].append(seen)
+    return results
+
+
+def print_table(results: Rounds, detail: bool) -> None:
+    print("| command | median wall | requests | body bytes received | vs huggingface_hub (wall, requests) |")
+    print("|---|---:|---:|---:|---:|")
+    rows = {name: median_row(*results[name]) for name in results}
+    hf_wall, hf_traffic, _ = rows["huggingface_hub get_safetensors_metadata"]
+    for name, (wall, seen, steady) in rows.items():
+        note = "" if steady else " (varied)"
+        print(f"| {name} | {wall:.2f} s | {seen.requests}{note} | {seen.body_bytes:,} | "
+              f"{wall / hf_wall:.2f}x, {seen.requests - hf_traffic.requests:+d} |")
+    cardguard_wall, cardguard_traffic, _ = rows["cardguard check hf://"]
+    met = cardguard_traffic.requests <= hf_traffic.requests and cardguard_wall <= WALL_GOAL * hf_wall
+    print(f"\nGoal (no more requests, wall within {WALL_GOAL}x): {'met' if met else 'NOT met'}")
+    if detail:
+        for name, (_, seen, _) in rows.items():
+            print(f"\n{name}: requests by kind")
+            for kind, count in seen.by_kind.items():
+                print(f"  {count:5d}  {kind}")
 
 
 def main() -> None:
@@ -202,44 +219,15 @@ def main() -> None:
     parser.add_argument("--detail", action="store_true", help="also print the requests of each by kind")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
-    from hub.server import FakeHub  # tests/hub: the fake Hub the tests use
-
-    busy_before = busy_warning()
-    files, parameters = checkpoint_files(args.shards)
-    timed = commands(args.shards)
-    with tempfile.TemporaryDirectory(prefix="cardguard-bench-remote-") as temporary, \
-            FakeHub({REPO: {"main": files}}, latency=args.latency) as hub:
+    busy_before, load_before = busy_warning(), load_average()
+    with tempfile.TemporaryDirectory(prefix="cardguard-bench-remote-") as temporary:
         scratch = Path(temporary)
-        base_env = child_environment(scratch / "pycache")
-        verify_cardguard_read_every_shard(hub, base_env, scratch, args.shards, parameters)
-        for command in timed.values():  # warm-up: page cache and .pyc files
-            run_once(hub, command, base_env, scratch)
-        results: dict[str, tuple[list[Sample], list[Traffic]]] = {name: ([], []) for name in timed}
-        for _ in range(args.runs):
-            for name, command in timed.items():
-                sample, seen = run_once(hub, command, base_env, scratch)
-                if sample.status not in (0, 1):
-                    raise SystemExit(f"{name} exited {sample.status}")
-                results[name][0].append(sample)
-                results[name][1].append(seen)
+        (scratch / "shards").mkdir()
+        files, parameters = checkpoint_files(args.shards, scratch / "shards")
+        results = run_rounds(files, parameters, commands(args.shards), args.runs, args.latency, scratch)
     print(f"Python {sys.version.split()[0]}, {args.shards} shards, {args.latency * 1000:.0f} ms per request, "
-          f"median of {args.runs} interleaved rounds, fresh process and HF_HOME each; {load_average()} at the start\n")
-    print("| command | median wall | requests | body bytes received | vs huggingface_hub (wall, requests) |")
-    print("|---|---:|---:|---:|---:|")
-    rows = {name: median_row(name, *results[name]) for name in timed}
-    hf_wall, hf_traffic, _ = rows["huggingface_hub get_safetensors_metadata"]
-    for name, (wall, seen, steady) in rows.items():
-        note = "" if steady else " (varied)"
-        print(f"| {name} | {wall:.2f} s | {seen.requests}{note} | {seen.body_bytes:,} | "
-              f"{wall / hf_wall:.2f}x, {seen.requests - hf_traffic.requests:+d} |")
-    cardguard_wall, cardguard_traffic, _ = rows["cardguard check hf://"]
-    met = cardguard_traffic.requests <= hf_traffic.requests and cardguard_wall <= WALL_GOAL * hf_wall
-    print(f"\nGoal (no more requests, wall within {WALL_GOAL}x): {'met' if met else 'NOT met'}")
-    if args.detail:
-        for name, (_, seen, _) in rows.items():
-            print(f"\n{name}: requests by kind")
-            for kind, count in seen.by_kind.items():
-                print(f"  {count:5d}  {kind}")
+          f"median of {args.runs} interleaved rounds, fresh process and HF_HOME each; {load_before} at the start\n")
+    print_table(results, args.detail)
     print(f"\n{load_average()} at the end")
     print_busy(busy_before, busy_warning())
 

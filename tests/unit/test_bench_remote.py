@@ -69,10 +69,13 @@ def test_traffic_counts_every_request_and_sums_the_body_bytes(bench: ModuleType)
 
 def test_the_served_checkpoint_reads_clean_with_the_parameters_the_bench_expects(bench: ModuleType,
                                                                                    tmp_path: Path) -> None:
-    files, parameters = bench.checkpoint_files(shards=3)
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "repo").mkdir()
+    files, parameters = bench.checkpoint_files(3, tmp_path / "scratch")
     for name, data in files.items():
-        (tmp_path / name).write_bytes(data)
-    facts = read_facts(tmp_path)
+        (tmp_path / "repo" / name).write_bytes(data)
+    facts = read_facts(tmp_path / "repo")
+    assert facts.weights.index_file == "model.safetensors.index.json"
     assert facts.weights.shard_count == 3 and facts.weights.parameters == parameters
     assert [finding for finding in facts.findings if "safetensors" in finding.path] == []
     assert max(len(data) for name, data in files.items() if name.endswith(".safetensors")) > 100_000
