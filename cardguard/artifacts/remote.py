@@ -162,7 +162,8 @@ def _collect(response: Any, skip: int, count: int, deadline: float, url: str) ->
     buffer = bytearray()
     for chunk in response.iter_bytes():
         if time.monotonic() > deadline:
-            raise OSError(f"timed out reading {url}")
+            # the run's budget (--timeout) is the deadline of every file still being read ahead
+            raise OSError(f"timed out reading {url}" + (f": {spent_message()}" if budget_spent() else ""))
         buffer += chunk
         if len(buffer) >= skip + count:
             break

@@ -178,7 +178,8 @@ def test_a_slow_drip_ends_at_the_run_deadline(home: Path) -> None:
         run, wall = check_hub(hub, home, "--timeout", "6")
         assert_bounded(run, wall, seconds=20)
         found = weights_findings(hub, run)
-        assert [code for code, _ in found] == ["CG001"] and "timed out" in found[0][1], found
+        assert [code for code, _ in found] == ["CG001"], found
+        assert "timed out" in found[0][1] and "the run's time budget of 6 s is spent" in found[0][1], found
 
 
 def test_a_429_storm_stops_the_read_ahead_and_says_when_to_retry(home: Path) -> None:
