@@ -101,18 +101,34 @@ def test_a_hostile_header_is_a_finding_at_its_hub_path(home: Path, data: bytes, 
         assert len(reads) == 1 and reads[0].range == f"bytes=0-{min(len(data), SPECULATIVE_READ_BYTES) - 1}"
 
 
-def test_a_header_longer_than_the_first_read_takes_one_more_request_for_the_rest(home: Path) -> None:
+def long_header_file() -> tuple[bytes, int]:
+    """A valid safetensors file whose header is longer than the first read, and that length."""
     names = {f"tensor.{number:06d}.with.a.long.name.to.fill.the.header": number for number in range(2500)}
     header = json.dumps({name: {"dtype": "F32", "shape": [1], "data_offsets": [4 * n, 4 * n + 4]}
                          for name, n in names.items()}).encode()
-    data = safetensors_file(header, 4 * len(names))
     assert len(header) > SPECULATIVE_READ_BYTES
+    return safetensors_file(header, 4 * len(names)), len(header)
+
+
+def test_a_header_longer_than_the_first_read_takes_one_more_request_for_the_rest(home: Path) -> None:
+    data, header_length = long_header_file()
     with serve({"model.safetensors": data}) as hub:
         run, wall = check_hub(hub, home)
         assert_bounded(run, wall)
         assert weights_findings(hub, run) == []
         ranges = [record.range for record in hub.requests if record.server == "cdn"]
-        assert ranges == [f"bytes=0-{SPECULATIVE_READ_BYTES - 1}", f"bytes={SPECULATIVE_READ_BYTES}-{8 + len(header) - 1}"]
+        assert ranges == [f"bytes=0-{SPECULATIVE_READ_BYTES - 1}",
+                          f"bytes={SPECULATIVE_READ_BYTES}-{8 + header_length - 1}"]
+
+
+def test_a_long_header_from_a_server_that_ignores_range_is_read_from_the_start_of_each_reply(home: Path) -> None:
+    data, _ = long_header_file()
+    with serve({"model.safetensors": data}) as hub:
+        hub.interceptors.append(lambda request: Reply(200, {}, endless(data)) if request.server == "cdn" else None)
+        run, wall = check_hub(hub, home)
+        assert_bounded(run, wall)
+        assert weights_findings(hub, run) == []
+        assert len([record for record in hub.requests if record.server == "cdn"]) == 2
 
 
 # -- what the server does ----------------------------------------------------------------------
