@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import nullcontext
 from itertools import accumulate
 
 from cardguard import codes
@@ -69,6 +70,12 @@ class ReadContext(Record):
         return is_plain_relative(relative) and os.path.lexists(os.path.join(self.model_dir, relative))
 
     # -- opening files --------------------------------------------------------------------------
+
+    def reading_ahead(self, relatives: list[str]) -> object:
+        """A ``with`` block in which ``relatives`` are opened, in this order: a context whose
+        files are remote fetches their first bytes meanwhile (remote.py); a local folder has
+        nothing to fetch."""
+        return nullcontext()
 
     def open_binary(self, relative: str) -> tuple[BinaryIO, int] | None:
         """Open a file through the gate (cardguard.safe_paths); returns the file and its size,

@@ -95,9 +95,10 @@ def _loose_safetensors(ctx: ReadContext, exclude_prefix: str | None) -> list[str
 
 def _read_files(ctx: ReadContext, fmt: str, files: list[str], reader: FileReader) -> WeightsFacts:
     facts = WeightsFacts(format=fmt, files=list(files), shard_count=len(files))
-    for relative in files:
-        contents = reader(ctx, relative)
-        _add_shard(ctx, facts, relative, contents)
+    with ctx.reading_ahead(files):
+        for relative in files:
+            contents = reader(ctx, relative)
+            _add_shard(ctx, facts, relative, contents)
     return facts
 
 
@@ -114,12 +115,13 @@ def _read_indexed(ctx: ReadContext, fmt: str, index: str, reader: FileReader) ->
         return None
     facts = WeightsFacts(format=fmt, files=files, index_file=index, shard_count=len(files), index_total_size=total_size)
     names_by_shard: dict[str, list[str]] = {}
-    for shard in files:
-        relative = f"{base}/{shard}" if base else shard
-        contents = _read_shard(ctx, index, relative, reader)
-        _add_shard(ctx, facts, relative, contents)
-        if contents is not None:
-            names_by_shard[shard] = contents.tensor_names
+    relatives = [f"{base}/{shard}" if base else shard for shard in files]
+    with ctx.reading_ahead(relatives):
+        for shard, relative in zip(files, relatives):
+            contents = _read_shard(ctx, index, relative, reader)
+            _add_shard(ctx, facts, relative, contents)
+            if contents is not None:
+                names_by_shard[shard] = contents.tensor_names
     mismatches = [] if _agrees_with_index(weight_map, names_by_shard) else _index_mismatches(weight_map, names_by_shard)
     if mismatches:
         ctx.report("CG306", index, f"{index}: " + summarise(mismatches), fix="re-save the checkpoint so index and shards agree")
