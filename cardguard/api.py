@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
+    from cardguard.run.hub_sync import HubSyncResult
+    from cardguard.run.push import PushResult
     from cardguard.run.results import CardReport, Report
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole run (the CLI's --timeout default)
 RESULT_TYPES = ("CardReport", "Report")  # defined in cardguard/run/results.py, loaded on first use
+HUB_RESULT_TYPES = {"PushResult": "push", "HubSyncResult": "hub_sync"}  # in cardguard/run/, the same way
 
 
 class UsageError(Exception):
@@ -55,6 +58,10 @@ def __getattr__(name: str) -> object:
         from cardguard.run import results
 
         return getattr(results, name)
+    if name in HUB_RESULT_TYPES:
+        from importlib import import_module
+
+        return getattr(import_module(f"cardguard.run.{HUB_RESULT_TYPES[name]}"), name)
     raise AttributeError(f"module 'cardguard.api' has no attribute {name!r}")
 
 
@@ -322,3 +329,98 @@ def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | N
     from cardguard.artifacts.remote import HubSource
 
     return HubSource(hub_repo, hub_revision or "main")
+
+
+# -- the Hub: push, sync_hub (issue 14) ------------------------------------------------------
+
+def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_pr: bool = False,
+         sync_first: bool = False, dry_run: bool = False, fail_on: str | None = None,
+         commit_message: str | None = None, profile: str | None = None, config: PathArg | None = None,
+         timeout: float | None = DEFAULT_TIMEOUT) -> PushResult:
+    """Upload the model folder ``folder`` to the Hub repo ``repo_id`` only when its card passes
+    ``check`` at ``fail_on`` (None: each card's configured fail-on); a refused push sends no
+    request at all. ``sync_first``: first rewrite the local card as ``sync`` does;
+    ``dry_run``: list what would be uploaded, send nothing; ``create_pr``: upload into a new Hub
+    pull request (against the default branch). The upload is huggingface_hub's
+    ``upload_folder`` (its auth, endpoint and ignore patterns); the repo must exist.
+    ``timeout`` bounds the sync and the check, not the upload. Other options as ``check``."""
+    from pathlib import Path
+
+    from cardguard.artifacts.hub_repo import HubRepoError
+    from cardguard.run.push import PushResult, upload, upload_listing
+
+    model_dir = _push_folder(folder)
+    _check_repo_id(repo_id)
+    if create_pr and revision not in (None, "main"):
+        raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
+    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
+        raise UsageError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
+    synced = sync(model_dir, profile=profile, config=config, timeout=timeout) if sync_first else None
+    report = check(model_dir, profile=profile, config=config, timeout=timeout)
+    files = upload_listing(Path(model_dir))
+    refused = report.exit_code(fail_on) != 0
+    if refused or dry_run:
+        return PushResult(report, files, refused=refused, dry_run=dry_run, synced=synced)
+    try:
+        sent = upload(Path(model_dir), repo_id, revision=revision, create_pr=create_pr, commit_message=commit_message)
+    except HubRepoError as error:
+        raise UsageError(str(error)) from None
+    return PushResult(report, files, refused=False, synced=synced, commit_url=sent.commit_url, pr_url=sent.pr_url)
+
+
+def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = False, add_missing: bool = False,
+             profile: str | None = None, config: PathArg | None = None, title: str | None = None,
+             timeout: float | None = DEFAULT_TIMEOUT) -> HubSyncResult:
+    """``sync`` on the card of the Hub repo ``repo_id`` at ``revision`` (default: main), read as
+    ``hf://`` targets are, in a temporary folder; the Hub repo itself is never written, unless
+    ``create_pr``: then what sync changed (README.md, ``.eval_results/*.yaml``) is proposed as
+    one commit on a new pull request against that branch (``title``: its title). Nothing changed,
+    or ``create_pr`` not set: no write request. Each card's ``diff`` in the report is the change."""
+    from cardguard.artifacts.hub_repo import HubRepoError
+    from cardguard.run.hub_sync import CardSnapshot, HubSyncResult, open_pull_request
+    from cardguard.run.sync_run import sync_target
+
+    _check_repo_id(repo_id)
+    snapshots: list[tuple[Target, CardSnapshot]] = []
+
+    def synced_on_hub(target: Target, configs: ConfigCache) -> CardReport:
+        snapshot = CardSnapshot(target.model_dir)
+        snapshot.take_before()
+        result = sync_target(target, configs, add_missing=add_missing, write=True)
+        snapshot.take_after()
+        snapshots.append((target, snapshot))
+        return _synced_card(result)
+
+    spec = f"hf://{repo_id}" + (f"@{revision}" if revision else "")
+    with _run(timeout):
+        report = _card_run("sync", spec, profile, config, False, synced_on_hub)
+    if not snapshots:  # the card failed before it was read (a CG000 or CG009 finding says why)
+        return HubSyncResult(report, repo_id, "")
+    target, snapshot = snapshots[0]
+    commit = target.hub.revision if target.hub is not None else ""
+    changes = snapshot.changes()
+    if not (create_pr and changes):
+        return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)))
+    try:
+        sent = open_pull_request(repo_id, revision, commit, changes, title)
+    except HubRepoError as error:
+        raise UsageError(str(error)) from None
+    return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)), pr_url=sent.pr_url,
+                         commit_url=sent.commit_url)
+
+
+def _push_folder(folder: PathArg) -> str:
+    """The model folder a push uploads: it must hold a card to check (README.md)."""
+    model_dir = os.fspath(folder)
+    if not os.path.isdir(model_dir):
+        raise UsageError(f"{model_dir}: not a folder")
+    if not os.path.isfile(os.path.join(model_dir, "README.md")):
+        raise UsageError(f"{model_dir}: no README.md to check; write one first (`cardguard init {model_dir}`)")
+    return model_dir
+
+
+def _check_repo_id(repo_id: str) -> None:
+    from cardguard.artifacts.hub_id import is_repo_id
+
+    if not is_repo_id(repo_id):
+        raise UsageError(f"{repo_id}: not a Hub model repo id; write ORG/NAME")
