@@ -150,8 +150,8 @@ def test_drift_is_refused_and_sync_first_fixes_it_then_pushes(hub: FakeHub, home
     (lambda hub: hub.fail(403, method="POST", path_contains="/preupload/"), "hf_fake_token",
      "not allowed to write (HTTP 403)"),
     (lambda hub: hub.repos.pop(REPO), "hf_fake_token", f"hf://{REPO}: no such repo"),
-    (lambda hub: hub.fail(429, Retry_After="30", method="POST", path_contains="/preupload/"), "hf_fake_token",
-     "rate limited by the Hub (HTTP 429); retry after 30 s"),
+    (lambda hub: hub.fail(429, Retry_After="1", method="POST", path_contains="/preupload/"), "hf_fake_token",
+     "rate limited by the Hub (HTTP 429); retry after 1 s"),
 ])
 def test_a_hub_error_is_one_line_and_exit_2(hub: FakeHub, home: Path, folder: Path, set_up: Any, token: str,
                                             message: str) -> None:
