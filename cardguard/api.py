@@ -374,10 +374,12 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
     """``sync`` on the card of the Hub repo ``repo_id`` at ``revision`` (default: main), read as
     ``hf://`` targets are, in a temporary folder; the Hub repo itself is never written, unless
     ``create_pr``: then what sync changed (README.md, ``.eval_results/*.yaml``) is proposed as
-    one commit on a new pull request against that branch (``title``: its title). Nothing changed,
-    or ``create_pr`` not set: no write request. Each card's ``diff`` in the report is the change."""
+    one commit on a new pull request against that branch (``title``: its title), unless an open
+    pull request of that title already holds exactly those files (``already_proposed``: it is
+    named instead). Nothing changed, or ``create_pr`` not set: no write request. Each card's
+    ``diff`` in the report is the change."""
     from cardguard.artifacts.hub_repo import HubRepoError
-    from cardguard.run.hub_sync import CardSnapshot, HubSyncResult, open_pull_request
+    from cardguard.run.hub_sync import CardSnapshot, HubSyncResult, open_proposal, open_pull_request
     from cardguard.run.sync_run import sync_target
 
     _check_repo_id(repo_id)
@@ -402,6 +404,10 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
     if not (create_pr and changes):
         return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)))
     try:
+        proposed = open_proposal(repo_id, title, changes)
+        if proposed is not None:
+            return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)), pr_url=proposed,
+                                 already_proposed=True)
         sent = open_pull_request(repo_id, revision, commit, changes, title)
     except HubRepoError as error:
         raise UsageError(str(error)) from None

@@ -559,7 +559,8 @@ def run_sync_hub(args: argparse.Namespace) -> int:
         _say(f"cardguard: {where}: sync would change {', '.join(result.changed)}; "
              "add --create-pr to propose it as a Hub pull request")
         return EXIT_FINDINGS
-    _emit(f"opened pull request {escape_text(result.pr_url)}\n")
+    opened = "already proposed in open pull request" if result.already_proposed else "opened pull request"
+    _emit(f"{opened} {escape_text(result.pr_url)}\n")
     return failing
 
 

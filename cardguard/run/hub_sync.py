@@ -5,13 +5,17 @@ folder: run/hub_targets.py) and runs ``sync`` there; this module keeps what sync
 card files (README.md and ``.eval_results/*.yaml``, the only files sync writes) and sends those
 files, and only those, as one commit on a new Hub pull request. The commit names the commit the
 card was synced from as its parent, so a branch that moved on meanwhile refuses it rather than
-losing a change. Nothing changed: no request is made after the read.
+losing a change. Nothing changed: no request is made after the read. A bot runs this on a
+schedule: when an open pull request of the same title already holds exactly these files, it is
+named again and no second one is opened.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+from cardguard.artifacts.hub_repo import hub_call
 from cardguard.record import Record, factory
 from cardguard.run.push import Sent, hub_write
 from cardguard.run.results import Report
@@ -32,6 +36,7 @@ class HubSyncResult(Record, frozen=True):
     changed: tuple[str, ...] = ()  # repo paths sync changed (README.md, .eval_results/*.yaml)
     pr_url: str | None = None  # the pull request opened (create_pr and something changed)
     commit_url: str | None = None
+    already_proposed: bool = False  # pr_url is an open pull request that already held the change
 
 
 class CardSnapshot(Record):
@@ -58,6 +63,32 @@ def card_files(folder: Path) -> dict[str, bytes]:
     before it was downloaded."""
     paths = [folder / CARD_NAME, *sorted((folder / EVAL_RESULTS_FOLDER).glob("*.y*ml"))]
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in paths if path.is_file()}
+
+
+def open_proposal(repo_id: str, title: str | None, changes: dict[str, bytes]) -> str | None:
+    """The URL of an open pull request titled ``title`` whose files already hold ``changes``
+    byte for byte (compared by git blob id, one listing per pull request of that title)."""
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    wanted = {path: git_blob_id(data) for path, data in changes.items()}
+
+    def find() -> str | None:
+        for proposal in api.get_repo_discussions(repo_id, discussion_type="pull_request", discussion_status="open"):
+            if proposal.title != (title or DEFAULT_PR_TITLE):
+                continue
+            info = api.model_info(repo_id, revision=proposal.git_reference, files_metadata=True)
+            held = {sibling.rfilename: sibling.blob_id for sibling in info.siblings or []}
+            if all(held.get(path) == blob_id for path, blob_id in wanted.items()):
+                return proposal.url
+        return None
+
+    return hub_call(repo_id, None, find)
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git (and the Hub's file listing, ``blobId``) gives a file of these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def open_pull_request(repo_id: str, branch: str | None, parent: str, changes: dict[str, bytes],

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import cardguard
-from hub.repos import folder_files
+from hub.repos import blob_for, folder_files
 from hub.server import FakeHub
 from hub.test_push import DRIFTED_LOSS, EXAMPLE, WRITES, cardguard_cli, one_line_error
 
@@ -134,3 +134,27 @@ def test_options_that_do_not_go_together_are_refused_before_any_request(hub: Fak
     code, _, err = cardguard_cli(hub, home, "sync", *arguments)
     assert code == 2 and message in one_line_error(err)
     assert hub.requests == []
+
+
+def test_a_scheduled_run_does_not_open_the_same_pull_request_twice(hub: FakeHub, home: Path) -> None:
+    first = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")
+    second = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")
+    url = f"{hub.url}/{REPO}/discussions/1"
+    assert first[0] == second[0] == 0
+    assert f"opened pull request {url}" in first[1]
+    assert f"already proposed in open pull request {url}" in second[1]
+    assert len(hub.repos[REPO].discussions) == 1 and len(hub.requests_to("/commit/", "POST")) == 1
+
+
+@pytest.mark.parametrize("what_happened", ["closed", "edited"])
+def test_a_new_pull_request_opens_when_the_old_one_is_closed_or_holds_other_files(
+        hub: FakeHub, home: Path, what_happened: str) -> None:
+    assert cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")[0] == 0
+    (old,) = hub.repos[REPO].discussions
+    if what_happened == "closed":
+        old.status = "closed"
+    else:  # someone pushed another README.md to the pull request's ref
+        files = hub.repos[REPO].resolve(old.git_reference).files
+        hub.repos[REPO].add_commit(old.git_reference, "edit", {**files, "README.md": blob_for("README.md", b"# x\n")})
+    code, out, _ = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")
+    assert code == 0 and f"opened pull request {hub.url}/{REPO}/discussions/2" in out
