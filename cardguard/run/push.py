@@ -81,13 +81,17 @@ def hub_write(repo_id: str, revision: str | None, call: Callable[[], Sent]) -> S
     """``call()``, with a failure of the write turned into one HubRepoError line."""
     try:
         return call()
-    except Exception as error:  # huggingface_hub's errors, httpx's, OSError: all mean "not sent"
+    except Exception as error:  # noqa: BLE001 -- huggingface_hub's errors, httpx's, OSError: all mean "not sent"
         raise HubRepoError(describe_write_failure(repo_id, revision, error)) from None
 
 
 def describe_write_failure(repo_id: str, revision: str | None, error: Exception) -> str:
     """The one line for a failed write: what differs from a failed read, else as a read says it."""
-    from huggingface_hub.errors import GatedRepoError, OfflineModeIsEnabled, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+    )
 
     where = f"hf://{repo_id}" + (f"@{revision}" if revision else "")
     status = getattr(getattr(error, "response", None), "status_code", None)

@@ -8,7 +8,6 @@ copy of the same files, and check that nothing is written when there is nothing 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,7 +98,7 @@ def test_without_create_pr_the_diff_is_printed_and_nothing_written(hub: FakeHub,
 
 def test_a_branch_is_read_and_the_pull_request_targets_it(home: Path, files: dict[str, bytes]) -> None:
     with FakeHub({REPO: {"main": files, "dev": drifted(files)}}) as hub:
-        code, out, err = cardguard_cli(hub, home, "sync", "--hub", REPO, "--revision", "dev", "--create-pr")
+        code, _, err = cardguard_cli(hub, home, "sync", "--hub", REPO, "--revision", "dev", "--create-pr")
         assert code == 0, err
         (commit,) = hub.requests_to("/commit/", "POST")
         assert commit.path == f"/api/models/{REPO}/commit/dev?create_pr=1"
