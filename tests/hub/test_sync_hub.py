@@ -157,3 +157,13 @@ def test_a_new_pull_request_opens_when_the_old_one_is_closed_or_holds_other_file
         hub.repos[REPO].add_commit(old.git_reference, "edit", {**files, "README.md": blob_for("README.md", b"# x\n")})
     code, out, _ = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")
     assert code == 0 and f"opened pull request {hub.url}/{REPO}/discussions/2" in out
+
+
+def test_the_synced_snippet_loads_the_hub_repo_not_the_temporary_folder(home: Path, files: dict[str, bytes]) -> None:
+    # the get-started region renders the id a snippet loads: for a Hub repo it is the repo's id
+    card = files["README.md"] + b"\n## How to Get Started\n\n<!-- cardguard:begin get-started -->\n<!-- cardguard:end get-started -->\n"
+    with FakeHub({REPO: {"main": {**files, "README.md": card}}}) as hub:
+        code, _, err = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr")
+        assert code == 0, err
+        proposed = hub.files(REPO, "refs/pr/1")["README.md"].decode("utf-8")
+        assert f'model="{REPO}"' in proposed
