@@ -86,12 +86,15 @@ def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = 
 
 def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = None, config: PathArg | None = None,
           skip_non_cards: bool = False, fix: bool = False, hub_repo: str | None = None,
-          hub_revision: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+          hub_revision: str | None = None, hub_id: str | None = None,
+          timeout: float | None = DEFAULT_TIMEOUT) -> Report:
     """``validate``, plus drift: generated regions, managed metadata and stated facts against the
     checkpoint; each card's ``diff`` is what ``sync`` would change. Writes nothing unless ``fix``.
 
     ``hub_repo`` / ``hub_revision``: the Hub repo the folders mirror, whose safetensors headers
-    are read over HTTP when the local files are Git LFS pointers. Other options as ``validate``."""
+    are read over HTTP when the local files are Git LFS pointers; ``hub_id``: the Hub id the
+    cards are checked as (default: configured, else the clone's Hub remote, else the folder's
+    name). Other options as ``validate``."""
     from cardguard.run.sync_run import check_target
 
     def checked(target: Target, configs: ConfigCache) -> CardReport:
@@ -100,12 +103,12 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
     with _run(timeout):
         _refuse_hub_writes(paths, "--fix" if fix else "")
         hub = _hub_source(hub_repo, hub_revision)
-        return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked))
+        return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked), hub_id)
 
 
 def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_missing: bool = False,
          profile: str | None = None, config: PathArg | None = None, skip_non_cards: bool = False,
-         hub_repo: str | None = None, hub_revision: str | None = None,
+         hub_repo: str | None = None, hub_revision: str | None = None, hub_id: str | None = None,
          timeout: float | None = DEFAULT_TIMEOUT) -> Report:
     """Rewrite the generated regions and managed metadata of every card from its checkpoint.
 
@@ -121,7 +124,7 @@ def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_mi
     with _run(timeout):
         _refuse_hub_writes(paths, "sync")
         hub = _hub_source(hub_repo, hub_revision)
-        return _card_run("sync", paths, profile, config, skip_non_cards, synced)
+        return _card_run("sync", paths, profile, config, skip_non_cards, synced, hub_id)
 
 
 def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision: str | None = None,
@@ -214,14 +217,15 @@ def _is_usage_problem(error: Exception) -> bool:
 
 
 def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | None, config: PathArg | None,
-              skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport]) -> Report:
+              skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport],
+              hub_id: str | None = None) -> Report:
     """``work`` on each card behind ``paths``, each inside the CG000 guard (run/card_guard.py);
     a card reached after the time budget is spent gets CG009 and is not read."""
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.run.card_guard import run_one_card
     from cardguard.run.results import CardReport, Report
 
-    configs = _configs(profile, config)
+    configs = _configs(profile, config, hub_id)
     debug = bool(os.environ.get("CARDGUARD_DEBUG"))
     cards = []
     with ExitStack() as hub_folders:  # the temporary folders of hf:// targets, removed at the end
@@ -271,8 +275,8 @@ def _fixes_first(fix: bool, check: Callable[[Target, ConfigCache], CardReport]
     return partial(fix_then_check, check=check)
 
 
-def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:
-    """The run's configuration cache: ``profile`` and ``config`` on top of the files found."""
+def _configs(profile: str | None, config: PathArg | None, hub_id: str | None = None) -> ConfigCache:
+    """The run's configuration cache: ``profile``, ``config`` and ``hub_id`` on top of the files found."""
     from pathlib import Path
 
     from cardguard.run.validate import ConfigCache, Options
@@ -280,9 +284,12 @@ def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:
 
     if profile:
         check_profile(profile)
+    if hub_id is not None:
+        _check_repo_id(hub_id)
     if config is not None and not Path(config).is_file():
         raise UsageError(f"--config {os.fspath(config)}: no such file")
-    return ConfigCache(Options(config_file=Path(config) if config is not None else None, profile=profile))
+    return ConfigCache(Options(config_file=Path(config) if config is not None else None, profile=profile,
+                               hub_id=hub_id))
 
 
 def _path_list(paths: PathArg | Sequence[PathArg]) -> list[str]:
@@ -355,8 +362,9 @@ def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_p
         raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
     if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
         raise UsageError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
-    synced = sync(model_dir, profile=profile, config=config, timeout=timeout) if sync_first else None
-    report = check(model_dir, profile=profile, config=config, timeout=timeout)
+    # the cards are checked (and synced) as the repo they go to: a snippet must load ORG/NAME
+    synced = sync(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout) if sync_first else None
+    report = check(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout)
     files = upload_listing(Path(model_dir))
     refused = report.exit_code(fail_on) != 0
     if refused or dry_run:

@@ -177,3 +177,14 @@ def test_a_push_that_cannot_be_made_is_refused_before_any_request(hub: FakeHub, 
     code, _, err = cardguard_cli(hub, home, "push", *[item.format(**places) for item in arguments])
     assert code == 2 and message in one_line_error(err)
     assert hub.requests == []
+
+
+def test_the_card_is_checked_and_synced_as_the_repo_it_goes_to(hub: FakeHub, home: Path, folder: Path) -> None:
+    # the get-started region renders the id a snippet loads: ORG/NAME, not the folder's name
+    card = folder / "README.md"
+    card.write_text(card.read_text(encoding="utf-8") + "\n## How to Get Started\n\n"
+                    "<!-- cardguard:begin get-started -->\n<!-- cardguard:end get-started -->\n", encoding="utf-8")
+    code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO, "--sync")
+    assert code == 0, out + err
+    assert f'model="{REPO}"' in hub.files(REPO)["README.md"].decode("utf-8")
+    assert card.read_bytes() == hub.files(REPO)["README.md"]
