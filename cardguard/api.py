@@ -356,16 +356,11 @@ def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_p
     from cardguard.artifacts.hub_repo import HubRepoError
     from cardguard.run.push import PushResult, upload, upload_listing
 
-    model_dir = _push_folder(folder)
-    _check_repo_id(repo_id)
-    if create_pr and revision not in (None, "main"):
-        raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
-    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
-        raise UsageError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
+    model_dir = _push_folder(folder, repo_id, revision, create_pr, fail_on)
     # the cards are checked (and synced) as the repo they go to: a snippet must load ORG/NAME
     synced = sync(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout) if sync_first else None
     report = check(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout)
-    files = upload_listing(Path(model_dir))
+    files = upload_listing(Path(model_dir))  # again: sync may have added .eval_results files
     refused = report.exit_code(fail_on) != 0
     if refused or dry_run:
         return PushResult(report, files, refused=refused, dry_run=dry_run, synced=synced)
@@ -423,13 +418,27 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
                          commit_url=sent.commit_url)
 
 
-def _push_folder(folder: PathArg) -> str:
-    """The model folder a push uploads: it must hold a card to check (README.md)."""
+def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr: bool, fail_on: str | None) -> str:
+    """The model folder a push uploads, once the push's options were found usable: the folder
+    holds a card to check (README.md), and no Git LFS pointer would replace a file on the Hub."""
+    from pathlib import Path
+
+    from cardguard.run.push import lfs_pointers, upload_listing
+
     model_dir = os.fspath(folder)
+    _check_repo_id(repo_id)
+    if create_pr and revision not in (None, "main"):
+        raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
+    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
+        raise UsageError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
     if not os.path.isdir(model_dir):
         raise UsageError(f"{model_dir}: not a folder")
     if not os.path.isfile(os.path.join(model_dir, "README.md")):
         raise UsageError(f"{model_dir}: no README.md to check; write one first (`cardguard init {model_dir}`)")
+    pointers = lfs_pointers(Path(model_dir), upload_listing(Path(model_dir)))
+    if pointers:
+        raise UsageError(f"{os.path.join(model_dir, pointers[0])} is a Git LFS pointer, not the file it stands for "
+                         "(run `git lfs pull`); cardguard push will not upload it")
     return model_dir
 
 

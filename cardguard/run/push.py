@@ -59,6 +59,27 @@ def upload_listing(folder: Path) -> tuple[UploadFile, ...]:
     return tuple(UploadFile(name, on_disk[name].stat().st_size) for name in kept)
 
 
+def lfs_pointers(folder: Path, files: tuple[UploadFile, ...]) -> list[str]:
+    """The files that are Git LFS pointers (a clone made without LFS content): uploaded, each
+    would replace the file it stands for with its few lines of text."""
+    from cardguard.artifacts.lfs import MAX_POINTER_BYTES, parse_lfs_pointer
+    from cardguard.safe_paths import Refused, open_for_reading, read_up_to
+
+    found = []
+    for item in files:
+        if item.size > MAX_POINTER_BYTES:
+            continue
+        try:
+            handle, size = open_for_reading(folder / item.path, folder)
+            with handle:
+                head = read_up_to(handle, size, MAX_POINTER_BYTES)
+        except (Refused, OSError):  # upload_folder will meet it too, and say so
+            continue
+        if parse_lfs_pointer(head) is not None:
+            found.append(item.path)
+    return found
+
+
 class Sent(Record, frozen=True):
     commit_url: str | None
     pr_url: str | None

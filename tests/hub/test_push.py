@@ -8,6 +8,7 @@ passes its check); a failing card gets an ``.eval_results`` entry without datase
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,12 +169,18 @@ def test_a_hub_error_is_one_line_and_exit_2(hub: FakeHub, home: Path, folder: Pa
     (["{empty}", REPO], "no README.md to check"),
     (["{folder}", "not-a-repo-id"], "not a Hub model repo id"),
     (["{folder}", REPO, "--create-pr", "--revision", "dev"], "--create-pr opens a pull request against the default"),
+    (["{pointers}", REPO], "model.safetensors is a Git LFS pointer, not the file"),
 ])
 def test_a_push_that_cannot_be_made_is_refused_before_any_request(hub: FakeHub, home: Path, folder: Path,
                                                                   tmp_path: Path, arguments: list[str],
                                                                   message: str) -> None:
     (tmp_path / "empty").mkdir()
-    places = {"missing": tmp_path / "missing", "empty": tmp_path / "empty", "folder": folder}
+    pointers = shutil.copytree(folder, tmp_path / "clone-without-lfs")  # a clone made without LFS content
+    weights = (folder / "model.safetensors").read_bytes()
+    (pointers / "model.safetensors").write_text(
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{hashlib.sha256(weights).hexdigest()}\n"
+        f"size {len(weights)}\n", encoding="ascii")
+    places = {"missing": tmp_path / "missing", "empty": tmp_path / "empty", "folder": folder, "pointers": pointers}
     code, _, err = cardguard_cli(hub, home, "push", *[item.format(**places) for item in arguments])
     assert code == 2 and message in one_line_error(err)
     assert hub.requests == []
