@@ -9,13 +9,17 @@ passes its check); a failing card gets an ``.eval_results`` entry without datase
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import cardguard
 from hub.client import run_client
 from hub.repos import GITATTRIBUTES, folder_files
 from hub.server import FakeHub
@@ -195,3 +199,15 @@ def test_the_card_is_checked_and_synced_as_the_repo_it_goes_to(hub: FakeHub, hom
     assert code == 0, out + err
     assert f'model="{REPO}"' in hub.files(REPO)["README.md"].decode("utf-8")
     assert card.read_bytes() == hub.files(REPO)["README.md"]
+
+
+@pytest.mark.parametrize("command", [["push", "{folder}", REPO], ["sync", "--hub", REPO, "--create-pr"]])
+def test_offline_is_one_line_and_exit_2_and_nothing_reaches_the_server(hub: FakeHub, home: Path, folder: Path,
+                                                                       command: list[str]) -> None:
+    env = {**hub.client_env(home, dict(os.environ)), "HF_HUB_OFFLINE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(cardguard.__file__).parents[1]), env.get("PYTHONPATH")]))
+    run = subprocess.run([sys.executable, "-m", "cardguard", *[word.format(folder=folder) for word in command]],
+                         env=env, cwd=home, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2
+    assert "HF_HUB_OFFLINE is set" in one_line_error(run.stderr)
+    assert hub.requests == []
