@@ -548,11 +548,17 @@ def run_sync_hub(args: argparse.Namespace) -> int:
     if report.findings or args.format != "text":
         _emit(_report(args, report))
     shown_diff = format_diff("".join(report.diffs.values()))
-    (_emit if args.format == "text" else sys.stderr.write)(shown_diff)
+    if args.format == "text":
+        _emit(shown_diff)
+    else:  # stdout holds the one machine-readable document
+        sys.stderr.write(shown_diff)
     failing = EXIT_FINDINGS if any(card.fails(args.fail_on) for card in report.cards) else EXIT_OK
     where = f"hf://{result.repo_id}@{result.commit}" if result.commit else f"hf://{result.repo_id}"
+    blocked = [card.path for card in report.cards if card.blocked]
+    if blocked:
+        _say(f"cardguard: {blocked[0]} not synced: fix its region markers first")
     if not result.changed:
-        if not failing and not any(card.blocked for card in report.cards):
+        if not failing and not blocked:
             _say(f"cardguard: {where}: the card is in sync; nothing to propose")
         return failing
     if result.pr_url is None:
