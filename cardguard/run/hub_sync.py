@@ -3,9 +3,10 @@
 The API (``cardguard.sync_hub``) materialises the repo as ``hf://`` targets are (a temporary
 folder: run/hub_targets.py) and runs ``sync`` there; this module keeps what sync changed in the
 card files (README.md and ``.eval_results/*.yaml``, the only files sync writes) and sends those
-files, and only those, as one commit on a new Hub pull request. The commit names the commit the
-card was synced from as its parent, so a branch that moved on meanwhile refuses it rather than
-losing a change. Nothing changed: no request is made after the read. A bot runs this on a
+files, and only those, as one commit on a new Hub pull request. The pull request is made from
+the commit the card was synced from (``parent_commit`` with ``create_pr``, as huggingface_hub
+documents it), so it changes exactly what sync changed even when the branch moved on meanwhile;
+the Hub shows a conflict if the same lines changed since. Nothing changed: no request is made after the read. A bot runs this on a
 schedule: when an open pull request of the same title already holds exactly these files, it is
 named again and no second one is opened.
 """
