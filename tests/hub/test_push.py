@@ -211,3 +211,12 @@ def test_offline_is_one_line_and_exit_2_and_nothing_reaches_the_server(hub: Fake
     assert run.returncode == 2
     assert "HF_HUB_OFFLINE is set" in one_line_error(run.stderr)
     assert hub.requests == []
+
+
+def test_fail_on_decides_what_refuses_a_push(hub: FakeHub, home: Path, folder: Path) -> None:
+    (folder / ".eval_results").mkdir()
+    (folder / ".eval_results" / "imdb.yaml").write_bytes(BAD_EVAL_RESULTS)
+    code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO, "--fail-on", "never")
+    assert code == 0, err
+    assert "CG116 error" in out  # still shown; it no longer refuses the push
+    assert hub.files(REPO)[".eval_results/imdb.yaml"] == BAD_EVAL_RESULTS
