@@ -566,7 +566,10 @@ def run_sync_hub(args: argparse.Namespace) -> int:
              "add --create-pr to propose it as a Hub pull request")
         return EXIT_FINDINGS
     opened = "already proposed in open pull request" if result.already_proposed else "opened pull request"
-    _emit(f"{opened} {escape_text(result.pr_url)}\n")
+    if args.format == "text":
+        _emit(f"{opened} {escape_text(result.pr_url)}\n")
+    else:  # the JSON (SARIF...) document stays alone on stdout
+        _say(f"cardguard: {opened} {result.pr_url}")
     return failing
 
 

@@ -8,6 +8,7 @@ copy of the same files, and check that nothing is written when there is nothing 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,11 @@ def test_the_synced_snippet_loads_the_hub_repo_not_the_temporary_folder(home: Pa
         assert code == 0, err
         proposed = hub.files(REPO, "refs/pr/1")["README.md"].decode("utf-8")
         assert f'model="{REPO}"' in proposed
+
+
+def test_json_output_stays_one_document_and_names_the_pull_request_on_stderr(hub: FakeHub, home: Path) -> None:
+    code, out, err = cardguard_cli(hub, home, "sync", "--hub", REPO, "--create-pr", "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert [item["path"] for item in document["diffs"]] == [f"hf://{REPO}@{hub.sha(REPO)}/README.md"]
+    assert f"cardguard: opened pull request {hub.url}/{REPO}/discussions/1" in err
