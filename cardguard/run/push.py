@@ -20,11 +20,6 @@ TYPE_CHECKING = False  # typing is imported for type checkers only
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-# What upload_folder leaves out of every upload (huggingface_hub's DEFAULT_IGNORE_PATTERNS, as
-# `cardguard push --help` says): git's own folder and the metadata huggingface_hub keeps when it
-# downloads into a folder. Read from huggingface_hub itself by ``upload_listing``.
-IGNORED_BY_UPLOAD_FOLDER = ".git/ and .cache/huggingface/ folders, at any depth"
-
 
 class UploadFile(Record, frozen=True):
     path: str  # as it will be named in the repo ("1_Pooling/config.json")
