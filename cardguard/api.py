@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
+    from cardguard.run.hub_sync import HubSyncResult
+    from cardguard.run.push import PushResult
     from cardguard.run.results import CardReport, Report
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole run (the CLI's --timeout default)
 RESULT_TYPES = ("CardReport", "Report")  # defined in cardguard/run/results.py, loaded on first use
+HUB_RESULT_TYPES = {"PushResult": "push", "HubSyncResult": "hub_sync"}  # in cardguard/run/, the same way
 
 
 class UsageError(Exception):
@@ -55,6 +58,10 @@ def __getattr__(name: str) -> object:
         from cardguard.run import results
 
         return getattr(results, name)
+    if name in HUB_RESULT_TYPES:
+        from importlib import import_module
+
+        return getattr(import_module(f"cardguard.run.{HUB_RESULT_TYPES[name]}"), name)
     raise AttributeError(f"module 'cardguard.api' has no attribute {name!r}")
 
 
@@ -79,12 +86,15 @@ def validate(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = 
 
 def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = None, config: PathArg | None = None,
           skip_non_cards: bool = False, fix: bool = False, hub_repo: str | None = None,
-          hub_revision: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+          hub_revision: str | None = None, hub_id: str | None = None,
+          timeout: float | None = DEFAULT_TIMEOUT) -> Report:
     """``validate``, plus drift: generated regions, managed metadata and stated facts against the
     checkpoint; each card's ``diff`` is what ``sync`` would change. Writes nothing unless ``fix``.
 
     ``hub_repo`` / ``hub_revision``: the Hub repo the folders mirror, whose safetensors headers
-    are read over HTTP when the local files are Git LFS pointers. Other options as ``validate``."""
+    are read over HTTP when the local files are Git LFS pointers; ``hub_id``: the Hub id the
+    cards are checked as (default: configured, else the clone's Hub remote, else the folder's
+    name). Other options as ``validate``."""
     from cardguard.run.sync_run import check_target
 
     def checked(target: Target, configs: ConfigCache) -> CardReport:
@@ -93,12 +103,12 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
     with _run(timeout):
         _refuse_hub_writes(paths, "--fix" if fix else "")
         hub = _hub_source(hub_repo, hub_revision)
-        return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked))
+        return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked), hub_id)
 
 
 def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_missing: bool = False,
          profile: str | None = None, config: PathArg | None = None, skip_non_cards: bool = False,
-         hub_repo: str | None = None, hub_revision: str | None = None,
+         hub_repo: str | None = None, hub_revision: str | None = None, hub_id: str | None = None,
          timeout: float | None = DEFAULT_TIMEOUT) -> Report:
     """Rewrite the generated regions and managed metadata of every card from its checkpoint.
 
@@ -114,7 +124,7 @@ def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_mi
     with _run(timeout):
         _refuse_hub_writes(paths, "sync")
         hub = _hub_source(hub_repo, hub_revision)
-        return _card_run("sync", paths, profile, config, skip_non_cards, synced)
+        return _card_run("sync", paths, profile, config, skip_non_cards, synced, hub_id)
 
 
 def read_facts(path: PathArg = ".", *, hub_repo: str | None = None, hub_revision: str | None = None,
@@ -207,14 +217,15 @@ def _is_usage_problem(error: Exception) -> bool:
 
 
 def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | None, config: PathArg | None,
-              skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport]) -> Report:
+              skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport],
+              hub_id: str | None = None) -> Report:
     """``work`` on each card behind ``paths``, each inside the CG000 guard (run/card_guard.py);
     a card reached after the time budget is spent gets CG009 and is not read."""
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.run.card_guard import run_one_card
     from cardguard.run.results import CardReport, Report
 
-    configs = _configs(profile, config)
+    configs = _configs(profile, config, hub_id)
     debug = bool(os.environ.get("CARDGUARD_DEBUG"))
     cards = []
     with ExitStack() as hub_folders:  # the temporary folders of hf:// targets, removed at the end
@@ -264,8 +275,8 @@ def _fixes_first(fix: bool, check: Callable[[Target, ConfigCache], CardReport]
     return partial(fix_then_check, check=check)
 
 
-def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:
-    """The run's configuration cache: ``profile`` and ``config`` on top of the files found."""
+def _configs(profile: str | None, config: PathArg | None, hub_id: str | None = None) -> ConfigCache:
+    """The run's configuration cache: ``profile``, ``config`` and ``hub_id`` on top of the files found."""
     from pathlib import Path
 
     from cardguard.run.validate import ConfigCache, Options
@@ -273,9 +284,12 @@ def _configs(profile: str | None, config: PathArg | None) -> ConfigCache:
 
     if profile:
         check_profile(profile)
+    if hub_id is not None:
+        _check_repo_id(hub_id)
     if config is not None and not Path(config).is_file():
         raise UsageError(f"--config {os.fspath(config)}: no such file")
-    return ConfigCache(Options(config_file=Path(config) if config is not None else None, profile=profile))
+    return ConfigCache(Options(config_file=Path(config) if config is not None else None, profile=profile,
+                               hub_id=hub_id))
 
 
 def _path_list(paths: PathArg | Sequence[PathArg]) -> list[str]:
@@ -322,3 +336,114 @@ def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | N
     from cardguard.artifacts.remote import HubSource
 
     return HubSource(hub_repo, hub_revision or "main")
+
+
+# -- the Hub: push, sync_hub (issue 14) ------------------------------------------------------
+
+def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_pr: bool = False,
+         sync_first: bool = False, dry_run: bool = False, fail_on: str | None = None,
+         commit_message: str | None = None, profile: str | None = None, config: PathArg | None = None,
+         timeout: float | None = DEFAULT_TIMEOUT) -> PushResult:
+    """Upload the model folder ``folder`` to the Hub repo ``repo_id`` only when its card passes
+    ``check`` at ``fail_on`` (None: each card's configured fail-on); a refused push sends no
+    request at all. ``sync_first``: first rewrite the local card as ``sync`` does;
+    ``dry_run``: list what would be uploaded, send nothing; ``create_pr``: upload into a new Hub
+    pull request (against the default branch). The upload is huggingface_hub's
+    ``upload_folder`` (its auth, endpoint and ignore patterns); the repo must exist.
+    ``timeout`` bounds the sync and the check, not the upload. Other options as ``check``."""
+    from pathlib import Path
+
+    from cardguard.artifacts.hub_repo import HubRepoError
+    from cardguard.run.push import PushResult, upload, upload_listing
+
+    model_dir = _push_folder(folder, repo_id, revision, create_pr, fail_on)
+    # the cards are checked (and synced) as the repo they go to: a snippet must load ORG/NAME
+    synced = sync(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout) if sync_first else None
+    report = check(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout)
+    files = upload_listing(Path(model_dir))  # again: sync may have added .eval_results files
+    refused = report.exit_code(fail_on) != 0
+    if refused or dry_run:
+        return PushResult(report, files, refused=refused, dry_run=dry_run, synced=synced)
+    try:
+        sent = upload(Path(model_dir), repo_id, revision=revision, create_pr=create_pr, commit_message=commit_message)
+    except HubRepoError as error:
+        raise UsageError(str(error)) from None
+    return PushResult(report, files, refused=False, synced=synced, commit_url=sent.commit_url, pr_url=sent.pr_url)
+
+
+def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = False, add_missing: bool = False,
+             profile: str | None = None, config: PathArg | None = None, title: str | None = None,
+             timeout: float | None = DEFAULT_TIMEOUT) -> HubSyncResult:
+    """``sync`` on the card of the Hub repo ``repo_id`` at ``revision`` (default: main), read as
+    ``hf://`` targets are, in a temporary folder; the Hub repo itself is never written, unless
+    ``create_pr``: then what sync changed (README.md, ``.eval_results/*.yaml``) is proposed as
+    one commit on a new pull request against that branch (``title``: its title), unless an open
+    pull request of that title already holds exactly those files (``already_proposed``: it is
+    named instead). Nothing changed, or ``create_pr`` not set: no write request. Each card's
+    ``diff`` in the report is the change."""
+    from cardguard.artifacts.hub_repo import HubRepoError
+    from cardguard.run.hub_sync import CardSnapshot, HubSyncResult, open_proposal, open_pull_request
+    from cardguard.run.sync_run import sync_target
+
+    _check_repo_id(repo_id)
+    snapshots: list[tuple[Target, CardSnapshot]] = []
+
+    def synced_on_hub(target: Target, configs: ConfigCache) -> CardReport:
+        snapshot = CardSnapshot(target.model_dir)
+        snapshot.take_before()
+        result = sync_target(target, configs, add_missing=add_missing, write=True)
+        snapshot.take_after()
+        snapshots.append((target, snapshot))
+        return _synced_card(result)
+
+    spec = f"hf://{repo_id}" + (f"@{revision}" if revision else "")
+    with _run(timeout):
+        report = _card_run("sync", spec, profile, config, False, synced_on_hub)
+    if not snapshots:  # the card failed before it was read (a CG000 or CG009 finding says why)
+        return HubSyncResult(report, repo_id, "")
+    target, snapshot = snapshots[0]
+    commit = target.hub.revision if target.hub is not None else ""
+    changes = snapshot.changes()
+    if not (create_pr and changes):
+        return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)))
+    try:
+        proposed = open_proposal(repo_id, title, changes)
+        if proposed is not None:
+            return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)), pr_url=proposed,
+                                 already_proposed=True)
+        sent = open_pull_request(repo_id, revision, commit, changes, title)
+    except HubRepoError as error:
+        raise UsageError(str(error)) from None
+    return HubSyncResult(report, repo_id, commit, tuple(sorted(changes)), pr_url=sent.pr_url,
+                         commit_url=sent.commit_url)
+
+
+def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr: bool, fail_on: str | None) -> str:
+    """The model folder a push uploads, once the push's options were found usable: the folder
+    holds a card to check (README.md), and no Git LFS pointer would replace a file on the Hub."""
+    from pathlib import Path
+
+    from cardguard.run.push import lfs_pointers, upload_listing
+
+    model_dir = os.fspath(folder)
+    _check_repo_id(repo_id)
+    if create_pr and revision not in (None, "main"):
+        raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
+    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
+        raise UsageError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
+    if not os.path.isdir(model_dir):
+        raise UsageError(f"{model_dir}: not a folder")
+    if not os.path.isfile(os.path.join(model_dir, "README.md")):
+        raise UsageError(f"{model_dir}: no README.md to check; write one first (`cardguard init {model_dir}`)")
+    pointers = lfs_pointers(Path(model_dir), upload_listing(Path(model_dir)))
+    if pointers:
+        raise UsageError(f"{os.path.join(model_dir, pointers[0])} is a Git LFS pointer, not the file it stands for "
+                         "(run `git lfs pull`); cardguard push will not upload it")
+    return model_dir
+
+
+def _check_repo_id(repo_id: str) -> None:
+    from cardguard.artifacts.hub_id import is_repo_id
+
+    if not is_repo_id(repo_id):
+        raise UsageError(f"{repo_id}: not a Hub model repo id; write ORG/NAME")

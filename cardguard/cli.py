@@ -260,7 +260,20 @@ def _add_sync(commands: Commands) -> None:
     command.add_argument("--add-missing", action="store_true",
                          help="also add regions: adopt sections a library wrote, append required regions that are missing")
     _add_hub_options(command)
+    _add_sync_hub_options(command)
     command.set_defaults(handler=run_sync)
+
+
+def _add_sync_hub_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--hub", metavar="ORG/NAME",
+        help="sync the card of this Hub repo as it stands (read like hf:// targets, in a temporary folder; no PATH): "
+        "without --create-pr, print the diff and exit 1 if the card would change (nothing is written anywhere)")
+    command.add_argument("--revision", metavar="REV", help="with --hub: the branch to read and to open the pull request "
+                         "against (default: main)")
+    command.add_argument("--create-pr", action="store_true",
+                         help="with --hub: open a Hub pull request holding only the files sync changed (README.md, "
+                         ".eval_results/*.yaml) and print its URL; nothing changed: no pull request, exit 0")
 
 
 def _add_check(commands: Commands) -> None:
@@ -283,6 +296,43 @@ def _add_init(commands: Commands) -> None:
     command.set_defaults(handler=run_init)
 
 
+PUSH_DESCRIPTION = """\
+Check the model folder DIR and upload it to the Hub repo ORG/NAME only when the check passes
+at --fail-on. A refused push sends nothing to the Hub, not a single request. The upload is
+huggingface_hub's upload_folder: every file below DIR except .git/ and .cache/huggingface/
+folders (its default ignore patterns; .gitignore is not read), files the repo already holds
+unchanged are skipped by it; auth and endpoint from HF_TOKEN or the saved login, and
+HF_ENDPOINT. The repo must exist (push never creates one). Exit codes: 0 uploaded (or, with
+--dry-run, would be), 1 refused, 2 usage or Hub error (one line).
+"""
+
+
+def _add_push(commands: Commands) -> None:
+    command = commands.add_parser("push", help="check a model folder, then upload it to the Hub only if it passes",
+                                  description=PUSH_DESCRIPTION, formatter_class=_RawDescriptionFormatter)
+    command.add_argument("folder", metavar="DIR", help="the model folder to upload (it must hold README.md)")
+    command.add_argument("repo_id", metavar="ORG/NAME", help="the Hub model repo to upload to")
+    command.add_argument("--revision", metavar="BRANCH", help="the branch to commit to (default: main)")
+    command.add_argument("--create-pr", action="store_true",
+                         help="upload into a new Hub pull request against the default branch and print its URL")
+    command.add_argument("--sync", action="store_true",
+                         help="first rewrite the local card from the checkpoint, as `cardguard sync` does (with "
+                         "--dry-run too: --dry-run is about the Hub)")
+    command.add_argument("--dry-run", action="store_true",
+                         help="check, and print the files that would be uploaded with their sizes; send nothing")
+    command.add_argument(
+        "--fail-on", choices=("error", "warning", "info", "never"), default=None,
+        help="lowest severity that refuses the push (default: error, or fail-on from the configuration)")
+    command.add_argument("--commit-message", metavar="TEXT", help="the commit's (or pull request's) title "
+                         "(default: huggingface_hub's)")
+    command.add_argument("--profile", help="required-section profile, as for check (default: auto)")
+    command.add_argument("--config", metavar="FILE", help="configuration file to use instead of searching for one")
+    command.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="colour in the findings (as for check)")
+    _add_timeout_option(command)
+    command.set_defaults(handler=run_push, format="text", statistics=False)
+
+
 _SUBCOMMANDS: dict[str, Callable[[Commands], None]] = {
     "validate": _add_validate,
     "facts": _add_facts,
@@ -292,6 +342,7 @@ _SUBCOMMANDS: dict[str, Callable[[Commands], None]] = {
     "check": _add_check,
     "init": _add_init,
     "install-hooks": _add_install_hooks,
+    "push": _add_push,
 }
 
 
@@ -391,15 +442,13 @@ def run_sync(args: argparse.Namespace) -> int:
     from cardguard.report.formats import format_diff
 
     _check_report_options(args)
+    if args.hub or args.create_pr or args.revision:
+        return run_sync_hub(args)
     report = api.sync(args.paths, write=not args.check, add_missing=args.add_missing, profile=args.profile,
                       config=args.config, skip_non_cards=args.skip_non_cards, hub_repo=args.hub_repo,
                       hub_revision=args.hub_revision, timeout=_timeout(args))
     _say_skipped(args, report)
-    for card in report.cards:
-        if card.written:
-            _say(f"cardguard: rewrote {card.path}")
-        elif card.blocked:
-            _say(f"cardguard: {card.path} not rewritten: fix its region markers first")
+    _say_sync_outcome(report)
     shown_diff = format_diff("".join(report.diffs.values()))
     if args.format == "text" and not args.statistics:
         if report.findings:
@@ -412,6 +461,15 @@ def run_sync(args: argparse.Namespace) -> int:
     if report.diffs:
         sys.stderr.write(shown_diff)
     return report.exit_code(args.fail_on)
+
+
+def _say_sync_outcome(report: Any) -> None:
+    """One line on stderr per card sync rewrote, or could not rewrite."""
+    for card in report.cards:
+        if card.written:
+            _say(f"cardguard: rewrote {card.path}")
+        elif card.blocked:
+            _say(f"cardguard: {card.path} not rewritten: fix its region markers first")
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -474,6 +532,89 @@ def _say_skipped(args: argparse.Namespace, report: Any) -> None:
     if args.format == "text":
         for shown in report.skipped:
             _say(f"cardguard: {shown}: {NOT_A_CARD}")
+
+
+def run_sync_hub(args: argparse.Namespace) -> int:
+    """``sync --hub ORG/NAME [--revision R] [--create-pr]``: the Hub repo's card synced in a
+    temporary folder; its diff printed; with --create-pr, proposed as a Hub pull request."""
+    from cardguard import api
+    from cardguard.escape import escape_text
+    from cardguard.report.formats import format_diff
+
+    _refuse_with_hub(args)
+    result = api.sync_hub(args.hub, revision=args.revision, create_pr=args.create_pr, add_missing=args.add_missing,
+                          profile=args.profile, config=args.config, timeout=_timeout(args))
+    report = result.report
+    if report.findings or args.format != "text":
+        _emit(_report(args, report))
+    shown_diff = format_diff("".join(report.diffs.values()))
+    if args.format == "text":
+        _emit(shown_diff)
+    else:  # stdout holds the one machine-readable document
+        sys.stderr.write(shown_diff)
+    failing = EXIT_FINDINGS if any(card.fails(args.fail_on) for card in report.cards) else EXIT_OK
+    where = f"hf://{result.repo_id}@{result.commit}" if result.commit else f"hf://{result.repo_id}"
+    blocked = [card.path for card in report.cards if card.blocked]
+    if blocked:
+        _say(f"cardguard: {blocked[0]} not synced: fix its region markers first")
+    if not result.changed:
+        if not failing and not blocked:
+            _say(f"cardguard: {where}: the card is in sync; nothing to propose")
+        return failing
+    if result.pr_url is None:
+        _say(f"cardguard: {where}: sync would change {', '.join(result.changed)}; "
+             "add --create-pr to propose it as a Hub pull request")
+        return EXIT_FINDINGS
+    opened = "already proposed in open pull request" if result.already_proposed else "opened pull request"
+    if args.format == "text":
+        _emit(f"{opened} {escape_text(result.pr_url)}\n")
+    else:  # the JSON (SARIF...) document stays alone on stdout
+        _say(f"cardguard: {opened} {result.pr_url}")
+    return failing
+
+
+def _refuse_with_hub(args: argparse.Namespace) -> None:
+    """The options ``sync --hub`` cannot take, each a usage error before any request."""
+    from cardguard.api import UsageError
+
+    if not args.hub:
+        raise UsageError("--create-pr and --revision go with --hub ORG/NAME")
+    if args.paths:
+        raise UsageError("--hub syncs a Hub repo's card: give no PATH beside it")
+    if args.hub_repo or args.hub_revision:
+        raise UsageError("--hub reads the weights from that repo itself: leave out --hub-repo and --hub-revision")
+    if args.check and args.create_pr:
+        raise UsageError("--check writes nothing: leave out --create-pr")
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """``push DIR ORG/NAME``: the check's findings printed as check prints them; then what was
+    uploaded (or would be, or nothing: refused)."""
+    from cardguard import api
+    from cardguard.escape import escape_text
+    from cardguard.report.formats import format_diff
+
+    result = api.push(args.folder, args.repo_id, revision=args.revision, create_pr=args.create_pr,
+                      sync_first=args.sync, dry_run=args.dry_run, fail_on=args.fail_on,
+                      commit_message=args.commit_message, profile=args.profile, config=args.config,
+                      timeout=_timeout(args))
+    if result.synced is not None:
+        _say_sync_outcome(result.synced)
+    _emit(_report(args, result.report))
+    _emit(format_diff("".join(result.report.diffs.values())))
+    if result.refused:
+        _say(f"cardguard: push refused: {args.folder} fails the check; nothing was sent to {args.repo_id}")
+        return EXIT_FINDINGS
+    if result.dry_run:
+        total = sum(item.size for item in result.files)
+        listing = "".join(f"{item.size:>14}  {escape_text(item.path)}\n" for item in result.files)
+        _emit(f"would upload {len(result.files)} files ({total} bytes) to {args.repo_id}:\n{listing}")
+        return EXIT_OK
+    if result.pr_url:
+        _emit(f"opened pull request {escape_text(result.pr_url)}\n")
+    else:
+        _emit(f"uploaded {len(result.files)} files to {args.repo_id}: {escape_text(result.commit_url or '')}\n")
+    return EXIT_OK
 
 
 def run_init(args: argparse.Namespace) -> int:

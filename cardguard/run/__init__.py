@@ -6,7 +6,9 @@ card's settings; sync_run.py adds the facts and derives what is expected once pe
 edits, written); fix.py applies the fixes
 rules are certain of (``--fix``); eval_results_sync.py keeps ``.eval_results/*.yaml`` in step;
 card_guard.py turns a bug hit on one card into a CG000 finding so a run goes on with the next.
-Nothing here prints or exits.
+The Hub: hub_targets.py turns ``hf://`` paths into targets; push.py lists and uploads a folder
+whose check passed (``push``); hub_sync.py proposes what sync changed in a Hub repo's card as a
+Hub pull request (``sync --hub``). Nothing here prints or exits.
 
 May import: rules, edit, report, expect, settings, card, artifacts, ground.
 """

@@ -68,13 +68,14 @@ def expect_options(settings: Settings, model_dir: Path, add_missing: bool, libra
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
                       hub_id: str | None = None) -> Facts:
-    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any); with
-    ``hub``, LFS-pointer weights are read from that Hub repo."""
+    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any; for an
+    ``hf://`` target, else its repo: its temporary folder's name is no id); with ``hub``,
+    LFS-pointer weights are read from that Hub repo."""
     hub = hub or target.hub
     remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
     facts = read_facts(target.model_dir, display_root=files_display_root(target),
                        limits=(limits or Limits()).for_artifacts(), remote=remote)
-    facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
+    facts.hub_id = resolve_hub_id(target.model_dir, hub_id or (target.hub.repo_id if target.hub else None))
     return facts
 
 

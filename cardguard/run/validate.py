@@ -41,6 +41,7 @@ class Options(Record):
 
     config_file: Path | None = None
     profile: str | None = None
+    hub_id: str | None = None  # the Hub id every card is checked as (push: the repo it goes to)
 
 
 class ConfigCache:
@@ -82,6 +83,8 @@ class ConfigCache:
         settings = self._configs[source].settings_for(target.card)
         if self.options.profile:
             settings = self.with_profile(settings, self.options.profile)
+        if self.options.hub_id:
+            settings = settings.replace(hub_id=self.options.hub_id)
         return settings
 
     def with_profile(self, settings: Settings, profile: str) -> Settings:
