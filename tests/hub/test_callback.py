@@ -3,10 +3,10 @@
 The tests train a tiny BERT classifier (one, a sentence-transformers model) offline
 (tests/generators.py) with ``push_to_hub=True`` and ``hub_model_id`` on a FakeHub, in a child
 process (tests/hub/client.py says why a child), with the callback attached as
-docs/hub-callback.md tells a user to. The tests look at what the
+docs/hub.md ("In a training script") tells a user to. The tests look at what the
 child raised or warned, and at what the server received: no commit when the card fails.
 
-``DRAFTING`` is the configuration docs/hub-callback.md suggests while the card is a draft: it
+``DRAFTING`` is the configuration docs/hub.md ("In a training script") suggests while the card is a draft: it
 ignores the "More information needed" sections and the proofreading note Trainer always
 writes, so what decides pass or fail below is the licence given to ``push_to_hub``.
 """
