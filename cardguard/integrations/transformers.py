@@ -1,6 +1,6 @@
 """transformers' Trainer: a model card that fails cardguard is not pushed to the Hub.
 
-Two lines in a training script, once the Trainer is built (docs/hub.md ("In a training script"))::
+Two lines in a training script, once the Trainer is built (docs/hub.md, "In a training script")::
 
     from cardguard.integrations.transformers import CardGuardCallback
     CardGuardCallback().attach(trainer)
