@@ -95,6 +95,18 @@ def test_no_weights_and_no_unread_file_is_downloaded(hub: FakeHub, home: Path, t
     assert [r.method for r in hub.requests_to(lfs_object_path(files["training_args.bin"]))] == ["GET"]
 
 
+def test_each_small_file_is_one_get_at_the_listed_commit(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    sha = hub.sha(REPO)
+    assert [r.method for r in hub.requests if r.method != "GET"] == []  # no HEAD first
+    for name in answer["result"]["downloaded"]:
+        asked = hub.requests_to(f"/{REPO}/resolve/")
+        mine = [r for r in asked if r.path.split("?")[0].endswith("/" + name)]
+        # one GET, of the commit the listing named (the Hub's own redirect, if any, follows it)
+        assert [r.path.split("?")[0] for r in mine] == [f"/{REPO}/resolve/{sha}/{name}"], name
+
+
 def test_a_file_over_its_bound_is_not_downloaded_but_keeps_its_size(hub: FakeHub, home: Path, tmp_path: Path,
                                                                     files: dict[str, bytes]) -> None:
     bound = len(files["trainer_state.json"]) - 1
