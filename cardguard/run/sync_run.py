@@ -8,6 +8,7 @@ The CLI calls :func:`check_target` / :func:`sync_target` once per card and only 
 from __future__ import annotations
 
 from cardguard.record import Record, factory
+from functools import partial
 from pathlib import Path
 
 from cardguard import codes
@@ -28,7 +29,7 @@ from cardguard.expect.render import override_dirs_for
 from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
 from cardguard.edit.sync import FileChange, SyncPlan, plan_sync, write_atomically
-from cardguard.settings.targets import Target, display_path
+from cardguard.settings.targets import Target, display_path, shown_in
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
 class SyncResult(Record):
@@ -162,7 +163,8 @@ def eval_results_changes(target: Target, settings: Settings, expected: Expected
     """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
     if not settings.eval_results_files or isinstance(expected.eval_results, Unknown):
         return [], []
-    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir))
+    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir),
+                                         partial(shown_in, target))
     return ([change] if change is not None else []), findings
 
 

@@ -57,9 +57,13 @@ class ConfigCache:
         self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
         self._reported_sources: set[Path | None] = set()
 
-    def _config_file_for(self, model_dir: Path) -> Path | None:
+    def _config_file_for(self, target: Target) -> Path | None:
+        model_dir = target.model_dir
         if model_dir not in self._config_file_by_dir:
-            self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files)
+            # A Hub repo's temporary copy (shown as hf://...) is configured by the repo's own
+            # files only, never by one that happens to lie above the temporary folder.
+            top = Path(os.path.abspath(model_dir)) if target.display_root is not None else None
+            self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files, top)
         return self._config_file_by_dir[model_dir]
 
     def repository_root(self, model_dir: Path) -> Path:
@@ -76,7 +80,7 @@ class ConfigCache:
         return self._eval_results_listings[model_dir]
 
     def settings_for(self, target: Target) -> Settings:
-        source = self.options.config_file or self._config_file_for(target.model_dir)
+        source = self.options.config_file or self._config_file_for(target)
         if source not in self._configs:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
@@ -97,7 +101,7 @@ class ConfigCache:
         """A configuration file; one the repository holds is read through the gate."""
         if self.options.config_file is not None:
             return load_config(source)
-        return load_config(source, self._repository_boundary(source, target))
+        return load_config(source, self._repository_boundary(source, target), shown_in(target, source))
 
     def _repository_boundary(self, path: Path, target: Target) -> Path | None:
         """The repository when ``path`` lies inside it (a file the pull request may have
@@ -109,7 +113,7 @@ class ConfigCache:
     def new_config_findings(self, target: Target) -> list[Finding]:
         """Findings about the configuration file the target uses (CG503), the first time it is
         used in this run; they are not subject to that file's own ignore list."""
-        source = self.options.config_file or self._config_file_for(target.model_dir)
+        source = self.options.config_file or self._config_file_for(target)
         if source in self._reported_sources or source not in self._configs:
             return []
         self._reported_sources.add(source)
@@ -121,7 +125,7 @@ class ConfigCache:
         a configuration from ``--config`` or from above the repository (the machine's)."""
         if self.options.config_file is not None:
             return None
-        source = self._config_file_for(target.model_dir)
+        source = self._config_file_for(target)
         return None if source is None else self._repository_boundary(source, target)
 
     def schema(self, path: Path, boundary: Path | None = None) -> dict[str, Any]:

@@ -265,3 +265,58 @@ def test_gated_private_and_unauthorised_repos_are_one_line_each(hub: FakeHub, ho
                      " and log in (HF_TOKEN)")
     assert private.startswith("hf://org/private: no such repo, or it is private")
     assert unknown_token == f"hf://{REPO}: not authorised (HTTP 401): check HF_TOKEN or the saved login"
+
+
+# -- configuration and shown paths of a Hub target ---------------------------------------------------
+
+
+def cli_runs_in_child(hub: FakeHub, home: Path, runs: list[list[str]], env: dict[str, str] | None = None
+                      ) -> list[list[Any]]:
+    """``[returncode, stdout, stderr]`` of ``python -m cardguard ARGS`` for each ARGS, in a child
+    pointed at ``hub`` (with ``env`` added to its environment)."""
+    answer = run_client(hub, home, f"""
+        import os, subprocess, sys
+        env = {{**os.environ, **{env or {}!r}}}
+        result = [[run.returncode, run.stdout, run.stderr] for run in (
+            subprocess.run([sys.executable, "-m", "cardguard", *args], capture_output=True, text=True, env=env)
+            for args in {runs!r})]
+    """, timeout=240)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def test_a_configuration_above_the_temporary_folder_does_not_apply(tmp_path: Path, home: Path,
+                                                                    files: dict[str, bytes]) -> None:
+    # the repo has no configuration of its own; the machine's temporary folder (TMPDIR) and the
+    # folder above it hold ones that would silence every error
+    served = {name: data for name, data in files.items() if name != ".cardguard.toml"}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    (temporary / ".cardguard.toml").write_text('ignore = ["CG116"]\nfail-on = "never"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.cardguard]\nignore = ["CG116"]\nfail-on = "never"\n')
+    explicit = tmp_path / "mine.toml"
+    explicit.write_text('ignore = ["CG116"]\n')
+    with FakeHub({REPO: {"main": served}}) as hub:
+        (plain, out, _), (with_config, quiet_out, _) = cli_runs_in_child(
+            hub, home, [["check", f"hf://{REPO}"], ["check", "--config", str(explicit), f"hf://{REPO}"]],
+            env={"TMPDIR": str(temporary)})
+    assert plain == 1 and "CG116 error" in out  # the planted files were not read
+    assert with_config == 0 and "CG116" not in quiet_out  # the user's own --config is
+
+
+def test_findings_about_the_configuration_and_eval_results_show_hub_paths(tmp_path: Path, home: Path,
+                                                                          files: dict[str, bytes]) -> None:
+    served = {**files, ".cardguard.toml": b'profile = "trainer"\neval-results-files = true\n'
+              b'[evaluation]\ndataset = "nyu-mll/glue"\ntask-id = "sst2"\nmetric = "accuracy"\n'
+              b'[limits]\njson-bytes = 999999999999\n'}
+    del served[".eval_results/glue.yaml"]
+    with FakeHub({REPO: {"main": served}}) as hub:
+        runs = cli_runs_in_child(hub, home, [["check", f"hf://{REPO}"], ["check", "--format", "json", f"hf://{REPO}"],
+                                             ["validate", f"hf://{REPO}"]])
+        shown = f"hf://{REPO}@{hub.sha(REPO)}"
+    (_, out, err), (_, json_out, _), (_, validate_out, _) = runs
+    assert f"{shown}/.cardguard.toml:8:1: CG503 warning" in out  # the limit above its ceiling
+    assert f"{shown}/.eval_results/glue.yaml:1:1: CG417 error" in out  # the entry sync would write
+    assert f"+++ b/{shown}/.eval_results/glue.yaml" in out  # and its diff
+    for output in (out, err, json_out, validate_out):
+        assert "cardguard-hf-" not in output and str(tmp_path) not in output
