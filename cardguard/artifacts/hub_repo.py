@@ -226,9 +226,10 @@ class HubReader:
         from huggingface_hub import get_session
 
         for attempt in range(self.limits.rate_limit_retries + 1):
+            timeout = self.request_timeout(where)
             try:
                 with get_session().stream("GET", url, headers=self.request_headers(), follow_redirects=True,
-                                          timeout=self.request_timeout(where)) as response:
+                                          timeout=timeout) as response:
                     if response.status_code == 200:
                         return self.read_body(response, bound, where, path)
                     wait = self.rate_limit_wait(response, attempt)
@@ -237,6 +238,8 @@ class HubReader:
             except HubRepoError:
                 raise
             except Exception as error:  # httpx's errors, huggingface_hub's offline switch: all mean "not read"
+                if timeout < self.limits.request_seconds and is_timeout(error):  # cut short by the deadline
+                    raise HubRepoError(self.out_of_time(where)) from None
                 raise HubRepoError(describe_failure(where, error)) from None
             time.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -363,9 +366,14 @@ def describe_failure(where: str, error: Exception) -> str:
     if isinstance(error, OfflineModeIsEnabled):
         return f"{where}: not read: HF_HUB_OFFLINE is set"
     name = type(error).__name__
-    if "timeout" in name.lower() or isinstance(error, TimeoutError):
+    if is_timeout(error):
         return f"{where}: the Hub did not answer in time ({name})"
     if name == "TooManyRedirects":
         return f"{where}: the Hub redirected too many times"
     first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
     return f"{where}: not read: {name}" + (f": {first_line}" if first_line else "")
+
+
+def is_timeout(error: Exception) -> bool:
+    """httpx's ConnectTimeout, ReadTimeout, ... (told by name: httpx is huggingface_hub's to import)."""
+    return "timeout" in type(error).__name__.lower() or isinstance(error, TimeoutError)
