@@ -107,6 +107,36 @@ def test_each_small_file_is_one_get_at_the_listed_commit(hub: FakeHub, home: Pat
         assert [r.path.split("?")[0] for r in mine] == [f"/{REPO}/resolve/{sha}/{name}"], name
 
 
+@pytest.mark.parametrize("git_weights_bytes", [None, 1024])
+def test_safetensors_git_holds_itself_are_downloaded_when_small_else_range_read(
+        home: Path, tmp_path: Path, files: dict[str, bytes], git_weights_bytes: int | None) -> None:
+    weights = files["model.safetensors"]  # about 4 KB: under the default bound, over 1024
+    with FakeHub() as hub:
+        hub.add_repo(REPO, {"main": files}, in_git=["model.safetensors"])
+        hub_limits = "None" if git_weights_bytes is None else f"HubLimits(git_weights_bytes={git_weights_bytes})"
+        answer = run_client(hub, home, f"""
+            from pathlib import Path
+            from cardguard.artifacts import read_facts
+            from cardguard.artifacts.hub_repo import materialise
+            from cardguard.limits import HubLimits
+            done = materialise("{REPO}", None, Path({str(tmp_path / 'virtual')!r}), hub_limits={hub_limits})
+            facts = read_facts(done.folder, remote=done.source)
+            result = {{"downloaded": done.downloaded, "pointers": done.pointers, "folder": str(done.folder),
+                       "parameters": facts.weights.parameters, "remote": facts.remote_files}}
+        """)
+        assert answer["error"] is None, answer["error"]["traceback"]
+        ranged = [r.range for r in hub.requests_to("/resolve/") if "model.safetensors" in r.path]
+    done = answer["result"]
+    held = (Path(done["folder"]) / "model.safetensors").read_bytes()
+    assert done["parameters"] > 0
+    if git_weights_bytes is None:  # downloaded whole, read like a local file
+        assert "model.safetensors" in done["downloaded"] and held == weights and done["remote"] == []
+        assert ranged == [None]
+    else:  # a pointer by size; its header read by Range from the repo
+        assert done["pointers"] == ["model.safetensors"] and held.endswith(f"size {len(weights)}\n".encode())
+        assert done["remote"] == ["model.safetensors"] and ranged and all(ranged)
+
+
 def test_a_file_over_its_bound_is_not_downloaded_but_keeps_its_size(hub: FakeHub, home: Path, tmp_path: Path,
                                                                     files: dict[str, bytes]) -> None:
     bound = len(files["trainer_state.json"]) - 1
