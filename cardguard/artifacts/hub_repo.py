@@ -26,6 +26,7 @@ only when a repo is read. Every failure is a ``HubRepoError`` with a one-line me
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path, PurePosixPath
@@ -44,8 +45,12 @@ TOP_LEVEL_JSON = frozenset({
     "trainer_state.json", "all_results.json", "train_results.json", "eval_results.json", "test_results.json",
     "adapter_config.json", "modules.json", "config_sentence_transformers.json", "sentence_bert_config.json",
 })
-# ... and the configuration cardguard reads beside a card, so the repo is checked as its authors set it.
-TOP_LEVEL_TEXT = frozenset({"chat_template.jinja", "emissions.csv", ".cardguard.toml", "pyproject.toml"})
+TOP_LEVEL_TEXT = frozenset({"chat_template.jinja", "emissions.csv"})
+# ... and what configures the checks of the folders below it, so the repo is checked as its
+# authors set it: the configuration, and repository templates (cardguard/expect/render.py).
+CONFIG_NAMES = frozenset({".cardguard.toml", "pyproject.toml"})
+TEMPLATES_FOLDER = (".cardguard", "templates")
+TEMPLATE_SUFFIX = ".md.j2"
 TRAINING_ARGS = "training_args.bin"
 # sentence-transformers modules keep their configuration one folder down (e.g. 1_Pooling/config.json).
 MODULE_CONFIGS = frozenset({"config.json", "sentence_bert_config.json"})
@@ -64,49 +69,113 @@ class ListedFile(Record, frozen=True):
 
 
 class Materialised(Record):
-    folder: Path
+    folder: Path  # the model folder: the copy of the repo's root, or of the subfolder asked for
     source: HubSource
-    display_prefix: str  # "hf://ORG/NAME@SHA/", what findings show instead of the folder
+    display_prefix: str  # "hf://ORG/NAME@SHA/[SUBFOLDER/]", what findings show instead of the folder
+    root: Path  # the copy of the repo's root: no configuration above it applies
+    reader: HubReader
+    listed: dict[str, ListedFile] = factory(dict)  # the repo's files at the commit, by path
     downloaded: list[str] = factory(list)
     pointers: list[str] = factory(list)
     over_bound: list[str] = factory(list)  # listed, wanted, but too large: not downloaded
 
 
 def materialise(repo_id: str, revision: str | None, into: Path, limits: Limits | None = None, *,
-                hub_limits: HubLimits | None = None) -> Materialised:
+                hub_limits: HubLimits | None = None, subfolder: str = "") -> Materialised:
     """Write the virtual model folder of ``repo_id`` at ``revision`` (default: main) under
-    ``into`` (an empty private folder the caller owns and removes)."""
+    ``into`` (an empty private folder the caller owns and removes). With ``subfolder`` (a
+    model kept in a folder of the repo), the model folder is that folder's copy, and the
+    configuration files of the folders above it, up to the repo's root, are copied too: they
+    configure it as they would in a clone."""
     limits = limits or Limits()
     hub_limits = hub_limits or HubLimits()
+    subfolder = subfolder.strip("/")
     reader = HubReader(repo_id, hub_limits)
     sha, listing = reader.listing(revision)
-    folder = into / "model"
+    root = into / "model"
+    folder = safe_target(root, subfolder) if subfolder else root
     folder.mkdir(parents=True)
-    source = HubSource(repo_id, sha, request_timeout=hub_limits.request_seconds)
-    result = Materialised(folder, source, f"hf://{repo_id}@{sha}/")
-    for listed in listing:
-        action = action_for(listed, limits, hub_limits)
+    source = HubSource(repo_id, sha, subfolder, request_timeout=hub_limits.request_seconds)
+    result = Materialised(folder, source, f"hf://{repo_id}@{sha}/" + (f"{subfolder}/" if subfolder else ""), root,
+                          reader, {listed.path: listed for listed in listing})
+    for listed in in_subfolder(listing, subfolder, result.display_prefix):
+        action = action_for(listed, limits, hub_limits, subfolder)
         if action == POINTER:
-            write_pointer(folder, listed)
+            write_pointer(root, listed)
             result.pointers.append(listed.path)
         elif action == PLACEHOLDER:
-            write_placeholder(folder, listed)
+            write_placeholder(root, listed)
             result.over_bound.append(listed.path)
         elif action == DOWNLOAD:
-            write_file(folder, listed.path, reader.file(sha, listed))
+            write_file(root, listed.path, reader.file(sha, listed))
             result.downloaded.append(listed.path)
     return result
+
+
+def fetch_more(done: Materialised, copy_path: Path, bound: int) -> None:
+    """Copy one more file of the repo to ``copy_path`` in the copy (the schema a configuration
+    names, known only once the configuration is read), as materialise would have: downloaded
+    when its listed size is under ``bound``, else standing at its size without its bytes. A
+    path outside the copy, or one the repo does not hold, is left for the run to report."""
+    relative = os.path.relpath(copy_path, done.root).replace(os.sep, "/")
+    listed = done.listed.get(relative)
+    if listed is None or relative in done.downloaded or relative.startswith("../"):
+        return
+    if listed.size > bound:
+        write_placeholder(done.root, listed)
+        done.over_bound.append(relative)
+    else:
+        write_file(done.root, relative, done.reader.file(done.source.revision, listed))
+        done.downloaded.append(relative)
+
+
+def in_subfolder(listing: list[ListedFile], subfolder: str, shown: str) -> list[ListedFile]:
+    """The files of ``subfolder`` and the configuration files of the folders above it (all of
+    the listing when it is the root); paths stay the repo's, as the folder mirrors it."""
+    if not subfolder:
+        return listing
+    inside = [listed for listed in listing if listed.path.startswith(f"{subfolder}/")]
+    if not inside:
+        raise HubRepoError(f"{shown.rstrip('/')}: no such folder in the repo")
+    above = folders_above(subfolder)
+    return [listed for listed in listing if configures_below(listed.path, above)] + inside
+
+
+def configures_below(path: str, folders: list[str]) -> bool:
+    """Whether ``path`` is a setting file (:func:`is_setting_file`) of one of ``folders``."""
+    for folder in folders:
+        prefix = f"{folder}/" if folder else ""
+        if path.startswith(prefix) and is_setting_file(path[len(prefix):]):
+            return True
+    return False
+
+
+def is_setting_file(relative: str) -> bool:
+    """``.cardguard.toml``, ``pyproject.toml`` or ``.cardguard/templates/NAME.md.j2`` of a folder."""
+    parts = PurePosixPath(relative).parts
+    if len(parts) == 1:
+        return parts[0] in CONFIG_NAMES
+    return len(parts) == 3 and parts[:2] == TEMPLATES_FOLDER and parts[2].endswith(TEMPLATE_SUFFIX)
+
+
+def folders_above(subfolder: str) -> list[str]:
+    """"a/b/c" -> ["", "a", "a/b"]: the repo's root and the folders between it and ``subfolder``."""
+    parts = subfolder.split("/")
+    return ["/".join(parts[:depth]) for depth in range(len(parts))]
 
 
 # What materialise does with a listed file (None: nothing, no reader opens it).
 DOWNLOAD, POINTER, PLACEHOLDER = "download", "pointer", "placeholder"
 
 
-def action_for(listed: ListedFile, limits: Limits, hub_limits: HubLimits) -> str | None:
+def action_for(listed: ListedFile, limits: Limits, hub_limits: HubLimits, subfolder: str = "") -> str | None:
     if listed.path.endswith(".safetensors"):
         held_by_git = listed.lfs_sha256 is None
         return DOWNLOAD if held_by_git and listed.size <= hub_limits.git_weights_bytes else POINTER
-    bound = bound_for(listed.path, limits)
+    if subfolder and not listed.path.startswith(f"{subfolder}/"):
+        bound: int | None = limits.max_text_bytes  # a setting file of a folder above the model folder
+    else:
+        bound = bound_for(listed.path[len(subfolder) + 1:] if subfolder else listed.path, limits)
     if bound is None:
         return None
     return PLACEHOLDER if listed.size > bound else DOWNLOAD
@@ -116,6 +185,8 @@ def bound_for(path: str, limits: Limits) -> int | None:
     """The size bound of a file cardguard reads, or None for a file it never downloads."""
     parts = PurePosixPath(path).parts
     name = parts[-1]
+    if is_setting_file(path):
+        return limits.max_text_bytes
     if len(parts) == 1:
         if name == CARD_NAME:
             return MAX_CARD_BYTES

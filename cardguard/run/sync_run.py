@@ -57,25 +57,27 @@ class SyncResult(Record):
         return self.plan.diff() if self.plan.changed else ""
 
 
-def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False) -> ExpectOptions:
+def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False,
+                   top: Path | None = None) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return ExpectOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                         override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation),
+                         override_dirs=override_dirs_for(model_dir, top), evaluation=EvaluationTarget(**settings.evaluation),
                          compare_library_sections=library_drift)
 
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
                       hub_id: str | None = None) -> Facts:
-    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any); with
-    ``hub``, LFS-pointer weights are read from that Hub repo."""
-    hub = hub or target.hub
-    remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
+    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any; a Hub
+    repo's copy is that repo); with ``hub``, LFS-pointer weights are read from that Hub repo."""
+    # --hub-repo: the folder's place in the clone says where its files are; a Hub repo's copy
+    # (target.hub) was made from its source, subfolder included
+    remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else target.hub
     facts = read_facts(target.model_dir, display_root=files_display_root(target),
                        limits=(limits or Limits()).for_artifacts(), remote=remote)
-    facts.hub_id = resolve_hub_id(target.model_dir, hub_id)
+    facts.hub_id = resolve_hub_id(target.model_dir, hub_id or (target.hub.repo_id if target.hub else None))
     return facts
 
 
@@ -95,7 +97,8 @@ def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, 
     findings say why)."""
     if not card.text and card.findings:
         return None
-    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift))
+    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift,
+                                                       target.config_top))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,

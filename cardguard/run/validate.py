@@ -60,9 +60,7 @@ class ConfigCache:
     def _config_file_for(self, target: Target) -> Path | None:
         model_dir = target.model_dir
         if model_dir not in self._config_file_by_dir:
-            # A Hub repo's temporary copy (shown as hf://...) is configured by the repo's own
-            # files only, never by one that happens to lie above the temporary folder.
-            top = Path(os.path.abspath(model_dir)) if target.display_root is not None else None
+            top = Path(os.path.abspath(target.config_top)) if target.config_top is not None else None
             self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files, top)
         return self._config_file_by_dir[model_dir]
 

@@ -318,11 +318,12 @@ def cli_runs_in_child(hub: FakeHub, home: Path, runs: list[list[str]], env: dict
 def test_a_configuration_above_the_temporary_folder_does_not_apply(tmp_path: Path, home: Path,
                                                                     files: dict[str, bytes]) -> None:
     # the repo has no configuration of its own; the machine's temporary folder (TMPDIR) and the
-    # folder above it hold ones that would silence every error
+    # folder above it hold ones that would silence every error, and a template of their own
     served = {name: data for name, data in files.items() if name != ".cardguard.toml"}
     temporary = tmp_path / "tmp"
-    temporary.mkdir()
+    (temporary / ".cardguard" / "templates").mkdir(parents=True)
     (temporary / ".cardguard.toml").write_text('ignore = ["CG116"]\nfail-on = "never"\n')
+    (temporary / ".cardguard" / "templates" / "hyperparameters.md.j2").write_text("PLANTED\n")
     (tmp_path / "pyproject.toml").write_text('[tool.cardguard]\nignore = ["CG116"]\nfail-on = "never"\n')
     explicit = tmp_path / "mine.toml"
     explicit.write_text('ignore = ["CG116"]\n')
@@ -330,7 +331,7 @@ def test_a_configuration_above_the_temporary_folder_does_not_apply(tmp_path: Pat
         (plain, out, _), (with_config, quiet_out, _) = cli_runs_in_child(
             hub, home, [["check", f"hf://{REPO}"], ["check", "--config", str(explicit), f"hf://{REPO}"]],
             env={"TMPDIR": str(temporary)})
-    assert plain == 1 and "CG116 error" in out  # the planted files were not read
+    assert plain == 1 and "CG116 error" in out and "PLANTED" not in out  # the planted files were not read
     assert with_config == 0 and "CG116" not in quiet_out  # the user's own --config is
 
 
@@ -350,3 +351,75 @@ def test_findings_about_the_configuration_and_eval_results_show_hub_paths(tmp_pa
     assert f"+++ b/{shown}/.eval_results/glue.yaml" in out  # and its diff
     for output in (out, err, json_out, validate_out):
         assert "cardguard-hf-" not in output and str(tmp_path) not in output
+
+
+# -- a model in a subfolder of the repo ----------------------------------------------------------------
+
+
+def test_a_model_in_a_subfolder_is_checked_as_in_a_clone(tmp_path: Path, home: Path, files: dict[str, bytes]) -> None:
+    # the repo's root configuration and templates apply to the folder below it, as in a clone;
+    # findings about the configuration are shown at the root, not below the model folder
+    root_config = b'severity = { CG116 = "warning" }\n[limits]\njson-bytes = 999999999999\n'
+    served = {".cardguard.toml": root_config, "README.md": b"# a repo of several models\n",
+              ".cardguard/templates/hyperparameters.md.j2": b"From the repo's own template.\n",
+              **{f"models/bert/{name}": data for name, data in files.items() if name != ".cardguard.toml"}}
+    clone = tmp_path / "clone"
+    for name, data in served.items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_bytes(data)
+    with FakeHub({REPO: {"main": served}}) as hub:
+        remote = findings_in_child(hub, home, "check", f"hf://{REPO}/models/bert")
+        local = findings_in_child(hub, home, "check", str(clone / "models" / "bert"))
+        sha = hub.sha(REPO)
+        weights = [r for r in hub.requests_to(f"/{REPO}/resolve/{sha}/models/bert/model.safetensors")]
+        missing = cli_runs_in_child(hub, home, [["check", f"hf://{REPO}/models/gpt"]])
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{clone}/", local)
+    shown = {(code, path) for code, path, *_ in remote}
+    assert {("CG503", f"hf://{REPO}@{sha}/.cardguard.toml"),
+            ("CG116", f"hf://{REPO}@{sha}/models/bert/.eval_results/glue.yaml")} <= shown
+    assert any(code == "CG405" and "'hyperparameters'" in message for code, _, _, _, message in remote)
+    assert weights and all(r.range for r in weights)  # the header, read from the subfolder's file
+    [(code, out, err)] = missing
+    assert code == 2 and out == "" and err.strip() == (
+        f"cardguard: error: hf://{REPO}@{sha}/models/gpt: no such folder in the repo")
+
+
+@pytest.mark.parametrize("spec", ["hf://org", "hf://org/na me", "hf://org/name@", "hf://org/name/../x",
+                                  "hf://org/name//x", "hf://../name"])
+def test_a_spec_that_names_no_repo_is_refused_before_any_request(spec: str) -> None:
+    from cardguard.run.hub_targets import parse_hub_spec
+    from cardguard.settings.targets import TargetError
+
+    with pytest.raises(TargetError, match="not a Hub model repo; write hf://ORG/NAME"):
+        parse_hub_spec(spec)
+
+
+@pytest.mark.parametrize(("spec", "parts"), [
+    ("hf://org/name", ("org/name", None, "")),
+    ("hf://org/name@v1/", ("org/name", "v1", "")),
+    ("hf://org/name/models/bert", ("org/name", None, "models/bert")),
+    ("hf://org/name@refs/pr/3/models/bert", ("org/name", "refs/pr/3", "models/bert")),
+    ("hf://org/name@refs%2Fpr%2F3", ("org/name", "refs/pr/3", "")),
+])
+def test_a_spec_names_repo_revision_and_subfolder(spec: str, parts: tuple[str, str | None, str]) -> None:
+    from cardguard.run.hub_targets import parse_hub_spec
+
+    parsed = parse_hub_spec(spec)
+    assert (parsed.repo_id, parsed.revision, parsed.subfolder) == parts
+
+
+def test_the_schema_a_repo_configuration_names_is_read_from_the_repo(tmp_path: Path, home: Path,
+                                                                       files: dict[str, bytes]) -> None:
+    schema = b'{"type": "object", "required": ["owner"], "properties": {"owner": {"type": "string"}}}'
+    served = {**files, ".cardguard.toml": b'profile = "trainer"\nschema = "schemas/org.json"\n',
+              "schemas/org.json": schema}
+    clone = tmp_path / "clone"
+    for name, data in served.items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_bytes(data)
+    with FakeHub({REPO: {"main": served}}) as hub:
+        remote = findings_in_child(hub, home, "validate", f"hf://{REPO}")
+        local = findings_in_child(hub, home, "validate", str(clone))
+        sha = hub.sha(REPO)
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{clone}/", local)
+    assert any("owner" in message for *_, message in remote)  # the organisation schema's finding
