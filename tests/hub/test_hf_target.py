@@ -56,6 +56,14 @@ def materialise_in_child(hub: FakeHub, home: Path, into: Path, revision: str | N
     """)
 
 
+def write_tree(folder: Path, files: dict[str, bytes]) -> Path:
+    """``files`` written under ``folder`` (a local clone of what the fake serves)."""
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def folder_contents(folder: Path) -> dict[str, bytes]:
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
@@ -212,10 +220,7 @@ def with_paths_after(prefix: str, findings: list[list[Any]]) -> list[list[Any]]:
 @pytest.mark.parametrize("command", ["validate", "check"])
 def test_remote_and_local_give_the_same_findings(hub: FakeHub, home: Path, tmp_path: Path, command: str,
                                                  files: dict[str, bytes]) -> None:
-    local = tmp_path / "local"
-    for name, data in files.items():
-        (local / name).parent.mkdir(parents=True, exist_ok=True)
-        (local / name).write_bytes(data)
+    local = write_tree(tmp_path / "local", files)
     sha = hub.sha(REPO)
     remote = findings_in_child(hub, home, command, f"hf://{REPO}")
     here = findings_in_child(hub, home, command, str(local))
@@ -363,10 +368,7 @@ def test_a_model_in_a_subfolder_is_checked_as_in_a_clone(tmp_path: Path, home: P
     served = {".cardguard.toml": root_config, "README.md": b"# a repo of several models\n",
               ".cardguard/templates/hyperparameters.md.j2": b"From the repo's own template.\n",
               **{f"models/bert/{name}": data for name, data in files.items() if name != ".cardguard.toml"}}
-    clone = tmp_path / "clone"
-    for name, data in served.items():
-        (clone / name).parent.mkdir(parents=True, exist_ok=True)
-        (clone / name).write_bytes(data)
+    clone = write_tree(tmp_path / "clone", served)
     with FakeHub({REPO: {"main": served}}) as hub:
         remote = findings_in_child(hub, home, "check", f"hf://{REPO}/models/bert")
         local = findings_in_child(hub, home, "check", str(clone / "models" / "bert"))
@@ -413,10 +415,7 @@ def test_the_schema_a_repo_configuration_names_is_read_from_the_repo(tmp_path: P
     schema = b'{"type": "object", "required": ["owner"], "properties": {"owner": {"type": "string"}}}'
     served = {**files, ".cardguard.toml": b'profile = "trainer"\nschema = "schemas/org.json"\n',
               "schemas/org.json": schema}
-    clone = tmp_path / "clone"
-    for name, data in served.items():
-        (clone / name).parent.mkdir(parents=True, exist_ok=True)
-        (clone / name).write_bytes(data)
+    clone = write_tree(tmp_path / "clone", served)
     with FakeHub({REPO: {"main": served}}) as hub:
         remote = findings_in_child(hub, home, "validate", f"hf://{REPO}")
         local = findings_in_child(hub, home, "validate", str(clone))
