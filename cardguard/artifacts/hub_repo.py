@@ -276,7 +276,7 @@ class HubReader:
         from huggingface_hub import constants
 
         where = f"hf://{self.repo_id}" + (f"@{revision}" if revision else "")
-        url = f"{constants.ENDPOINT}/api/models/{self.repo_id}"
+        url = f"{constants.ENDPOINT}/api/models/{quote(self.repo_id, safe='/')}"
         if revision:
             url += f"/revision/{quote(revision, safe='')}"
         body = self.get(f"{url}?blobs=true", self.limits.listing_bytes, where, None)
