@@ -51,6 +51,9 @@ class HubLimits(Record, frozen=True):
 
     listing_bytes: int = 16 * MiB  # the model_info answer that lists every file with its size
     listed_files: int = 100_000  # entries of that listing
+    # All files downloaded from one repo together: each is under its own bound, but a repo can
+    # list 100,000 module configs, and the temporary folder must not fill the disk.
+    download_bytes: int = 256 * MiB
     # A safetensors file git holds itself (no LFS; the Hub refuses such files from 10 MiB on)
     # is downloaded whole up to this size; above it, its header is read by Range like LFS weights.
     git_weights_bytes: int = 10 * MiB

@@ -270,6 +270,7 @@ class HubReader:
         self.seconds = time_left(limits.total_seconds)  # less than the limit when the run has less left
         self.deadline = time.monotonic() + self.seconds
         self.headers: dict[str, str] | None = None
+        self.downloaded_bytes = 0
 
     def listing(self, revision: str | None) -> tuple[str, list[ListedFile]]:
         """The commit sha ``revision`` resolves to, and every file of the repo there."""
@@ -287,6 +288,10 @@ class HubReader:
         from huggingface_hub import hf_hub_url
 
         where = f"hf://{self.repo_id}@{sha}"
+        self.downloaded_bytes += listed.size
+        if self.downloaded_bytes > self.limits.download_bytes:
+            raise HubRepoError(f"{where}: the files cardguard reads add up to more than "
+                               f"{self.limits.download_bytes} bytes; not downloaded")
         body = self.get(hf_hub_url(self.repo_id, listed.path, revision=sha), listed.size, where, listed.path)
         if len(body) != listed.size:
             raise HubRepoError(f"{where}/{listed.path}: the Hub sent {len(body)} bytes, its listing says {listed.size}")

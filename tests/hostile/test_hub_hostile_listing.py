@@ -149,6 +149,15 @@ def test_a_listing_of_more_files_than_the_bound_is_refused(hub: FakeHub, home: P
     assert hub.requests_to("/resolve/") == []
 
 
+def test_files_adding_up_past_the_download_bound_stop_the_copy(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    # each under its own bound (a module's config.json), together more than the repo may cost
+    listing_with(hub, [{"rfilename": f"module_{n}/config.json", "size": 600} for n in range(5)])
+    answer_with(hub, "/resolve/", Reply(200, {}, b" " * 600))
+    message = one_line(refusal(hub, home, tmp_path, hub_limits="HubLimits(download_bytes=2_000)"))
+    assert message.endswith("the files cardguard reads add up to more than 2000 bytes; not downloaded")
+    assert len(hub.requests_to("/resolve/")) == 3  # the fourth file is refused before its request
+
+
 def test_a_listing_that_announces_two_to_the_63_bytes_is_not_read(hub: FakeHub, home: Path, tmp_path: Path) -> None:
     answer_with(hub, "/api/models/", Reply(200, {"Content-Length": str(2**63)}, b"{}"))
     assert f"announced {2**63} bytes, more than {16 * MiB}" in one_line(refusal(hub, home, tmp_path))
