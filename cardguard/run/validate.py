@@ -99,7 +99,8 @@ class ConfigCache:
         """A configuration file; one the repository holds is read through the gate."""
         if self.options.config_file is not None:
             return load_config(source)
-        return load_config(source, self._repository_boundary(source, target), shown_in(target, source))
+        shown = shown_in(target, source) if target.display_root is not None else None  # a Hub repo's: hf://...
+        return load_config(source, self._repository_boundary(source, target), shown)
 
     def _repository_boundary(self, path: Path, target: Target) -> Path | None:
         """The repository when ``path`` lies inside it (a file the pull request may have
