@@ -40,3 +40,24 @@ class Limits(Record, frozen=True):
     max_zip_directory_bytes: int = 8 * MiB  # its central directory, which zipfile reads whole
     max_pickle_opcodes: int = 1_000_000  # per pickle; also bounds its memo indexes
     max_pickle_int_digits: int = 100  # decimal digits of one pickled integer
+
+
+class HubLimits(Record, frozen=True):
+    """Bounds of reading a Hub repo as it stands (``hf://``, cardguard/artifacts/hub_repo.py).
+
+    Not settable from a configuration: the repo's own configuration is one of the files read
+    under these bounds. Each file's byte bound is the ``Limits`` one for its kind; these bound
+    the listing, the time and the waiting."""
+
+    listing_bytes: int = 16 * MiB  # the model_info answer that lists every file with its size
+    listed_files: int = 100_000  # entries of that listing
+    # All files downloaded from one repo together: each is under its own bound, but a repo can
+    # list 100,000 module configs, and the temporary folder must not fill the disk.
+    download_bytes: int = 256 * MiB
+    # A safetensors file git holds itself (no LFS; the Hub refuses such files from 10 MiB on)
+    # is downloaded whole up to this size; above it, its header is read by Range like LFS weights.
+    git_weights_bytes: int = 10 * MiB
+    request_seconds: float = 10.0  # to connect, and between two received chunks
+    total_seconds: float = 60.0  # the listing and every download of one repo (less when --timeout leaves less)
+    retry_after_seconds: float = 5.0  # the longest Retry-After of a 429 that is waited for
+    rate_limit_retries: int = 3  # 429 answers waited out per request before giving up

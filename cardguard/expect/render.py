@@ -58,15 +58,17 @@ def find_template(name: str, override_dirs: tuple[Path, ...] = ()) -> TemplateSo
     return TemplateSource(name, _read(builtin), builtin, sandboxed=False)
 
 
-def override_dirs_for(model_dir: Path) -> tuple[Path, ...]:
+def override_dirs_for(model_dir: Path, top: Path | None = None) -> tuple[Path, ...]:
     """``.cardguard/templates`` folders at or above ``model_dir``, nearest first, up to the
-    repository root (the first folder holding ``.git``)."""
+    repository root (the first folder holding ``.git``), or ``top`` when given (a Hub repo's
+    temporary copy: its root)."""
     found = []
     folder = model_dir.resolve()
+    top = top.resolve() if top is not None else None
     for candidate in (folder, *folder.parents):
         if (candidate / OVERRIDE_DIR).is_dir():
             found.append(candidate / OVERRIDE_DIR)
-        if (candidate / ".git").exists():
+        if (candidate / ".git").exists() or candidate == top:
             break
     return tuple(found)
 

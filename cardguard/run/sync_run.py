@@ -8,6 +8,7 @@ The CLI calls :func:`check_target` / :func:`sync_target` once per card and only 
 from __future__ import annotations
 
 from cardguard.record import Record, factory
+from functools import partial
 from pathlib import Path
 
 from cardguard import codes
@@ -28,7 +29,7 @@ from cardguard.expect.render import override_dirs_for
 from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
 from cardguard.edit.sync import FileChange, SyncPlan, plan_sync, write_atomically
-from cardguard.settings.targets import Target, display_path
+from cardguard.settings.targets import Target, display_path, shown_in
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
 
 class SyncResult(Record):
@@ -56,23 +57,24 @@ class SyncResult(Record):
         return self.plan.diff() if self.plan.changed else ""
 
 
-def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False) -> ExpectOptions:
+def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False,
+                   top: Path | None = None) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return ExpectOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                         override_dirs=override_dirs_for(model_dir), evaluation=EvaluationTarget(**settings.evaluation),
+                         override_dirs=override_dirs_for(model_dir, top), evaluation=EvaluationTarget(**settings.evaluation),
                          compare_library_sections=library_drift)
 
 
 def read_target_facts(target: Target, *, limits: Limits | None = None, hub: HubSource | None = None,
                       hub_id: str | None = None) -> Facts:
-    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any; for an
-    ``hf://`` target, else its repo: its temporary folder's name is no id); with ``hub``,
-    LFS-pointer weights are read from that Hub repo."""
-    hub = hub or target.hub
-    remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else None
+    """The folder's facts, with its Hub id (``hub_id``: the configured one, if any; a Hub
+    repo's copy is that repo); with ``hub``, LFS-pointer weights are read from that Hub repo."""
+    # --hub-repo: the folder's place in the clone says where its files are; a Hub repo's copy
+    # (target.hub) was made from its source, subfolder included
+    remote = hub_source_for(hub.repo_id, hub.revision, target.model_dir) if hub is not None else target.hub
     facts = read_facts(target.model_dir, display_root=files_display_root(target),
                        limits=(limits or Limits()).for_artifacts(), remote=remote)
     facts.hub_id = resolve_hub_id(target.model_dir, hub_id or (target.hub.repo_id if target.hub else None))
@@ -95,7 +97,8 @@ def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, 
     findings say why)."""
     if not card.text and card.findings:
         return None
-    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift))
+    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift,
+                                                       target.config_top))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
@@ -163,7 +166,8 @@ def eval_results_changes(target: Target, settings: Settings, expected: Expected
     """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
     if not settings.eval_results_files or isinstance(expected.eval_results, Unknown):
         return [], []
-    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir))
+    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir),
+                                         partial(shown_in, target))
     return ([change] if change is not None else []), findings
 
 

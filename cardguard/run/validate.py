@@ -58,9 +58,11 @@ class ConfigCache:
         self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
         self._reported_sources: set[Path | None] = set()
 
-    def _config_file_for(self, model_dir: Path) -> Path | None:
+    def _config_file_for(self, target: Target) -> Path | None:
+        model_dir = target.model_dir
         if model_dir not in self._config_file_by_dir:
-            self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files)
+            top = Path(os.path.abspath(target.config_top)) if target.config_top is not None else None
+            self._config_file_by_dir[model_dir] = find_config_file(model_dir, self._config_files, top)
         return self._config_file_by_dir[model_dir]
 
     def repository_root(self, model_dir: Path) -> Path:
@@ -77,7 +79,7 @@ class ConfigCache:
         return self._eval_results_listings[model_dir]
 
     def settings_for(self, target: Target) -> Settings:
-        source = self.options.config_file or self._config_file_for(target.model_dir)
+        source = self.options.config_file or self._config_file_for(target)
         if source not in self._configs:
             self._configs[source] = self._load(source, target) if source else Config()
         settings = self._configs[source].settings_for(target.card)
@@ -100,7 +102,8 @@ class ConfigCache:
         """A configuration file; one the repository holds is read through the gate."""
         if self.options.config_file is not None:
             return load_config(source)
-        return load_config(source, self._repository_boundary(source, target))
+        shown = shown_in(target, source) if target.display_root is not None else None  # a Hub repo's: hf://...
+        return load_config(source, self._repository_boundary(source, target), shown)
 
     def _repository_boundary(self, path: Path, target: Target) -> Path | None:
         """The repository when ``path`` lies inside it (a file the pull request may have
@@ -112,7 +115,7 @@ class ConfigCache:
     def new_config_findings(self, target: Target) -> list[Finding]:
         """Findings about the configuration file the target uses (CG503), the first time it is
         used in this run; they are not subject to that file's own ignore list."""
-        source = self.options.config_file or self._config_file_for(target.model_dir)
+        source = self.options.config_file or self._config_file_for(target)
         if source in self._reported_sources or source not in self._configs:
             return []
         self._reported_sources.add(source)
@@ -124,7 +127,7 @@ class ConfigCache:
         a configuration from ``--config`` or from above the repository (the machine's)."""
         if self.options.config_file is not None:
             return None
-        source = self._config_file_for(target.model_dir)
+        source = self._config_file_for(target)
         return None if source is None else self._repository_boundary(source, target)
 
     def schema(self, path: Path, boundary: Path | None = None) -> dict[str, Any]:

@@ -192,8 +192,9 @@ def _matches(relative: str, pattern: str) -> bool:
     )
 
 
-def find_config_file(start: Path, cache: dict[Path, Path | None] | None = None) -> Path | None:
-    """The nearest file at or above ``start`` that configures cardguard.
+def find_config_file(start: Path, cache: dict[Path, Path | None] | None = None, top: Path | None = None) -> Path | None:
+    """The nearest file at or above ``start`` that configures cardguard, looking no higher
+    than ``top`` when given (a Hub repo's temporary copy: only the repo's own files count).
 
     ``cache`` (folder -> answer) lets a batch run over one tree ask the file system once
     per folder.
@@ -210,7 +211,7 @@ def find_config_file(start: Path, cache: dict[Path, Path | None] | None = None) 
             break
         visited.append(candidate_dir)
         found = _configuring_file_in(candidate_dir)
-        if found is not None:
+        if found is not None or candidate_dir == top:
             break
     for seen in visited:
         cache[seen] = found
@@ -239,80 +240,87 @@ def _configures_cardguard(path: Path) -> bool:
         return False
 
 
-def read_bounded(path: Path, max_bytes: int, boundary: Path | None = None) -> bytes:
+def read_bounded(path: Path, max_bytes: int, boundary: Path | None = None, shown: str | None = None) -> bytes:
     """The bytes of a regular file no larger than ``max_bytes``, its size checked before reading.
 
     With ``boundary`` (the repository, for a file the repository holds) the file is opened
     through the gate (cardguard.safe_paths): a link into ``.git`` or out of the repository is
     refused. Raises OSError when it cannot be opened, ConfigError when it is refused, not a
-    regular file (a FIFO is opened without blocking) or too large.
+    regular file (a FIFO is opened without blocking) or too large. ``shown``: the file as
+    messages name it (default: its path).
     """
+    shown = shown or str(path)
     if boundary is None:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         handle = os.fdopen(descriptor, "rb")
     else:
-        handle = _open_in_repository(path, boundary)
+        handle = _open_in_repository(path, boundary, shown)
     with handle:
         status = os.fstat(handle.fileno())
         if not stat.S_ISREG(status.st_mode):
-            raise ConfigError(f"{path} is not a regular file; not read")
+            raise ConfigError(f"{shown} is not a regular file; not read")
         if status.st_size > max_bytes:
-            raise ConfigError(f"{path} is {status.st_size:,} bytes, over the {max_bytes:,}-byte bound; not read")
+            raise ConfigError(f"{shown} is {status.st_size:,} bytes, over the {max_bytes:,}-byte bound; not read")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:  # it grew after the check
-        raise ConfigError(f"{path} is over the {max_bytes:,}-byte bound; not read")
+        raise ConfigError(f"{shown} is over the {max_bytes:,}-byte bound; not read")
     return data
 
 
-def _open_in_repository(path: Path, boundary: Path) -> BinaryIO:
+def _open_in_repository(path: Path, boundary: Path, shown: str) -> BinaryIO:
     from cardguard.safe_paths import Refused, open_for_reading
 
     try:
         handle, _ = open_for_reading(path, boundary)
     except Refused as refusal:
-        raise ConfigError(f"{path} {refusal.reason}") from None
+        raise ConfigError(f"{shown} {refusal.reason}") from None
     return handle
 
 
-def read_config_text(path: Path, boundary: Path | None = None) -> str:
+def read_config_text(path: Path, boundary: Path | None = None, shown: str | None = None) -> str:
     """A configuration file's text, read under CONFIG_MAX_BYTES (through the gate when
-    ``boundary`` is given); ConfigError otherwise."""
+    ``boundary`` is given); ConfigError otherwise, naming the file as ``shown``."""
+    shown = shown or str(path)
     try:
-        return read_bounded(path, CONFIG_MAX_BYTES, boundary).decode("utf-8")
+        return read_bounded(path, CONFIG_MAX_BYTES, boundary, shown).decode("utf-8")
     except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+        raise ConfigError(f"cannot read {shown}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+        raise ConfigError(f"{shown} is not valid TOML: {error}") from None
 
 
-def load_config(path: Path, boundary: Path | None = None) -> Config:
+def load_config(path: Path, boundary: Path | None = None, shown: str | None = None) -> Config:
     """Read one configuration file; raises ConfigError with a one-line reason. ``boundary``:
-    the repository, when the file is one of its own (read through the gate)."""
-    text = read_config_text(path, boundary)
-    data = _parse_toml(text, path)
+    the repository, when the file is one of its own (read through the gate); ``shown``: the
+    file as messages and findings name it (a Hub repo's hf://... path), default its path."""
+    text = read_config_text(path, boundary, shown)
+    where = shown or str(path)
+    data = _parse_toml(text, where)
     table = data.get("tool", {}).get("cardguard")
     if table is None:
         if path.name == "pyproject.toml":
             return Config(root=path.parent, source=path)
         table = data
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.cardguard] must be a table")
+        raise ConfigError(f"{where}: [tool.cardguard] must be a table")
     table = dict(table)
     raw_overrides = table.pop("overrides", [])
-    base = _apply(Settings(), table, path.parent, str(path))
-    overrides = tuple(_read_override(item, path) for item in _as_list(raw_overrides, f"{path}: overrides"))
-    findings = _ceiling_findings(path, text, [table, *[item for item in raw_overrides if isinstance(item, dict)]])
+    base = _apply(Settings(), table, path.parent, where)
+    overrides = tuple(_read_override(item, path.parent, where)
+                      for item in _as_list(raw_overrides, f"{where}: overrides"))
+    findings = _ceiling_findings(shown or display_path(path), text,
+                                 [table, *[item for item in raw_overrides if isinstance(item, dict)]])
     return Config(base=base, overrides=overrides, root=path.parent, source=path, findings=tuple(findings))
 
 
-def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+def _parse_toml(text: str, where: str) -> dict[str, Any]:
     tomllib = _toml_module()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+        raise ConfigError(f"{where} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
-        raise ConfigError(f"{path}: arrays or inline tables nested too deeply to read") from None
+        raise ConfigError(f"{where}: arrays or inline tables nested too deeply to read") from None
 
 
 def _toml_module():  # type: ignore[no-untyped-def]
@@ -324,12 +332,12 @@ def _toml_module():  # type: ignore[no-untyped-def]
     return tomllib
 
 
-def _read_override(item: Any, path: Path) -> Override:
+def _read_override(item: Any, root: Path, where: str) -> Override:
     if not isinstance(item, dict) or "paths" not in item:
-        raise ConfigError(f"{path}: each [[tool.cardguard.overrides]] needs 'paths'")
+        raise ConfigError(f"{where}: each [[tool.cardguard.overrides]] needs 'paths'")
     values = dict(item)
-    patterns = tuple(str(p) for p in _as_list(values.pop("paths"), f"{path}: overrides.paths"))
-    _apply(Settings(), values, path.parent, f"{path}: overrides")  # validate now, fail early
+    patterns = tuple(str(p) for p in _as_list(values.pop("paths"), f"{where}: overrides.paths"))
+    _apply(Settings(), values, root, f"{where}: overrides")  # validate now, fail early
     return Override(patterns, values)
 
 
@@ -478,7 +486,7 @@ def _read_limits(value: Any, current: Limits, where: str) -> Limits:
     return current.replace(**changes)
 
 
-def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> list[Finding]:
+def _ceiling_findings(shown: str, text: str, tables: list[dict[str, Any]]) -> list[Finding]:
     """CG503 for each configured limit above its ceiling (the run uses the ceiling)."""
     findings = []
     for table in tables:
@@ -489,7 +497,7 @@ def _ceiling_findings(path: Path, text: str, tables: list[dict[str, Any]]) -> li
             ceiling = getattr(LIMIT_CEILINGS, str(raw_key).replace("-", "_"))
             if number > ceiling:
                 findings.append(codes.finding(
-                    "CG503", display_path(path), _setting_line(text, str(raw_key)), 1,
+                    "CG503", shown, _setting_line(text, str(raw_key)), 1,
                     f"limits.{raw_key} = {number:,} is above its hard ceiling {ceiling:,}; the ceiling is used",
                     f"set limits.{raw_key} to at most {ceiling:,} (docs/security.md lists every ceiling)",
                 ))

@@ -44,6 +44,9 @@ class Target(Record, frozen=True):
     # of the temporary model folder ("hf://ORG/NAME@SHA"), and where its weights are read from.
     display_root: str | None = None
     hub: HubSource | None = None
+    # The highest folder whose configuration applies (a Hub repo's copy: the repo's root, so
+    # no file that happens to lie above the temporary folder configures it); None: up to /.
+    config_top: Path | None = None
 
 
 def display_path(path: Path) -> str:
@@ -56,7 +59,10 @@ def shown_in(target: Target, path: Path) -> str:
     the target's ``display_root`` (``hf://ORG/NAME@SHA/...``) when it has one."""
     if target.display_root is None:
         return display_path(path)
-    return f"{target.display_root}/{os.path.relpath(path, target.model_dir).replace(os.sep, '/')}"
+    root, relative = target.display_root, os.path.relpath(path, target.model_dir).replace(os.sep, "/")
+    while relative.startswith("../"):  # above the model folder: a Hub repo's root configuration
+        root, relative = root.rsplit("/", 1)[0], relative[3:]
+    return f"{root}/{relative}"
 
 
 def _shown(absolute: str, cwd: str | None = None) -> str:

@@ -52,7 +52,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from hub.endpoints import CDN_ROUTES, HUB_ROUTES, Refused, Reply, Request, hub_error
-from hub.repos import Repo, blob_for
+from hub.repos import Blob, Repo, blob_for
 
 DEFAULT_TOKEN = "hf_fake_token"  # the token FakeHub accepts unless told otherwise
 
@@ -117,10 +117,16 @@ class FakeHub:
     # -- set-up ----------------------------------------------------------------------
 
     def add_repo(self, repo_id: str, revisions: dict[str, dict[str, bytes]] | None = None, *,
-                 private: bool = False, gated: bool | str = False, readers: Iterable[str] = ()) -> Repo:
+                 private: bool = False, gated: bool | str = False, readers: Iterable[str] = (),
+                 in_git: Iterable[str] = ()) -> Repo:
+        """``in_git``: paths git holds itself although LFS would take them by name (a file
+        committed before the .gitattributes that names its suffix)."""
         repo = Repo(repo_id, private=private, gated=gated, readers=frozenset(readers))
+        kept_in_git = frozenset(in_git)
         for branch, files in (revisions or {"main": {}}).items():
-            repo.add_commit(branch, f"files of {branch}", {path: blob_for(path, data) for path, data in files.items()})
+            repo.add_commit(branch, f"files of {branch}", {
+                path: Blob(data, lfs=False) if path in kept_in_git else blob_for(path, data)
+                for path, data in files.items()})
         with self.lock:
             self.repos[repo_id] = repo
         return repo

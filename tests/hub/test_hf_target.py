@@ -56,6 +56,14 @@ def materialise_in_child(hub: FakeHub, home: Path, into: Path, revision: str | N
     """)
 
 
+def write_tree(folder: Path, files: dict[str, bytes]) -> Path:
+    """``files`` written under ``folder`` (a local clone of what the fake serves)."""
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def folder_contents(folder: Path) -> dict[str, bytes]:
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
@@ -93,6 +101,48 @@ def test_no_weights_and_no_unread_file_is_downloaded(hub: FakeHub, home: Path, t
     assert hub.requests_to("tokenizer.json") == []
     # training_args.bin is stored with LFS too: fetched, through the same redirect the weights would take
     assert [r.method for r in hub.requests_to(lfs_object_path(files["training_args.bin"]))] == ["GET"]
+
+
+def test_each_small_file_is_one_get_at_the_listed_commit(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    answer = materialise_in_child(hub, home, tmp_path / "virtual")
+    assert answer["error"] is None, answer["error"]["traceback"]
+    sha = hub.sha(REPO)
+    assert [r.method for r in hub.requests if r.method != "GET"] == []  # no HEAD first
+    for name in answer["result"]["downloaded"]:
+        asked = hub.requests_to(f"/{REPO}/resolve/")
+        mine = [r for r in asked if r.path.split("?")[0].endswith("/" + name)]
+        # one GET, of the commit the listing named (the Hub's own redirect, if any, follows it)
+        assert [r.path.split("?")[0] for r in mine] == [f"/{REPO}/resolve/{sha}/{name}"], name
+
+
+@pytest.mark.parametrize("git_weights_bytes", [None, 1024])
+def test_safetensors_git_holds_itself_are_downloaded_when_small_else_range_read(
+        home: Path, tmp_path: Path, files: dict[str, bytes], git_weights_bytes: int | None) -> None:
+    weights = files["model.safetensors"]  # about 4 KB: under the default bound, over 1024
+    with FakeHub() as hub:
+        hub.add_repo(REPO, {"main": files}, in_git=["model.safetensors"])
+        hub_limits = "None" if git_weights_bytes is None else f"HubLimits(git_weights_bytes={git_weights_bytes})"
+        answer = run_client(hub, home, f"""
+            from pathlib import Path
+            from cardguard.artifacts import read_facts
+            from cardguard.artifacts.hub_repo import materialise
+            from cardguard.limits import HubLimits
+            done = materialise("{REPO}", None, Path({str(tmp_path / 'virtual')!r}), hub_limits={hub_limits})
+            facts = read_facts(done.folder, remote=done.source)
+            result = {{"downloaded": done.downloaded, "pointers": done.pointers, "folder": str(done.folder),
+                       "parameters": facts.weights.parameters, "remote": facts.remote_files}}
+        """)
+        assert answer["error"] is None, answer["error"]["traceback"]
+        ranged = [r.range for r in hub.requests_to("/resolve/") if "model.safetensors" in r.path]
+    done = answer["result"]
+    held = (Path(done["folder"]) / "model.safetensors").read_bytes()
+    assert done["parameters"] > 0
+    if git_weights_bytes is None:  # downloaded whole, read like a local file
+        assert "model.safetensors" in done["downloaded"] and held == weights and done["remote"] == []
+        assert ranged == [None]
+    else:  # a pointer by size; its header read by Range from the repo
+        assert done["pointers"] == ["model.safetensors"] and held.endswith(f"size {len(weights)}\n".encode())
+        assert done["remote"] == ["model.safetensors"] and ranged and all(ranged)
 
 
 def test_a_file_over_its_bound_is_not_downloaded_but_keeps_its_size(hub: FakeHub, home: Path, tmp_path: Path,
@@ -170,10 +220,7 @@ def with_paths_after(prefix: str, findings: list[list[Any]]) -> list[list[Any]]:
 @pytest.mark.parametrize("command", ["validate", "check"])
 def test_remote_and_local_give_the_same_findings(hub: FakeHub, home: Path, tmp_path: Path, command: str,
                                                  files: dict[str, bytes]) -> None:
-    local = tmp_path / "local"
-    for name, data in files.items():
-        (local / name).parent.mkdir(parents=True, exist_ok=True)
-        (local / name).write_bytes(data)
+    local = write_tree(tmp_path / "local", files)
     sha = hub.sha(REPO)
     remote = findings_in_child(hub, home, command, f"hf://{REPO}")
     here = findings_in_child(hub, home, command, str(local))
@@ -253,3 +300,125 @@ def test_gated_private_and_unauthorised_repos_are_one_line_each(hub: FakeHub, ho
                      " and log in (HF_TOKEN)")
     assert private.startswith("hf://org/private: no such repo, or it is private")
     assert unknown_token == f"hf://{REPO}: not authorised (HTTP 401): check HF_TOKEN or the saved login"
+
+
+# -- configuration and shown paths of a Hub target ---------------------------------------------------
+
+
+def cli_runs_in_child(hub: FakeHub, home: Path, runs: list[list[str]], env: dict[str, str] | None = None
+                      ) -> list[list[Any]]:
+    """``[returncode, stdout, stderr]`` of ``python -m cardguard ARGS`` for each ARGS, in a child
+    pointed at ``hub`` (with ``env`` added to its environment)."""
+    answer = run_client(hub, home, f"""
+        import os, subprocess, sys
+        env = {{**os.environ, **{env or {}!r}}}
+        result = [[run.returncode, run.stdout, run.stderr] for run in (
+            subprocess.run([sys.executable, "-m", "cardguard", *args], capture_output=True, text=True, env=env)
+            for args in {runs!r})]
+    """, timeout=240)
+    assert answer["error"] is None, answer["error"]["traceback"]
+    return answer["result"]
+
+
+def test_a_configuration_above_the_temporary_folder_does_not_apply(tmp_path: Path, home: Path,
+                                                                    files: dict[str, bytes]) -> None:
+    # the repo has no configuration of its own; the machine's temporary folder (TMPDIR) and the
+    # folder above it hold ones that would silence every error, and a template of their own
+    served = {name: data for name, data in files.items() if name != ".cardguard.toml"}
+    temporary = tmp_path / "tmp"
+    (temporary / ".cardguard" / "templates").mkdir(parents=True)
+    (temporary / ".cardguard.toml").write_text('ignore = ["CG116"]\nfail-on = "never"\n')
+    (temporary / ".cardguard" / "templates" / "hyperparameters.md.j2").write_text("PLANTED\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.cardguard]\nignore = ["CG116"]\nfail-on = "never"\n')
+    explicit = tmp_path / "mine.toml"
+    explicit.write_text('ignore = ["CG116"]\n')
+    with FakeHub({REPO: {"main": served}}) as hub:
+        (plain, out, _), (with_config, quiet_out, _) = cli_runs_in_child(
+            hub, home, [["check", f"hf://{REPO}"], ["check", "--config", str(explicit), f"hf://{REPO}"]],
+            env={"TMPDIR": str(temporary)})
+    assert plain == 1 and "CG116 error" in out and "PLANTED" not in out  # the planted files were not read
+    assert with_config == 0 and "CG116" not in quiet_out  # the user's own --config is
+
+
+def test_findings_about_the_configuration_and_eval_results_show_hub_paths(tmp_path: Path, home: Path,
+                                                                          files: dict[str, bytes]) -> None:
+    served = {**files, ".cardguard.toml": b'profile = "trainer"\neval-results-files = true\n'
+              b'[evaluation]\ndataset = "nyu-mll/glue"\ntask-id = "sst2"\nmetric = "accuracy"\n'
+              b'[limits]\njson-bytes = 999999999999\n'}
+    del served[".eval_results/glue.yaml"]
+    with FakeHub({REPO: {"main": served}}) as hub:
+        runs = cli_runs_in_child(hub, home, [["check", f"hf://{REPO}"], ["check", "--format", "json", f"hf://{REPO}"],
+                                             ["validate", f"hf://{REPO}"]])
+        shown = f"hf://{REPO}@{hub.sha(REPO)}"
+    (_, out, err), (_, json_out, _), (_, validate_out, _) = runs
+    assert f"{shown}/.cardguard.toml:8:1: CG503 warning" in out  # the limit above its ceiling
+    assert f"{shown}/.eval_results/glue.yaml:1:1: CG417 error" in out  # the entry sync would write
+    assert f"+++ b/{shown}/.eval_results/glue.yaml" in out  # and its diff
+    for output in (out, err, json_out, validate_out):
+        assert "cardguard-hf-" not in output and str(tmp_path) not in output
+
+
+# -- a model in a subfolder of the repo ----------------------------------------------------------------
+
+
+def test_a_model_in_a_subfolder_is_checked_as_in_a_clone(tmp_path: Path, home: Path, files: dict[str, bytes]) -> None:
+    # the repo's root configuration and templates apply to the folder below it, as in a clone;
+    # findings about the configuration are shown at the root, not below the model folder
+    root_config = b'severity = { CG116 = "warning" }\n[limits]\njson-bytes = 999999999999\n'
+    served = {".cardguard.toml": root_config, "README.md": b"# a repo of several models\n",
+              ".cardguard/templates/hyperparameters.md.j2": b"From the repo's own template.\n",
+              **{f"models/bert/{name}": data for name, data in files.items() if name != ".cardguard.toml"}}
+    clone = write_tree(tmp_path / "clone", served)
+    with FakeHub({REPO: {"main": served}}) as hub:
+        remote = findings_in_child(hub, home, "check", f"hf://{REPO}/models/bert")
+        local = findings_in_child(hub, home, "check", str(clone / "models" / "bert"))
+        sha = hub.sha(REPO)
+        weights = [r for r in hub.requests_to(f"/{REPO}/resolve/{sha}/models/bert/model.safetensors")]
+        missing = cli_runs_in_child(hub, home, [["check", f"hf://{REPO}/models/gpt"]])
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{clone}/", local)
+    shown = {(code, path) for code, path, *_ in remote}
+    assert {("CG503", f"hf://{REPO}@{sha}/.cardguard.toml"),
+            ("CG116", f"hf://{REPO}@{sha}/models/bert/.eval_results/glue.yaml")} <= shown
+    assert any(code == "CG405" and "'hyperparameters'" in message for code, _, _, _, message in remote)
+    assert weights and all(r.range for r in weights)  # the header, read from the subfolder's file
+    [(code, out, err)] = missing
+    assert code == 2 and out == "" and err.strip() == (
+        f"cardguard: error: hf://{REPO}@{sha}/models/gpt: no such folder in the repo")
+
+
+@pytest.mark.parametrize("spec", ["hf://org", "hf://org/na me", "hf://org/name@", "hf://org/name/../x",
+                                  "hf://org/name//x", "hf://../name"])
+def test_a_spec_that_names_no_repo_is_refused_before_any_request(spec: str) -> None:
+    from cardguard.run.hub_targets import parse_hub_spec
+    from cardguard.settings.targets import TargetError
+
+    with pytest.raises(TargetError, match="not a Hub model repo; write hf://ORG/NAME"):
+        parse_hub_spec(spec)
+
+
+@pytest.mark.parametrize(("spec", "parts"), [
+    ("hf://org/name", ("org/name", None, "")),
+    ("hf://org/name@v1/", ("org/name", "v1", "")),
+    ("hf://org/name/models/bert", ("org/name", None, "models/bert")),
+    ("hf://org/name@refs/pr/3/models/bert", ("org/name", "refs/pr/3", "models/bert")),
+    ("hf://org/name@refs%2Fpr%2F3", ("org/name", "refs/pr/3", "")),
+])
+def test_a_spec_names_repo_revision_and_subfolder(spec: str, parts: tuple[str, str | None, str]) -> None:
+    from cardguard.run.hub_targets import parse_hub_spec
+
+    parsed = parse_hub_spec(spec)
+    assert (parsed.repo_id, parsed.revision, parsed.subfolder) == parts
+
+
+def test_the_schema_a_repo_configuration_names_is_read_from_the_repo(tmp_path: Path, home: Path,
+                                                                       files: dict[str, bytes]) -> None:
+    schema = b'{"type": "object", "required": ["owner"], "properties": {"owner": {"type": "string"}}}'
+    served = {**files, ".cardguard.toml": b'profile = "trainer"\nschema = "schemas/org.json"\n',
+              "schemas/org.json": schema}
+    clone = write_tree(tmp_path / "clone", served)
+    with FakeHub({REPO: {"main": served}}) as hub:
+        remote = findings_in_child(hub, home, "validate", f"hf://{REPO}")
+        local = findings_in_child(hub, home, "validate", str(clone))
+        sha = hub.sha(REPO)
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{clone}/", local)
+    assert any("owner" in message for *_, message in remote)  # the organisation schema's finding
