@@ -100,6 +100,9 @@ class YamlDoc(Record):
     coercions: list[Coercion] = factory(list)
     findings: list[Finding] = factory(list)
     first_line: int = 1
+    # True once a timestamp was built (a date or datetime, as a key or a value): the metadata
+    # rules then copy the value with dates as text; most cards hold none, and need not be walked.
+    holds_date: bool = False
 
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
         """Line and column of the value (or key) at ``path``, else its nearest ancestor."""
@@ -294,6 +297,8 @@ class _Builder:
                 f"a number written with {len(event.value):,} characters; cardguard reads numbers of at most "
                 f"{MAX_NUMBER_CHARS:,}", "quote it if it is text",
             )
+        if short == "timestamp":
+            self.doc.holds_date = True
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return SafeConstructor.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node), short

@@ -93,7 +93,7 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
     metadata = card.metadata
     if metadata is None:
         return []
-    instance = json_ready(metadata)
+    instance = json_ready(metadata, _holds_date_as_read(card))
     findings: list[Finding] = []
     for error in one_error_per_value(metadata_validator().errors(instance), card):
         findings.extend(hub_schema_findings(error, card))
@@ -107,11 +107,21 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
     return findings
 
 
-def json_ready(value: Any) -> Any:
+def json_ready(value: Any, holds_date: bool | None = None) -> Any:
     """The value as JSON would hold it: YAML timestamps become their ISO text, as values and
     as mapping keys (``2020-01-01: x``). Most metadata holds no timestamp and is returned as
-    it is: looking for one costs less than copying every mapping and list."""
-    return _with_dates_as_text(value) if _holds_date(value) else value
+    it is: looking for one costs less than copying every mapping and list. ``holds_date``:
+    whether ``value`` holds one, when the caller knows (the YAML reader says so); else the
+    value is searched."""
+    if holds_date is None:
+        holds_date = _holds_date(value)
+    return _with_dates_as_text(value) if holds_date else value
+
+
+def _holds_date_as_read(card: CardLike) -> bool | None:
+    """Whether the card's YAML reader built a date (YamlDoc.holds_date); None when the card
+    does not say (a card-like object without a YAML document)."""
+    return getattr(getattr(card, "yaml", None), "holds_date", None)
 
 
 def _holds_date(value: Any) -> bool:
