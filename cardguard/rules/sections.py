@@ -211,14 +211,14 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     required_keys = _layout_keys(profile)[layout] + tuple(wanted.keys() for wanted in extra)
     by_key = card.body.section_by_key
     findings: list[Finding] = []
-    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
-    advice = ""  # found only when a section is missing: it compares the card with every profile
-    missing_line = min(card.body.first_line, card.line_count)
+    fitting = ""  # found only when a section is missing: it compares the card with every profile
+    missing_line = _missing_section_line(card)
     for wanted, wanted_keys in zip(required, required_keys):
         section = _section_for(wanted_keys, by_key)
         if section is None:
-            advice = advice or _profile_advice(fitting_profile(keys, profile))
-            findings.append(_missing(card.path, missing_line, wanted, about_profile, advice))
+            fitting = fitting or fitting_profile(keys, profile)
+            message, fix = _missing_text(wanted.title, profile, chosen_because, fitting)
+            findings.append(codes.finding("CG201", card.path, missing_line, 1, message, fix))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -238,13 +238,24 @@ def _section_for(wanted_keys: frozenset[str], by_key: dict[str, Section]) -> Sec
     return None
 
 
-def _missing(path: str, line: int, required: RequiredSection, about_profile: str, advice: str) -> Finding:
-    """``line``: where the body begins."""
-    return codes.finding(
-        "CG201", path, line, 1,
-        f"required section '{required.title}' is missing ({about_profile})",
-        f"add a heading '## {required.title}' with its content, or {advice}",
-    )
+def _missing_section_line(card: Card) -> int:
+    """Where a missing section is reported: the line the body begins on, or the card's last
+    line when the body is empty (the card then ends with the front matter's closing line)."""
+    assert card.body is not None
+    if card.body_text:  # the body's first line holds a character of the card: no need to count them all
+        return card.body.first_line
+    return min(card.body.first_line, card.line_count)
+
+
+# The texts of CG201 findings, worked out once per required section, profile and advice: a
+# batch reports the same missing sections on card after card.
+@functools.lru_cache(maxsize=1024)
+def _missing_text(title: str, profile: str, chosen_because: str | None, fitting: str) -> tuple[str, str]:
+    """(message, fix) of a CG201 finding: the section ``title`` the ``profile`` requires is
+    missing; ``fitting`` is the profile the card does fit (:func:`fitting_profile`)."""
+    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
+    return (f"required section '{title}' is missing ({about_profile})",
+            f"add a heading '## {title}' with its content, or {_profile_advice(fitting)}")
 
 
 def _profile_advice(fitting: str) -> str:
@@ -284,7 +295,7 @@ def _leftover_findings(card: Card) -> list[Finding]:
     assert card.body is not None
     body = card.body
     findings: list[Finding] = []
-    for index in _lines_with_hints(body.lf_text.lower()):
+    for index in _lines_with_hints(hint_text(body.lf_text)):
         line = body.lines[index]
         file_line = body.first_line + index
         if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
@@ -311,6 +322,20 @@ def _leftover_findings(card: Card) -> list[Finding]:
                 "render the template, or put literal braces inside a code span",
             ))
     return findings
+
+
+def hint_text(text: str) -> str:
+    """``text`` with its ASCII letters lowered: the text the hints are looked for in.
+
+    Every hint is lower-case ASCII, so this finds the same hints on the same lines as
+    ``text.lower()``: the only characters outside ASCII that ``str.lower`` turns into ASCII are
+    U+0130 ("i" and a combining dot, and no hint has anything but an ASCII letter after its
+    "i") and the Kelvin sign ("k", in no hint). It costs a fraction of ``str.lower`` on a text
+    that is not all ASCII (emoji, other scripts), which lowers character by character through
+    the Unicode tables, where ``bytes.lower`` changes only the ASCII letters of the UTF-8 text."""
+    if text.isascii():
+        return text.lower()
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
 
 
 # A line is looked at only if its lower-cased text holds one of these hints. Each hint is found
