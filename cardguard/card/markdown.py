@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from itertools import compress, islice
 
 from cardguard.lines import split_lines, to_lf
 from cardguard.record import Record, factory
@@ -324,9 +325,13 @@ def _visible_text(lines: list[str], first_line: int, visible: list[bool], start:
 
 
 def _visible_lines(lines: list[str], first_line: int, visible: list[bool], start: int, end: int) -> Iterator[str]:
-    """The visible ones of the file lines ``start`` to ``end`` (both included)."""
-    first, last = max(start - first_line, 0), min(end - first_line, len(lines) - 1)
-    return (lines[index] for index in range(first, last + 1) if visible[index])
+    """The visible ones of the file lines ``start`` to ``end`` (both included).
+
+    Iterators from itertools, not a generator: most callers stop at the first line with text,
+    and an abandoned generator is closed by raising GeneratorExit inside it."""
+    first, stop = max(start - first_line, 0), min(end - first_line + 1, len(lines))
+    stop = max(stop, first)  # an empty range
+    return compress(islice(lines, first, stop), islice(visible, first, stop))
 
 
 # -- where a cardguard marker may live ----------------------------------------------------------

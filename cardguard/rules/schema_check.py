@@ -134,7 +134,7 @@ class SchemaValidator:
 
     def errors(self, instance: Any) -> list[SchemaError]:
         """Every error at the top level (``anyOf`` errors carry their branches' errors)."""
-        return self._validate(instance, self.schema, ())
+        return list(self._validate(instance, self.schema, ()))
 
     def is_valid(self, instance: Any) -> bool:
         return not self._validate(instance, self.schema, ())
@@ -190,15 +190,15 @@ class SchemaValidator:
     # no generator per keyword and per value. The keywords of each (sub)schema that have a
     # check are looked up once per schema (_checks_for), not once per value validated.
 
-    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
+    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> Errors:
         checks = self._checks.get(id(schema))
         if checks is None:
             checks = self._checks_for(schema)
-        errors: list[SchemaError] = []
+        errors: Errors = ()  # no list for a valid value (nearly every value of nearly every card)
         for check, expected in checks:
             found = check(instance, expected, schema, path)
             if found:
-                errors.extend(found)
+                errors = [*errors, *found] if errors else found
         return errors
 
     def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:

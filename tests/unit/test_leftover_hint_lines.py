@@ -62,6 +62,13 @@ def test_hint_text_picks_the_lines_lower_picks(text: str) -> None:
     assert _lines_with_hints(hint_text(text)) == _lines_with_hints(text.lower())
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["[", " ", "\t", "\u00a0", "\x1c", "\u2003", "\x85", "\n", "todo", "](", "x"]),
+                max_size=12).map("".join))
+def test_any_space_of_its_line_may_follow_a_bracket(text: str) -> None:
+    assert _lines_with_hints(text) == lines_holding_a_hint(text)
+
+
 def test_every_hint_has_its_anchor() -> None:
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         assert all(hint.startswith(anchor) for hint in hints)
