@@ -329,8 +329,10 @@ def _visible_lines(lines: list[str], first_line: int, visible: list[bool], start
 
     Iterators from itertools, not a generator: most callers stop at the first line with text,
     and an abandoned generator is closed by raising GeneratorExit inside it."""
-    first, stop = max(start - first_line, 0), min(end - first_line + 1, len(lines))
-    stop = max(stop, first)  # an empty range
+    first = start - first_line if start > first_line else 0
+    stop = end - first_line + 1  # islice stops at the end of the lines by itself
+    if stop < first:  # an empty range
+        stop = first
     return compress(islice(lines, first, stop), islice(visible, first, stop))
 
 
