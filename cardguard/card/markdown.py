@@ -172,8 +172,11 @@ def _classify_lines(lines: list[str], lf_text: str) -> tuple[list[bool], list[bo
     # Every line starts visible and outside code; only the lines that are not get marked.
     visible = [True] * len(lines)
     in_code = [False] * len(lines)
-    marks = [mark for mark, character in _BLOCK_MARKS if character in lf_text]
-    marked = line_indices(lf_text, (position for mark in marks for position in occurrences(lf_text, mark)))
+    positions: list[int] = []
+    for mark, character in _BLOCK_MARKS:
+        if character in lf_text:
+            positions.extend(occurrences(lf_text, mark))
+    marked = line_indices(lf_text, positions)
     state = _BlockState()
     after_previous = 0  # the first line after the previous marked line
     for index in [*marked, len(lines)]:

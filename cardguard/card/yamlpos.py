@@ -501,8 +501,9 @@ def pure_loader_may_differ(text: str) -> bool:
     accepts. Substring tests first (a few microseconds for a card): a regex runs only when
     the character it needs is there, libyaml's events only when a '?' and a flow bracket
     are (a '?' in a question in quotes, or in a URL in block context, is common)."""
-    if any(character in text for character in _PURE_LOADER_CHARACTERS):
-        return True
+    for character in _PURE_LOADER_CHARACTERS:
+        if character in text:
+            return True
     if "!" in text and _TAG_START.search(text) is not None:
         return True
     if "#" in text and _BLOCK_HEADER_THEN_HASH.search(text) is not None:

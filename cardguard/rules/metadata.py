@@ -163,8 +163,15 @@ def one_error_per_value(errors: Iterable[SchemaError], card: CardLike) -> list[S
     key the schema gives both a type and a set of values (an enum, a pattern) is treated alike.
     A YAML 1.1 word (`pipeline_tag: yes`) is text to the Hub: its value is still checked."""
     listed = list(errors)
+    if not listed:  # most cards
+        return listed
     wrong_type = {error.path for error in listed if error.keyword == "type" and not _is_yaml11_word(error, card)}
-    return [error for error in listed if error.keyword == "type" or error.path not in wrong_type]
+    return _kept_errors(listed, wrong_type)
+
+
+def _kept_errors(errors: list[SchemaError], wrong_type: set[InstancePath]) -> list[SchemaError]:
+    """The type errors, and the other errors about a value whose type is not wrong."""
+    return [error for error in errors if error.keyword == "type" or error.path not in wrong_type]
 
 
 def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
@@ -599,12 +606,17 @@ def missing_key_findings(card: CardLike, metadata: dict, near_miss_targets: set[
 def library_name_fix(metadata: dict) -> str:
     tags = metadata.get("tags")
     tags = tags if isinstance(tags, list) else [tags]
-    known = _library_names()
-    library_tag = next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
+    library_tag = _library_tag(tags)
     if library_tag is not None:
         return (f"add `library_name: {library_tag}`; the Hub no longer infers it from the tag "
                 f'"{library_tag}" for new repos')
     return "add `library_name: <library>` (e.g. transformers, diffusers, peft, sentence-transformers)"
+
+
+def _library_tag(tags: list[Any]) -> str | None:
+    """The first tag that is a library id the Hub knows."""
+    known = _library_names()
+    return next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
 
 
 def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:

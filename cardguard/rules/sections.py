@@ -180,14 +180,23 @@ def _closest_layout(keys: frozenset[str], profile: str) -> int:
     follows most closely (its current layout, 0, on a tie)."""
     if len(_layouts(profile)) == 1:
         return 0
-    scores = [_count_present(keys, wanted) / len(wanted) for wanted in _layout_keys(profile)]
+    return _best_layout(keys, _layout_keys(profile))
+
+
+def _best_layout(keys: frozenset[str], layouts: tuple[tuple[frozenset[str], ...], ...]) -> int:
+    """The position of the layout with the largest share of its sections in ``keys`` (the first
+    of equals)."""
+    scores = [_count_present(keys, wanted) / len(wanted) for wanted in layouts]
     return scores.index(max(scores))
 
 
 def profile_fits(keys: frozenset[str], profile: str) -> bool:
     """True when the card with heading ``keys`` has every section the profile requires (in
-    one of its layouts)."""
-    return any(_has_all(keys, wanted) for wanted in _layout_keys(profile))
+    one of its layouts). A loop, not any() over a generator: it runs for several profiles per card."""
+    for wanted in _layout_keys(profile):
+        if _has_all(keys, wanted):
+            return True
+    return False
 
 
 def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
@@ -202,19 +211,15 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
                                chosen_because: str | None) -> list[Finding]:
     assert card.body is not None
     keys = heading_keys(card)
-    layout = _closest_layout(keys, profile)
-    extra = tuple(RequiredSection(title) for title in extra_required)
-    required = _layouts(profile)[layout] + extra
+    required, lookups = _required_layout(profile, _closest_layout(keys, profile), extra_required)
     if not required:
         return []
-    # The keys of each required section, worked out once per profile rather than per card.
-    required_keys = _layout_keys(profile)[layout] + tuple(wanted.keys() for wanted in extra)
     by_key = card.body.section_by_key
     findings: list[Finding] = []
     fitting = ""  # found only when a section is missing: it compares the card with every profile
     missing_line = _missing_section_line(card)
-    for wanted, wanted_keys in zip(required, required_keys):
-        section = _section_for(wanted_keys, by_key)
+    for wanted, names in zip(required, lookups):
+        section = _section_for(names, by_key)
         if section is None:
             fitting = fitting or fitting_profile(keys, profile)
             message, fix = _missing_text(wanted.title, profile, chosen_because, fitting)
@@ -228,14 +233,31 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _section_for(wanted_keys: frozenset[str], by_key: dict[str, Section]) -> Section | None:
-    """The card's section under one of a required section's names (their ``wanted_keys``),
-    None when it has none."""
-    for key in wanted_keys:
-        section = by_key.get(key)
-        if section is not None:
-            return section
-    return None
+@functools.lru_cache(maxsize=256)
+def _required_layout(profile: str, layout: int, extra_required: tuple[str, ...]
+                     ) -> tuple[tuple[RequiredSection, ...], tuple[tuple[str, ...], ...]]:
+    """The sections required under the profile's ``layout`` (see :func:`_layouts`) plus the
+    configured ``extra_required`` titles, and the keys to look each up by (:func:`_lookup_keys`):
+    worked out once per run, not once per card."""
+    required = _layouts(profile)[layout] + tuple(RequiredSection(title) for title in extra_required)
+    return required, tuple(_lookup_keys(wanted) for wanted in required)
+
+
+def _lookup_keys(wanted: RequiredSection) -> tuple[str, ...]:
+    """The keys of a required section's names: its title's first, then its aliases' in order."""
+    return tuple(dict.fromkeys(normalize_title(name) for name in (wanted.title, *wanted.aliases)))
+
+
+def _section_for(names: tuple[str, ...], by_key: dict[str, Section]) -> Section | None:
+    """The card's section under the first of a required section's names it has (their keys,
+    ``names``), None when it has none. Most required sections have one name: one lookup."""
+    section = by_key.get(names[0])
+    if section is None and len(names) > 1:
+        for key in names[1:]:
+            section = by_key.get(key)
+            if section is not None:
+                break
+    return section
 
 
 def _missing_section_line(card: Card) -> int:

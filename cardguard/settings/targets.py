@@ -119,7 +119,7 @@ def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
         found = sorted(_walk_for_cards(path))
         if not found:
             raise TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
-        if not any(is_card(card) for card in found):
+        if not _any_card(found, is_card):
             raise TargetError(f"{path}: no model card found in this folder or below it "
                               f"({display_path(found[0])}: {NOT_A_CARD})")
         return [(card, False) for card in found]
@@ -139,6 +139,10 @@ def _is_dir(path: Path) -> bool:
     if stat.S_ISLNK(mode):
         return path.is_dir()
     return stat.S_ISDIR(mode)
+
+
+def _any_card(found: list[Path], is_card: _CardTest) -> bool:
+    return any(is_card(card) for card in found)
 
 
 def _walk_for_cards(root: Path) -> list[Path]:
