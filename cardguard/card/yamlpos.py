@@ -104,6 +104,23 @@ class YamlDoc(Record):
     # rules then copy the value with dates as text; most cards hold none, and need not be walked.
     holds_date: bool = False
 
+    def __init__(self, path: str, value: Any = None, ok: bool = False,
+                 key_spans: dict[InstancePath, tuple[int, int]] | None = None,
+                 value_spans: dict[InstancePath, tuple[int, int]] | None = None,
+                 coercions: list[Coercion] | None = None, findings: list[Finding] | None = None,
+                 first_line: int = 1, holds_date: bool = False) -> None:
+        # Written out rather than Record's generic keyword path (~17 k instructions a call):
+        # one document is made per card and per .eval_results file.
+        self.path = path
+        self.value = value
+        self.ok = ok
+        self.key_spans = {} if key_spans is None else key_spans
+        self.value_spans = {} if value_spans is None else value_spans
+        self.coercions = [] if coercions is None else coercions
+        self.findings = [] if findings is None else findings
+        self.first_line = first_line
+        self.holds_date = holds_date
+
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
         """Line and column of the value (or key) at ``path``, else its nearest ancestor."""
         spans = self.value_spans if value else self.key_spans
