@@ -71,23 +71,6 @@ class Card(Record):
     ignored_codes: frozenset[str] = frozenset()
     findings: list[Finding] = factory(list)
 
-    def __init__(self, path: str, text: str, has_bom: bool = False, newline: str = "\n",
-                 front_matter: FrontMatter | None = None, yaml: YamlDoc | None = None, body_text: str = "",
-                 body: Body | None = None, ignored_codes: frozenset[str] = frozenset(),
-                 findings: list[Finding] | None = None) -> None:
-        # Written out rather than Record's generic keyword path (~17 k instructions a call),
-        # as YamlDoc's: one is made per card checked.
-        self.path = path
-        self.text = text
-        self.has_bom = has_bom
-        self.newline = newline
-        self.front_matter = front_matter
-        self.yaml = yaml
-        self.body_text = body_text
-        self.body = body
-        self.ignored_codes = ignored_codes
-        self.findings = [] if findings is None else findings
-
     @property
     def metadata(self) -> dict[str, Any] | None:
         """The metadata mapping, or None when there is none or it did not parse."""
