@@ -127,9 +127,11 @@ def finding(
     fix: str | None = None,
     severity: Severity | None = None,
 ) -> Finding:
-    """Build a Finding with the rule's default severity."""
+    """Build a Finding with the rule's default severity; a line or column below 1 is 1."""
     rule = RULES[code]
-    return Finding(code, rule.severity if severity is None else severity, path, max(1, line), max(1, column), message, fix)
+    # Comparisons rather than max(1, line): builtins.max costs more than the rest of this call.
+    return Finding(code, rule.severity if severity is None else severity, path, line if line > 1 else 1,
+                   column if column > 1 else 1, message, fix)
 
 
 # -- the long form of a rule, for `cardguard rules CODE` ---------------------------------------

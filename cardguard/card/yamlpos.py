@@ -100,6 +100,26 @@ class YamlDoc(Record):
     coercions: list[Coercion] = factory(list)
     findings: list[Finding] = factory(list)
     first_line: int = 1
+    # True once a timestamp was built (a date or datetime, as a key or a value): the metadata
+    # rules then copy the value with dates as text; most cards hold none, and need not be walked.
+    holds_date: bool = False
+
+    def __init__(self, path: str, value: Any = None, ok: bool = False,
+                 key_spans: dict[InstancePath, tuple[int, int]] | None = None,
+                 value_spans: dict[InstancePath, tuple[int, int]] | None = None,
+                 coercions: list[Coercion] | None = None, findings: list[Finding] | None = None,
+                 first_line: int = 1, holds_date: bool = False) -> None:
+        # Written out rather than Record's generic keyword path (~17 k instructions a call):
+        # one document is made per card and per .eval_results file.
+        self.path = path
+        self.value = value
+        self.ok = ok
+        self.key_spans = {} if key_spans is None else key_spans
+        self.value_spans = {} if value_spans is None else value_spans
+        self.coercions = [] if coercions is None else coercions
+        self.findings = [] if findings is None else findings
+        self.first_line = first_line
+        self.holds_date = holds_date
 
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
         """Line and column of the value (or key) at ``path``, else its nearest ancestor."""
@@ -294,6 +314,8 @@ class _Builder:
                 f"a number written with {len(event.value):,} characters; cardguard reads numbers of at most "
                 f"{MAX_NUMBER_CHARS:,}", "quote it if it is text",
             )
+        if short == "timestamp":
+            self.doc.holds_date = True
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return SafeConstructor.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node), short
@@ -496,8 +518,9 @@ def pure_loader_may_differ(text: str) -> bool:
     accepts. Substring tests first (a few microseconds for a card): a regex runs only when
     the character it needs is there, libyaml's events only when a '?' and a flow bracket
     are (a '?' in a question in quotes, or in a URL in block context, is common)."""
-    if any(character in text for character in _PURE_LOADER_CHARACTERS):
-        return True
+    for character in _PURE_LOADER_CHARACTERS:
+        if character in text:
+            return True
     if "!" in text and _TAG_START.search(text) is not None:
         return True
     if "#" in text and _BLOCK_HEADER_THEN_HASH.search(text) is not None:

@@ -93,7 +93,7 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
     metadata = card.metadata
     if metadata is None:
         return []
-    instance = json_ready(metadata)
+    instance = json_ready(metadata, _holds_date_as_read(card))
     findings: list[Finding] = []
     for error in one_error_per_value(metadata_validator().errors(instance), card):
         findings.extend(hub_schema_findings(error, card))
@@ -107,11 +107,21 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
     return findings
 
 
-def json_ready(value: Any) -> Any:
+def json_ready(value: Any, holds_date: bool | None = None) -> Any:
     """The value as JSON would hold it: YAML timestamps become their ISO text, as values and
     as mapping keys (``2020-01-01: x``). Most metadata holds no timestamp and is returned as
-    it is: looking for one costs less than copying every mapping and list."""
-    return _with_dates_as_text(value) if _holds_date(value) else value
+    it is: looking for one costs less than copying every mapping and list. ``holds_date``:
+    whether ``value`` holds one, when the caller knows (the YAML reader says so); else the
+    value is searched."""
+    if holds_date is None:
+        holds_date = _holds_date(value)
+    return _with_dates_as_text(value) if holds_date else value
+
+
+def _holds_date_as_read(card: CardLike) -> bool | None:
+    """Whether the card's YAML reader built a date (YamlDoc.holds_date); None when the card
+    does not say (a card-like object without a YAML document)."""
+    return getattr(getattr(card, "yaml", None), "holds_date", None)
 
 
 def _holds_date(value: Any) -> bool:
@@ -153,8 +163,15 @@ def one_error_per_value(errors: Iterable[SchemaError], card: CardLike) -> list[S
     key the schema gives both a type and a set of values (an enum, a pattern) is treated alike.
     A YAML 1.1 word (`pipeline_tag: yes`) is text to the Hub: its value is still checked."""
     listed = list(errors)
+    if not listed:  # most cards
+        return listed
     wrong_type = {error.path for error in listed if error.keyword == "type" and not _is_yaml11_word(error, card)}
-    return [error for error in listed if error.keyword == "type" or error.path not in wrong_type]
+    return _kept_errors(listed, wrong_type)
+
+
+def _kept_errors(errors: list[SchemaError], wrong_type: set[InstancePath]) -> list[SchemaError]:
+    """The type errors, and the other errors about a value whose type is not wrong."""
+    return [error for error in errors if error.keyword == "type" or error.path not in wrong_type]
 
 
 def hub_schema_findings(error: SchemaError, card: CardLike) -> list[Finding]:
@@ -589,12 +606,17 @@ def missing_key_findings(card: CardLike, metadata: dict, near_miss_targets: set[
 def library_name_fix(metadata: dict) -> str:
     tags = metadata.get("tags")
     tags = tags if isinstance(tags, list) else [tags]
-    known = _library_names()
-    library_tag = next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
+    library_tag = _library_tag(tags)
     if library_tag is not None:
         return (f"add `library_name: {library_tag}`; the Hub no longer infers it from the tag "
                 f'"{library_tag}" for new repos')
     return "add `library_name: <library>` (e.g. transformers, diffusers, peft, sentence-transformers)"
+
+
+def _library_tag(tags: list[Any]) -> str | None:
+    """The first tag that is a library id the Hub knows."""
+    known = _library_names()
+    return next((tag for tag in tags if isinstance(tag, str) and tag in known), None)
 
 
 def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:

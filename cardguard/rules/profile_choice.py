@@ -22,6 +22,7 @@ _TRAINER_COMMENT_START = "This model card has been generated automatically accor
 _TRAINER_SECTIONS_WITH_A_TRACE = 3
 # Without any trace of Trainer (tag and comment removed by hand), its layout must be almost whole.
 _TRAINER_SECTIONS_ALONE = 5
+_TRAINER_SECTIONS_AT_LEAST = min(_TRAINER_SECTIONS_WITH_A_TRACE, _TRAINER_SECTIONS_ALONE)
 # Profiles whose whole layout, when a card has it, decides the choice (first fit wins).
 _WHOLE_LAYOUTS = ("hub", "trainer", "sentence-transformers")
 
@@ -65,7 +66,7 @@ def _writer(card: Card, keys: frozenset[str]) -> ProfileChoice | None:
 
 def _trainer_choice(card: Card, keys: frozenset[str], metadata: dict[str, Any]) -> ProfileChoice | None:
     present = sections_present(keys, "trainer")
-    if present < min(_TRAINER_SECTIONS_WITH_A_TRACE, _TRAINER_SECTIONS_ALONE):
+    if present < _TRAINER_SECTIONS_AT_LEAST:
         return None  # too few of its sections whatever the traces: the card's text is not searched
     traces = []
     if _has_tag(metadata, "generated_from_trainer"):

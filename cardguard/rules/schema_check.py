@@ -83,6 +83,19 @@ _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
 }
 
 
+# The checks are called once per value of every card: a comprehension in one of them would
+# make every call allocate a cell for each variable it reads (Python 3.11), so they loop, or
+# call these helpers where a comprehension reads best.
+
+
+def _has_any_type(instance: Any, names: list[str]) -> bool:
+    return any(_TYPE_TESTS[name](instance) for name in names)
+
+
+def _equals_any(instance: Any, allowed: list[Any]) -> bool:
+    return any(json_equal(instance, item) for item in allowed)
+
+
 def json_equal(left: Any, right: Any) -> bool:
     """Equality as JSON Schema defines it: ``true`` is not ``1``, ``1`` is ``1.0``."""
     if isinstance(left, bool) or isinstance(right, bool):
@@ -134,7 +147,7 @@ class SchemaValidator:
 
     def errors(self, instance: Any) -> list[SchemaError]:
         """Every error at the top level (``anyOf`` errors carry their branches' errors)."""
-        return self._validate(instance, self.schema, ())
+        return list(self._validate(instance, self.schema, ()))
 
     def is_valid(self, instance: Any) -> bool:
         return not self._validate(instance, self.schema, ())
@@ -190,15 +203,15 @@ class SchemaValidator:
     # no generator per keyword and per value. The keywords of each (sub)schema that have a
     # check are looked up once per schema (_checks_for), not once per value validated.
 
-    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> list[SchemaError]:
+    def _validate(self, instance: Any, schema: dict, path: InstancePath) -> Errors:
         checks = self._checks.get(id(schema))
         if checks is None:
             checks = self._checks_for(schema)
-        errors: list[SchemaError] = []
+        errors: Errors = ()  # no list for a valid value (nearly every value of nearly every card)
         for check, expected in checks:
             found = check(instance, expected, schema, path)
             if found:
-                errors.extend(found)
+                errors = [*errors, *found] if errors else found
         return errors
 
     def _checks_for(self, schema: dict) -> list[tuple[Check, Any]]:
@@ -251,14 +264,14 @@ class SchemaValidator:
         if isinstance(expected, str):
             matches = _TYPE_TESTS[expected](instance)
         else:
-            matches = any(_TYPE_TESTS[name](instance) for name in expected)
+            matches = _has_any_type(instance, expected)
         return () if matches else [SchemaError(path, "type", expected, instance)]
 
     def _enum(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if isinstance(instance, str):
             found = instance in expected  # a string equals only an identical string
         else:
-            found = any(json_equal(instance, allowed) for allowed in expected)
+            found = _equals_any(instance, expected)
         return () if found else [SchemaError(path, "enum", expected, instance)]
 
     def _const(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
@@ -287,7 +300,12 @@ class SchemaValidator:
     def _required(self, instance: Any, expected: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, dict):
             return ()
-        return [SchemaError(path, "required", name, instance) for name in expected if name not in instance]
+        errors: list[SchemaError] | None = None  # made at the first error: most mappings have every key
+        for name in expected:
+            if name not in instance:
+                errors = errors or []
+                errors.append(SchemaError(path, "required", name, instance))
+        return errors or ()
 
     def _properties(self, instance: Any, plan: Any, schema: dict, path: InstancePath) -> Errors:
         if not isinstance(instance, dict):
@@ -328,8 +346,12 @@ class SchemaValidator:
         expected, wanted, start = plan  # the items' schema, its one type or None, the first index it covers
         if wanted is not None:  # most lists (tags, datasets …): one test per item, no walk
             test = _TYPE_TESTS[wanted]
-            return [SchemaError(path + (index,), "type", wanted, instance[index])
-                    for index in range(start, len(instance)) if not test(instance[index])]
+            wrong: list[SchemaError] | None = None  # made at the first error
+            for index in range(start, len(instance)):
+                if not test(instance[index]):
+                    wrong = wrong or []
+                    wrong.append(SchemaError(path + (index,), "type", wanted, instance[index]))
+            return wrong or ()
         errors: list[SchemaError] = []
         for index in range(start, len(instance)):
             errors.extend(self._validate(instance[index], expected, path + (index,)))

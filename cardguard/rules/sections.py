@@ -180,14 +180,23 @@ def _closest_layout(keys: frozenset[str], profile: str) -> int:
     follows most closely (its current layout, 0, on a tie)."""
     if len(_layouts(profile)) == 1:
         return 0
-    scores = [_count_present(keys, wanted) / len(wanted) for wanted in _layout_keys(profile)]
+    return _best_layout(keys, _layout_keys(profile))
+
+
+def _best_layout(keys: frozenset[str], layouts: tuple[tuple[frozenset[str], ...], ...]) -> int:
+    """The position of the layout with the largest share of its sections in ``keys`` (the first
+    of equals)."""
+    scores = [_count_present(keys, wanted) / len(wanted) for wanted in layouts]
     return scores.index(max(scores))
 
 
 def profile_fits(keys: frozenset[str], profile: str) -> bool:
     """True when the card with heading ``keys`` has every section the profile requires (in
-    one of its layouts)."""
-    return any(_has_all(keys, wanted) for wanted in _layout_keys(profile))
+    one of its layouts). A loop, not any() over a generator: it runs for several profiles per card."""
+    for wanted in _layout_keys(profile):
+        if _has_all(keys, wanted):
+            return True
+    return False
 
 
 def _has_all(keys: frozenset[str], wanted_keys: tuple[frozenset[str], ...]) -> bool:
@@ -202,23 +211,19 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
                                chosen_because: str | None) -> list[Finding]:
     assert card.body is not None
     keys = heading_keys(card)
-    layout = _closest_layout(keys, profile)
-    extra = tuple(RequiredSection(title) for title in extra_required)
-    required = _layouts(profile)[layout] + extra
+    required, lookups = _required_layout(profile, _closest_layout(keys, profile), extra_required)
     if not required:
         return []
-    # The keys of each required section, worked out once per profile rather than per card.
-    required_keys = _layout_keys(profile)[layout] + tuple(wanted.keys() for wanted in extra)
     by_key = card.body.section_by_key
     findings: list[Finding] = []
-    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
-    advice = ""  # found only when a section is missing: it compares the card with every profile
-    missing_line = min(card.body.first_line, card.line_count)
-    for wanted, wanted_keys in zip(required, required_keys):
-        section = _section_for(wanted_keys, by_key)
+    fitting = ""  # found only when a section is missing: it compares the card with every profile
+    missing_line = _missing_section_line(card)
+    for wanted, names in zip(required, lookups):
+        section = _section_for(names, by_key)
         if section is None:
-            advice = advice or _profile_advice(fitting_profile(keys, profile))
-            findings.append(_missing(card.path, missing_line, wanted, about_profile, advice))
+            fitting = fitting or fitting_profile(keys, profile)
+            message, fix = _missing_text(wanted.title, profile, chosen_because, fitting)
+            findings.append(codes.finding("CG201", card.path, missing_line, 1, message, fix))
         elif _is_empty(section):
             findings.append(codes.finding(
                 "CG202", card.path, section.heading.line, 1,
@@ -228,23 +233,51 @@ def _required_section_findings(card: Card, profile: str, extra_required: tuple[s
     return findings
 
 
-def _section_for(wanted_keys: frozenset[str], by_key: dict[str, Section]) -> Section | None:
-    """The card's section under one of a required section's names (their ``wanted_keys``),
-    None when it has none."""
-    for key in wanted_keys:
-        section = by_key.get(key)
-        if section is not None:
-            return section
-    return None
+@functools.lru_cache(maxsize=256)
+def _required_layout(profile: str, layout: int, extra_required: tuple[str, ...]
+                     ) -> tuple[tuple[RequiredSection, ...], tuple[tuple[str, ...], ...]]:
+    """The sections required under the profile's ``layout`` (see :func:`_layouts`) plus the
+    configured ``extra_required`` titles, and the keys to look each up by (:func:`_lookup_keys`):
+    worked out once per run, not once per card."""
+    required = _layouts(profile)[layout] + tuple(RequiredSection(title) for title in extra_required)
+    return required, tuple(_lookup_keys(wanted) for wanted in required)
 
 
-def _missing(path: str, line: int, required: RequiredSection, about_profile: str, advice: str) -> Finding:
-    """``line``: where the body begins."""
-    return codes.finding(
-        "CG201", path, line, 1,
-        f"required section '{required.title}' is missing ({about_profile})",
-        f"add a heading '## {required.title}' with its content, or {advice}",
-    )
+def _lookup_keys(wanted: RequiredSection) -> tuple[str, ...]:
+    """The keys of a required section's names: its title's first, then its aliases' in order."""
+    return tuple(dict.fromkeys(normalize_title(name) for name in (wanted.title, *wanted.aliases)))
+
+
+def _section_for(names: tuple[str, ...], by_key: dict[str, Section]) -> Section | None:
+    """The card's section under the first of a required section's names it has (their keys,
+    ``names``), None when it has none. Most required sections have one name: one lookup."""
+    section = by_key.get(names[0])
+    if section is None and len(names) > 1:
+        for key in names[1:]:
+            section = by_key.get(key)
+            if section is not None:
+                break
+    return section
+
+
+def _missing_section_line(card: Card) -> int:
+    """Where a missing section is reported: the line the body begins on, or the card's last
+    line when the body is empty (the card then ends with the front matter's closing line)."""
+    assert card.body is not None
+    if card.body_text:  # the body's first line holds a character of the card: no need to count them all
+        return card.body.first_line
+    return min(card.body.first_line, card.line_count)
+
+
+# The texts of CG201 findings, worked out once per required section, profile and advice: a
+# batch reports the same missing sections on card after card.
+@functools.lru_cache(maxsize=1024)
+def _missing_text(title: str, profile: str, chosen_because: str | None, fitting: str) -> tuple[str, str]:
+    """(message, fix) of a CG201 finding: the section ``title`` the ``profile`` requires is
+    missing; ``fitting`` is the profile the card does fit (:func:`fitting_profile`)."""
+    about_profile = f"profile '{profile}'" + (f", chosen by auto: {chosen_because}" if chosen_because else "")
+    return (f"required section '{title}' is missing ({about_profile})",
+            f"add a heading '## {title}' with its content, or {_profile_advice(fitting)}")
 
 
 def _profile_advice(fitting: str) -> str:
@@ -284,7 +317,7 @@ def _leftover_findings(card: Card) -> list[Finding]:
     assert card.body is not None
     body = card.body
     findings: list[Finding] = []
-    for index in _lines_with_hints(body.lf_text.lower()):
+    for index in _lines_with_hints(hint_text(body.lf_text)):
         line = body.lines[index]
         file_line = body.first_line + index
         if _HIDDEN_INSTRUCTION in line.lower() and not body.in_code[index]:
@@ -311,6 +344,20 @@ def _leftover_findings(card: Card) -> list[Finding]:
                 "render the template, or put literal braces inside a code span",
             ))
     return findings
+
+
+def hint_text(text: str) -> str:
+    """``text`` with its ASCII letters lowered: the text the hints are looked for in.
+
+    Every hint is lower-case ASCII, so this finds the same hints on the same lines as
+    ``text.lower()``: the only characters outside ASCII that ``str.lower`` turns into ASCII are
+    U+0130 ("i" and a combining dot, and no hint has anything but an ASCII letter after its
+    "i") and the Kelvin sign ("k", in no hint). It costs a fraction of ``str.lower`` on a text
+    that is not all ASCII (emoji, other scripts), which lowers character by character through
+    the Unicode tables, where ``bytes.lower`` changes only the ASCII letters of the UTF-8 text."""
+    if text.isascii():
+        return text.lower()
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
 
 
 # A line is looked at only if its lower-cased text holds one of these hints. Each hint is found
@@ -340,23 +387,18 @@ def _lines_with_hints(lowered: str) -> list[int]:
 
 # What may follow a "[" after spaces, as the placeholders' patterns allow: "[ TODO ]", "[ ](...)".
 _BRACKETED_HINTS = ("todo", "tbd", "fixme", "your name", "model id", "](")
+# A "[", the spaces of its line (what str.isspace() calls a space, "\n" aside), a bracketed hint.
+# Links make "[" common: the regex tries each in C rather than a loop here.
+_BRACKETED = re.compile(r"\[[^\S\n]*(?:" + "|".join(map(re.escape, _BRACKETED_HINTS)) + ")")
 
 
 def _hint_positions(lowered: str) -> Iterator[int]:
-    for position in occurrences(lowered, "["):
-        if lowered.startswith(_BRACKETED_HINTS, _after_spaces(lowered, position + 1)):
-            yield position
+    for match in _BRACKETED.finditer(lowered):
+        yield match.start()
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         for position in occurrences(lowered, anchor):
             if lowered.startswith(hints, position):
                 yield position
-
-
-def _after_spaces(text: str, index: int) -> int:
-    """The index of the first character at or after ``index`` that is not a space of its line."""
-    while index < len(text) and text[index] != "\n" and text[index].isspace():
-        index += 1
-    return index
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:

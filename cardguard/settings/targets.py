@@ -99,6 +99,9 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
     selection = Selection()
     is_card = _CardTest(configured)
     cwd = os.getcwd()
+    # One Path object per model folder: the run's caches (run/validate.py's ConfigCache) are
+    # keyed by folder, and a lookup that finds the very same object compares no path parts.
+    folders: dict[Path, Path] = {}
     for raw in paths or ["."]:
         for card, named in _cards_for(Path(raw), is_card):
             key = os.path.abspath(card)
@@ -108,22 +111,21 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
             if (skip_non_cards or not named) and not is_card(card):
                 selection.skipped.append(_shown(key, cwd))
             else:
-                selection.targets.append(Target(card, card.parent, _shown(key, cwd)))
+                folder = card.parent
+                selection.targets.append(Target(card, folders.setdefault(folder, folder), _shown(key, cwd)))
     return selection
 
 
 def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
     """The candidate cards behind one path, each with whether the path named it."""
-    if not os.path.lexists(path):
-        raise TargetError(f"{path}: no such file or directory")
-    if path.is_dir():
+    if _is_dir(path):
         top = path / CARD_NAME
         if top.exists() and is_card(top):
             return [(top, False)]
         found = sorted(_walk_for_cards(path))
         if not found:
             raise TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
-        if not any(is_card(card) for card in found):
+        if not _any_card(found, is_card):
             raise TargetError(f"{path}: no model card found in this folder or below it "
                               f"({display_path(found[0])}: {NOT_A_CARD})")
         return [(card, False) for card in found]
@@ -131,6 +133,22 @@ def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
         return [(path, True)]  # a card given by name, whatever it is called
     owner = _owning_model_dir(path)
     return [(owner / CARD_NAME, False)] if owner is not None else []
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder (a link to one included): one look at the path, the same
+    answer as ``os.path.lexists`` then ``Path.is_dir``. TargetError when nothing is there."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (OSError, ValueError):  # as os.path.lexists: what cannot be looked at is not there
+        raise TargetError(f"{path}: no such file or directory") from None
+    if stat.S_ISLNK(mode):
+        return path.is_dir()
+    return stat.S_ISDIR(mode)
+
+
+def _any_card(found: list[Path], is_card: _CardTest) -> bool:
+    return any(is_card(card) for card in found)
 
 
 def _walk_for_cards(root: Path) -> list[Path]:

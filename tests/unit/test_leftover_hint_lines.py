@@ -19,6 +19,7 @@ from cardguard.rules.sections import (
     _HINTS_BY_ANCHOR,
     _lines_with_hints,
     check_sections,
+    hint_text,
 )
 
 # The hints as the rule states them, one by one (not read back from the anchors' table).
@@ -44,6 +45,27 @@ def lines_holding_a_hint(lowered: str) -> list[int]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PIECES, max_size=30).map("".join))
 def test_picks_the_lines_holding_a_hint(text: str) -> None:
+    assert _lines_with_hints(text) == lines_holding_a_hint(text)
+
+
+# Characters whose lower case is longer, is ASCII, or is cased in other ways, beside hints.
+UNICODE_PIECES = st.sampled_from([
+    *HINTS, "\u0130", "\u212a", "\u0130f ", "F\u0130XME", "\u03a3", "\u00a0", "\u1e9e", "\U0001f917", "\n", " ",
+    "[", "THIS SECTION", "Provide ", "\u0130NFORMATION NEEDED", "[\u00a0todo]", "\ud800",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(UNICODE_PIECES, max_size=30).map("".join))
+def test_hint_text_picks_the_lines_lower_picks(text: str) -> None:
+    assert hint_text(text).count("\n") == text.count("\n")
+    assert _lines_with_hints(hint_text(text)) == _lines_with_hints(text.lower())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["[", " ", "\t", "\u00a0", "\x1c", "\u2003", "\x85", "\n", "todo", "](", "x"]),
+                max_size=12).map("".join))
+def test_any_space_of_its_line_may_follow_a_bracket(text: str) -> None:
     assert _lines_with_hints(text) == lines_holding_a_hint(text)
 
 

@@ -191,3 +191,13 @@ def test_huggingface_hub_template_passes_once_filled() -> None:
     pytest.importorskip("huggingface_hub")
     filled = {name: f"Real text about {name.replace('_', ' ')}." for name in TEMPLATE_VARIABLES}
     assert run(_template_card(**filled)) == []
+
+
+def test_a_required_section_under_two_of_its_names_is_looked_up_by_its_title_first() -> None:
+    # "Out-of-Scope Use" is the title, "Out of Scope Use" an alias: the title's section is the
+    # one checked, whatever the order of the card and the hash seed of the process.
+    text = HUB_CARD.replace("### Out-of-Scope Use\nMedical advice.\n",
+                            "### Out of Scope Use\nMedical advice.\n### Out-of-Scope Use\n\n")
+    card = parse_card(text, "README.md")
+    empty = [finding for finding in check_sections(card, "hub") if finding.code == "CG202"]
+    assert [finding.message for finding in empty] == ["section 'Out-of-Scope Use' is empty"]

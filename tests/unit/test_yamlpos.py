@@ -36,6 +36,33 @@ def test_values_equal_safe_load(document: object, flow: bool | None) -> None:
     assert parsed.value == yaml.safe_load(text)
 
 
+def _holds_a_date(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_a_date(key) or _holds_a_date(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_a_date(item) for item in value)
+    return isinstance(value, datetime.date)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, st.sampled_from([None, True, False]))
+def test_holds_date_says_whether_the_value_holds_a_date(document: object, flow: bool | None) -> None:
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    parsed = parse_yaml(text, "x.yaml")
+    assert parsed.holds_date == _holds_a_date(parsed.value)
+
+
+@pytest.mark.parametrize(("text", "holds_date"), [
+    ("a: 2020-01-02\n", True),
+    ("2020-01-02: a\n", True),  # a date as a key
+    ("a: &d 2020-01-02\nb: [*d]\n", True),
+    ("a: '2020-01-02'\nb: 2020-01-02x\n", False),  # quoted, or not a timestamp
+    ("a: 1\n", False),
+])
+def test_holds_date_on_keys_values_and_aliases(text: str, holds_date: bool) -> None:
+    assert parse_yaml(text, "x.yaml").holds_date is holds_date
+
+
 @pytest.mark.parametrize(
     "text",
     ["a: no\nb: 'no'\nc: \"3.10\"\nd: 3.10\ne: 0o17\nf: 017\ng: 1_000\nh: 1:30\ni: ~\nj:\nk: .NaN\nl: !!str 12\n"],
