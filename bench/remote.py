@@ -6,10 +6,12 @@ model.safetensors.index.json and 200 shards of a small Llama layout (bench/facts
 real tensor names, BF16, 2 layers per shard, ~260 kB each, so a 100 kB first read is a part),
 and adds 50 ms of latency to every request, on both ports. Each command runs as a fresh
 process (imports included) with a fresh ``HF_HOME`` (a CI runner's cold cache), pointed at the
-server by ``FakeHub.client_env``, the two taking turns round by round:
+server by ``FakeHub.client_env``, the commands taking turns round by round:
 
 - ``cardguard check hf://ORG/NAME`` (the card, the small files, every shard's header);
-- ``HfApi().get_safetensors_metadata(ORG/NAME)`` (every shard's header and the index).
+- ``HfApi().get_safetensors_metadata(ORG/NAME)`` (every shard's header and the index);
+- for scale, not the goal: the same call plus ``hf_hub_download`` of README.md and
+  config.json, i.e. huggingface_hub reading the files cardguard reads.
 
 For each: the median wall time, the requests the server answered (both ports, redirects
 included) and the body bytes it sent, and where the requests went (``--detail``).
@@ -48,6 +50,13 @@ import sys
 from huggingface_hub import HfApi
 metadata = HfApi().get_safetensors_metadata(sys.argv[1])
 assert len(metadata.files_metadata) == int(sys.argv[2]), len(metadata.files_metadata)
+"""
+# For scale, not the goal: what a user's script makes to read what cardguard reads (the card and
+# config.json beside the headers and the index) through huggingface_hub's documented calls.
+HF_SAME_READS_SCRIPT = HF_SCRIPT + """
+from huggingface_hub import hf_hub_download
+for name in ("README.md", "config.json"):
+    hf_hub_download(sys.argv[1], name)
 """
 
 
@@ -129,6 +138,8 @@ def commands(shards: int) -> dict[str, list[str]]:
     return {
         "cardguard check hf://": [sys.executable, "-m", "cardguard", "check", f"hf://{REPO}", *NO_TIME_BUDGET],
         "huggingface_hub get_safetensors_metadata": [sys.executable, "-c", HF_SCRIPT, REPO, str(shards)],
+        "huggingface_hub, the same files (+ hf_hub_download README.md, config.json)":
+            [sys.executable, "-c", HF_SAME_READS_SCRIPT, REPO, str(shards)],
     }
 
 
