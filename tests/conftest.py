@@ -238,3 +238,10 @@ def copy_output(tmp_path: Path) -> Callable[[R], R]:
         return generators.copy_output(result, tmp_path / f"copy-{next(copies)}")
 
     return copy
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    """An empty HF_HOME for a huggingface_hub client run against the fake Hub (tests/hub/)."""
+    (tmp_path / "home").mkdir()
+    return tmp_path / "home"

@@ -44,12 +44,6 @@ def valid_shard(tensor: str) -> bytes:
 VALID = valid_shard("w")
 
 
-@pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def serve(files: dict[str, bytes]) -> FakeHub:
     return FakeHub({REPO: {"main": {"README.md": CARD, **files}}})
 

@@ -41,12 +41,6 @@ def hub() -> Iterator[FakeHub]:
         yield server
 
 
-@pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def refusal(hub: FakeHub, home: Path, tmp_path: Path, hub_limits: str = QUICK) -> dict[str, Any]:
     """What materialise raised in a child (``message``), how long it took (``seconds``) and the
     child's peak resident memory (``peak_mb``); ``message`` is None when it succeeded."""

@@ -55,12 +55,6 @@ def hub() -> Iterator[FakeHub]:
 
 
 @pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
-@pytest.fixture()
 def drafting(tmp_path: Path) -> Path:
     config = tmp_path / "drafting.toml"  # outside the output folder: it is not uploaded
     config.write_text(DRAFTING, encoding="utf-8")

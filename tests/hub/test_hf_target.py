@@ -36,12 +36,6 @@ def hub(files: dict[str, bytes]) -> Iterator[FakeHub]:
         yield server
 
 
-@pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def materialise_in_child(hub: FakeHub, home: Path, into: Path, revision: str | None = None,
                          limits: str = "Limits()") -> dict[str, Any]:
     """The child's answer: ``result`` is what materialise returned; ``error`` what it raised."""

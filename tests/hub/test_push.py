@@ -38,12 +38,6 @@ def hub() -> Iterator[FakeHub]:
 
 
 @pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
-@pytest.fixture()
 def folder(tmp_path: Path) -> Path:
     copy = tmp_path / "tiny-bert-imdb"
     shutil.copytree(EXAMPLE, copy)

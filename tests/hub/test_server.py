@@ -46,12 +46,6 @@ def hub(weights: bytes) -> Iterator[FakeHub]:
         yield server
 
 
-@pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def client(hub: FakeHub, home: Path, snippet: str, token: str | None = DEFAULT_TOKEN) -> Any:
     """The snippet's ``result``; fails the test if it raised."""
     answer = run_client(hub, home, snippet, token=token)

@@ -40,12 +40,6 @@ def hub(files: dict[str, bytes]) -> Iterator[FakeHub]:
         yield server
 
 
-@pytest.fixture()
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "home").mkdir()
-    return tmp_path / "home"
-
-
 def synced_locally(files: dict[str, bytes], tmp_path: Path) -> dict[str, bytes]:
     """What `cardguard sync` makes of ``files`` in a local folder (no Hub involved)."""
     folder = tmp_path / "local" / "tiny-bert-imdb"
