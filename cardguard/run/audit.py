@@ -182,7 +182,8 @@ class ResultCache:
         if item.source == "hub":
             identity = f"{item.repo}@{item.revision}" if item.revision else None
         else:
-            identity = f"{os.path.abspath(item.target)}#{folder_hash(Path(item.target).parent)}"
+            folder = Path(os.path.abspath(item.target)).parent
+            identity = f"{folder}#{folder_hash(folder)}#{settings_hash(folder)}"
         if identity is None:
             return None
         return hashlib.sha256(f"{self.salt}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
@@ -221,14 +222,29 @@ def folder_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def settings_hash(folder: Path) -> str:
+    """A hash of what may configure the check of ``folder`` from above it: every configuration
+    file and repository template folder in the folders above (a change there checks it again)."""
+    from cardguard.settings.config import CONFIG_FILE_NAMES
+
+    digest = hashlib.sha256()
+    for above in folder.parents:
+        for name in CONFIG_FILE_NAMES:
+            digest.update(os.fsencode(above / name) + b"\0" + file_fingerprint(above / name))
+        templates = above / ".cardguard"
+        if templates.is_dir():
+            digest.update(os.fsencode(templates) + b"\0" + folder_hash(templates).encode())
+    return digest.hexdigest()
+
+
 def file_fingerprint(path: Path) -> bytes:
     try:
         status = path.stat()
         if status.st_size <= HASHED_BYTES:
             return hashlib.sha256(path.read_bytes()).digest()
         return f"{status.st_size}:{status.st_mtime_ns}".encode()
-    except OSError:
-        return b"unreadable"
+    except OSError:  # missing or unreadable: the check will say so, and a new file changes the key
+        return b"absent"
 
 
 # -- totals and comparison --------------------------------------------------------------------

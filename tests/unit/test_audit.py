@@ -141,6 +141,15 @@ def test_a_rerun_checks_again_only_the_folder_that_changed(fleet_root: Path, tmp
     assert lines_of(out)[1]["errors"] > 0
 
 
+def test_a_configuration_above_the_folders_is_part_of_the_cache_key(fleet_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cardguard.audit([fleet_root], out=out)
+    (fleet_root / ".cardguard.toml").write_text('profile = "minimal"\n', encoding="utf-8")
+    rerun = cardguard.audit([fleet_root], out=out)
+    assert rerun.totals.cached == 0
+    assert lines_of(out) == lines_of(cardguard.audit([fleet_root], out=tmp_path / "fresh").out)
+
+
 def test_since_names_new_fixed_and_still_failing(fleet_root: Path, tmp_path: Path) -> None:
     cardguard.audit([fleet_root], out=tmp_path / "before")
     shutil.copy(EXAMPLE / "README.md", fleet_root / "a-broken" / "README.md")  # fixed
