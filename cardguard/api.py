@@ -454,15 +454,16 @@ def _check_repo_id(repo_id: str) -> None:
 
 def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None = None,
           hub_search: str | None = None, jobs: int | None = None, shard: str | None = None,
-          since: PathArg | None = None, profile: str | None = None, processes: bool = False,
+          since: PathArg | None = None, profile: str | None = None, threads: bool = False,
           progress: Callable[[int, int, dict], None] | None = None) -> AuditResult:
     """``check`` every model folder under ``paths`` and every Hub model of ``hub_author`` /
     ``hub_search`` (each as ``hf://ORG/NAME@SHA``, the commit the listing names), streaming one
     JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
     repos, each sorted by id) and writing ``out``/summary.md at the end (docs/audit.md).
 
-    ``jobs``: workers (default: 8 threads for the Hub; the CPU count for local folders);
-    ``processes``: local folders are checked in worker processes instead of threads;
+    ``jobs``: workers (default: 8 threads for the Hub; for local folders, as many processes as
+    CPUs: their check is CPU work, which threads would only take turns at, see docs/audit.md);
+    ``threads``: local folders are checked in threads of this process instead;
     ``shard``: ``"I/N"``, this job's share of the repos (a stable hash of each id);
     ``since``: an earlier run's output folder, to compare with (new / fixed / still failing);
     ``progress(done, total, line)``: called after each repo. A repo whose check fails (no such
@@ -488,8 +489,8 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
         if progress is not None:
             progress(done[0], total, line)
 
-    local_pool = ProcessPoolExecutor if processes else ThreadPoolExecutor
     local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
+    local_pool = ThreadPoolExecutor if threads or local_jobs == 1 or not local else ProcessPoolExecutor
     with local_pool(max_workers=local_jobs) as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, work, hub_workers, hub_jobs))

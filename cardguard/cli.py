@@ -354,10 +354,10 @@ def _add_audit(commands: Commands) -> None:
                          "failing, fixed and still failing")
     command.add_argument("--shard", metavar="I/N", help="check only the I-th of N shares (by a stable hash of "
                          "each id), for a CI matrix")
-    command.add_argument("--jobs", type=int, metavar="N", help="workers (default: 8 for the Hub, the CPU count "
-                         "for local folders)")
-    command.add_argument("--processes", action="store_true",
-                         help="check local folders in worker processes instead of threads (docs/audit.md: when)")
+    command.add_argument("--jobs", type=int, metavar="N", help="workers (default: 8 threads for the Hub; for local "
+                         "folders, one process per CPU)")
+    command.add_argument("--threads", action="store_true",
+                         help="check local folders in threads of this process instead of worker processes")
     command.add_argument("--profile", help="required-section profile, as for check (default: auto)")
     command.set_defaults(handler=run_audit)
 
@@ -664,7 +664,7 @@ def run_audit(args: argparse.Namespace) -> int:
     try:
         result = api.audit(args.paths, out=args.out, hub_author=args.hub_author, hub_search=args.hub_search,
                            jobs=args.jobs, shard=args.shard, since=args.since, profile=args.profile,
-                           processes=args.processes, progress=progress.update)
+                           threads=args.threads, progress=progress.update)
     finally:
         progress.close()
     totals = result.totals
