@@ -86,3 +86,10 @@ def test_a_listing_that_fails_is_one_line_and_exit_2(hub: FakeHub, home: Path, t
     hub.fail(403, path_contains="/api/models?")  # not retried (a 5xx is, for 23 s)
     code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"))
     assert code == 2 and "model listing (author=org)" in one_line_error(err)
+
+
+def test_a_search_lists_the_matching_models_of_every_author(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    code, _, _ = cardguard_cli(hub, home, "audit", "--hub-search", "clean", "--out", str(tmp_path / "out"))
+    assert [line["repo"] for line in read_lines(tmp_path / "out")] == [CLEAN] and code == 0
+    code, _, _ = cardguard_cli(hub, home, "audit", "--hub-search", "bert", "--out", str(tmp_path / "all"))
+    assert [line["repo"] for line in read_lines(tmp_path / "all")] == [BROKEN, CLEAN, OTHER]
