@@ -480,6 +480,7 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
 
     folder, before, shard_of = _audit_options(out, since, shard, profile, jobs)
     local, hub = _audit_items(paths, hub_author, hub_search, shard_of)
+    folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
     work = partial(fleet.audit_one, check_line=partial(_audit_line, profile=profile), cache=cache)
     total, done = len(local) + len(hub), [0]
@@ -515,7 +516,7 @@ class AuditResult:
 
 def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profile: str | None,
                    jobs: int | None) -> tuple[Path, dict[str, bool] | None, tuple[int, int] | None]:
-    """The output folder (made), the earlier run's failures, the shard; UsageError on a bad one."""
+    """The output folder, the earlier run's failures, the shard; UsageError on a bad one."""
     from pathlib import Path
 
     from cardguard.run.audit import parse_shard, previous_failures
@@ -538,7 +539,8 @@ def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profi
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {os.fspath(out)}: not a folder")
     return folder, before, shard_of
 
 

@@ -71,7 +71,9 @@ def test_piped_plain_lines_and_no_bar(tmp_path: Path) -> None:
 def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     make_fleet(tmp_path / "fleet", [GOOD_CARD])
     for arguments in (["fleet", "--out", "out", "--shard", "3/2"], ["--out", "out"],
-                      ["fleet", "--out", "out", "--since", "nowhere"], ["fleet", "--out", "out", "--jobs", "0"]):
+                      ["fleet", "--out", "out", "--since", "nowhere"], ["fleet", "--out", "out", "--jobs", "0"],
+                      ["nowhere", "--out", "out"], ["fleet", "--out", "fleet/model-0/README.md"]):
         result = run([*AUDIT, *arguments], tmp_path)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith("cardguard: error: ") and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing written when the run could not start
