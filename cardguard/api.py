@@ -25,6 +25,7 @@ from functools import partial
 TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from multiprocessing.context import BaseContext
     from pathlib import Path
     from typing import Literal
 
@@ -491,13 +492,22 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
             progress(done[0], total, line)
 
     local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
-    local_pool = ThreadPoolExecutor if threads or local_jobs == 1 or not local else ProcessPoolExecutor
-    with local_pool(max_workers=local_jobs) as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
+    in_threads = threads or local_jobs == 1 or not local
+    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
+    with local_pool as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_results(lines, folder, before, counted)
     (folder / "summary.md").write_text(format_audit_summary(totals, comparison), encoding="utf-8")
     return AuditResult(folder, totals, comparison)
+
+
+def _spawned() -> BaseContext:
+    """Worker processes started fresh ("spawn"), not forked: a caller of the API may have
+    threads running (a fork copies their locks mid-use; Python 3.12 warns of it)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn")
 
 
 class AuditResult:
