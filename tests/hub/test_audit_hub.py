@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.repos import folder_files
+from hub.repos import blob_for, folder_files
 from hub.server import FakeHub
 from hub.test_push import EXAMPLE, cardguard_cli, one_line_error
 
@@ -93,3 +93,23 @@ def test_a_search_lists_the_matching_models_of_every_author(hub: FakeHub, home: 
     assert [line["repo"] for line in read_lines(tmp_path / "out")] == [CLEAN] and code == 0
     code, _, _ = cardguard_cli(hub, home, "audit", "--hub-search", "bert", "--out", str(tmp_path / "all"))
     assert [line["repo"] for line in read_lines(tmp_path / "all")] == [BROKEN, CLEAN, OTHER]
+
+
+def test_a_new_commit_is_checked_again_and_the_unchanged_repo_is_not(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", out)
+    before = hub.sha(CLEAN)
+    files = folder_files(EXAMPLE)
+    hub.repos[CLEAN].add_commit("main", "break the card", {path: blob_for(path, data) for path, data in broken(files).items()})
+    hub.requests.clear()
+    code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", out)
+    clean_line = read_lines(Path(out))[1]
+    assert hub.sha(CLEAN) != before and clean_line["revision"] == hub.sha(CLEAN) and clean_line["errors"] >= 1
+    assert "1 from cache" in err and hub.requests_to(f"/api/models/{BROKEN}") == []
+
+
+def test_a_short_rate_limit_on_a_repo_is_waited_out_by_the_hf_read(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    hub.fail(429, Retry_After="1", path_contains=f"/api/models/{CLEAN}", times=1)
+    cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"))
+    assert read_lines(tmp_path / "out")[1]["status"] == "checked"
+    assert [record.status for record in hub.requests_to(f"/api/models/{CLEAN}")][:2] == [429, 200]
