@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult
     from cardguard.run.results import CardReport, Report
-    from cardguard.run.audit import AuditItem
+    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
     from cardguard.settings.config import Settings
@@ -514,7 +514,7 @@ class AuditResult:
     """What ``audit`` wrote (``out``: results.jsonl, summary.md, cache/) and its counts
     (``totals``, and ``comparison`` with ``since``: run/audit.py's AuditTotals and Comparison)."""
 
-    def __init__(self, out: Path, totals: object, comparison: object | None) -> None:
+    def __init__(self, out: Path, totals: AuditTotals, comparison: Comparison | None) -> None:
         self.out = out
         self.totals = totals
         self.comparison = comparison
