@@ -19,7 +19,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import CHECKOUT, busy_warning, child_environment, interleaved_samples, load_average, measure, print_busy
+from harness import (
+    CHECKOUT,
+    busy_warning,
+    child_environment,
+    interleaved_samples,
+    load_average,
+    measure,
+    print_busy,
+)
 
 EXAMPLE = CHECKOUT / "examples" / "tiny-bert-classifier"
 PLACEHOLDER = "\n## Limitations\n\n[More Information Needed]\n"

@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
+    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult
     from cardguard.run.results import CardReport, Report
-    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
     from cardguard.settings.config import Settings
@@ -473,7 +473,6 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     are reused."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
     from itertools import chain
-    from pathlib import Path
 
     from cardguard import __version__
     from cardguard.report.audit_summary import format_audit_summary

@@ -29,8 +29,8 @@ def total_lines(totals: object) -> list[str]:
     return [
         "| repos | failing | unreadable | from cache | errors | warnings | infos |",
         "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {totals.repos} | {totals.failing} | {totals.unreadable} | {totals.cached} | {severities['error']} "
-        f"| {severities['warning']} | {severities['info']} |",
+        (f"| {totals.repos} | {totals.failing} | {totals.unreadable} | {totals.cached} | {severities['error']} "
+         f"| {severities['warning']} | {severities['info']} |"),
     ]
 
 
@@ -50,9 +50,9 @@ def worst_lines(worst: list) -> list[str]:
 
 
 def comparison_lines(comparison: object) -> list[str]:
-    lines = ["### Since the previous run", "",
-             f"{len(comparison.new)} newly failing, {len(comparison.fixed)} fixed, "
-             f"{len(comparison.still_failing)} still failing."]
+    counts = (f"{len(comparison.new)} newly failing, {len(comparison.fixed)} fixed, "
+              f"{len(comparison.still_failing)} still failing.")
+    lines = ["### Since the previous run", "", counts]
     for title, repos in (("Newly failing", comparison.new), ("Fixed", comparison.fixed),
                          ("Still failing", comparison.still_failing)):
         if repos:

@@ -35,7 +35,9 @@ class Progress:
 
     def bar_update(self, done: int, total: int) -> None:
         if self.bar is None:
-            from tqdm import tqdm  # installed with huggingface_hub; imported only for a terminal
+            from tqdm import (
+                tqdm,  # installed with huggingface_hub; imported only for a terminal
+            )
 
             self.bar = tqdm(total=total, file=self.stream, unit="repo", desc="cardguard audit")
         self.bar.set_postfix(failing=self.failing, refresh=False)

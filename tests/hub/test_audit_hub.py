@@ -100,9 +100,11 @@ def test_a_new_commit_is_checked_again_and_the_unchanged_repo_is_not(hub: FakeHu
     cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", out)
     before = hub.sha(CLEAN)
     files = folder_files(EXAMPLE)
-    hub.repos[CLEAN].add_commit("main", "break the card", {path: blob_for(path, data) for path, data in broken(files).items()})
+    blobs = {path: blob_for(path, data) for path, data in broken(files).items()}
+    hub.repos[CLEAN].add_commit("main", "break the card", blobs)
     hub.requests.clear()
     code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", out)
+    assert code == 1
     clean_line = read_lines(Path(out))[1]
     assert hub.sha(CLEAN) != before and clean_line["revision"] == hub.sha(CLEAN) and clean_line["errors"] >= 1
     assert "1 from cache" in err and hub.requests_to(f"/api/models/{BROKEN}") == []
