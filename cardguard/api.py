@@ -497,7 +497,9 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_results(lines, folder, before, counted)
-    (folder / "summary.md").write_text(format_audit_summary(totals, comparison), encoding="utf-8")
+    # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
+    summary = format_audit_summary(totals, comparison)
+    (folder / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
     return AuditResult(folder, totals, comparison)
 
 

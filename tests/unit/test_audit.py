@@ -202,3 +202,16 @@ def test_nothing_to_audit_and_an_unreadable_since_are_usage_errors(fleet_root: P
 def test_the_hub_listing_offline_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="model listing .author=org.*HF_HUB_OFFLINE"):
         cardguard.audit(out=tmp_path / "out", hub_author="org")
+
+
+def test_hostile_folder_names_stay_inside_their_line_and_cell(tmp_path: Path) -> None:
+    root = tmp_path / "fleet"
+    names = ["pipe|name", "line\nbreak", os.fsdecode(b"not-utf8-\xff")]
+    for name in names:
+        (root / name).mkdir(parents=True)
+        (root / name / "README.md").write_text("---\nlicense: mit\n---\n# x\n", encoding="utf-8")
+    cardguard.audit([root], out=tmp_path / "out")
+    lines = lines_of(tmp_path / "out")  # one JSON object per line: no raw line break got in
+    assert sorted(Path(line["repo"]).name for line in lines) == sorted(names)
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "pipe\\|name" in summary and "line\nbreak" not in summary
