@@ -215,3 +215,14 @@ def test_hostile_folder_names_stay_inside_their_line_and_cell(tmp_path: Path) ->
     assert sorted(Path(line["repo"]).name for line in lines) == sorted(names)
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "pipe\\|name" in summary and "line\nbreak" not in summary
+
+
+def test_a_folder_whose_configuration_is_broken_is_unreadable_and_the_run_goes_on(fleet_root: Path,
+                                                                                     tmp_path: Path) -> None:
+    (fleet_root / "c-bare" / ".cardguard.toml").write_text("profile = [unclosed\n", encoding="utf-8")
+    result = cardguard.audit([fleet_root], out=tmp_path / "out")
+    broken, clean, bare = lines_of(tmp_path / "out")
+    assert bare["status"] == "unreadable" and ".cardguard.toml" in bare["error"] and bare["findings"] == []
+    assert (broken["status"], clean["status"]) == ("checked", "checked")
+    assert result.totals.unreadable == 1
+    assert len(list((tmp_path / "out" / "cache").glob("*/*.json"))) == 2  # the unreadable one is tried again next time
