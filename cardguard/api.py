@@ -251,7 +251,7 @@ def _validated_card(result: CardResult) -> CardReport:
     from cardguard.run.results import CardReport
 
     return CardReport(result.target.display, tuple(result.findings), _fail_on(result.settings),
-                      profile_choice=result.profile_choice)
+                      profile_choice=result.profile_choice, profile=_profile_used(result))
 
 
 def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
@@ -264,7 +264,13 @@ def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
         result.target.display, tuple(result.findings), _fail_on(result.settings),
         profile_choice=result.profile_choice, changed=changed, diff=result.diff() if changed and with_diff else "",
         written=result.written, blocked=result.plan is not None and result.plan.blocked,
+        profile=_profile_used(result),
     )
+
+
+def _profile_used(result: CardResult | SyncResult) -> str:
+    """The profile a card was checked with: ``auto``'s choice, else the one configured or given."""
+    return result.profile_choice.profile if result.profile_choice is not None else result.settings.profile
 
 
 def _fixes_first(fix: bool, check: Callable[[Target, ConfigCache], CardReport]
@@ -590,5 +596,5 @@ def _audit_line(item: AuditItem, profile: str | None) -> dict:
         report = check(item.target, profile=profile)
     except (UsageError, OSError) as error:
         return unreadable_line(item, str(error), profile)
-    chosen = next((card.profile_choice.profile for card in report.cards if card.profile_choice), profile)
-    return result_line(item, report.findings, chosen)
+    used = next((card.profile for card in report.cards if card.profile), profile)
+    return result_line(item, report.findings, used)

@@ -68,6 +68,8 @@ def test_one_line_per_model_folder_with_the_findings_check_gives(fleet_root: Pat
         assert line["errors"] == sum(str(f.severity) == "error" for f in expected)
         assert line["drift"] == sum(f.code.startswith("CG4") for f in expected)
     assert lines[0]["errors"] > 0 and lines[1]["errors"] == 0
+    assert lines[1]["profile"] == "trainer"  # examples/tiny-bert-classifier/.cardguard.toml sets it
+    assert lines[2]["profile"] == cardguard.check(fleet_root / "c-bare").cards[0].profile_choice.profile
     assert result.totals.repos == 3 and result.exit_code() == 1
 
 
