@@ -25,12 +25,14 @@ from functools import partial
 TYPE_CHECKING = False  # typing is imported for type checkers only (the CLI's cold start)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from multiprocessing.context import BaseContext
     from pathlib import Path
     from typing import Literal
 
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
+    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult
     from cardguard.run.results import CardReport, Report
@@ -249,7 +251,7 @@ def _validated_card(result: CardResult) -> CardReport:
     from cardguard.run.results import CardReport
 
     return CardReport(result.target.display, tuple(result.findings), _fail_on(result.settings),
-                      profile_choice=result.profile_choice)
+                      profile_choice=result.profile_choice, profile=_profile_used(result))
 
 
 def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
@@ -262,7 +264,13 @@ def _synced_card(result: SyncResult, with_diff: bool = True) -> CardReport:
         result.target.display, tuple(result.findings), _fail_on(result.settings),
         profile_choice=result.profile_choice, changed=changed, diff=result.diff() if changed and with_diff else "",
         written=result.written, blocked=result.plan is not None and result.plan.blocked,
+        profile=_profile_used(result),
     )
+
+
+def _profile_used(result: CardResult | SyncResult) -> str:
+    """The profile a card was checked with: ``auto``'s choice, else the one configured or given."""
+    return result.profile_choice.profile if result.profile_choice is not None else result.settings.profile
 
 
 def _fixes_first(fix: bool, check: Callable[[Target, ConfigCache], CardReport]
@@ -447,3 +455,146 @@ def _check_repo_id(repo_id: str) -> None:
 
     if not is_repo_id(repo_id):
         raise UsageError(f"{repo_id}: not a Hub model repo id; write ORG/NAME")
+
+
+# -- a fleet: audit (issue 15) ------------------------------------------------------------------
+
+def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None = None,
+          hub_search: str | None = None, jobs: int | None = None, shard: str | None = None,
+          since: PathArg | None = None, profile: str | None = None, threads: bool = False,
+          progress: Callable[[int, int, dict], None] | None = None) -> AuditResult:
+    """``check`` every model folder under ``paths`` and every Hub model of ``hub_author`` /
+    ``hub_search`` (each as ``hf://ORG/NAME@SHA``, the commit the listing names), streaming one
+    JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
+    repos, each sorted by id) and writing ``out``/summary.md at the end (docs/audit.md).
+
+    ``jobs``: workers (default: 8 threads for the Hub; for local folders, as many processes as
+    CPUs: their check is CPU work, which threads would only take turns at, see docs/audit.md);
+    ``threads``: local folders are checked in threads of this process instead;
+    ``shard``: ``"I/N"``, this job's share of the repos (a stable hash of each id);
+    ``since``: an earlier run's output folder, to compare with (new / fixed / still failing);
+    ``progress(done, total, line)``: called after each repo. A repo whose check fails (no such
+    repo, gated, rate limited past huggingface_hub's and hf://'s retries) is a line with status
+    ``unreadable``; results already in ``out``/cache for the same commit or folder content
+    are reused."""
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from itertools import chain
+
+    from cardguard import __version__
+    from cardguard.report.audit_summary import format_audit_summary
+    from cardguard.run import audit as fleet
+
+    folder, before, shard_of = _audit_options(out, since, shard, profile, jobs)
+    local, hub = _audit_items(paths, hub_author, hub_search, shard_of)
+    folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
+    cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
+    work = partial(fleet.audit_one, check_line=partial(_audit_line, profile=profile), cache=cache)
+    total, done = len(local) + len(hub), [0]
+
+    def counted(line: dict) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total, line)
+
+    local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
+    in_threads = threads or local_jobs == 1 or not local
+    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
+    with local_pool as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
+        lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
+                      fleet.checked_in_order(hub, work, hub_workers, hub_jobs))
+        totals, comparison = fleet.write_results(lines, folder, before, counted)
+    # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
+    summary = format_audit_summary(totals, comparison)
+    (folder / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
+    return AuditResult(folder, totals, comparison)
+
+
+def _spawned() -> BaseContext:
+    """Worker processes started fresh ("spawn"), not forked: a caller of the API may have
+    threads running (a fork copies their locks mid-use; Python 3.12 warns of it)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn")
+
+
+class AuditResult:
+    """What ``audit`` wrote (``out``: results.jsonl, summary.md, cache/) and its counts
+    (``totals``, and ``comparison`` with ``since``: run/audit.py's AuditTotals and Comparison)."""
+
+    def __init__(self, out: Path, totals: AuditTotals, comparison: Comparison | None) -> None:
+        self.out = out
+        self.totals = totals
+        self.comparison = comparison
+
+    def exit_code(self) -> int:
+        """1 when a repo fails (an error finding, or unreadable), else 0."""
+        return 1 if self.totals.failing else 0
+
+
+def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profile: str | None,
+                   jobs: int | None) -> tuple[Path, dict[str, bool] | None, tuple[int, int] | None]:
+    """The output folder, the earlier run's failures, the shard; UsageError on a bad one."""
+    from pathlib import Path
+
+    from cardguard.run.audit import parse_shard, previous_failures
+    from cardguard.settings.config import check_profile
+
+    if profile:
+        with _run(None):
+            check_profile(profile)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    try:
+        shard_of = parse_shard(shard) if shard is not None else None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    before = None
+    if since is not None:
+        earlier = Path(since) / "results.jsonl"
+        try:
+            before = previous_failures(earlier)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {os.fspath(out)}: not a folder")
+    return folder, before, shard_of
+
+
+def _audit_items(paths: Sequence[PathArg], hub_author: str | None, hub_search: str | None,
+                 shard: tuple[int, int] | None) -> tuple[list, list]:
+    """The local folders and the Hub repos to check (this shard's); UsageError when there are none
+    to look at, or the Hub's listing fails."""
+    from cardguard.run.audit import in_shard, local_items
+
+    if not paths and hub_author is None and hub_search is None:
+        raise UsageError("audit needs PATHS, --hub-author or --hub-search")
+    with _run(None):
+        local = local_items(_path_list(paths)) if paths else []
+    hub = _hub_listing(hub_author, hub_search) if hub_author is not None or hub_search is not None else []
+    if shard is not None:
+        local = [item for item in local if in_shard(item.repo, shard)]
+        hub = [item for item in hub if in_shard(item.repo, shard)]
+    return local, hub
+
+
+def _hub_listing(author: str | None, search: str | None) -> list:
+    from cardguard.run.audit import HubListingError, hub_items
+
+    try:
+        return hub_items(author, search)
+    except HubListingError as error:
+        raise UsageError(str(error)) from None
+
+
+def _audit_line(item: AuditItem, profile: str | None) -> dict:
+    """One repo's results.jsonl line: ``check`` on it, or status ``unreadable`` with the reason.
+    A module-level function, so that worker processes can be given it."""
+    from cardguard.run.audit import result_line, unreadable_line
+
+    try:
+        report = check(item.target, profile=profile)
+    except (UsageError, OSError) as error:
+        return unreadable_line(item, str(error), profile)
+    used = next((card.profile for card in report.cards if card.profile), profile)
+    return result_line(item, report.findings, used)

@@ -333,6 +333,35 @@ def _add_push(commands: Commands) -> None:
     command.set_defaults(handler=run_push, format="text", statistics=False)
 
 
+AUDIT_DESCRIPTION = """\
+Check a fleet: every model folder under PATHS, and every Hub model of --hub-author or
+--hub-search (each as hf://ORG/NAME@SHA). Writes DIR/results.jsonl (one JSON line per repo, in a
+stable order, as each finishes), DIR/summary.md (for $GITHUB_STEP_SUMMARY) and DIR/cache/ (a
+re-run into the same DIR checks again only what changed). docs/audit.md has the schema and a
+GitHub Actions matrix. Exit codes: 0 no repo fails, 1 a repo has an error finding or could not
+be read, 2 usage error or the Hub's listing failed.
+"""
+
+
+def _add_audit(commands: Commands) -> None:
+    command = commands.add_parser("audit", help="check many model folders and Hub repos into a report folder",
+                                  description=AUDIT_DESCRIPTION, formatter_class=_RawDescriptionFormatter)
+    command.add_argument("paths", nargs="*", metavar="PATH", help="folders to search for model cards")
+    command.add_argument("--hub-author", metavar="ORG", help="every model of this Hub user or organisation")
+    command.add_argument("--hub-search", metavar="QUERY", help="every Hub model whose id matches this search")
+    command.add_argument("--out", metavar="DIR", required=True, help="the output folder (made if missing)")
+    command.add_argument("--since", metavar="DIR", help="an earlier run's output folder: name the repos newly "
+                         "failing, fixed and still failing")
+    command.add_argument("--shard", metavar="I/N", help="check only the I-th of N shares (by a stable hash of "
+                         "each id), for a CI matrix")
+    command.add_argument("--jobs", type=int, metavar="N", help="workers (default: 8 threads for the Hub; for local "
+                         "folders, one process per CPU)")
+    command.add_argument("--threads", action="store_true",
+                         help="check local folders in threads of this process instead of worker processes")
+    command.add_argument("--profile", help="required-section profile, as for check (default: auto)")
+    command.set_defaults(handler=run_audit)
+
+
 _SUBCOMMANDS: dict[str, Callable[[Commands], None]] = {
     "validate": _add_validate,
     "facts": _add_facts,
@@ -343,6 +372,7 @@ _SUBCOMMANDS: dict[str, Callable[[Commands], None]] = {
     "init": _add_init,
     "install-hooks": _add_install_hooks,
     "push": _add_push,
+    "audit": _add_audit,
 }
 
 
@@ -623,6 +653,25 @@ def run_init(args: argparse.Namespace) -> int:
     written = api.init(args.path, timeout=_timeout(args))
     _say(f"cardguard: wrote {written}; fill in the parts marked [More Information Needed]")
     return EXIT_OK
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """``audit``: progress on stderr while it runs; where the results are, at the end."""
+    from cardguard import api
+    from cardguard.report.progress import Progress
+
+    progress = Progress(sys.stderr)
+    try:
+        result = api.audit(args.paths, out=args.out, hub_author=args.hub_author, hub_search=args.hub_search,
+                           jobs=args.jobs, shard=args.shard, since=args.since, profile=args.profile,
+                           threads=args.threads, progress=progress.update)
+    finally:
+        progress.close()
+    totals = result.totals
+    _say(f"cardguard audit: {totals.repos} repos, {totals.failing} failing ({totals.unreadable} unreadable, "
+         f"{totals.cached} from cache); {os.path.join(args.out, 'results.jsonl')}, "
+         f"{os.path.join(args.out, 'summary.md')}")
+    return result.exit_code()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class CardReport(Record, frozen=True):
     diff: str = ""  # the unified diff of that change (check, and sync with write=False)
     written: bool = False  # sync, fix: the card (or its .eval_results) was rewritten
     blocked: bool = False  # sync: not rewritten, its region markers need fixing first
+    profile: str | None = None  # the profile the card was checked with (`auto`'s choice, or the one set)
 
     @property
     def checked(self) -> bool:

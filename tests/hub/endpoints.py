@@ -450,11 +450,29 @@ def discussion_details(hub: FakeHub, request: Request, repo: str, num: str) -> R
     return Reply.json(details)
 
 
+def list_models(hub: FakeHub, request: Request) -> Reply:
+    # HfApi.list_models: GET /api/models?author=&search=&expand=... (paginate: one page, no Link
+    # header) -> a list of ModelInfo(**entry); with expand, only "id" and the properties asked for
+    # (cardguard asks for sha and lastModified). Private repos are left out, as for an anonymous caller.
+    author, search = request.param("author"), request.param("search")
+    wanted = set(request.query.get("expand", [])) | {"id"}
+    entries = []
+    for repo_id, repo in sorted(hub.repos.items()):
+        if repo.private or (author and repo_id.split("/")[0] != author) or (search and search not in repo_id):
+            continue
+        entry = {"_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24], "id": repo_id, "modelId": repo_id,
+                 "sha": repo.branches["main"], "lastModified": TIMESTAMP, "createdAt": TIMESTAMP,
+                 "private": False, "downloads": 0, "likes": 0, "tags": []}
+        entries.append({key: value for key, value in entry.items() if key in wanted or key == "_id"})
+    return Reply.json(entries)
+
+
 Handler = Callable[..., Reply]
 REPO = r"(?P<repo>[^/]+/[^/]+)"
 API = rf"/api/models/{REPO}"
 GET, POST, READ = ("GET",), ("POST",), ("GET", "HEAD")
 HUB_ROUTES: list[tuple[tuple[str, ...], re.Pattern[str], Handler]] = [
+    (GET, re.compile(r"/api/models"), list_models),
     (GET, re.compile(API), model_info),
     (GET, re.compile(rf"{API}/revision/(?P<rev>[^/]+)"), model_info),
     (POST, re.compile(rf"{API}/paths-info/(?P<rev>[^/]+)"), paths_info),

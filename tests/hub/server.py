@@ -4,6 +4,7 @@
 speaking the requests that huggingface_hub (the version pinned in pyproject.toml) makes for:
 
 - ``HfApi.model_info`` (siblings, sha, private, gated; ``files_metadata`` sizes and LFS info),
+- ``HfApi.list_models`` (author, search; expand sha and lastModified; public repos, one page),
 - ``HfApi.get_paths_info`` and ``HfApi.list_repo_tree``,
 - ``hf_hub_download`` and ``HfApi.file_exists``: HEAD and GET on ``/resolve/``, with Range,
 - ``HfApi.get_safetensors_metadata``: range reads of each shard's header and the index,

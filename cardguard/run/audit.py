@@ -1,0 +1,333 @@
+"""``audit``: check a fleet of model repos, local folders and Hub repos, and stream one JSON line
+per repo into an output folder (docs/audit.md).
+
+The pieces, in the order a run uses them:
+
+- :func:`local_items` / :func:`hub_items`: what to check (every model folder under the paths;
+  every model of a Hub author or search, pinned to the commit the listing names), sorted by id;
+- :func:`in_shard`: the deterministic share of one job of a CI matrix (a stable hash of the id);
+- :func:`checked_in_order`: a pool of workers, results handed on in input order as they finish
+  (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
+- :class:`ResultCache`: one JSON file per (repo, commit sha) or (folder, content hash), so a
+  re-run checks again only what changed;
+- :class:`AuditTotals`: the counts the summary needs, kept as the lines go by.
+
+The check itself is given by the caller (cardguard.api.audit passes ``cardguard.check``): this
+part sits below the API. Nothing here prints; the results are files in the output folder.
+
+May import: report, settings, artifacts, ground.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter, deque
+from pathlib import Path
+
+from cardguard.record import Record, factory
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from concurrent.futures import Executor
+
+HUB_URL = "https://huggingface.co"
+DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
+WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, bounded in memory
+HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
+WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
+
+
+class AuditItem(Record, frozen=True):
+    """One repo to check: a local model folder or a Hub repo at one commit."""
+
+    repo: str  # ORG/NAME, or the folder as shown (relative to the working folder when below it)
+    source: str  # "hub" or "local"
+    target: str  # what the check is given: hf://ORG/NAME@SHA, or the card's path
+    revision: str | None = None  # the Hub commit sha; None for a local folder
+    last_modified: str | None = None  # ISO-8601, from the Hub listing or the card's mtime
+
+    @property
+    def card_url(self) -> str:
+        if self.source == "hub":
+            return f"{HUB_URL}/{self.repo}/blob/{self.revision or 'main'}/README.md"
+        return Path(os.path.abspath(self.target)).as_uri()
+
+
+# -- what to check ----------------------------------------------------------------------------
+
+def local_items(paths: list[str]) -> list[AuditItem]:
+    """Every model card under ``paths`` (settings/targets.py decides what is one), sorted by folder."""
+    from datetime import datetime, timezone
+
+    from cardguard.settings.targets import display_path, select_targets
+
+    items = []
+    for target in select_targets(paths).targets:
+        modified = datetime.fromtimestamp(target.card.stat().st_mtime, timezone.utc).isoformat()
+        items.append(AuditItem(display_path(target.model_dir), "local", str(target.card), last_modified=modified))
+    return sorted(items, key=lambda item: item.repo)
+
+
+class HubListingError(Exception):
+    """The Hub's model listing could not be read; the message is one line."""
+
+
+def hub_items(author: str | None, search: str | None) -> list[AuditItem]:
+    """The models huggingface_hub's ``HfApi.list_models`` lists for ``author`` and ``search``,
+    each pinned to the commit the listing names, sorted by id. A 429 is waited out by
+    huggingface_hub itself (its ``http_backoff`` honours ``Retry-After``, up to 5 times)."""
+    from huggingface_hub import HfApi
+
+    from cardguard.artifacts.hub_repo import describe_failure
+
+    where = "the Hub's model listing (" + ", ".join(
+        part for part in (f"author={author}" if author else "", f"search={search!r}" if search else "") if part) + ")"
+    try:
+        listed = HfApi().list_models(author=author, search=search, expand=["sha", "lastModified"])
+        items = [hub_item(model.id, model.sha, model.last_modified) for model in listed]
+    except Exception as error:  # huggingface_hub's and httpx's errors, the offline switch: all mean "not read"
+        raise HubListingError(describe_failure(where, error)) from None
+    return sorted(items, key=lambda item: item.repo)
+
+
+def hub_item(repo_id: str, sha: str | None, last_modified: object) -> AuditItem:
+    modified = last_modified.isoformat() if hasattr(last_modified, "isoformat") else None
+    target = f"hf://{repo_id}" + (f"@{sha}" if sha else "")
+    return AuditItem(repo_id, "hub", target, revision=sha, last_modified=modified)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``I/N`` (1 <= I <= N) as (I, N); ValueError with a one-line reason otherwise."""
+    index, slash, count = text.partition("/")
+    if not (slash and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise ValueError(f"--shard {text}: write I/N with 1 <= I <= N, e.g. 2/4")
+    return int(index), int(count)
+
+
+def in_shard(repo: str, shard: tuple[int, int]) -> bool:
+    """Whether ``repo`` falls to job I of N: sha256 of the id, not Python's hash() (salted per process)."""
+    index, count = shard
+    digest = int.from_bytes(hashlib.sha256(repo.encode("utf-8", "surrogatepass")).digest()[:8], "big")
+    return digest % count == index - 1
+
+
+# -- the pool ---------------------------------------------------------------------------------
+
+def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dict], executor: Executor,
+                     jobs: int) -> Iterator[dict]:
+    """``work(item)`` for every item on ``executor``, yielded in the items' order as soon as each
+    one and those before it are done; at most ``jobs * WINDOW_PER_JOB`` are submitted ahead, so a
+    slow repo holds back a bounded number of finished ones and the output is the same on every run."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(executor.submit(work, item))
+        if len(pending) >= jobs * WINDOW_PER_JOB:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+# -- one repo's line --------------------------------------------------------------------------
+
+def result_line(item: AuditItem, findings: Iterable[object], profile: str | None) -> dict:
+    """The results.jsonl line of a checked repo (the schema in docs/audit.md)."""
+    shown = [finding_fields(finding) for finding in findings]
+    severities = Counter(entry["severity"] for entry in shown)
+    return {**item_fields(item), "profile": profile or "auto", "errors": severities["error"],
+            "warnings": severities["warning"], "infos": severities["info"],
+            "drift": sum(entry["code"].startswith(DRIFT_PREFIX) for entry in shown),
+            "status": "checked", "error": None, "findings": shown}
+
+
+def unreadable_line(item: AuditItem, reason: str, profile: str | None) -> dict:
+    """The line of a repo that could not be read (no such repo, gated, rate limited, ...)."""
+    return {**item_fields(item), "profile": profile or "auto", "errors": 0, "warnings": 0, "infos": 0, "drift": 0,
+            "status": "unreadable", "error": reason, "findings": []}
+
+
+def item_fields(item: AuditItem) -> dict:
+    return {"repo": item.repo, "source": item.source, "revision": item.revision, "card_url": item.card_url,
+            "last_modified": item.last_modified}
+
+
+def finding_fields(finding: object) -> dict:
+    fields = ("code", "severity", "line", "column", "message", "path")
+    entry = {name: getattr(finding, name) for name in fields}
+    entry["severity"] = str(entry["severity"])
+    return entry
+
+
+def fails(line: dict) -> bool:
+    """A repo that fails the audit: an error finding, or unreadable."""
+    return line["status"] != "checked" or line["errors"] > 0
+
+
+# -- the cache --------------------------------------------------------------------------------
+
+class ResultCache:
+    """One JSON file per key in ``folder``: a Hub repo's key is its id and commit sha; a local
+    folder's, the hash of its files (see :func:`folder_hash`). The cardguard version and the
+    profile are part of every key: a new release or another profile checks everything again.
+    Unreadable repos are not kept (the next run tries them again)."""
+
+    def __init__(self, folder: Path, salt: str) -> None:
+        self.folder = folder
+        self.salt = salt
+
+    def key(self, item: AuditItem) -> str | None:
+        """None when there is nothing stable to key on (a Hub listing without a sha)."""
+        if item.source == "hub":
+            identity = f"{item.repo}@{item.revision}" if item.revision else None
+        else:
+            folder = Path(os.path.abspath(item.target)).parent
+            identity = f"{folder}#{folder_hash(folder)}#{settings_hash(folder)}"
+        if identity is None:
+            return None
+        return hashlib.sha256(f"{self.salt}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str | None) -> dict | None:
+        if key is None:
+            return None
+        try:
+            return json.loads(self.path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str | None, line: dict) -> None:
+        if key is None or line["status"] != "checked":
+            return
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(json.dumps(line, ensure_ascii=True), encoding="utf-8")
+        os.replace(partial, path)
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+
+def folder_hash(folder: Path) -> str:
+    """A hash of every file below ``folder`` (outside .git): its path, and its bytes when at most
+    HASHED_BYTES, else its size and mtime (weights are not read end to end to key a cache)."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(name for name in dirs if name != ".git")
+        for name in sorted(files):
+            path = Path(root, name)
+            digest.update(os.fsencode(path.relative_to(folder)) + b"\0")
+            digest.update(file_fingerprint(path))
+    return digest.hexdigest()
+
+
+def settings_hash(folder: Path) -> str:
+    """A hash of what may configure the check of ``folder`` from above it: every configuration
+    file and repository template folder in the folders above (a change there checks it again)."""
+    from cardguard.settings.config import CONFIG_FILE_NAMES
+
+    digest = hashlib.sha256()
+    for above in folder.parents:
+        for name in CONFIG_FILE_NAMES:
+            digest.update(os.fsencode(above / name) + b"\0" + file_fingerprint(above / name))
+        templates = above / ".cardguard"
+        if templates.is_dir():
+            digest.update(os.fsencode(templates) + b"\0" + folder_hash(templates).encode())
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path) -> bytes:
+    try:
+        status = path.stat()
+        if status.st_size <= HASHED_BYTES:
+            return hashlib.sha256(path.read_bytes()).digest()
+        return f"{status.st_size}:{status.st_mtime_ns}".encode()
+    except OSError:  # missing or unreadable: the check will say so, and a new file changes the key
+        return b"absent"
+
+
+# -- totals and comparison --------------------------------------------------------------------
+
+class AuditTotals(Record):
+    """What the summary needs, counted as the lines go by (nothing grows with the fleet but the
+    per-rule counts, bounded by the rule table, and the few worst repos)."""
+
+    repos: int = 0
+    failing: int = 0
+    unreadable: int = 0
+    cached: int = 0
+    severities: Counter = factory(Counter)
+    rules: Counter = factory(Counter)
+    worst: list = factory(list)  # (errors, warnings, drift, repo), the WORST_SHOWN largest
+
+    def add(self, line: dict, from_cache: bool) -> None:
+        self.repos += 1
+        self.cached += from_cache
+        self.failing += fails(line)
+        self.unreadable += line["status"] != "checked"
+        self.severities.update(error=line["errors"], warning=line["warnings"], info=line["infos"])
+        self.rules.update(entry["code"] for entry in line["findings"])
+        rank = (line["errors"], line["warnings"], line["drift"], line["repo"])
+        if line["errors"] or line["warnings"]:
+            self.worst = sorted([*self.worst, rank], key=lambda entry: (-entry[0], -entry[1], -entry[2], entry[3]))
+            del self.worst[WORST_SHOWN:]
+
+
+def previous_failures(results: Path) -> dict[str, bool]:
+    """repo -> whether it failed, from an earlier run's results.jsonl (one bool per repo)."""
+    failed = {}
+    with results.open(encoding="utf-8") as lines:
+        for text in lines:
+            if text.strip():
+                line = json.loads(text)
+                failed[line["repo"]] = fails(line)
+    return failed
+
+
+class Comparison(Record):
+    """This run against an earlier one (``--since``): repos that fail now and did not (new),
+    failed and do not (fixed), fail in both (still failing)."""
+
+    new: list = factory(list)
+    fixed: list = factory(list)
+    still_failing: list = factory(list)
+
+    def add(self, line: dict, before: dict[str, bool]) -> None:
+        failed_before, failing_now = before.get(line["repo"], False), fails(line)
+        if failing_now and failed_before:
+            self.still_failing.append(line["repo"])
+        elif failing_now:
+            self.new.append(line["repo"])
+        elif failed_before:
+            self.fixed.append(line["repo"])
+
+
+# -- one run ----------------------------------------------------------------------------------
+
+def audit_one(item: AuditItem, check_line: Callable[[AuditItem], dict], cache: ResultCache) -> tuple[dict, bool]:
+    """The line of one repo, and whether it came from the cache (checked only when it did not)."""
+    key = cache.key(item)
+    kept = cache.get(key)
+    if kept is not None:
+        return {**kept, **item_fields(item)}, True  # where and when are this run's; the findings are the same
+    line = check_line(item)
+    cache.put(key, line)
+    return line, False
+
+
+def write_results(lines: Iterable[tuple[dict, bool]], out: Path, before: dict[str, bool] | None,
+                  progress: Callable[[dict], None] | None = None) -> tuple[AuditTotals, Comparison | None]:
+    """Each line into ``out``/results.jsonl as it comes (flushed: a reader, or a run cut short,
+    sees every repo finished so far), counted into the totals and, with ``before``, compared."""
+    totals, comparison = AuditTotals(), Comparison() if before is not None else None
+    with (out / "results.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as results:
+        for line, from_cache in lines:
+            results.write(json.dumps(line, ensure_ascii=False) + "\n")
+            results.flush()
+            totals.add(line, from_cache)
+            if comparison is not None and before is not None:
+                comparison.add(line, before)
+            if progress is not None:
+                progress(line)
+    return totals, comparison
