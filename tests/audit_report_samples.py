@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 HOSTILE_NAME = 'evil/<script>window.pwned=1</script>"'
-HOSTILE_MESSAGE = '<img src=x onerror="window.pwned=2">&amp; </li></ul><b>bold</b>'
+HOSTILE_MESSAGE = '<img src=x onerror="window.pwned=2">&amp; </li></ul><u>under</u>'
 
 
 def hub_url(repo: str, revision: str) -> str:

@@ -36,6 +36,8 @@ from cardguard.record import Record, factory
 
 SEVERITIES = ("error", "warning", "info")
 LINKABLE_PREFIXES = ("https://huggingface.co/", "file:///")
+# Characters a well-formed URL holds only percent-encoded: one of them means a hostile URL.
+NOT_IN_URLS = frozenset('"\'<>`\\ ')
 # The chart shows this many rules; the rest are summed in one line under it.
 CHART_RULES = 40
 ASSETS = Path(__file__).with_name("audit_html_assets")
@@ -192,7 +194,7 @@ def esc(text: object) -> str:
 
 def safe_url(url: str) -> str | None:
     """``url`` when it is a Hub or local file URL with nothing that could break out of it."""
-    if not url.startswith(LINKABLE_PREFIXES) or not url.isprintable() or any(c.isspace() for c in url):
+    if not url.startswith(LINKABLE_PREFIXES) or not url.isprintable() or not NOT_IN_URLS.isdisjoint(url):
         return None
     return url
 

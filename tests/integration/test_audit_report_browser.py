@@ -109,7 +109,7 @@ def test_loads_without_console_errors_or_requests(page: Any) -> None:
 
 def test_hostile_text_stays_text(page: Any) -> None:
     assert page.execute_script("return window.pwned") is None
-    assert page.find_elements(By.CSS_SELECTOR, "img, tbody b") == []
+    assert page.find_elements(By.CSS_SELECTOR, "img, u") == []
     names = [cell.text for cell in page.find_elements(By.CSS_SELECTOR, "tbody.repo .name")]
     assert HOSTILE_NAME in names
 
