@@ -22,6 +22,7 @@ import base64
 import hashlib
 import html
 import os
+import secrets
 import shutil
 import tempfile
 from collections import Counter
@@ -37,7 +38,7 @@ from cardguard.record import Record, factory
 SEVERITIES = ("error", "warning", "info")
 LINKABLE_PREFIXES = ("https://huggingface.co/", "file:///")
 # Characters a well-formed URL holds only percent-encoded: one of them means a hostile URL.
-NOT_IN_URLS = frozenset('"\'<>`\\ ')
+NOT_IN_URLS = frozenset('"<>`\\ ')
 # The chart shows this many rules; the rest are summed in one line under it.
 CHART_RULES = 40
 ASSETS = Path(__file__).with_name("audit_html_assets")
@@ -74,6 +75,7 @@ class Tally(Record):
 
     totals: Counter[str] = factory(Counter)
     rule_counts: Counter[str] = factory(Counter)
+    rule_repos: Counter[str] = factory(Counter)
     rule_severity: dict[str, str] = factory(dict)
     profiles: Counter[str] = factory(Counter)
 
@@ -97,15 +99,16 @@ def write_report_html(results: Iterable[dict[str, Any]], out: Path,
 
 
 def write_page(out: Path, tally: Tally, trend: Trend | None, rows: IO[str]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    # Opened with "x" (not mkstemp, which makes the file 0600) so the report gets the umask's mode.
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as page:
+        with temporary.open("x", encoding="utf-8") as page:
             page.write(page_head(tally, trend))
             shutil.copyfileobj(rows, page)
             page.write(page_tail())
         os.replace(temporary, out)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -154,6 +157,7 @@ def read_trend(previous: Iterable[dict[str, Any]]) -> Trend:
 def add_to_tally(tally: Tally, result: RepoResult) -> None:
     tally.totals.update(repo_totals(result))
     tally.profiles[result.profile] += 1
+    tally.rule_repos.update({finding_code(item) for item in result.findings})
     for item in result.findings:
         code = finding_code(item)
         tally.rule_counts[code] += 1
@@ -311,7 +315,7 @@ def rule_chart(tally: Tally, trend: Trend | None) -> str:
     if not ranked:
         return '<section class="rules"><h2>Findings by rule</h2><p class="empty">No findings.</p></section>\n'
     largest = ranked[0][1]
-    bars = [rule_bar(code, count, largest, tally.rule_severity.get(code, "info"), trend)
+    bars = [rule_bar(code, count, tally.rule_repos[code], largest, tally.rule_severity.get(code, "info"), trend)
             for code, count in ranked[:CHART_RULES]]
     rest = ranked[CHART_RULES:]
     more = ""
@@ -322,10 +326,11 @@ def rule_chart(tally: Tally, trend: Trend | None) -> str:
             f'<ol class="chart">\n{"".join(bars)}</ol>{more}\n</section>\n')
 
 
-CHART_LEGEND = "<span class=\"legend\">" + "".join(f'<span class="key {name}">{name}</span>' for name in SEVERITIES) + "</span>"
+CHART_LEGEND = ('<span class="legend">'
+                + "".join(f'<span class="key {name}">{name}</span>' for name in SEVERITIES) + "</span>")
 
 
-def rule_bar(code: str, count: int, largest: int, severity: str, trend: Trend | None) -> str:
+def rule_bar(code: str, count: int, repos: int, largest: int, severity: str, trend: Trend | None) -> str:
     rule = RULES.get(code)
     name = f' <span class="rule-name">{esc(rule.name)}</span>' if rule else ""
     title = f' title="{esc(rule.summary)}"' if rule else ""
@@ -334,7 +339,8 @@ def rule_bar(code: str, count: int, largest: int, severity: str, trend: Trend | 
     return (f'<li class="{severity}"{title}><span class="rule"><code>{esc(code)}</code>{name}</span>'
             f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
             f'<rect width="{width:.2f}" height="10" rx="1"/></svg>'
-            f'<span class="count">{count}{change}</span></li>\n')
+            f'<span class="count">{count}{change}</span>'
+            f'<span class="repos-n">in {repos} repo{"" if repos == 1 else "s"}</span></li>\n')
 
 
 COLUMNS = (
@@ -404,11 +410,12 @@ def flags_of(result: RepoResult) -> list[str]:
     return flags
 
 
+TOGGLE = ('<button type="button" class="toggle" aria-expanded="false" title="Show findings">'
+          '<span class="chevron" aria-hidden="true">▸</span></button>')
+
+
 def repo_cell(result: RepoResult, is_new: bool) -> str:
-    count = len(result.findings)
-    toggle = (f'<button type="button" class="toggle" aria-expanded="false" title="Show findings">'
-              f'<span class="chevron" aria-hidden="true">▸</span></button>') if count or result.error else (
-              '<span class="toggle-space"></span>')
+    toggle = TOGGLE if result.findings or result.error else '<span class="toggle-space"></span>'
     url = safe_url(result.card_url)
     name = (f'<a class="name" href="{esc(url)}">{esc(result.repo)}</a>' if url else
             f'<span class="name">{esc(result.repo)}</span>')

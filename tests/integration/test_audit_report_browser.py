@@ -35,8 +35,8 @@ if CHROMIUM is None or CHROMEDRIVER is None:
     pytest.skip("needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
                 allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the test extra)")
-from selenium.webdriver.common.by import By  # noqa: E402  (after the skip above)
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 
 @pytest.fixture(scope="module")

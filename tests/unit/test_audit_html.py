@@ -153,6 +153,7 @@ def test_the_chart_counts_each_rule_most_first(tmp_path: Path) -> None:
     page = render(tmp_path, fleet())
     bars = re.findall(r'<li class="(\w+)"[^>]*><span class="rule"><code>(CG\d+)</code>.*?<span class="count">(\d+)', page)
     assert bars[0] == ("error", "CG203", "2")
+    assert '<span class="count">2</span><span class="repos-n">in 1 repo</span>' in page  # both in the llama card
     assert sorted(bars[1:]) == sorted([("warning", "CG003", "1"), ("warning", "CG010", "1"), ("error", "CG101", "1"),
                                        ("error", "CG105", "1"), ("error", "CG202", "1"), ("warning", "CG204", "1"),
                                        ("error", "CG405", "1")])
@@ -198,3 +199,11 @@ def test_rows_are_streamed_not_held(tmp_path: Path) -> None:
     sizes = [(tmp_path / f"report-{count}.html").stat().st_size for count in (400, 4000)]
     assert sizes[1] > 9 * sizes[0]
     assert large < 2 * small, (small, large)
+
+
+def test_the_report_gets_the_usual_file_mode(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    write_report_html(iter(fleet()), out)
+    reference = tmp_path / "reference.txt"
+    reference.write_text("x", encoding="utf-8")
+    assert out.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
