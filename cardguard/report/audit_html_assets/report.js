@@ -11,18 +11,23 @@
 
   function repos() { return Array.prototype.slice.call(table.tBodies); }
 
+  var collator = new Intl.Collator(undefined, { numeric: true });
+
   function sortBy(header, direction) {
     var key = header.dataset.key;
     var numeric = header.dataset.type === "number";
     var sign = direction === "ascending" ? 1 : -1;
-    var rows = repos();
-    rows.sort(function (a, b) {
-      var x = a.dataset[key] || "", y = b.dataset[key] || "";
-      var order = numeric ? Number(x) - Number(y) : x.localeCompare(y);
-      return order * sign || a.dataset.repo.localeCompare(b.dataset.repo);
+    // Each row's key is read once, not in every comparison.
+    var keyed = repos().map(function (row) {
+      var value = row.dataset[key] || "";
+      return { row: row, value: numeric ? Number(value) : value, name: row.dataset.repo };
+    });
+    keyed.sort(function (a, b) {
+      var order = numeric ? a.value - b.value : collator.compare(a.value, b.value);
+      return order * sign || collator.compare(a.name, b.name);
     });
     var fragment = document.createDocumentFragment();
-    rows.forEach(function (row) { fragment.appendChild(row); });
+    keyed.forEach(function (item) { fragment.appendChild(item.row); });
     table.appendChild(fragment);
     table.tHead.querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
     header.setAttribute("aria-sort", direction);
