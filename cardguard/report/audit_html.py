@@ -336,7 +336,8 @@ def rule_bar(code: str, count: int, repos: int, largest: int, severity: str, tre
     title = f' title="{esc(rule.summary)}"' if rule else ""
     width = max(count / largest * 100, 0.5)
     change = delta_badge(count - trend.rule_counts[code], True, "vs previous") if trend else ""
-    return (f'<li class="{severity}"{title}><span class="rule"><code>{esc(code)}</code>{name}</span>'
+    return (f'<li class="{severity}"{title}><button type="button" class="rule" data-code="{esc(code)}" '
+            f'aria-label="Show the repos with {esc(code)}"><code>{esc(code)}</code>{name}</button>'
             f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
             f'<rect width="{width:.2f}" height="10" rx="1"/></svg>'
             f'<span class="count">{count}{change}</span>'

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from audit_report_samples import HOSTILE_NAME, fleet, hub_url, previous_fleet
+from audit_report_samples import HOSTILE_NAME, fleet, hub_url, previous_fleet, result
 
 from cardguard.report.audit_html import write_report_html
 
@@ -148,6 +148,22 @@ def test_filters_hide_rows(page: Any) -> None:
     Select(page.find_element(By.ID, "severity")).select_by_value("")
     Select(page.find_element(By.ID, "profile")).select_by_value("peft")
     assert visible_repos(page) == ["acme/llama-3-8b-lora"]
+
+
+def test_a_rule_of_the_chart_filters_the_repos(page: Any) -> None:
+    page.find_element(By.CSS_SELECTOR, 'button.rule[data-code="CG405"]').click()
+    assert page.find_element(By.ID, "filter").get_attribute("value") == "CG405"
+    assert visible_repos(page) == ["acme/bert-base-finetuned-sst2"]
+
+
+def test_a_fleet_without_findings_loads_cleanly(browser: Any, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    write_report_html(iter([result("acme/clean"), result("acme/also-clean")]), report)
+    browser.get_log("browser")
+    browser.get(report.as_uri())
+    assert browser.get_log("browser") == []
+    click_header(browser, "repo")
+    assert repo_order(browser) == ["acme/also-clean", "acme/clean"]
 
 
 def test_findings_link_to_their_lines_on_the_hub(page: Any) -> None:

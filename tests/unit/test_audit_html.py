@@ -151,7 +151,7 @@ def test_without_previous_there_is_no_trend(tmp_path: Path) -> None:
 
 def test_the_chart_counts_each_rule_most_first(tmp_path: Path) -> None:
     page = render(tmp_path, fleet())
-    bars = re.findall(r'<li class="(\w+)"[^>]*><span class="rule"><code>(CG\d+)</code>.*?<span class="count">(\d+)', page)
+    bars = re.findall(r'<li class="(\w+)"[^>]*><button type="button" class="rule"[^>]*><code>(CG\d+)</code>.*?<span class="count">(\d+)', page)
     assert bars[0] == ("error", "CG203", "2")
     assert '<span class="count">2</span><span class="repos-n">in 1 repo</span>' in page  # both in the llama card
     assert sorted(bars[1:]) == sorted([("warning", "CG003", "1"), ("warning", "CG010", "1"), ("error", "CG101", "1"),

@@ -83,8 +83,21 @@
     expandAll.textContent = open ? "Collapse all" : "Expand all";
   });
 
+  // A click on a rule of the chart shows the repos with a finding of that rule.
+  var chart = document.querySelector("ol.chart");  // absent when there is no finding
+  if (chart) {
+    chart.addEventListener("click", function (event) {
+      var rule = event.target.closest("button.rule");
+      if (!rule) { return; }
+      filter.value = rule.dataset.code;
+      applyFilter();
+      table.scrollIntoView({ block: "start" });
+    });
+  }
+
   filter.addEventListener("input", applyFilter);
   severity.addEventListener("change", applyFilter);
   profile.addEventListener("change", applyFilter);
   sortBy(table.tHead.querySelector('th[data-key="errors"]'), "descending");
+  applyFilter();  // a reload keeps the form's values: show what they select
 })();
