@@ -115,7 +115,11 @@ def write_page(out: Path, tally: Tally, trend: Trend | None, rows: IO[str]) -> N
 # -- reading results ------------------------------------------------------------------------
 
 
-def parse_result(raw: dict[str, Any]) -> RepoResult:
+def parse_result(raw: Any) -> RepoResult:
+    """A line of results.jsonl; a field of the wrong type (or a line that is not an object)
+    reads as missing."""
+    if not isinstance(raw, dict):
+        raw = {}
     findings = raw.get("findings")
     return RepoResult(
         repo=text_field(raw, "repo") or "(unnamed)",

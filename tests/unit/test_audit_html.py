@@ -125,7 +125,7 @@ def test_wrong_types_in_a_result_are_read_as_missing(tmp_path: Path) -> None:
     odd = {"repo": ["not", "text"], "errors": "7", "warnings": True, "drift": -3, "findings": "none",
            "last_modified": 12, "profile": None, "card_url": None}
     odd_findings = {"repo": "acme/odd", "findings": [{"code": 5, "severity": "fatal", "line": "x"}, "text"]}
-    page = render(tmp_path, [odd, odd_findings])
+    page = render(tmp_path, [odd, odd_findings, ["not", "an", "object"]])  # type: ignore[list-item]
     assert "(unnamed)" in page and 'data-errors="0"' in page and 'data-warnings="0"' in page
     assert '<code class="code">?</code>' in page and '<span class="sev info">info</span>' in page
 
@@ -157,6 +157,13 @@ def test_the_chart_counts_each_rule_most_first(tmp_path: Path) -> None:
     assert sorted(bars[1:]) == sorted([("warning", "CG003", "1"), ("warning", "CG010", "1"), ("error", "CG101", "1"),
                                        ("error", "CG105", "1"), ("error", "CG202", "1"), ("warning", "CG204", "1"),
                                        ("error", "CG405", "1")])
+
+
+def test_the_chart_shows_forty_rules_and_sums_the_rest(tmp_path: Path) -> None:
+    codes = [f"CG{900 + number}" for number in range(45)]
+    page = render(tmp_path, [result("acme/many", *(finding(code, "info", 1, "x") for code in codes))])
+    assert page.count('<button type="button" class="rule"') == 40
+    assert "and 5 more rules with 5 findings." in page
 
 
 def test_no_results_is_still_a_page(tmp_path: Path) -> None:
