@@ -208,7 +208,9 @@ def safe_url(url: str) -> str | None:
 
 
 def finding_url(result: RepoResult, item: dict[str, Any]) -> str | None:
-    """Where a finding points: its line in the card on the Hub, or the file it is in."""
+    """Where a finding points: its line in the card on the Hub, or the file it is in. A path
+    other than the card's is taken as relative to the repo's root (the card's folder); one that
+    is absolute, climbs out or names a scheme gets no link."""
     card = safe_url(result.card_url)
     if card is None:
         return None
@@ -216,7 +218,7 @@ def finding_url(result: RepoResult, item: dict[str, Any]) -> str | None:
     base, _, card_name = card.rpartition("/")
     if path and PurePosixPath(path).name != card_name:
         relative = PurePosixPath(path)
-        if relative.is_absolute() or ".." in relative.parts:
+        if relative.is_absolute() or ".." in relative.parts or ":" in path:
             return None
         card = f"{base}/{quote(str(relative))}"
     line = finding_line(item)
