@@ -209,20 +209,33 @@ def safe_url(url: str) -> str | None:
 
 def finding_url(result: RepoResult, item: dict[str, Any]) -> str | None:
     """Where a finding points: its line in the card on the Hub, or the file it is in. A path
-    other than the card's is taken as relative to the repo's root (the card's folder); one that
-    is absolute, climbs out or names a scheme gets no link."""
+    that is absolute, climbs out or names a scheme once the repo's own prefix is taken off
+    gets no link."""
     card = safe_url(result.card_url)
     if card is None:
         return None
-    path = text_field(item, "path")
+    path = path_in_repo(result, text_field(item, "path"))
     base, _, card_name = card.rpartition("/")
-    if path and PurePosixPath(path).name != card_name:
+    if path and path != card_name:
         relative = PurePosixPath(path)
         if relative.is_absolute() or ".." in relative.parts or ":" in path:
             return None
         card = f"{base}/{quote(str(relative))}"
     line = finding_line(item)
     return f"{card}#L{line}" if line and card.startswith("https://") else card
+
+
+def path_in_repo(result: RepoResult, path: str) -> str:
+    """A finding's path relative to the repo's root: findings show a Hub file as
+    ``hf://ORG/NAME@REV/FILE`` and a local one as ``FOLDER/FILE``, the folder being the repo
+    as the audit names it."""
+    hub_prefix = f"hf://{result.repo}"
+    if path.startswith(hub_prefix + "@") or path.startswith(hub_prefix + "/"):
+        rest = path[len(hub_prefix):]
+        return rest.split("/", 1)[1] if rest.startswith("@") and "/" in rest else rest.lstrip("/")
+    if result.source == "local" and path.startswith(result.repo.rstrip("/") + "/"):
+        return path[len(result.repo.rstrip("/")) + 1:]
+    return path
 
 
 # -- the page -------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_control_characters_are_shown_not_written(tmp_path: Path) -> None:
     ("https://huggingface.co/o/n/blob/abc/README.md", "a b#c.json", 4, "https://huggingface.co/o/n/blob/abc/a%20b%23c.json#L4"),
     ("https://huggingface.co/o/n/blob/abc/README.md", "../../other/README.x", 1, None),
     ("https://huggingface.co/o/n/blob/abc/README.md", "/etc/passwd", 1, None),
-    ("https://huggingface.co/o/n/blob/abc/README.md", "hf://o/n/config.json", 1, None),
+    ("https://huggingface.co/o/n/blob/abc/README.md", "hf://x/y/config.json", 1, None),
     ("https://huggingface.co/o/n/blob/abc/README.md", "1_Pooling/config.json", 2,
      "https://huggingface.co/o/n/blob/abc/1_Pooling/config.json#L2"),
     ("file:///srv/m/README.md", "README.md", 9, "file:///srv/m/README.md"),
@@ -122,6 +122,27 @@ def test_control_characters_are_shown_not_written(tmp_path: Path) -> None:
 def test_finding_url(card_url: str, path: str, line: int, expected: str | None) -> None:
     repo = parse_result({"repo": "o/n", "card_url": card_url})
     assert finding_url(repo, {"path": path, "line": line}) == expected
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("hf://o/n@abc/README.md", "https://huggingface.co/o/n/blob/abc/README.md#L5"),
+    ("hf://o/n@abc/1_Pooling/config.json", "https://huggingface.co/o/n/blob/abc/1_Pooling/config.json#L5"),
+    ("hf://o/n/config.json", "https://huggingface.co/o/n/blob/abc/config.json#L5"),
+    ("hf://o/other@abc/config.json", None),
+])
+def test_finding_url_of_a_hub_path(path: str, expected: str | None) -> None:
+    repo = parse_result({"repo": "o/n", "source": "hub", "card_url": "https://huggingface.co/o/n/blob/abc/README.md"})
+    assert finding_url(repo, {"path": path, "line": 5}) == expected
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("models/bert/README.md", "file:///work/models/bert/README.md"),
+    ("models/bert/config.json", "file:///work/models/bert/config.json"),
+    ("config.json", "file:///work/models/bert/config.json"),
+])
+def test_finding_url_of_a_local_path(path: str, expected: str) -> None:
+    repo = parse_result({"repo": "models/bert", "source": "local", "card_url": "file:///work/models/bert/README.md"})
+    assert finding_url(repo, {"path": path, "line": 5}) == expected
 
 
 def test_wrong_types_in_a_result_are_read_as_missing(tmp_path: Path) -> None:
