@@ -466,7 +466,7 @@ def findings_list(result: RepoResult) -> str:
 
 def finding_item(result: RepoResult, item: dict[str, Any]) -> str:
     severity = finding_severity(item)
-    path = text_field(item, "path") or "README.md"
+    path = path_in_repo(result, text_field(item, "path")) or "README.md"
     line = finding_line(item)
     where = f"{path}:{line}" if line else path
     url = finding_url(result, item)

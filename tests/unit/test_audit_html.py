@@ -145,6 +145,16 @@ def test_finding_url_of_a_local_path(path: str, expected: str) -> None:
     assert finding_url(repo, {"path": path, "line": 5}) == expected
 
 
+def test_a_finding_shows_its_path_in_the_repo(tmp_path: Path) -> None:
+    local = result("models/bert", finding("CG101", "error", 3, "x", path="models/bert/README.md"), source="local")
+    local["card_url"] = "file:///work/models/bert/README.md"
+    hub = result("o/n", finding("CG301", "error", 1, "x", path="hf://o/n@0123abcd/1_Pooling/config.json"))
+    page = render(tmp_path, [local, hub])
+    assert '<a class="where" href="file:///work/models/bert/README.md">README.md:3</a>' in page
+    assert ('<a class="where" href="https://huggingface.co/o/n/blob/0123abcd/1_Pooling/config.json#L1">'
+            "1_Pooling/config.json:1</a>") in page
+
+
 def test_wrong_types_in_a_result_are_read_as_missing(tmp_path: Path) -> None:
     odd = {"repo": ["not", "text"], "errors": "7", "warnings": True, "drift": -3, "findings": "none",
            "last_modified": 12, "profile": None, "card_url": None}
