@@ -253,7 +253,7 @@ def csp_hash(source: str) -> str:
 def page_head(tally: Tally, trend: Trend | None) -> str:
     style, script = asset("report.css"), asset("report.js")
     policy = (f"default-src 'none'; style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
-              "img-src data:; base-uri 'none'; form-action 'none'")
+              "base-uri 'none'; form-action 'none'")
     repos = tally.totals["repos"]
     return "".join([
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
