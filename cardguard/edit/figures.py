@@ -26,8 +26,8 @@ MAX_FIGURE_BYTES = 16 * 1024 * 1024  # a larger file on disk is not read: it dif
 class FigureChange(FileChange, frozen=True):
     """A figure sync would write: ``new`` is the SVG's text, ``old`` the file's (None: no file)."""
 
-    boundary: Path = Path(".")  # the model folder: nothing is written outside it
-    region: str = ""
+    boundary: Path  # the model folder: nothing is written outside it
+    region: str  # the region that shows the figure
 
     def diff(self) -> str:
         # A figure is not shown line by line; git's words for a file it does not diff.
