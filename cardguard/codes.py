@@ -256,6 +256,11 @@ EXPLANATIONS: dict[str, Explanation] = {
     "CG408": Explanation(
         "A managed metadata key no longer matches the checkpoint.",
         "Run `cardguard sync`, or remove the key from `managed-keys` to own it yourself.", "", ""),
+    "CG420": Explanation(
+        "The figure the `training-curves` region shows is missing, or was drawn from another training log "
+        "(a retrain) or edited by hand: the card's picture no longer shows this checkpoint's training.",
+        "Run `cardguard sync` (with `pip install 'cardguard[plots]'`) and commit `assets/training_curves.svg`.",
+        "", ""),
     "CG418": Explanation(
         "Writing the planned edit would change what the card says outside the edited text; nothing was written.",
         "Look for generated text (a template, a label, a value) that opens a code block, a comment or a marker.",
