@@ -32,7 +32,9 @@ REGION_NAME = "training-curves"
 FIGURE_PATH = "assets/training_curves.svg"  # relative to the model folder, '/'-separated
 PLOTS_EXTRA = "pip install 'cardguard[plots]'"
 MAX_POINTS = 2000  # per curve: a longer log is thinned evenly (first and last point kept)
+MAX_METRICS = 12  # metric panels drawn (the first by key): a hostile log's 10,000 keys draw no 10,000 panels
 
+LOSS_KEYS = ("loss", "eval_loss")  # drawn together in the first panel
 _SKIPPED_EVAL_KEYS = {"eval_runtime", "eval_samples_per_second", "eval_steps_per_second",
                       "eval_jit_compilation_time", "eval_samples"}
 _RC = {
@@ -64,25 +66,35 @@ def plots_available() -> bool:
 
 
 def curves(facts: Facts) -> list[Curve]:
-    """Training loss, evaluation loss, then each evaluation metric (sorted by key), each a
-    curve over the global step. Entries without a numeric step, and values that are not
-    finite numbers (NaN, inf of a diverged run), are left out: the curve ends or has a gap."""
+    """Training loss, evaluation loss, then each evaluation metric (sorted by key; at most
+    MAX_METRICS), each a curve over the global step. Entries without a numeric step, and
+    values that are not finite numbers (NaN, inf of a diverged run), are left out: the curve
+    ends or has a gap. One pass over the log: its size bounds the work, whatever its keys."""
     state = facts.training_state
     if state is None:
         return []
-    found = [_curve("loss", "Training loss", state.train_rows)]
-    rows = state.eval_rows
-    keys = sorted({key for row in rows for key in row if key.startswith("eval_") and key not in _SKIPPED_EVAL_KEYS})
-    keys.sort(key=lambda key: key != "eval_loss")
-    found += [_curve(key, _title(key), rows) for key in keys]
-    return [curve for curve in found if curve.steps]
+    points: dict[str, list[tuple[float, float]]] = {}
+    for row in sorted((*state.train_rows, *state.eval_rows), key=lambda entry: entry.position):
+        step = _number(row.get("step"))
+        for key, value in row.items():
+            number = _number(value)
+            if step is not None and number is not None and _is_drawn(key, row):
+                points.setdefault(key, []).append((step, number))
+    metrics = sorted(key for key in points if key not in LOSS_KEYS)[:MAX_METRICS]
+    keys = [key for key in LOSS_KEYS if key in points] + metrics
+    return [_curve(key, points[key]) for key in keys]
 
 
-def _curve(key: str, title: str, rows: list[Any]) -> Curve:
-    points = sorted((row.position, _number(row.get("step")), _number(row.get(key))) for row in rows)
-    pairs = [(step, value) for _, step, value in points if step is not None and value is not None]
+def _is_drawn(key: str, row: Any) -> bool:
+    """Training loss from training entries; every eval_ key but runtimes and throughput."""
+    if key == "loss":
+        return not any(name.startswith("eval_") for name in row)
+    return key.startswith("eval_") and key not in _SKIPPED_EVAL_KEYS
+
+
+def _curve(key: str, pairs: list[tuple[float, float]]) -> Curve:
     pairs = _thinned(pairs)
-    return Curve(key, title, tuple(step for step, _ in pairs), tuple(value for _, value in pairs))
+    return Curve(key, _title(key), tuple(step for step, _ in pairs), tuple(value for _, value in pairs))
 
 
 def _number(value: Any) -> float | None:
@@ -99,6 +111,8 @@ def _thinned(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _title(key: str) -> str:
+    if key == "loss":
+        return "Training loss"
     if key == "eval_loss":
         return "Evaluation loss"
     return " ".join(part.capitalize() for part in key.removeprefix("eval_").split("_"))
@@ -139,8 +153,8 @@ def draw_svg(found: list[Curve]) -> bytes:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    losses = [curve for curve in found if curve.key in ("loss", "eval_loss")]
-    metrics = [curve for curve in found if curve.key not in ("loss", "eval_loss")]
+    losses = [curve for curve in found if curve.key in LOSS_KEYS]
+    metrics = [curve for curve in found if curve.key not in LOSS_KEYS]
     panels = ([losses] if losses else []) + [[curve] for curve in metrics]
     with matplotlib.style.context("default"), rc_context(_RC):
         figure = Figure(figsize=(6.4, 1.0 + 2.2 * len(panels)), layout="constrained")
@@ -158,7 +172,7 @@ def _draw_panel(axes: Any, panel: list[Curve]) -> None:
     for curve in panel:
         style = "o-" if len(curve.steps) <= 50 else "-"
         axes.plot(curve.steps, curve.values, style, markersize=3, linewidth=1.4, label=curve.title)
-    axes.set_ylabel("Loss" if panel[0].key in ("loss", "eval_loss") else panel[0].title)
+    axes.set_ylabel("Loss" if panel[0].key in LOSS_KEYS else panel[0].title)
     axes.grid(True, alpha=0.3)
     if len(panel) > 1:
         axes.legend(loc="best", frameon=False)

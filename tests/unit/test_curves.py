@@ -192,3 +192,10 @@ def test_the_callers_rc_settings_do_not_change_the_bytes():
     plain = draw_svg(found)
     with matplotlib.rc_context({"lines.linewidth": 7.5, "font.size": 20, "svg.fonttype": "none"}):
         assert draw_svg(found) == plain
+
+
+def test_a_log_with_thousands_of_metric_keys_draws_a_bounded_number_of_panels():
+    many = {f"eval_metric_{index:05d}": 0.5 for index in range(5000)}
+    found = curves(facts_with([{"step": 1, "loss": 1.0}, {"step": 1, "eval_loss": 0.9, **many}]))
+    assert [curve.key for curve in found[:2]] == ["loss", "eval_loss"]
+    assert [curve.key for curve in found[2:]] == sorted(many)[:curves_module.MAX_METRICS]
