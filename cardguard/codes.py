@@ -109,6 +109,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG417", "eval-results-file-drift", E, "A `.eval_results/*.yaml` entry differs from (or lacks) the results files' value (`eval-results-files = true`); `cardguard sync` writes it.", False),
     Rule("CG418", "edit-refused", E, "`sync` planned an edit that would change what the card says outside the edited text (metadata, headings, regions, code or comment state); nothing is written.", False),
     Rule("CG419", "library-section-drift", E, "A section the library wrote (Trainer's hyperparameters, results list and table, framework versions; sentence-transformers' architecture; PEFT's) has no cardguard markers and no longer matches the checkpoint; `cardguard sync --add-missing` puts it under management.", False),
+    Rule("CG420", "figure-drift", E, "A figure a generated region shows (the `training-curves` SVG) is missing or differs from what the checkpoint's logs draw; `cardguard sync` writes it.", False),
     # -- CG5xx: configuration and directives ----------------------------------------------------
     Rule("CG501", "unknown-directive-code", W, "An inline `<!-- cardguard: ... -->` directive names a rule code that does not exist.", False),
     Rule("CG502", "malformed-directive", W, "An inline `<!-- cardguard: ... -->` directive cannot be understood.", False),
@@ -255,6 +256,11 @@ EXPLANATIONS: dict[str, Explanation] = {
     "CG408": Explanation(
         "A managed metadata key no longer matches the checkpoint.",
         "Run `cardguard sync`, or remove the key from `managed-keys` to own it yourself.", "", ""),
+    "CG420": Explanation(
+        "The figure the `training-curves` region shows is missing, or was drawn from another training log "
+        "(a retrain) or edited by hand: the card's picture no longer shows this checkpoint's training.",
+        "Run `cardguard sync` (with `pip install 'cardguard[plots]'`) and commit `assets/training_curves.svg`.",
+        "", ""),
     "CG418": Explanation(
         "Writing the planned edit would change what the card says outside the edited text; nothing was written.",
         "Look for generated text (a template, a label, a value) that opens a code block, a comment or a marker.",

@@ -33,6 +33,7 @@ REGION_NAMES: tuple[str, ...] = (
     "labels",
     "hyperparameters",
     "training-results",
+    "training-curves",
     "eval-results",
     "framework-versions",
     "st-architecture",

@@ -23,6 +23,7 @@ from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card.reader import Card
 from cardguard.card.regions import REGION_NAMES, RegionScan, body_lines, scan_regions
+from cardguard.expect.curves import ExpectedFigure, expected_figures
 from cardguard.expect.evaluation import EvalResultEntry, EvaluationTarget, eval_results_entry
 from cardguard.expect.facts_compare import compared_lines, same_facts
 from cardguard.expect.generated import REGIONS, ModelTraits, RegionSpec, model_traits
@@ -82,6 +83,8 @@ class Expected(Record, frozen=True):
     eval_results: EvalResultEntry | Unknown
     statements: ExpectedStatements  # what the prose should state: parameter count, dtype, labels
     findings: tuple[Finding, ...]  # templates that failed (CG407), in the order they were rendered
+    # files beside the card that regions refer to (the training-curves SVG), with their bytes
+    figures: tuple[ExpectedFigure, ...] = ()
 
     def regions(self) -> dict[str, ExpectedRegion]:
         """Every derived region by name (a name is in at most one place)."""
@@ -113,6 +116,7 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         eval_results=_eval_results(card, facts, options.evaluation),
         statements=expected_statements(facts, traits),
         findings=tuple(renderer.findings),
+        figures=expected_figures({region.name: region.text for region in (*marked, *adopted, *appended)}, facts),
     )
 
 

@@ -20,6 +20,7 @@ from cardguard.artifacts.fields import integer_key
 from cardguard.artifacts.sentence_transformers import module_config_path
 from cardguard.data import load_json
 from cardguard.lines import split_lines
+from cardguard.expect.curves import training_curves_context
 from cardguard.expect.st_repr import architecture_facts, module_line
 from cardguard.record import Record
 
@@ -495,6 +496,9 @@ REGIONS: dict[str, RegionSpec] = {spec.name: spec for spec in (
     RegionSpec("training-results", "Training results", 3, ("training results",), training_results,
                adopt=lib.training_results_lines, library_section=True,
                needs="trainer_state.json with evaluations logged before the end of training"),
+    RegionSpec("training-curves", "Training curves", 3, (), training_curves_context,
+               needs="trainer_state.json with a logged loss or evaluation (and, for a region that shows the "
+                     "figure, matplotlib: pip install 'cardguard[plots]')"),
     # eval-results has no anchor heading: Trainer writes its list under the card's title.
     RegionSpec("eval-results", "Evaluation results", 3, (), eval_results, unordered=True,
                adopt=lib.eval_result_lines, library_section=True,

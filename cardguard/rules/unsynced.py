@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card.reader import Card
+from cardguard.edit.figures import FigureChange
 from cardguard.edit.sync import FileChange, SyncPlan
 from cardguard.expect.expected import Expected
 from cardguard.expect.generated import REGIONS
@@ -54,6 +55,13 @@ def _rewritten_by_sync(drift: list[Finding], plan: SyncPlan) -> list[Finding]:
     """The drift findings, those on a metadata line the plan rewrites marked as fixed by sync."""
     rewritten = {change.line for change in plan.metadata_changes}
     return [fixed_by(item, SYNC, plan) if item.line in rewritten else item for item in drift]
+
+
+def _figure_finding(change: FigureChange) -> Finding:
+    """CG420: a figure a region shows is missing, or stale (drawn from another log)."""
+    what = "does not exist yet" if change.old is None else "differs from what trainer_state.json draws (stale)"
+    return codes.finding("CG420", change.display, change.line, 1,
+                         f"the {change.region} figure {what}", "run `cardguard sync`")
 
 
 def region_findings(plan: SyncPlan) -> list[Finding]:
@@ -123,9 +131,13 @@ def metadata_findings(plan: SyncPlan, drift: list[Finding]) -> list[Finding]:
 
 
 def file_change_findings(changes: Iterable[FileChange], plan: SyncPlan) -> list[Finding]:
-    """CG417: one per `.eval_results` file sync would write (with the card, under ``plan``)."""
+    """CG417: one per `.eval_results` file sync would write (with the card, under ``plan``);
+    CG420: one per figure."""
     findings = []
     for change in changes:
+        if isinstance(change, FigureChange):
+            findings.append(fixed_by(_figure_finding(change), SYNC, plan))
+            continue
         what = "does not exist yet" if change.old is None else "differs from the results files"
         findings.append(fixed_by(codes.finding("CG417", change.display, change.line, 1,
                                                f"the evaluation-results entry {what}", "run `cardguard sync`"),

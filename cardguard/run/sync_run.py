@@ -28,6 +28,7 @@ from cardguard.artifacts.remote import HubSource, hub_source_for
 from cardguard.expect.render import override_dirs_for
 from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
+from cardguard.edit.figures import FigureChange, plan_figures, write_figure
 from cardguard.edit.sync import FileChange, SyncPlan, plan_sync, write_atomically
 from cardguard.settings.targets import Target, display_path, shown_in
 from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
@@ -119,8 +120,10 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     plan = plan_sync(card, expected)
     result = SyncResult(target, settings, plan)
     result.file_changes, file_findings = eval_results_changes(target, settings, expected)
+    figures, figure_findings = figure_changes(target, expected)
+    result.file_changes += figures
     result.findings = config_findings + apply_policy(
-        sync_findings(card, plan) + file_findings, settings, card.ignored_codes)
+        sync_findings(card, plan) + file_findings + figure_findings, settings, card.ignored_codes)
     if write and not plan.blocked and _out_of_time(result, target):
         return result
     if write and not plan.blocked:
@@ -154,7 +157,10 @@ def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncRes
             written = True
         for change in result.file_changes:
             where = change.display
-            write_change(change, configs.repository_root(target.model_dir))
+            if isinstance(change, FigureChange):
+                write_figure(change)
+            else:
+                write_change(change, configs.repository_root(target.model_dir))
             written = True
     except Refused as refusal:
         result.findings.append(codes.finding(refusal.code, where, 1, 1, f"{where} {refusal.reason}"))
@@ -169,6 +175,15 @@ def eval_results_changes(target: Target, settings: Settings, expected: Expected
     change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir),
                                          partial(shown_in, target))
     return ([change] if change is not None else []), findings
+
+
+def figure_changes(target: Target, expected: Expected) -> tuple[list[FileChange], list[Finding]]:
+    """The figures regions show (training-curves) that are missing or differ beside the card.
+    A Hub repo's copy holds only the files cardguard fetched, not its figures: not compared."""
+    if target.hub is not None or not expected.figures:
+        return [], []
+    changes, findings = plan_figures(target.model_dir, expected.figures, partial(shown_in, target))
+    return list(changes), findings
 
 
 def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = None) -> SyncResult:
@@ -186,7 +201,9 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
         result.plan = plan = plan_sync(card, expected)
         found.extend(check_findings(card, facts, expected, plan))
         result.file_changes, file_findings = eval_results_changes(target, settings, expected)
-        found.extend(file_findings + file_change_findings(result.file_changes, plan))
+        figures, figure_findings = figure_changes(target, expected)
+        result.file_changes += figures
+        found.extend(file_findings + figure_findings + file_change_findings(result.file_changes, plan))
     result.findings = validated.findings + apply_policy(found, settings, card.ignored_codes)
     return result
 
