@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cardguard.artifacts import Facts
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
+    from cardguard.report.audit_html import Trend
     from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult
@@ -466,7 +467,7 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     """``check`` every model folder under ``paths`` and every Hub model of ``hub_author`` /
     ``hub_search`` (each as ``hf://ORG/NAME@SHA``, the commit the listing names), streaming one
     JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
-    repos, each sorted by id) and writing ``out``/summary.md at the end (docs/audit.md).
+    repos, each sorted by id) and writing ``out``/summary.md and ``out``/report.html at the end (docs/audit.md).
 
     ``jobs``: workers (default: 8 threads for the Hub; for local folders, as many processes as
     CPUs: their check is CPU work, which threads would only take turns at, see docs/audit.md);
@@ -481,10 +482,12 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     from itertools import chain
 
     from cardguard import __version__
+    from cardguard.report.audit_html import write_report_with_trend
     from cardguard.report.audit_summary import format_audit_summary
     from cardguard.run import audit as fleet
 
     folder, before, shard_of = _audit_options(out, since, shard, profile, jobs)
+    trend = _previous_trend(since)
     local, hub = _audit_items(paths, hub_author, hub_search, shard_of)
     folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
@@ -506,7 +509,26 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
     summary = format_audit_summary(totals, comparison)
     (folder / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
+    # report.html from the results.jsonl just written, read back line by line: the page costs
+    # no more memory than the run
+    write_report_with_trend(fleet.read_results(folder / "results.jsonl"), folder / "report.html", trend)
     return AuditResult(folder, totals, comparison)
+
+
+def _previous_trend(since: PathArg | None) -> Trend | None:
+    """What report.html compares with: ``since``'s results, read before this run writes its own
+    (``since`` may be ``out`` itself). _audit_options has already read that file once."""
+    from pathlib import Path
+
+    from cardguard.report.audit_html import read_trend
+    from cardguard.run.audit import read_results
+
+    if since is None:
+        return None
+    try:
+        return read_trend(read_results(Path(since) / "results.jsonl"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--since {os.fspath(since)}: cannot read its results.jsonl: {error}") from None
 
 
 def _spawned() -> BaseContext:
@@ -518,7 +540,7 @@ def _spawned() -> BaseContext:
 
 
 class AuditResult:
-    """What ``audit`` wrote (``out``: results.jsonl, summary.md, cache/) and its counts
+    """What ``audit`` wrote (``out``: results.jsonl, summary.md, report.html, cache/) and its counts
     (``totals``, and ``comparison`` with ``since``: run/audit.py's AuditTotals and Comparison)."""
 
     def __init__(self, out: Path, totals: AuditTotals, comparison: Comparison | None) -> None:

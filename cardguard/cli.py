@@ -670,7 +670,7 @@ def run_audit(args: argparse.Namespace) -> int:
     totals = result.totals
     _say(f"cardguard audit: {totals.repos} repos, {totals.failing} failing ({totals.unreadable} unreadable, "
          f"{totals.cached} from cache); {os.path.join(args.out, 'results.jsonl')}, "
-         f"{os.path.join(args.out, 'summary.md')}")
+         f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
     return result.exit_code()
 
 

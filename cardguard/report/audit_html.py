@@ -85,9 +85,16 @@ def write_report_html(results: Iterable[dict[str, Any]], out: Path,
     """Write report.html for ``results`` (the dicts of results.jsonl) to ``out``, with the
     trend against ``previous`` when given. Only the counts are held in memory (and, with
     ``previous``, three numbers per earlier repo); the rows stream through a temporary file."""
-    trend = read_trend(previous) if previous is not None else None
+    write_report_with_trend(results, out, read_trend(previous) if previous is not None else None)
+
+
+def write_report_with_trend(results: Iterable[dict[str, Any]], out: Path, trend: Trend | None) -> None:
+    """``write_report_html`` with the previous run already read (``read_trend``): an audit reads
+    it before its new results may overwrite the old ones (``--since`` naming ``--out``)."""
     tally = Tally()
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as rows:
+    # A local folder's name may not be UTF-8 (a lone surrogate): shown as its escape, as in
+    # results.jsonl and summary.md.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace") as rows:
         for raw in results:
             result = parse_result(raw)
             add_to_tally(tally, result)
@@ -102,7 +109,7 @@ def write_page(out: Path, tally: Tally, trend: Trend | None, rows: IO[str]) -> N
     # Opened with "x" (not mkstemp, which makes the file 0600) so the report gets the umask's mode.
     temporary = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with temporary.open("x", encoding="utf-8") as page:
+        with temporary.open("x", encoding="utf-8", errors="backslashreplace") as page:
             page.write(page_head(tally, trend))
             shutil.copyfileobj(rows, page)
             page.write(page_tail())

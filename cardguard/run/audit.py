@@ -274,15 +274,17 @@ class AuditTotals(Record):
             del self.worst[WORST_SHOWN:]
 
 
-def previous_failures(results: Path) -> dict[str, bool]:
-    """repo -> whether it failed, from an earlier run's results.jsonl (one bool per repo)."""
-    failed = {}
+def read_results(results: Path) -> Iterator[dict]:
+    """The lines of a results.jsonl, one at a time."""
     with results.open(encoding="utf-8") as lines:
         for text in lines:
             if text.strip():
-                line = json.loads(text)
-                failed[line["repo"]] = fails(line)
-    return failed
+                yield json.loads(text)
+
+
+def previous_failures(results: Path) -> dict[str, bool]:
+    """repo -> whether it failed, from an earlier run's results.jsonl (one bool per repo)."""
+    return {line["repo"]: fails(line) for line in read_results(results)}
 
 
 class Comparison(Record):

@@ -228,3 +228,16 @@ def test_a_folder_whose_configuration_is_broken_is_unreadable_and_the_run_goes_o
     assert (broken["status"], clean["status"]) == ("checked", "checked")
     assert result.totals.unreadable == 1
     assert len(list((tmp_path / "out" / "cache").glob("*/*.json"))) == 2  # the unreadable one is tried again next time
+
+
+def test_the_run_writes_report_html_with_the_trend_even_into_its_own_since_folder(fleet_root: Path,
+                                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cardguard.audit([fleet_root], out=out)
+    first = (out / "report.html").read_text(encoding="utf-8")
+    assert "c-bare" in first and "<table" in first
+    (fleet_root / "c-bare" / "README.md").write_text("---\nlicense: apache2\n---\n# x\n", encoding="utf-8")
+    cardguard.audit([fleet_root], out=out, since=out)  # --since naming --out: the old results are read first
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "CG101" in page and "Compared with the previous run of 3 repos: 0 new, 0 no longer audited" in page
+    assert 'class="delta worse" title="vs previous">+1<' in page  # one error more than the run it replaced
