@@ -33,10 +33,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from cardguard.artifacts.remote import HubSource
+from cardguard.artifacts.remote import (
+    SHORT_HEADER,
+    HubSource,
+    rate_limit_message,
+    retry_after,
+)
 from cardguard.budget import spent_message, time_left
 from cardguard.limits import MAX_CARD_BYTES, HubLimits, Limits
 from cardguard.record import Record, factory
+
+TYPE_CHECKING = False  # typing is imported for type checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CARD_NAME = "README.md"
 # The files the artifact readers (cardguard/artifacts/) open by name at the top of a model folder.
@@ -258,7 +267,6 @@ MAX_LISTED_SIZE = 2**50
 # The one 401 the Hub sends for a token it does not know, rather than for a repo it hides
 # (the message huggingface_hub's hf_raise_for_status tells the two apart by).
 UNKNOWN_TOKEN_MESSAGE = "Invalid credentials in Authorization header"
-SHORT_HEADER = 20  # digits of a Content-Length or Retry-After worth reading as a number
 
 
 class HubReader:
@@ -369,12 +377,6 @@ class HubReader:
         return wait if time.monotonic() + wait < self.deadline else None
 
 
-def retry_after(response: Any) -> int | None:
-    """A Retry-After given in seconds (the Hub's form); None for a date or anything else."""
-    value = response.headers.get("Retry-After", "").strip()
-    return int(value) if value.isdigit() and len(value) <= SHORT_HEADER else None
-
-
 def parse_listing(body: bytes, max_files: int, where: str) -> tuple[str, list[ListedFile]]:
     """The commit sha and the files of a model_info answer (``?blobs=true``)."""
     try:
@@ -430,8 +432,7 @@ def describe_status(where: str, path: str | None, response: Any) -> str:
     if status == 404:
         return f"{where}/{path}: listed, but the Hub serves no such file (HTTP 404)"
     if status == 429:
-        wait = retry_after(response)
-        return f"{where}: rate limited by the Hub (HTTP 429)" + (f"; retry after {wait} s" if wait is not None else "")
+        return f"{where}: {rate_limit_message(response)}"
     return f"{where}: the Hub answered HTTP {status}"
 
 
@@ -448,6 +449,24 @@ def describe_failure(where: str, error: Exception) -> str:
         return f"{where}: the Hub redirected too many times"
     first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
     return f"{where}: not read: {name}" + (f": {first_line}" if first_line else "")
+
+
+def hub_call(repo_id: str, revision: str | None, call: Callable[[], Any]) -> Any:
+    """``call()`` (a huggingface_hub read), with a failure turned into one HubRepoError line."""
+    try:
+        return call()
+    except HubRepoError:
+        raise
+    except Exception as error:  # noqa: BLE001 -- huggingface_hub's errors, httpx's, OSError: all mean "not read"
+        raise HubRepoError(describe_hub_error(f"hf://{repo_id}" + (f"@{revision}" if revision else ""), error)) from None
+
+
+def describe_hub_error(where: str, error: Exception) -> str:
+    """One line for a huggingface_hub call that failed: by the Hub's answer when there was one."""
+    response = getattr(error, "response", None)
+    if response is not None:  # an HfHubHTTPError: the Hub answered, with a status
+        return describe_status(where, None, response)
+    return describe_failure(where, error)
 
 
 def is_timeout(error: Exception) -> bool:

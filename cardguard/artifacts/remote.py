@@ -146,16 +146,26 @@ def _fetch(url: str, start: int, count: int, timeout: float, deadline: float) ->
     headers = {**build_hf_headers(), "Range": f"bytes={start}-{start + count - 1}"}
     with get_session().stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
         if response.status_code == 429:
-            raise RateLimited(rate_limit_message(response.headers.get("Retry-After")))
+            raise RateLimited(rate_limit_message(response))
         if response.status_code not in (200, 206):
             raise OSError(f"HTTP {response.status_code} from {url}")
         skip = start if response.status_code == 200 else 0  # a server that ignores Range
         return _collect(response, skip, count, deadline, url)
 
 
-def rate_limit_message(retry_after: str | None) -> str:
-    shown = (retry_after or "").strip()[:20]  # the server's words, kept short
-    return "rate limited by the Hub (HTTP 429)" + (f"; retry after {shown} s" if shown else "")
+SHORT_HEADER = 20  # digits of a Content-Length or Retry-After worth reading as a number
+
+
+def rate_limit_message(response: Any) -> str:
+    """What a 429 says, with its Retry-After when that is a number of seconds."""
+    wait = retry_after(response)
+    return "rate limited by the Hub (HTTP 429)" + (f"; retry after {wait} s" if wait is not None else "")
+
+
+def retry_after(response: Any) -> int | None:
+    """A Retry-After given in seconds (the Hub's form); None for a date or anything else."""
+    value = response.headers.get("Retry-After", "").strip()
+    return int(value) if value.isdigit() and len(value) <= SHORT_HEADER else None
 
 
 def _collect(response: Any, skip: int, count: int, deadline: float, url: str) -> bytes:
