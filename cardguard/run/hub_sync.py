@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from cardguard.artifacts.hub_repo import hub_call
 from cardguard.record import Record, factory
-from cardguard.run.push import Sent, hub_call, hub_write
+from cardguard.run.push import Sent, hub_write
 from cardguard.run.results import Report
 
 CARD_NAME = "README.md"

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardguard.artifacts.hub_repo import HubRepoError, describe_failure, describe_status
+from cardguard.artifacts.hub_repo import HubRepoError, describe_hub_error
 from cardguard.record import Record
 from cardguard.run.results import Report
 
 TYPE_CHECKING = False  # typing is imported for type checkers only
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
 
 
 class UploadFile(Record, frozen=True):
@@ -122,22 +121,3 @@ def describe_write_failure(repo_id: str, revision: str | None, error: Exception)
         return (f"{where}: no such repo, or the token (HF_TOKEN or the saved login) cannot see it; "
                 "cardguard push does not create repos: create it first (`hf repo create`)")
     return describe_hub_error(where, error)
-
-
-def hub_call(repo_id: str, revision: str | None, call: Callable[[], Any]) -> Any:
-    """``call()`` (a huggingface_hub read), with a failure turned into one HubRepoError line."""
-    try:
-        return call()
-    except HubRepoError:
-        raise
-    except Exception as error:  # noqa: BLE001 -- huggingface_hub's errors, httpx's, OSError: all mean "not read"
-        raise HubRepoError(describe_hub_error(f"hf://{repo_id}" + (f"@{revision}" if revision else ""), error)) from None
-
-
-def describe_hub_error(where: str, error: Exception) -> str:
-    """One line for a huggingface_hub call that failed: by the Hub's answer when there was one."""
-    response = getattr(error, "response", None)
-    if response is not None:  # an HfHubHTTPError: the Hub answered, with a status
-        return describe_status(where, None, response)
-    return describe_failure(where, error)
-
