@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from cardguard.report.audit_html import Trend
     from cardguard.run.audit import AuditItem, AuditTotals, Comparison
     from cardguard.run.hub_sync import HubSyncResult
-    from cardguard.run.push import PushResult
+    from cardguard.run.push import PushResult, UploadFile
     from cardguard.run.results import CardReport, Report
     from cardguard.run.sync_run import SyncResult
     from cardguard.run.validate import CardResult, ConfigCache
@@ -365,11 +365,12 @@ def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_p
     from cardguard.artifacts.hub_repo import HubRepoError
     from cardguard.run.push import PushResult, upload, upload_listing
 
-    model_dir = _push_folder(folder, repo_id, revision, create_pr, fail_on)
+    model_dir, files = _push_folder(folder, repo_id, revision, create_pr, fail_on)
     # the cards are checked (and synced) as the repo they go to: a snippet must load ORG/NAME
     synced = sync(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout) if sync_first else None
     report = check(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout)
-    files = upload_listing(Path(model_dir))  # again: sync may have added .eval_results files
+    if synced is not None:
+        files = upload_listing(Path(model_dir))  # again: sync may have added files (.eval_results)
     refused = report.exit_code(fail_on) != 0
     if refused or dry_run:
         return PushResult(report, files, refused=refused, dry_run=dry_run, synced=synced)
@@ -427,9 +428,11 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
                          commit_url=sent.commit_url)
 
 
-def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr: bool, fail_on: str | None) -> str:
-    """The model folder a push uploads, once the push's options were found usable: the folder
-    holds a card to check (README.md), and no Git LFS pointer would replace a file on the Hub."""
+def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr: bool,
+                 fail_on: str | None) -> tuple[str, tuple[UploadFile, ...]]:
+    """The model folder a push uploads and its files, once the push's options were found usable:
+    the folder holds a card to check (README.md), and no Git LFS pointer would replace a file on
+    the Hub."""
     from pathlib import Path
 
     from cardguard.run.push import lfs_pointers, upload_listing
@@ -444,11 +447,12 @@ def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr:
         raise UsageError(f"{model_dir}: not a folder")
     if not os.path.isfile(os.path.join(model_dir, "README.md")):
         raise UsageError(f"{model_dir}: no README.md to check; write one first (`cardguard init {model_dir}`)")
-    pointers = lfs_pointers(Path(model_dir), upload_listing(Path(model_dir)))
+    files = upload_listing(Path(model_dir))
+    pointers = lfs_pointers(Path(model_dir), files)
     if pointers:
         raise UsageError(f"{os.path.join(model_dir, pointers[0])} is a Git LFS pointer, not the file it stands for "
                          "(run `git lfs pull`); cardguard push will not upload it")
-    return model_dir
+    return model_dir, files
 
 
 def _check_repo_id(repo_id: str) -> None:
