@@ -81,7 +81,7 @@ def hub_items(author: str | None, search: str | None) -> list[AuditItem]:
     huggingface_hub itself (its ``http_backoff`` honours ``Retry-After``, up to 5 times)."""
     from huggingface_hub import HfApi
 
-    from cardguard.artifacts.hub_repo import describe_failure
+    from cardguard.artifacts.hub_repo import describe_hub_error
 
     where = "the Hub's model listing (" + ", ".join(
         part for part in (f"author={author}" if author else "", f"search={search!r}" if search else "") if part) + ")"
@@ -89,7 +89,7 @@ def hub_items(author: str | None, search: str | None) -> list[AuditItem]:
         listed = HfApi().list_models(author=author, search=search, expand=["sha", "lastModified"])
         items = [hub_item(model.id, model.sha, model.last_modified) for model in listed]
     except Exception as error:  # huggingface_hub's and httpx's errors, the offline switch: all mean "not read"
-        raise HubListingError(describe_failure(where, error)) from None
+        raise HubListingError(describe_hub_error(where, error)) from None
     return sorted(items, key=lambda item: item.repo)
 
 

@@ -85,7 +85,8 @@ def test_a_repo_rate_limited_past_the_retries_is_unreadable_and_the_rest_is_chec
 def test_a_listing_that_fails_is_one_line_and_exit_2(hub: FakeHub, home: Path, tmp_path: Path) -> None:
     hub.fail(403, path_contains="/api/models?")  # not retried (a 5xx is, for 23 s)
     code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"))
-    assert code == 2 and "model listing (author=org)" in one_line_error(err)
+    line = one_line_error(err)
+    assert code == 2 and "model listing (author=org)" in line and "forbidden (HTTP 403)" in line, line
 
 
 def test_a_search_lists_the_matching_models_of_every_author(hub: FakeHub, home: Path, tmp_path: Path) -> None:
