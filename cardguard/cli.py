@@ -336,8 +336,9 @@ def _add_push(commands: Commands) -> None:
 AUDIT_DESCRIPTION = """\
 Check a fleet: every model folder under PATHS, and every Hub model of --hub-author or
 --hub-search (each as hf://ORG/NAME@SHA). Writes DIR/results.jsonl (one JSON line per repo, in a
-stable order, as each finishes), DIR/summary.md (for $GITHUB_STEP_SUMMARY) and DIR/cache/ (a
-re-run into the same DIR checks again only what changed). docs/audit.md has the schema and a
+stable order, as each finishes), DIR/summary.md (for $GITHUB_STEP_SUMMARY), DIR/report.html (one
+page to open in a browser) and DIR/cache/ (a re-run into the same DIR checks again only what
+changed). docs/audit.md has the schema and a
 GitHub Actions matrix. Exit codes: 0 no repo fails, 1 a repo has an error finding or could not
 be read, 2 usage error or the Hub's listing failed.
 """
