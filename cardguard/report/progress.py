@@ -4,6 +4,7 @@ a terminal; plain lines otherwise (CI logs), one every ``PLAIN_EVERY_SECONDS`` a
 
 from __future__ import annotations
 
+import os
 import time
 
 TYPE_CHECKING = False
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 PLAIN_EVERY_SECONDS = 10.0
+FALLBACK_SIZE = os.terminal_size((80, 24))
 
 
 class Progress:
@@ -39,10 +41,24 @@ class Progress:
                 tqdm,  # installed with huggingface_hub; imported only for a terminal
             )
 
-            self.bar = tqdm(total=total, file=self.stream, unit="repo", desc="cardguard audit")
+            self.bar = tqdm(total=total, file=self.stream, unit="repo", desc="cardguard audit",
+                            **bar_size(self.stream))
         self.bar.set_postfix(failing=self.failing, refresh=False)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def bar_size(stream: TextIO) -> dict[str, int]:
+    """Nothing (tqdm takes the terminal's size), or a size for a terminal that reports none: a
+    pseudo-terminal opened without one (as ``script`` or ``docker run -t`` may give) is 0 rows
+    high, and tqdm then hides its bar altogether."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError):
+        size = os.terminal_size((0, 0))
+    if size.columns and size.lines:
+        return {}
+    return {"ncols": size.columns or FALLBACK_SIZE.columns, "nrows": size.lines or FALLBACK_SIZE.lines}

@@ -29,11 +29,12 @@ def make_fleet(root: Path, cards: list[str]) -> Path:
     return root
 
 
-def run_in_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
-    """Run ``args`` with stdout and stderr on a pseudo-terminal; (exit code, what the terminal showed)."""
+def run_in_terminal(args: list[str], cwd: Path, columns: int = 100, rows: int = 24) -> tuple[int, str]:
+    """Run ``args`` with stdout and stderr on a pseudo-terminal of that size; (exit code, what
+    the terminal showed)."""
     controller, terminal = pty.openpty()
     # a new pseudo-terminal is 0 columns wide, and tqdm draws a bar as wide as the terminal
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     process = subprocess.Popen(args, cwd=cwd, env=subprocess_env(), stdin=subprocess.DEVNULL,
                                stdout=terminal, stderr=terminal)
     os.close(terminal)
@@ -56,6 +57,13 @@ def test_on_a_terminal_a_progress_bar_shows(tmp_path: Path) -> None:
     assert code == 0, shown
     assert "cardguard audit: 100%|" in shown and "3/3" in shown
     assert "cardguard audit: 3/3 repos" not in shown  # the plain lines are for logs only
+
+
+def test_a_terminal_that_reports_no_size_still_gets_a_bar(tmp_path: Path) -> None:
+    make_fleet(tmp_path / "fleet", [GOOD_CARD] * 3)
+    code, shown = run_in_terminal([*AUDIT, "fleet", "--out", "out"], tmp_path, columns=0, rows=0)
+    assert code == 0, shown
+    assert "cardguard audit: 100%|" in shown and "3/3" in shown
 
 
 def test_piped_plain_lines_and_no_bar(tmp_path: Path) -> None:
