@@ -496,6 +496,7 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
     work = partial(fleet.audit_one, check_line=partial(_audit_line, profile=profile), cache=cache)
+    hub_work = partial(work, gate=fleet.RateGate())
     total, done = len(local) + len(hub), [0]
 
     def counted(line: dict) -> None:
@@ -508,7 +509,7 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
     with local_pool as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
-                      fleet.checked_in_order(hub, work, hub_workers, hub_jobs))
+                      fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_results(lines, folder, before, counted)
     # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
     summary = format_audit_summary(totals, comparison)
@@ -616,11 +617,12 @@ def _hub_listing(author: str | None, search: str | None) -> list:
 def _audit_line(item: AuditItem, profile: str | None) -> dict:
     """One repo's results.jsonl line: ``check`` on it, or status ``unreadable`` with the reason.
     A module-level function, so that worker processes can be given it."""
+    from cardguard.artifacts.hub_repo import rate_limit_of
     from cardguard.run.audit import result_line, unreadable_line
 
     try:
         report = check(item.target, profile=profile)
     except (UsageError, OSError) as error:
-        return unreadable_line(item, str(error), profile)
+        return unreadable_line(item, str(error), profile, rate_limit_of(error))
     used = next((card.profile for card in report.cards if card.profile), profile)
     return result_line(item, report.findings, used)

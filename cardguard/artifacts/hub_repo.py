@@ -71,6 +71,24 @@ class HubRepoError(Exception):
     limited, timed out. The message is one line, for the CLI's exit 2."""
 
 
+class HubRateLimited(HubRepoError):
+    """A 429 that one check did not wait out (a Retry-After too long for it, or retries spent):
+    a caller with more patience, an audit, may wait ``retry_after`` seconds and ask again."""
+
+    def __init__(self, message: str, retry_after: int | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def rate_limit_of(error: BaseException | None) -> int | None:
+    """The Retry-After of the HubRateLimited behind ``error`` (its chain of causes), or None."""
+    while error is not None:
+        if isinstance(error, HubRateLimited):
+            return error.retry_after
+        error = error.__cause__
+    return None
+
+
 class ListedFile(Record, frozen=True):
     path: str
     size: int
@@ -317,6 +335,8 @@ class HubReader:
                     if response.status_code == 200:
                         return self.read_body(response, bound, where, path)
                     wait = self.rate_limit_wait(response, attempt)
+                    if wait is None and response.status_code == 429:
+                        raise HubRateLimited(describe_status(where, path, response), retry_after(response))
                     if wait is None:
                         raise HubRepoError(describe_status(where, path, response))
             except HubRepoError:

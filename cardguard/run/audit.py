@@ -10,6 +10,8 @@ The pieces, in the order a run uses them:
   (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
 - :class:`ResultCache`: one JSON file per (repo, commit sha) or (folder, content hash), so a
   re-run checks again only what changed;
+- :class:`RateGate`: a Hub repo answered 429 with a Retry-After longer than one check waits:
+  every Hub worker pauses that long, and the repo is asked again;
 - :class:`AuditTotals`: the counts the summary needs, kept as the lines go by.
 
 The check itself is given by the caller (cardguard.api.audit passes ``cardguard.check``): this
@@ -23,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from collections import Counter, deque
 from pathlib import Path
 
@@ -38,6 +42,10 @@ DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, st
 WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, bounded in memory
 HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
 WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
+# A 429 whose Retry-After is longer than one check waits (docs/hub.md) pauses the Hub workers,
+# up to this long and this many times per repo; a longer one leaves the repo unreadable.
+RATE_LIMIT_MAX_WAIT = 300.0
+RATE_LIMIT_WAITS = 3
 
 
 class AuditItem(Record, frozen=True):
@@ -142,10 +150,11 @@ def result_line(item: AuditItem, findings: Iterable[object], profile: str | None
             "status": "checked", "error": None, "findings": shown}
 
 
-def unreadable_line(item: AuditItem, reason: str, profile: str | None) -> dict:
-    """The line of a repo that could not be read (no such repo, gated, rate limited, ...)."""
+def unreadable_line(item: AuditItem, reason: str, profile: str | None, retry_after: int | None = None) -> dict:
+    """The line of a repo that could not be read (no such repo, gated, rate limited, ...);
+    ``retry_after``: the seconds a 429 asked to wait."""
     return {**item_fields(item), "profile": profile or "auto", "errors": 0, "warnings": 0, "infos": 0, "drift": 0,
-            "status": "unreadable", "error": reason, "findings": []}
+            "status": "unreadable", "error": reason, "retry_after": retry_after, "findings": []}
 
 
 def item_fields(item: AuditItem) -> dict:
@@ -307,13 +316,45 @@ class Comparison(Record):
 
 # -- one run ----------------------------------------------------------------------------------
 
-def audit_one(item: AuditItem, check_line: Callable[[AuditItem], dict], cache: ResultCache) -> tuple[dict, bool]:
-    """The line of one repo, and whether it came from the cache (checked only when it did not)."""
+class RateGate:
+    """Shared by the Hub workers: after a 429 every one of them waits out its Retry-After
+    before asking the Hub anything more, so a rate-limited fleet goes on at the pace the Hub
+    allows instead of turning unreadable repo after repo."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.lock = threading.Lock()
+        self.until = 0.0  # time.monotonic() before which no worker asks
+        self.sleep = sleep
+
+    def hold(self, seconds: float) -> None:
+        with self.lock:
+            self.until = max(self.until, time.monotonic() + seconds)
+
+    def wait(self) -> None:
+        while (left := self.until - time.monotonic()) > 0:
+            self.sleep(left)
+
+    def checked(self, item: AuditItem, check_line: Callable[[AuditItem], dict]) -> dict:
+        """``check_line(item)``, asked again after each 429 it waits out (RATE_LIMIT_WAITS at most)."""
+        for waits_left in range(RATE_LIMIT_WAITS, -1, -1):
+            self.wait()
+            line = check_line(item)
+            wait = line.get("retry_after") if line["status"] == "unreadable" else None
+            if wait is None or wait > RATE_LIMIT_MAX_WAIT or not waits_left:
+                return line
+            self.hold(wait)
+        raise AssertionError("unreachable: the last attempt returns")
+
+
+def audit_one(item: AuditItem, check_line: Callable[[AuditItem], dict], cache: ResultCache,
+              gate: RateGate | None = None) -> tuple[dict, bool]:
+    """The line of one repo, and whether it came from the cache (checked only when it did not;
+    through ``gate`` for a Hub repo)."""
     key = cache.key(item)
     kept = cache.get(key)
     if kept is not None:
         return {**kept, **item_fields(item)}, True  # where and when are this run's; the findings are the same
-    line = check_line(item)
+    line = check_line(item) if gate is None else gate.checked(item, check_line)
     cache.put(key, line)
     return line, False
 

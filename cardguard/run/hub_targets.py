@@ -87,7 +87,7 @@ def hub_target(spec: str, stack: ExitStack) -> Target:
         done = materialise(parsed.repo_id, parsed.revision, into, subfolder=parsed.subfolder)
         fetch_named_schemas(done)
     except HubRepoError as error:
-        raise TargetError(str(error)) from None
+        raise TargetError(str(error)) from error  # the cause tells an audit how long a 429 asked to wait
     return Target(done.folder / CARD_NAME, done.folder, done.display_prefix + CARD_NAME,
                   display_root=done.display_prefix.rstrip("/"), hub=done.source, config_top=done.root)
 

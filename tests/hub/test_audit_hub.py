@@ -8,6 +8,7 @@ The tests read results.jsonl and summary.md, and what the server was asked for.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,10 +76,11 @@ def test_a_rate_limited_listing_is_waited_out(hub: FakeHub, home: Path, tmp_path
 
 def test_a_repo_rate_limited_past_the_retries_is_unreadable_and_the_rest_is_checked(
         hub: FakeHub, home: Path, tmp_path: Path) -> None:
-    hub.fail(429, Retry_After="60", path_contains=f"/api/models/{CLEAN}")
+    hub.fail(429, Retry_After="3600", path_contains=f"/api/models/{CLEAN}")  # longer than an audit waits
     code, _, _ = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"))
     broken_line, clean_line = read_lines(tmp_path / "out")
     assert clean_line["status"] == "unreadable" and "429" in clean_line["error"] and clean_line["findings"] == []
+    assert clean_line["retry_after"] == 3600
     assert broken_line["status"] == "checked" and code == 1
 
 
@@ -115,4 +117,15 @@ def test_a_short_rate_limit_on_a_repo_is_waited_out_by_the_hf_read(hub: FakeHub,
     hub.fail(429, Retry_After="1", path_contains=f"/api/models/{CLEAN}", times=1)
     cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"))
     assert read_lines(tmp_path / "out")[1]["status"] == "checked"
+    assert [record.status for record in hub.requests_to(f"/api/models/{CLEAN}")][:2] == [429, 200]
+
+
+def test_a_rate_limit_longer_than_one_check_waits_pauses_the_audit_and_the_repo_is_asked_again(
+        hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    # 6 s: longer than hf:// waits within one check (5 s, docs/hub.md), short enough for an audit
+    hub.fail(429, Retry_After="6", path_contains=f"/api/models/{CLEAN}", times=1)
+    started = time.monotonic()
+    cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"), "--jobs", "1")
+    assert time.monotonic() - started >= 6
+    assert [line["status"] for line in read_lines(tmp_path / "out")] == ["checked", "checked"]
     assert [record.status for record in hub.requests_to(f"/api/models/{CLEAN}")][:2] == [429, 200]

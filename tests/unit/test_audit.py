@@ -241,3 +241,27 @@ def test_the_run_writes_report_html_with_the_trend_even_into_its_own_since_folde
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "CG101" in page and "Compared with the previous run of 3 repos: 0 new, 0 no longer audited" in page
     assert 'class="delta worse" title="vs previous">+1<' in page  # one error more than the run it replaced
+
+
+@pytest.mark.parametrize(("retry_after", "asked"), [
+    (0, fleet.RATE_LIMIT_WAITS + 1),  # waited out each time, then given up: unreadable
+    (fleet.RATE_LIMIT_MAX_WAIT + 1, 1),  # longer than an audit waits: unreadable at once
+    (None, 1),  # unreadable for another reason: never asked again
+])
+def test_a_rate_limited_repo_is_asked_again_a_bounded_number_of_times(retry_after: float | None, asked: int) -> None:
+    item = fleet.AuditItem("org/a", "hub", "hf://org/a")
+    calls = []
+
+    def rate_limited(given: fleet.AuditItem) -> dict:
+        calls.append(given)
+        return fleet.unreadable_line(given, "rate limited by the Hub (HTTP 429)", None, retry_after)
+
+    line = fleet.RateGate().checked(item, rate_limited)
+    assert len(calls) == asked and line["status"] == "unreadable" and line["retry_after"] == retry_after
+
+
+def test_a_rate_limit_holds_every_worker_of_the_gate() -> None:
+    gate, slept = fleet.RateGate(sleep=lambda seconds: slept.append(seconds) or time.sleep(seconds)), []
+    gate.hold(0.2)
+    gate.wait()  # another worker, asking after the 429 one of them got
+    assert slept and 0 < sum(slept) <= 0.2 and gate.until <= time.monotonic()
