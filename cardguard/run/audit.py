@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor
 
+    from cardguard.report.audit_html import Trend
+
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
 WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, bounded in memory
@@ -256,14 +258,16 @@ class AuditTotals(Record):
     repos: int = 0
     failing: int = 0
     unreadable: int = 0
-    cached: int = 0
+    cached: int | None = 0  # None when not known: a join of shards (results.jsonl does not say)
     severities: Counter = factory(Counter)
     rules: Counter = factory(Counter)
     worst: list = factory(list)  # (errors, warnings, drift, repo), the WORST_SHOWN largest
 
-    def add(self, line: dict, from_cache: bool) -> None:
+    def add(self, line: dict, from_cache: bool | None) -> None:
+        """Count ``line``; ``from_cache`` None: not known (a join of shards, see :func:`join_shards`),
+        and then the total of cached repos is None too."""
         self.repos += 1
-        self.cached += from_cache
+        self.cached = None if from_cache is None or self.cached is None else self.cached + from_cache
         self.failing += fails(line)
         self.unreadable += line["status"] != "checked"
         self.severities.update(error=line["errors"], warning=line["warnings"], info=line["infos"])
@@ -332,4 +336,21 @@ def write_results(lines: Iterable[tuple[dict, bool]], out: Path, before: dict[st
                 comparison.add(line, before)
             if progress is not None:
                 progress(line)
+    return totals, comparison
+
+
+def write_outputs(lines: Iterable[tuple[dict, bool | None]], out: Path, before: dict[str, bool] | None,
+                  trend: Trend | None, progress: Callable[[dict], None] | None = None,
+                  ) -> tuple[AuditTotals, Comparison | None]:
+    """What every audit writes into ``out``, a run's or a join's: results.jsonl as the lines come
+    (:func:`write_results`), then summary.md from the totals and report.html from results.jsonl
+    read back line by line (the page costs no more memory than the run)."""
+    from cardguard.report.audit_html import write_report_with_trend
+    from cardguard.report.audit_summary import format_audit_summary
+
+    totals, comparison = write_results(lines, out, before, progress)
+    # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
+    summary = format_audit_summary(totals, comparison)
+    (out / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
+    write_report_with_trend(read_results(out / "results.jsonl"), out / "report.html", trend)
     return totals, comparison
