@@ -507,6 +507,27 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     return AuditResult(folder, totals, comparison)
 
 
+
+def join_audits(shards: Sequence[PathArg], *, out: PathArg, since: PathArg | None = None) -> AuditResult:
+    """Join the output folders of the jobs of a CI matrix (each an ``audit`` with ``shard="I/N"``)
+    into ``out``: one results.jsonl in the order one unsharded run writes it, summary.md and
+    report.html, as that run would write them (summary.md's "from cache" is ``n/a``: a shard's
+    results.jsonl does not say). ``since``: as for ``audit``. Each shard's results.jsonl is
+    streamed; UsageError (and nothing written) when a folder has no results.jsonl, a line of
+    one is not an audit's (naming the file and line), or a repo is in two shards."""
+    from pathlib import Path
+
+    from cardguard.run import audit as fleet
+
+    folder, before, _ = _audit_options(out, since, None, None, None)
+    trend = _previous_trend(since)
+    try:
+        totals, comparison = fleet.join_shards([Path(shard) for shard in shards], folder, before, trend)
+    except fleet.JoinError as error:
+        raise UsageError(str(error)) from None
+    return AuditResult(folder, totals, comparison)
+
+
 def _previous_trend(since: PathArg | None) -> Trend | None:
     """What report.html compares with: ``since``'s results, read before this run writes its own
     (``since`` may be ``out`` itself). _audit_options has already read that file once."""

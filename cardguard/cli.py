@@ -359,6 +359,8 @@ def _add_audit(commands: Commands) -> None:
     command.add_argument("--threads", action="store_true",
                          help="check local folders in threads of this process instead of worker processes")
     command.add_argument("--profile", help="required-section profile, as for check (default: auto)")
+    command.add_argument("--join", nargs="+", metavar="SHARD", help="check nothing: join the --out folders of "
+                         "the jobs of a --shard matrix into one results.jsonl, summary.md and report.html")
     command.set_defaults(handler=run_audit)
 
 
@@ -660,6 +662,8 @@ def run_audit(args: argparse.Namespace) -> int:
     from cardguard import api
     from cardguard.report.progress import Progress
 
+    if args.join:
+        return run_audit_join(args)
     progress = Progress(sys.stderr)
     try:
         result = api.audit(args.paths, out=args.out, hub_author=args.hub_author, hub_search=args.hub_search,
@@ -670,6 +674,26 @@ def run_audit(args: argparse.Namespace) -> int:
     totals = result.totals
     _say(f"cardguard audit: {totals.repos} repos, {totals.failing} failing ({totals.unreadable} unreadable, "
          f"{totals.cached} from cache); {os.path.join(args.out, 'results.jsonl')}, "
+         f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
+    return result.exit_code()
+
+
+# what --join cannot be given: it checks nothing, it joins what the shards' runs checked
+CHECKING_OPTIONS = {"paths": "PATH", "hub_author": "--hub-author", "hub_search": "--hub-search", "shard": "--shard",
+                    "jobs": "--jobs", "threads": "--threads", "profile": "--profile"}
+
+
+def run_audit_join(args: argparse.Namespace) -> int:
+    """``audit --join SHARD ... --out DIR``: the shards' results as one run's."""
+    from cardguard import api
+
+    given = [option for name, option in CHECKING_OPTIONS.items() if getattr(args, name)]
+    if given:
+        raise api.UsageError(f"--join checks nothing, it joins the shards' results: leave out {', '.join(given)}")
+    result = api.join_audits(args.join, out=args.out, since=args.since)
+    totals = result.totals
+    _say(f"cardguard audit: joined {len(args.join)} shards: {totals.repos} repos, {totals.failing} failing "
+         f"({totals.unreadable} unreadable); {os.path.join(args.out, 'results.jsonl')}, "
          f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
     return result.exit_code()
 
