@@ -338,8 +338,10 @@ Check a fleet: every model folder under PATHS, and every Hub model of --hub-auth
 --hub-search (each as hf://ORG/NAME@SHA). Writes DIR/results.jsonl (one JSON line per repo, in a
 stable order, as each finishes), DIR/summary.md (for $GITHUB_STEP_SUMMARY) and DIR/cache/ (a
 re-run into the same DIR checks again only what changed). docs/audit.md has the schema and a
-GitHub Actions matrix. Exit codes: 0 no repo fails, 1 a repo has an error finding or could not
-be read, 2 usage error or the Hub's listing failed.
+GitHub Actions matrix: each job runs --shard I/N, and a last one `--join SHARD... --out DIR`
+writes the whole fleet's results.jsonl, summary.md and report.html from the jobs' folders.
+Exit codes: 0 no repo fails, 1 a repo has an error finding or could not be read, 2 usage error,
+the Hub's listing failed, or shards that cannot be joined.
 """
 
 
