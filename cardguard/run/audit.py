@@ -26,6 +26,7 @@ import os
 from collections import Counter, deque
 from pathlib import Path
 
+from cardguard.codes import RULES
 from cardguard.record import Record, factory
 
 TYPE_CHECKING = False
@@ -470,7 +471,11 @@ def result_line_problem(line: object) -> str | None:
         if type(line.get(name)) is not int or line[name] < 0:
             return f"{name} is not a count"
     findings = line.get("findings")
-    if not isinstance(findings, list) or not all(
-            isinstance(entry, dict) and isinstance(entry.get("code"), str) for entry in findings):
-        return "findings is not a list of findings, each with a code"
+    if not isinstance(findings, list) or not all(isinstance(entry, dict) for entry in findings):
+        return "findings is not a list of findings"
+    # the codes go into summary.md's table as they are: only this cardguard's own
+    unknown = [entry.get("code") for entry in findings
+               if not (isinstance(entry.get("code"), str) and entry["code"] in RULES)]
+    if unknown:
+        return f"finding code {unknown[0]!r} is not a rule of this cardguard (a shard run by another version?)"
     return None

@@ -140,7 +140,11 @@ BAD_LINES = {
     "text count": (lambda good: [edited(good[0], errors="2")], r":1: .*errors is not a count"),
     "bool count": (lambda good: [edited(good[0], drift=True)], r":1: .*drift is not a count"),
     "negative count": (lambda good: [edited(good[0], warnings=-1)], r":1: .*warnings is not a count"),
-    "finding without code": (lambda good: [edited(good[0], findings=[{"line": 1}])], r":1: .*findings is not"),
+    "findings not a list": (lambda good: [edited(good[0], findings={"code": "CG101"})], r":1: .*findings is not"),
+    "finding without code": (lambda good: [edited(good[0], findings=[{"line": 1}])], r":1: .*code None is not"),
+    "finding code null": (lambda good: [edited(good[0], findings=[{"code": None}])], r":1: .*code None is not"),
+    "finding code a list": (lambda good: [edited(good[0], findings=[{"code": []}])], r":1: .*code \[\] is not"),
+    "not a rule": (lambda good: [edited(good[0], findings=[{"code": "| <b>x"}])], r":1: .*code '\| <b>x' is not"),
     "out of order": (lambda good: [good[1], good[0]], r"/a/results\.jsonl:2: .*out of order"),
     "twice in one shard": (lambda good: [good[0], good[0]], r"/a/results\.jsonl:2: .*twice"),
     "hub before local": (lambda good: [edited(good[0], source="hub"), good[1]], r"/a/results\.jsonl:2: .*out of order"),
@@ -197,3 +201,15 @@ def test_folders_that_cannot_be_joined_are_usage_errors(tmp_path: Path, unsharde
 def test_an_unreadable_since_is_a_usage_error(tmp_path: Path, unsharded: cardguard.AuditResult) -> None:
     with pytest.raises(UsageError, match="--since"):
         cardguard.join_audits([unsharded.out], out=tmp_path / "out", since=tmp_path / "nowhere")
+
+
+def test_odd_values_in_the_fields_the_join_neither_orders_nor_counts_by_pass_through(tmp_path: Path) -> None:
+    odd = {"repo": "org/a", "source": "hub", "status": "checked", "errors": 1, "warnings": 0, "infos": 0,
+           "drift": 0, "card_url": "javascript:alert(1)", "profile": [], "revision": {}, "last_modified": 3,
+           "findings": [{"code": "CG101", "line": "x", "severity": 5, "message": "<script>", "path": None}]}
+    text = json.dumps(odd, ensure_ascii=False) + "\n"
+    joined = cardguard.join_audits([shard_of(tmp_path / "odd", [text])], out=tmp_path / "out")
+    assert (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8") == text
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in page and 'href="javascript' not in page  # report.html's own escaping, given odd input
+    assert joined.exit_code() == 1
