@@ -10,7 +10,9 @@ The pieces, in the order a run uses them:
   (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
 - :class:`ResultCache`: one JSON file per (repo, commit sha) or (folder, content hash), so a
   re-run checks again only what changed;
-- :class:`AuditTotals`: the counts the summary needs, kept as the lines go by.
+- :class:`AuditTotals`: the counts the summary needs, kept as the lines go by;
+- :func:`write_outputs`: results.jsonl, summary.md and report.html, for a run and a join alike;
+- :func:`join_shards`: the ``--out`` folders of a ``--shard I/N`` matrix as one run's (``--join``).
 
 The check itself is given by the caller (cardguard.api.audit passes ``cardguard.check``): this
 part sits below the API. Nothing here prints; the results are files in the output folder.
@@ -323,7 +325,7 @@ def audit_one(item: AuditItem, check_line: Callable[[AuditItem], dict], cache: R
     return line, False
 
 
-def write_results(lines: Iterable[tuple[dict, bool]], out: Path, before: dict[str, bool] | None,
+def write_results(lines: Iterable[tuple[dict, bool | None]], out: Path, before: dict[str, bool] | None,
                   progress: Callable[[dict], None] | None = None) -> tuple[AuditTotals, Comparison | None]:
     """Each line into ``out``/results.jsonl as it comes (flushed: a reader, or a run cut short,
     sees every repo finished so far), counted into the totals and, with ``before``, compared."""
