@@ -507,7 +507,6 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     return AuditResult(folder, totals, comparison)
 
 
-
 def join_audits(shards: Sequence[PathArg], *, out: PathArg, since: PathArg | None = None) -> AuditResult:
     """Join the output folders of the jobs of a CI matrix (each an ``audit`` with ``shard="I/N"``)
     into ``out``: one results.jsonl in the order one unsharded run writes it, summary.md and

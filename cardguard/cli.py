@@ -689,7 +689,7 @@ def run_audit_join(args: argparse.Namespace) -> int:
     """``audit --join SHARD ... --out DIR``: the shards' results as one run's."""
     from cardguard import api
 
-    given = [option for name, option in CHECKING_OPTIONS.items() if getattr(args, name)]
+    given = [option for name, option in CHECKING_OPTIONS.items() if _given(getattr(args, name))]
     if given:
         raise api.UsageError(f"--join checks nothing, it joins the shards' results: leave out {', '.join(given)}")
     result = api.join_audits(args.join, out=args.out, since=args.since)
@@ -698,6 +698,12 @@ def run_audit_join(args: argparse.Namespace) -> int:
          f"({totals.unreadable} unreadable); {os.path.join(args.out, 'results.jsonl')}, "
          f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
     return result.exit_code()
+
+
+
+def _given(value: object) -> bool:
+    """An option given on the command line: not its default (None, [] or False; ``--jobs 0`` is given)."""
+    return value is not None and value is not False and value != []
 
 
 if __name__ == "__main__":

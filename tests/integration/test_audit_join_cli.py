@@ -44,7 +44,7 @@ def test_a_join_with_options_that_check_something_is_a_usage_error(tmp_path: Pat
     make_fleet(tmp_path / "fleet", [GOOD_CARD])
     shard = upload_shards(tmp_path)[0]
     for arguments, named in ((["fleet"], "PATH"), (["--shard", "1/2"], "--shard"),
-                             (["--hub-author", "org"], "--hub-author"), (["--jobs", "2"], "--jobs"),
+                             (["--hub-author", "org"], "--hub-author"), (["--jobs", "0"], "--jobs"),
                              (["--threads", "--profile", "trainer"], "--threads, --profile")):
         result = run([*AUDIT, "--join", shard, "--out", "out", *arguments], tmp_path)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
