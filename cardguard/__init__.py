@@ -29,13 +29,14 @@ __version__ = "0.1.0"
 
 # The public API, by name; each is imported from cardguard.api when first asked for (PEP 562).
 __all__ = ["CardReport", "Report", "UsageError", "check", "init", "read_facts", "sync", "validate",
-           "push", "sync_hub", "PushResult", "HubSyncResult", "audit", "AuditResult"]
+           "push", "sync_hub", "PushResult", "HubSyncResult", "audit", "AuditResult",
+           "join_audits"]
 
 TYPE_CHECKING = False  # type checkers see the names and their signatures; the interpreter waits
 if TYPE_CHECKING:
     from cardguard.api import CardReport, Report, UsageError, check, init, read_facts, sync, validate
     from cardguard.api import HubSyncResult, PushResult, push, sync_hub
-    from cardguard.api import AuditResult, audit
+    from cardguard.api import AuditResult, audit, join_audits
 
 
 def __getattr__(name: str) -> object:

@@ -486,8 +486,6 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     from itertools import chain
 
     from cardguard import __version__
-    from cardguard.report.audit_html import write_report_with_trend
-    from cardguard.report.audit_summary import format_audit_summary
     from cardguard.run import audit as fleet
 
     folder, before, shard_of = _audit_options(out, since, shard, profile, jobs)
@@ -510,13 +508,27 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     with local_pool as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
-        totals, comparison = fleet.write_results(lines, folder, before, counted)
-    # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
-    summary = format_audit_summary(totals, comparison)
-    (folder / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
-    # report.html from the results.jsonl just written, read back line by line: the page costs
-    # no more memory than the run
-    write_report_with_trend(fleet.read_results(folder / "results.jsonl"), folder / "report.html", trend)
+        totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
+    return AuditResult(folder, totals, comparison)
+
+
+def join_audits(shards: Sequence[PathArg], *, out: PathArg, since: PathArg | None = None) -> AuditResult:
+    """Join the output folders of the jobs of a CI matrix (each an ``audit`` with ``shard="I/N"``)
+    into ``out``: one results.jsonl in the order one unsharded run writes it, summary.md and
+    report.html, as that run would write them (summary.md's "from cache" is ``n/a``: a shard's
+    results.jsonl does not say). ``since``: as for ``audit``. Each shard's results.jsonl is
+    streamed; UsageError (and nothing written) when a folder has no results.jsonl, a line of
+    one is not an audit's (naming the file and line), or a repo is in two shards."""
+    from pathlib import Path
+
+    from cardguard.run import audit as fleet
+
+    folder, before, _ = _audit_options(out, since, None, None, None)
+    trend = _previous_trend(since)
+    try:
+        totals, comparison = fleet.join_shards([Path(shard) for shard in shards], folder, before, trend)
+    except fleet.JoinError as error:
+        raise UsageError(str(error)) from None
     return AuditResult(folder, totals, comparison)
 
 

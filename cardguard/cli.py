@@ -338,9 +338,11 @@ Check a fleet: every model folder under PATHS, and every Hub model of --hub-auth
 --hub-search (each as hf://ORG/NAME@SHA). Writes DIR/results.jsonl (one JSON line per repo, in a
 stable order, as each finishes), DIR/summary.md (for $GITHUB_STEP_SUMMARY), DIR/report.html (one
 page to open in a browser) and DIR/cache/ (a re-run into the same DIR checks again only what
-changed). docs/audit.md has the schema and a
-GitHub Actions matrix. Exit codes: 0 no repo fails, 1 a repo has an error finding or could not
-be read, 2 usage error or the Hub's listing failed.
+changed). docs/audit.md has the schema and a GitHub Actions matrix: each job runs --shard I/N,
+and a last one `--join SHARD... --out DIR` writes the whole fleet's results.jsonl, summary.md
+and report.html from the jobs' folders. Exit codes: 0 no repo fails, 1 a repo has an error
+finding or could not be read, 2 usage error, the Hub's listing failed, or shards that cannot be
+joined.
 """
 
 
@@ -360,6 +362,8 @@ def _add_audit(commands: Commands) -> None:
     command.add_argument("--threads", action="store_true",
                          help="check local folders in threads of this process instead of worker processes")
     command.add_argument("--profile", help="required-section profile, as for check (default: auto)")
+    command.add_argument("--join", nargs="+", metavar="SHARD", help="check nothing: join the --out folders of "
+                         "the jobs of a --shard matrix into one results.jsonl, summary.md and report.html")
     command.set_defaults(handler=run_audit)
 
 
@@ -661,6 +665,8 @@ def run_audit(args: argparse.Namespace) -> int:
     from cardguard import api
     from cardguard.report.progress import Progress
 
+    if args.join:
+        return run_audit_join(args)
     progress = Progress(sys.stderr)
     try:
         result = api.audit(args.paths, out=args.out, hub_author=args.hub_author, hub_search=args.hub_search,
@@ -673,6 +679,32 @@ def run_audit(args: argparse.Namespace) -> int:
          f"{totals.cached} from cache); {os.path.join(args.out, 'results.jsonl')}, "
          f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
     return result.exit_code()
+
+
+# what --join cannot be given: it checks nothing, it joins what the shards' runs checked
+CHECKING_OPTIONS = {"paths": "PATH", "hub_author": "--hub-author", "hub_search": "--hub-search", "shard": "--shard",
+                    "jobs": "--jobs", "threads": "--threads", "profile": "--profile"}
+
+
+def run_audit_join(args: argparse.Namespace) -> int:
+    """``audit --join SHARD ... --out DIR``: the shards' results as one run's."""
+    from cardguard import api
+
+    given = [option for name, option in CHECKING_OPTIONS.items() if _given(getattr(args, name))]
+    if given:
+        raise api.UsageError(f"--join checks nothing, it joins the shards' results: leave out {', '.join(given)}")
+    result = api.join_audits(args.join, out=args.out, since=args.since)
+    totals = result.totals
+    _say(f"cardguard audit: joined {len(args.join)} shards: {totals.repos} repos, {totals.failing} failing "
+         f"({totals.unreadable} unreadable); {os.path.join(args.out, 'results.jsonl')}, "
+         f"{os.path.join(args.out, 'summary.md')}, {os.path.join(args.out, 'report.html')}")
+    return result.exit_code()
+
+
+
+def _given(value: object) -> bool:
+    """An option given on the command line: not its default (None, [] or False; ``--jobs 0`` is given)."""
+    return value is not None and value is not False and value != []
 
 
 if __name__ == "__main__":

@@ -26,10 +26,11 @@ def format_audit_summary(totals: object, comparison: object | None = None) -> st
 
 def total_lines(totals: object) -> list[str]:
     severities = totals.severities
+    cached = "n/a" if totals.cached is None else totals.cached  # None: a join of shards does not know
     return [
         "| repos | failing | unreadable | from cache | errors | warnings | infos |",
         "|---:|---:|---:|---:|---:|---:|---:|",
-        (f"| {totals.repos} | {totals.failing} | {totals.unreadable} | {totals.cached} | {severities['error']} "
+        (f"| {totals.repos} | {totals.failing} | {totals.unreadable} | {cached} | {severities['error']} "
          f"| {severities['warning']} | {severities['info']} |"),
     ]
 

@@ -12,7 +12,9 @@ The pieces, in the order a run uses them:
   re-run checks again only what changed;
 - :class:`RateGate`: a Hub repo answered 429 with a Retry-After longer than one check waits:
   every Hub worker pauses that long, and the repo is asked again;
-- :class:`AuditTotals`: the counts the summary needs, kept as the lines go by.
+- :class:`AuditTotals`: the counts the summary needs, kept as the lines go by;
+- :func:`write_outputs`: results.jsonl, summary.md and report.html, for a run and a join alike;
+- :func:`join_shards`: the ``--out`` folders of a ``--shard I/N`` matrix as one run's (``--join``).
 
 The check itself is given by the caller (cardguard.api.audit passes ``cardguard.check``): this
 part sits below the API. Nothing here prints; the results are files in the output folder.
@@ -30,12 +32,15 @@ import time
 from collections import Counter, deque
 from pathlib import Path
 
+from cardguard.codes import RULES
 from cardguard.record import Record, factory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor
+
+    from cardguard.report.audit_html import Trend
 
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
@@ -265,14 +270,16 @@ class AuditTotals(Record):
     repos: int = 0
     failing: int = 0
     unreadable: int = 0
-    cached: int = 0
+    cached: int | None = 0  # None when not known: a join of shards (results.jsonl does not say)
     severities: Counter = factory(Counter)
     rules: Counter = factory(Counter)
     worst: list = factory(list)  # (errors, warnings, drift, repo), the WORST_SHOWN largest
 
-    def add(self, line: dict, from_cache: bool) -> None:
+    def add(self, line: dict, from_cache: bool | None) -> None:
+        """Count ``line``; ``from_cache`` None: not known (a join of shards, see :func:`join_shards`),
+        and then the total of cached repos is None too."""
         self.repos += 1
-        self.cached += from_cache
+        self.cached = None if from_cache is None or self.cached is None else self.cached + from_cache
         self.failing += fails(line)
         self.unreadable += line["status"] != "checked"
         self.severities.update(error=line["errors"], warning=line["warnings"], info=line["infos"])
@@ -359,7 +366,7 @@ def audit_one(item: AuditItem, check_line: Callable[[AuditItem], dict], cache: R
     return line, False
 
 
-def write_results(lines: Iterable[tuple[dict, bool]], out: Path, before: dict[str, bool] | None,
+def write_results(lines: Iterable[tuple[dict, bool | None]], out: Path, before: dict[str, bool] | None,
                   progress: Callable[[dict], None] | None = None) -> tuple[AuditTotals, Comparison | None]:
     """Each line into ``out``/results.jsonl as it comes (flushed: a reader, or a run cut short,
     sees every repo finished so far), counted into the totals and, with ``before``, compared."""
@@ -374,3 +381,144 @@ def write_results(lines: Iterable[tuple[dict, bool]], out: Path, before: dict[st
             if progress is not None:
                 progress(line)
     return totals, comparison
+
+
+def write_outputs(lines: Iterable[tuple[dict, bool | None]], out: Path, before: dict[str, bool] | None,
+                  trend: Trend | None, progress: Callable[[dict], None] | None = None,
+                  ) -> tuple[AuditTotals, Comparison | None]:
+    """What every audit writes into ``out``, a run's or a join's: results.jsonl as the lines come
+    (:func:`write_results`), then summary.md from the totals and report.html from results.jsonl
+    read back line by line (the page costs no more memory than the run)."""
+    from cardguard.report.audit_html import write_report_with_trend
+    from cardguard.report.audit_summary import format_audit_summary
+
+    totals, comparison = write_results(lines, out, before, progress)
+    # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
+    summary = format_audit_summary(totals, comparison)
+    (out / "summary.md").write_text(summary, encoding="utf-8", errors="backslashreplace")
+    write_report_with_trend(read_results(out / "results.jsonl"), out / "report.html", trend)
+    return totals, comparison
+
+
+# -- joining the shards of a CI matrix ----------------------------------------------------------
+
+COUNT_FIELDS = ("errors", "warnings", "infos", "drift")
+
+
+class JoinError(Exception):
+    """A shard folder that cannot be joined; the message is one line, naming the file (and line)."""
+
+    def __init__(self, message: str) -> None:
+        from cardguard.escape import escape_text
+
+        super().__init__(escape_text(message))  # ids and paths are hostile: no line break gets through
+
+
+def join_shards(shards: list[Path], out: Path, before: dict[str, bool] | None,
+                trend: Trend | None) -> tuple[AuditTotals, Comparison | None]:
+    """Write into ``out`` the results.jsonl, summary.md and report.html of one run over every repo
+    of ``shards`` (earlier runs' ``--out`` folders, one per ``--shard I/N``). The shards are read
+    twice, a line at a time: once to check them all (JoinError, and nothing written), once to write."""
+    files = shard_files(shards, out)
+    for _ in joined_lines(files):
+        pass
+    out.mkdir(parents=True, exist_ok=True)
+    # whether a shard took a line from its cache is not in results.jsonl: None, "not known"
+    return write_outputs(((line, None) for line in joined_lines(files)), out, before, trend)
+
+
+def shard_files(shards: list[Path], out: Path) -> list[Path]:
+    """Each shard's results.jsonl; JoinError for a folder without one, one named twice, or
+    ``out`` among them (writing would empty a file still to be read)."""
+    if not shards:
+        raise JoinError("--join needs at least one shard folder")
+    files: list[Path] = []
+    for shard in shards:
+        results = shard / "results.jsonl"
+        if not results.is_file():
+            raise JoinError(f"{shard}: no results.jsonl in it (give the --out folders of the shards' runs)")
+        if any(os.path.samefile(results, seen) for seen in files):
+            raise JoinError(f"{shard}: named twice")
+        if (out / "results.jsonl").exists() and os.path.samefile(results, out / "results.jsonl"):
+            raise JoinError(f"{shard}: is also --out; join into another folder")
+        files.append(results)
+    return files
+
+
+def joined_lines(files: list[Path]) -> Iterator[dict]:
+    """The lines of every file in the order one unsharded run writes them. Each file is already
+    in that order, so heapq.merge only interleaves them, holding one line per file; a repo in
+    two files then comes twice in a row (JoinError)."""
+    from heapq import merge
+
+    def tagged(results: Path) -> Iterator[tuple[tuple[bool, str], Path, dict]]:
+        return ((audit_order(line), results, line) for line in shard_lines(results))
+
+    previous: tuple[tuple[bool, str], Path] | None = None
+    for order, results, line in merge(*(tagged(results) for results in files), key=lambda entry: entry[0]):
+        if previous is not None and previous[0] == order:
+            raise JoinError(f"{line['repo']}: in two shards, {previous[1]} and {results}")
+        previous = order, results
+        yield line
+
+
+def audit_order(line: dict) -> tuple[bool, str]:
+    """Where a line goes in results.jsonl: local folders first, then Hub repos, each by id (as
+    :func:`local_items` and :func:`hub_items` sort them, one after the other)."""
+    return line["source"] != "local", line["repo"]
+
+
+def shard_lines(results: Path) -> Iterator[dict]:
+    """The lines of one shard's results.jsonl, each checked to be a results line that comes after
+    the one before it; JoinError naming the file and line otherwise."""
+    previous: tuple[bool, str] | None = None
+    try:
+        with results.open("rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                if not raw.strip():
+                    continue
+                line = parse_result_line(raw, f"{results}:{number}")
+                order = audit_order(line)
+                if previous is not None and order <= previous:
+                    problem = "twice" if order == previous else "out of order (local folders, then Hub repos, by id)"
+                    raise JoinError(f"{results}:{number}: {line['repo']}: {problem}")
+                previous = order
+                yield line
+    except OSError as error:
+        raise JoinError(f"{results}: cannot read it: {error.strerror or error}") from None
+
+
+def parse_result_line(raw: bytes, where: str) -> dict:
+    """One results.jsonl line as written by :func:`write_results`; JoinError saying what is wrong."""
+    try:
+        line = json.loads(raw.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError is one
+        raise JoinError(f"{where}: not a JSON line: {error}") from None
+    problem = result_line_problem(line)
+    if problem:
+        raise JoinError(f"{where}: not a line of an audit's results.jsonl: {problem}")
+    return line
+
+
+def result_line_problem(line: object) -> str | None:
+    """What keeps ``line`` from being counted and ordered like a line of this run, or None."""
+    if not isinstance(line, dict):
+        return "not a JSON object"
+    if not isinstance(line.get("repo"), str):
+        return "no repo id"
+    if line.get("source") not in ("local", "hub"):
+        return "source is neither local nor hub"
+    if line.get("status") not in ("checked", "unreadable"):
+        return "status is neither checked nor unreadable"
+    for name in COUNT_FIELDS:
+        if type(line.get(name)) is not int or line[name] < 0:
+            return f"{name} is not a count"
+    findings = line.get("findings")
+    if not isinstance(findings, list) or not all(isinstance(entry, dict) for entry in findings):
+        return "findings is not a list of findings"
+    # the codes go into summary.md's table as they are: only this cardguard's own
+    unknown = [entry.get("code") for entry in findings
+               if not (isinstance(entry.get("code"), str) and entry["code"] in RULES)]
+    if unknown:
+        return f"finding code {unknown[0]!r} is not a rule of this cardguard (a shard run by another version?)"
+    return None
