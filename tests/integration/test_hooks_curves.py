@@ -1,6 +1,9 @@
-"""The training-curves figure through the real pre-commit: the hooks' `files` pattern sends
-``assets/training_curves.svg`` to cardguard, so a commit that edits only the figure re-runs
-``check`` (CG420), and the sync hook writes the figure (and fails, so it is staged).
+"""The training-curves figure through the hooks. The real pre-commit: the hooks' `files`
+pattern sends ``assets/training_curves.svg`` to cardguard, so a commit that edits only the
+figure re-runs ``check`` (CG420), and the sync hook writes the figure (and fails, so it is
+staged). The plain git hook (`cardguard install-hooks`) also checks the card of a figure the
+commit deletes; pre-commit passes no deleted file to a hook, so there only the next commit
+touching the folder, or CI, sees it.
 
 Drawing needs matplotlib in the hook's environment: pre-commit installs cardguard without
 extras, so the configuration adds it with ``additional_dependencies`` (docs/sync.md says so),
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from cardguard.integrations.hookfiles import WATCHED_FILES, is_watched
-from helpers import REPO_ROOT, git, run
+from helpers import REPO_ROOT, git, make_model_repo, run
 from test_pre_commit import PRE_COMMIT, hook_repo, pre_commit, pre_commit_env, repo, run_hook  # noqa: F401 (fixtures)
 
 FIGURE = "model/assets/training_curves.svg"
@@ -91,3 +95,22 @@ def test_sync_writes_the_figure_and_an_edit_of_the_figure_alone_fails_the_commit
     assert resynced.returncode == 1, resynced.stdout + resynced.stderr  # drawn again from the log
     assert "rewrote" in resynced.stdout + resynced.stderr
     assert "data-hand-edit" not in (repo / FIGURE).read_text()
+
+
+def test_the_plain_hook_refuses_a_commit_that_deletes_the_figure(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the plots extra is not installed here")
+    repo = make_model_repo(tmp_path / "plain", CURVES_CARD)
+    (repo / "model" / "trainer_state.json").write_text(json.dumps({"global_step": 20, "log_history": LOG}))
+    synced = run([sys.executable, "-m", "cardguard", "sync", "model"], repo)
+    assert synced.returncode == 1 and (repo / FIGURE).is_file(), synced.stdout + synced.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "log, card and figure")
+    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], repo)
+    assert installed.returncode == 0, installed.stderr
+
+    git(repo, "rm", "-q", FIGURE)
+    refused = run(["git", "commit", "-m", "the figure, deleted"], repo)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert f"{FIGURE}:1:1: CG420" in output and "does not exist yet" in output
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
