@@ -9,7 +9,8 @@ SVG `cardguard sync` drew beside it) is served as a repo:
 - ``sync --hub ORG/NAME --create-pr`` after a retrain proposes the redrawn figure with the card;
 - ``push --sync`` of a folder whose figure is stale uploads the redrawn one.
 
-Drawing needs matplotlib (the plots extra): without it every test here skips.
+Drawing needs matplotlib (the plots extra): without it those tests skip, and one that runs
+everywhere serves a figure drawn elsewhere: left alone without matplotlib, on both sides.
 """
 
 from __future__ import annotations
@@ -21,14 +22,12 @@ import pytest
 
 import cardguard
 from cardguard.artifacts.hub_repo import FIGURE_FILES, MAX_FIGURE_BYTES
-from cardguard.expect.curves import FIGURE_PATH
+from cardguard.expect.curves import FIGURE_PATH, plots_available
 from hub.repos import GITATTRIBUTES, folder_files
 from hub.server import FakeHub
 from hub.test_hf_target import findings_in_child, with_paths_after
 from hub.test_push import cardguard_cli
-from sync.test_curves import LOG, model_folder, write_log
-
-pytest.importorskip("matplotlib", reason="drawing the figure needs the plots extra (pip install 'cardguard[plots]')")
+from sync.test_curves import CARD, LOG, model_folder, needs_matplotlib, write_log
 
 REPO = "org/curves"
 RETRAINED = [*LOG, {"epoch": 3.0, "step": 30, "eval_loss": 0.5, "eval_accuracy": 0.8, "eval_runtime": 1.0}]
@@ -36,6 +35,7 @@ RETRAINED = [*LOG, {"epoch": 3.0, "step": 30, "eval_loss": 0.5, "eval_accuracy":
 
 def synced_folder(root: Path) -> Path:
     """The Trainer-like folder, synced: its card shows the figure and the SVG is beside it."""
+    needs_matplotlib()
     root.mkdir(parents=True, exist_ok=True)
     folder = model_folder(root)
     (folder / ".cardguard.toml").write_text('profile = "minimal"\n', encoding="utf-8")  # no template sections
@@ -55,6 +55,22 @@ def codes(findings: list[list]) -> list[str]:
 
 def test_the_figure_path_is_one_the_hub_reader_fetches() -> None:
     assert FIGURE_PATH in FIGURE_FILES
+
+
+def test_a_figure_drawn_elsewhere_is_read_alike_with_or_without_matplotlib(tmp_path: Path, home: Path) -> None:
+    shown = "![Training curves: Training loss, Evaluation loss, Accuracy](assets/training_curves.svg)\n"
+    card = CARD.replace("<!-- cardguard:end", shown + "<!-- cardguard:end")
+    folder = model_folder(tmp_path, card=card)
+    (folder / ".cardguard.toml").write_text('profile = "minimal"\n', encoding="utf-8")
+    (folder / "assets").mkdir()
+    (folder / FIGURE_PATH).write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'><!-- drawn elsewhere --></svg>\n")
+    with FakeHub({REPO: {"main": folder_files(folder)}}) as hub:
+        remote = findings_in_child(hub, home, "check", f"hf://{REPO}")
+        local = findings_in_child(hub, home, "check", str(folder))
+        sha = hub.sha(REPO)
+    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{folder}/", local)
+    # without matplotlib the figure cannot be drawn to compare: left alone, never drift
+    assert ("CG420" in codes(remote)) is plots_available()
 
 
 @pytest.mark.parametrize("stale", [False, True], ids=["up-to-date", "stale"])
