@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sync.test_curves import CARD, LOG, model_folder, needs_matplotlib, write_log
 
 import cardguard
 from cardguard.artifacts.hub_repo import FIGURE_FILES, MAX_FIGURE_BYTES
@@ -27,7 +28,6 @@ from hub.repos import GITATTRIBUTES, folder_files
 from hub.server import FakeHub
 from hub.test_hf_target import findings_in_child, with_paths_after
 from hub.test_push import cardguard_cli
-from sync.test_curves import CARD, LOG, model_folder, needs_matplotlib, write_log
 
 REPO = "org/curves"
 RETRAINED = [*LOG, {"epoch": 3.0, "step": 30, "eval_loss": 0.5, "eval_accuracy": 0.8, "eval_runtime": 1.0}]

@@ -19,10 +19,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT, git, make_model_repo, run
+from test_pre_commit import (  # noqa: F401 (fixtures)
+    hook_repo,
+    pre_commit,
+    pre_commit_env,
+    repo,
+    run_hook,
+)
 
 from cardguard.integrations.hookfiles import WATCHED_FILES, is_watched
-from helpers import REPO_ROOT, git, make_model_repo, run
-from test_pre_commit import PRE_COMMIT, hook_repo, pre_commit, pre_commit_env, repo, run_hook  # noqa: F401 (fixtures)
 
 FIGURE = "model/assets/training_curves.svg"
 CURVES_CARD = """\
@@ -58,7 +64,7 @@ def matplotlib_requirement() -> str:
     return f"matplotlib=={matplotlib.__version__}"
 
 
-def write_config_with_plots(repo: Path, hook_repo: tuple[Path, str], hooks: list[str]) -> None:
+def write_config_with_plots(repo: Path, hook_repo: tuple[Path, str], hooks: list[str]) -> None:  # noqa: F811
     listed = "".join(f"      - id: {hook}\n        additional_dependencies: ['{matplotlib_requirement()}']\n"
                      for hook in hooks)
     (repo / ".pre-commit-config.yaml").write_text(
@@ -67,7 +73,7 @@ def write_config_with_plots(repo: Path, hook_repo: tuple[Path, str], hooks: list
 
 
 def test_sync_writes_the_figure_and_an_edit_of_the_figure_alone_fails_the_commit(
-        hook_repo, pre_commit_env, repo: Path) -> None:  # noqa: F811
+        hook_repo, pre_commit_env, repo: Path) -> None:  # noqa: F811 (the fixtures imported above)
     write_config_with_plots(repo, hook_repo, ["cardguard-sync", "cardguard-check"])
     (repo / "model" / "README.md").write_text(CURVES_CARD)
     (repo / "model" / "trainer_state.json").write_text(json.dumps({"global_step": 20, "log_history": LOG}))
@@ -99,18 +105,18 @@ def test_sync_writes_the_figure_and_an_edit_of_the_figure_alone_fails_the_commit
 
 def test_the_plain_hook_refuses_a_commit_that_deletes_the_figure(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib", reason="the plots extra is not installed here")
-    repo = make_model_repo(tmp_path / "plain", CURVES_CARD)
-    (repo / "model" / "trainer_state.json").write_text(json.dumps({"global_step": 20, "log_history": LOG}))
-    synced = run([sys.executable, "-m", "cardguard", "sync", "model"], repo)
-    assert synced.returncode == 1 and (repo / FIGURE).is_file(), synced.stdout + synced.stderr
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "log, card and figure")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], repo)
+    plain_repo = make_model_repo(tmp_path / "plain", CURVES_CARD)
+    (plain_repo / "model" / "trainer_state.json").write_text(json.dumps({"global_step": 20, "log_history": LOG}))
+    synced = run([sys.executable, "-m", "cardguard", "sync", "model"], plain_repo)
+    assert synced.returncode == 1 and (plain_repo / FIGURE).is_file(), synced.stdout + synced.stderr
+    git(plain_repo, "add", "-A")
+    git(plain_repo, "commit", "-q", "-m", "log, card and figure")
+    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], plain_repo)
     assert installed.returncode == 0, installed.stderr
 
-    git(repo, "rm", "-q", FIGURE)
-    refused = run(["git", "commit", "-m", "the figure, deleted"], repo)
+    git(plain_repo, "rm", "-q", FIGURE)
+    refused = run(["git", "commit", "-m", "the figure, deleted"], plain_repo)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
     assert f"{FIGURE}:1:1: CG420" in output and "does not exist yet" in output
-    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
+    assert git(plain_repo, "rev-list", "--count", "HEAD").strip() == "2"
