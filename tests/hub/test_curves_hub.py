@@ -49,6 +49,20 @@ def figure_downloads(hub: FakeHub) -> list:
     return [record for record in hub.requests_to(FIGURE_PATH, "GET") if record.status == 200]
 
 
+def served_and_local(folder: Path, home: Path, subfolder: str = "") -> tuple[list, list, list]:
+    """``check`` of ``folder`` served as the repo (in ``subfolder`` of it) and of the folder on
+    disk, each finding's path below the folder; and the downloads of the figure."""
+    prefix = f"{subfolder}/" if subfolder else ""
+    served = {prefix + path: data for path, data in folder_files(folder).items()}
+    with FakeHub({REPO: {"main": served}}) as hub:
+        remote = findings_in_child(hub, home, "check", f"hf://{REPO}/{subfolder}".rstrip("/"))
+        local = findings_in_child(hub, home, "check", str(folder))
+        sha = hub.sha(REPO)
+        figure_reads = figure_downloads(hub)
+    return (with_paths_after(f"hf://{REPO}@{sha}/{prefix}", remote), with_paths_after(f"{folder}/", local),
+            figure_reads)
+
+
 def codes(findings: list[list]) -> list[str]:
     return [code for code, *_ in findings]
 
@@ -64,11 +78,8 @@ def test_a_figure_drawn_elsewhere_is_read_alike_with_or_without_matplotlib(tmp_p
     (folder / ".cardguard.toml").write_text('profile = "minimal"\n', encoding="utf-8")
     (folder / "assets").mkdir()
     (folder / FIGURE_PATH).write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'><!-- drawn elsewhere --></svg>\n")
-    with FakeHub({REPO: {"main": folder_files(folder)}}) as hub:
-        remote = findings_in_child(hub, home, "check", f"hf://{REPO}")
-        local = findings_in_child(hub, home, "check", str(folder))
-        sha = hub.sha(REPO)
-    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{folder}/", local)
+    remote, local, _ = served_and_local(folder, home)
+    assert remote == local
     # without matplotlib the figure cannot be drawn to compare: left alone, never drift
     assert ("CG420" in codes(remote)) is plots_available()
 
@@ -79,26 +90,25 @@ def test_check_of_a_served_repo_with_a_figure_gives_the_findings_of_the_folder(t
     folder = synced_folder(tmp_path)
     if stale:  # a retrain the card's figure was not redrawn for
         write_log(folder, RETRAINED)
-    with FakeHub({REPO: {"main": folder_files(folder)}}) as hub:
-        remote = findings_in_child(hub, home, "check", f"hf://{REPO}")
-        local = findings_in_child(hub, home, "check", str(folder))
-        sha = hub.sha(REPO)
-        figure_reads = figure_downloads(hub)
-    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{folder}/", local)
+    remote, local, figure_reads = served_and_local(folder, home)
+    assert remote == local
     assert ("CG420" in codes(remote)) is stale
     assert len(figure_reads) == 1  # the figure, once (the Hub redirects each file to its cache)
+
+
+def test_a_model_in_a_subfolder_of_the_repo_has_its_figure_read_too(tmp_path: Path, home: Path) -> None:
+    folder = synced_folder(tmp_path)
+    remote, local, figure_reads = served_and_local(folder, home, subfolder="models/tiny")
+    assert remote == local and "CG420" not in codes(remote)
+    assert len(figure_reads) == 1
 
 
 def test_a_figure_over_the_bound_is_not_downloaded_and_is_stale_on_both_sides(tmp_path: Path, home: Path) -> None:
     folder = synced_folder(tmp_path)
     huge = b"<svg>" + b" " * MAX_FIGURE_BYTES + b"</svg>"
     (folder / FIGURE_PATH).write_bytes(huge)
-    with FakeHub({REPO: {"main": folder_files(folder)}}) as hub:
-        remote = findings_in_child(hub, home, "check", f"hf://{REPO}")
-        local = findings_in_child(hub, home, "check", str(folder))
-        sha = hub.sha(REPO)
-        figure_reads = figure_downloads(hub)
-    assert with_paths_after(f"hf://{REPO}@{sha}/", remote) == with_paths_after(f"{folder}/", local)
+    remote, local, figure_reads = served_and_local(folder, home)
+    assert remote == local
     assert "CG420" in codes(remote) and figure_reads == []
 
 
