@@ -1,8 +1,8 @@
 """The training-curves figure through the hooks. The real pre-commit: the hooks' `files`
 pattern sends ``assets/training_curves.svg`` to cardguard, so a commit that edits only the
 figure re-runs ``check`` (CG420), and the sync hook writes the figure (and fails, so it is
-staged). The plain git hook (`cardguard install-hooks`) also checks the card of a figure the
-commit deletes; pre-commit passes no deleted file to a hook, so there only the next commit
+staged). The plain git hooks (`cardguard install-hooks`, pre-commit and pre-push) also check
+the card of a figure a commit deletes; pre-commit passes no deleted file to a hook, so there only the next commit
 touching the folder, or CI, sees it.
 
 Drawing needs matplotlib in the hook's environment: pre-commit installs cardguard without
@@ -103,20 +103,41 @@ def test_sync_writes_the_figure_and_an_edit_of_the_figure_alone_fails_the_commit
     assert "data-hand-edit" not in (repo / FIGURE).read_text()
 
 
-def test_the_plain_hook_refuses_a_commit_that_deletes_the_figure(tmp_path: Path) -> None:
+def committed_with_figure(root: Path) -> Path:
+    """A git repo whose model folder holds a log, a card showing its figure, and the figure."""
     pytest.importorskip("matplotlib", reason="the plots extra is not installed here")
-    plain_repo = make_model_repo(tmp_path / "plain", CURVES_CARD)
+    plain_repo = make_model_repo(root, CURVES_CARD)
     (plain_repo / "model" / "trainer_state.json").write_text(json.dumps({"global_step": 20, "log_history": LOG}))
     synced = run([sys.executable, "-m", "cardguard", "sync", "model"], plain_repo)
     assert synced.returncode == 1 and (plain_repo / FIGURE).is_file(), synced.stdout + synced.stderr
     git(plain_repo, "add", "-A")
     git(plain_repo, "commit", "-q", "-m", "log, card and figure")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], plain_repo)
-    assert installed.returncode == 0, installed.stderr
+    return plain_repo
 
-    git(plain_repo, "rm", "-q", FIGURE)
-    refused = run(["git", "commit", "-m", "the figure, deleted"], plain_repo)
+
+def assert_refused_for_the_missing_figure(refused) -> None:
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
     assert f"{FIGURE}:1:1: CG420" in output and "does not exist yet" in output
+
+
+def test_the_plain_pre_commit_hook_refuses_a_commit_that_deletes_the_figure(tmp_path: Path) -> None:
+    plain_repo = committed_with_figure(tmp_path / "plain")
+    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], plain_repo)
+    assert installed.returncode == 0, installed.stderr
+    git(plain_repo, "rm", "-q", FIGURE)
+    assert_refused_for_the_missing_figure(run(["git", "commit", "-m", "the figure, deleted"], plain_repo))
     assert git(plain_repo, "rev-list", "--count", "HEAD").strip() == "2"
+
+
+def test_the_plain_pre_push_hook_refuses_a_push_that_deletes_the_figure(tmp_path: Path) -> None:
+    plain_repo = committed_with_figure(tmp_path / "plain")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(plain_repo, "remote", "add", "origin", str(remote))
+    git(plain_repo, "push", "-q", "origin", "main")
+    installed = run([sys.executable, "-m", "cardguard", "install-hooks", "--pre-push"], plain_repo)
+    assert installed.returncode == 0, installed.stderr
+    git(plain_repo, "rm", "-q", FIGURE)
+    git(plain_repo, "commit", "-q", "--no-verify", "-m", "the figure, deleted")
+    assert_refused_for_the_missing_figure(run(["git", "push", "origin", "main"], plain_repo))
