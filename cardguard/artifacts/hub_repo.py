@@ -59,7 +59,7 @@ EVAL_RESULTS_FOLDER = ".eval_results"
 # compares them byte for byte, so a repo is read with them as a clone would be. One drawn from
 # the longest log cardguard draws is under 1 MiB; a larger file stands at its size (it differs).
 FIGURE_FILES = frozenset({"assets/training_curves.svg"})
-MAX_FIGURE_BYTES = 2 * 1024 * 1024
+FIGURE_DOWNLOAD_BYTES = 2 * 1024 * 1024
 
 
 class HubRepoError(Exception):
@@ -193,7 +193,7 @@ def bound_for(path: str, limits: Limits) -> int | None:
     if is_setting_file(path):
         return limits.max_text_bytes
     if path in FIGURE_FILES:
-        return MAX_FIGURE_BYTES
+        return FIGURE_DOWNLOAD_BYTES
     if len(parts) == 1:
         if name == CARD_NAME:
             return MAX_CARD_BYTES

@@ -22,7 +22,7 @@ import pytest
 from sync.test_curves import CARD, LOG, model_folder, needs_matplotlib, write_log
 
 import cardguard
-from cardguard.artifacts.hub_repo import FIGURE_FILES, MAX_FIGURE_BYTES
+from cardguard.artifacts.hub_repo import FIGURE_DOWNLOAD_BYTES, FIGURE_FILES
 from cardguard.expect.curves import FIGURE_PATH, plots_available
 from hub.repos import GITATTRIBUTES, folder_files
 from hub.server import FakeHub
@@ -105,7 +105,7 @@ def test_a_model_in_a_subfolder_of_the_repo_has_its_figure_read_too(tmp_path: Pa
 
 def test_a_figure_over_the_bound_is_not_downloaded_and_is_stale_on_both_sides(tmp_path: Path, home: Path) -> None:
     folder = synced_folder(tmp_path)
-    huge = b"<svg>" + b" " * MAX_FIGURE_BYTES + b"</svg>"
+    huge = b"<svg>" + b" " * FIGURE_DOWNLOAD_BYTES + b"</svg>"
     (folder / FIGURE_PATH).write_bytes(huge)
     remote, local, figure_reads = served_and_local(folder, home)
     assert remote == local
