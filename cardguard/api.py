@@ -386,7 +386,8 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
              timeout: float | None = DEFAULT_TIMEOUT) -> HubSyncResult:
     """``sync`` on the card of the Hub repo ``repo_id`` at ``revision`` (default: main), read as
     ``hf://`` targets are, in a temporary folder; the Hub repo itself is never written, unless
-    ``create_pr``: then what sync changed (README.md, ``.eval_results/*.yaml``) is proposed as
+    ``create_pr``: then what sync changed (README.md, ``.eval_results/*.yaml``, the
+    training-curves SVG) is proposed as
     one commit on a new pull request against that branch (``title``: its title), unless an open
     pull request of that title already holds exactly those files (``already_proposed``: it is
     named instead). Nothing changed, or ``create_pr`` not set: no write request. Each card's

@@ -64,6 +64,11 @@ TRAINING_ARGS = "training_args.bin"
 # sentence-transformers modules keep their configuration one folder down (e.g. 1_Pooling/config.json).
 MODULE_CONFIGS = frozenset({"config.json", "sentence_bert_config.json"})
 EVAL_RESULTS_FOLDER = ".eval_results"
+# The figures a region shows beside the card (cardguard/expect/curves.py's FIGURE_PATH): check
+# compares them byte for byte, so a repo is read with them as a clone would be. One drawn from
+# the longest log cardguard draws is under 1 MiB; a larger file stands at its size (it differs).
+FIGURE_FILES = frozenset({"assets/training_curves.svg"})
+FIGURE_DOWNLOAD_BYTES = 2 * 1024 * 1024
 
 
 class HubRepoError(Exception):
@@ -214,6 +219,8 @@ def bound_for(path: str, limits: Limits) -> int | None:
     name = parts[-1]
     if is_setting_file(path):
         return limits.max_text_bytes
+    if path in FIGURE_FILES:
+        return FIGURE_DOWNLOAD_BYTES
     if len(parts) == 1:
         if name == CARD_NAME:
             return MAX_CARD_BYTES

@@ -20,6 +20,7 @@ matplotlib state (backend, rcParams, open figures) is left as it was.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import io
 import math
@@ -61,8 +62,16 @@ class ExpectedFigure(Record, frozen=True):
 
 
 def plots_available() -> bool:
-    """Whether matplotlib can be imported (asked without importing it)."""
-    return importlib.util.find_spec("matplotlib") is not None
+    """Whether matplotlib's SVG backend can be imported here. Asked only for a card whose log
+    has curves to draw, which imports it next anyway; an install that is there but broken (its
+    import fails: a missing dependency) counts as no matplotlib, not as a failed card."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return False
+    try:
+        importlib.import_module("matplotlib.backends.backend_svg")
+    except ImportError:
+        return False
+    return True
 
 
 def curves(facts: Facts) -> list[Curve]:

@@ -12,7 +12,8 @@ from typing import Iterable
 
 WATCHED_FILES = (
     r"(^|/)(README\.md|[^/]*\.(json|safetensors|bin|pt|pth|gguf)"
-    r"|\.eval_results/[^/]+\.ya?ml|\.cardguard\.toml|emissions\.csv|chat_template\.jinja)$"
+    r"|\.eval_results/[^/]+\.ya?ml|\.cardguard\.toml|emissions\.csv|chat_template\.jinja"
+    r"|assets/training_curves\.svg)$"  # the figure the training-curves region shows (CG420)
 )
 
 _WATCHED = re.compile(WATCHED_FILES)

@@ -2,10 +2,10 @@
 
 The API (``cardguard.sync_hub``) materialises the repo as ``hf://`` targets are (a temporary
 folder: run/hub_targets.py) and runs ``sync`` there; this module keeps what sync changed in the
-card files (README.md and ``.eval_results/*.yaml``, the only files sync writes) and sends those
-files, and only those, as one commit on a new Hub pull request. The pull request is made from
-the commit the card was synced from (``parent_commit`` with ``create_pr``, as huggingface_hub
-documents it), so it changes exactly what sync changed even when the branch moved on meanwhile;
+card files (README.md, ``.eval_results/*.yaml`` and the figures a region shows, such as
+``assets/training_curves.svg``: the only files sync writes) and sends those files, and only
+those, as one commit on a new Hub pull request. The pull request is made from the commit the
+card was synced from (``parent_commit`` with ``create_pr``, as huggingface_hub documents it), so it changes exactly what sync changed even when the branch moved on meanwhile;
 the Hub shows a conflict if the same lines changed since. Nothing changed: no request is made after the read. A bot runs this on a
 schedule: when an open pull request of the same title already holds exactly these files, it is
 named again and no second one is opened.
@@ -34,7 +34,7 @@ class HubSyncResult(Record, frozen=True):
     report: Report
     repo_id: str
     commit: str  # the commit the card was read and synced from
-    changed: tuple[str, ...] = ()  # repo paths sync changed (README.md, .eval_results/*.yaml)
+    changed: tuple[str, ...] = ()  # repo paths sync changed (README.md, .eval_results/*.yaml, figures)
     pr_url: str | None = None  # the pull request opened (create_pr and something changed)
     commit_url: str | None = None
     already_proposed: bool = False  # pr_url is an open pull request that already held the change
@@ -59,11 +59,22 @@ class CardSnapshot(Record):
 
 
 def card_files(folder: Path) -> dict[str, bytes]:
-    """README.md and ``.eval_results/*.yaml`` of ``folder`` by repo path (the files sync writes).
-    The folder is a materialised Hub repo: each file there was checked against its size bound
-    before it was downloaded."""
-    paths = [folder / CARD_NAME, *sorted((folder / EVAL_RESULTS_FOLDER).glob("*.y*ml"))]
+    """README.md, ``.eval_results/*.yaml`` and the figures of ``folder`` by repo path (the files
+    sync writes). The folder is a materialised Hub repo: each file there was checked against its
+    size bound before it was downloaded, or written by sync."""
+    paths = [folder / CARD_NAME, *sorted((folder / EVAL_RESULTS_FOLDER).glob("*.y*ml")), *figure_paths(folder)]
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in paths if path.is_file()}
+
+
+def figure_paths(folder: Path) -> list[Path]:
+    """The figures a region shows beside the card (the training-curves SVG), as materialised
+    from the repo (hub_repo.FIGURE_FILES) or drawn by sync: they travel with the card. One over
+    the bound stands in the folder at its listed size without its bytes, so it is not read:
+    when sync redraws it, the small new file is what is sent."""
+    from cardguard.artifacts.hub_repo import FIGURE_DOWNLOAD_BYTES, FIGURE_FILES
+
+    paths = [folder / relative for relative in sorted(FIGURE_FILES)]
+    return [path for path in paths if path.is_file() and path.stat().st_size <= FIGURE_DOWNLOAD_BYTES]
 
 
 def open_proposal(repo_id: str, title: str | None, changes: dict[str, bytes]) -> str | None:

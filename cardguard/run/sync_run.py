@@ -179,8 +179,8 @@ def eval_results_changes(target: Target, settings: Settings, expected: Expected
 
 def figure_changes(target: Target, expected: Expected) -> tuple[list[FileChange], list[Finding]]:
     """The figures regions show (training-curves) that are missing or differ beside the card.
-    A Hub repo's copy holds only the files cardguard fetched, not its figures: not compared."""
-    if target.hub is not None or not expected.figures:
+    A Hub repo's copy holds its figures as a clone does (hub_repo.FIGURE_FILES): compared alike."""
+    if not expected.figures:
         return [], []
     changes, findings = plan_figures(target.model_dir, expected.figures, partial(shown_in, target))
     return list(changes), findings
