@@ -23,7 +23,7 @@ process and its worker processes (bench/process_tree.py says how it is counted).
 
     python bench/audit.py [--local-sizes 1000,10000] [--runs 1]
                           [--remote-size 2000] [--remote-jobs 1,8,32] [--latency 0.05]
-                          [--skip-local] [--skip-remote] [--keep DIR]
+                          [--skip-local] [--skip-remote] [--no-warm-up] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import CHECKOUT, busy_warning, child_environment, load_average, print_busy
+from harness import CHECKOUT, NO_TIME_BUDGET, busy_warning, child_environment, load_average, print_busy
 from process_tree import TreeSample, measure_tree
 from validate import corpus_cards
 
@@ -79,45 +79,54 @@ def emptied_first(out: Path, command: list[str]) -> list[str]:
     return ["sh", "-c", 'rm -rf "$0" && exec "$@"', str(out), *command]
 
 
-def local_commands(fleet: Path, root: Path) -> dict[str, list[str]]:
-    size = fleet.name.removeprefix("local-")
-    return {
-        **{f"audit --jobs {jobs}": emptied_first(root / f"out-{size}-{jobs}",
-                                                 cardguard("audit", str(fleet), "--out", str(root / f"out-{size}-{jobs}"),
-                                                           "--jobs", str(jobs)))
-           for jobs in (1, 2)},
-        # validate's 60 s run budget would cut a 10,000-card batch short: off (NO_TIME_BUDGET's value)
-        "validate (1 process)": cardguard("validate", str(fleet), "--fail-on", "never", "--timeout", "86400"),
-    }
+def local_out(root: Path, size: int, jobs: int) -> Path:
+    return root / f"out-{size}-{jobs}"
 
 
-CORES = {"audit --jobs 1": 1, "audit --jobs 2": 2, "validate (1 process)": 1}
+def local_commands(fleet: Path, size: int, root: Path) -> dict[str, list[str]]:
+    audits = {f"audit --jobs {jobs}": emptied_first(local_out(root, size, jobs), cardguard(
+        "audit", str(fleet), "--out", str(local_out(root, size, jobs)), "--jobs", str(jobs))) for jobs in (1, 2)}
+    # NO_TIME_BUDGET: validate's 60 s run budget would cut a 10,000-card batch short
+    return {**audits, "validate (1 process)": cardguard("validate", str(fleet), "--fail-on", "never", *NO_TIME_BUDGET)}
+
+
+CORES = {"validate (1 process)": 1, "audit --jobs 1": 1, "audit --jobs 2": 2}  # each command's workers
 
 
 @dataclass(frozen=True)
 class Row:
-    size: int
+    size: int  # folders
+    cards: int  # the folders whose README.md is a model card: what audit and validate check
     name: str
     measured: TreeSample
 
 
-def run_local(root: Path, sizes: list[int], runs: int, env: dict[str, str]) -> list[Row]:
+def results_lines(out: Path) -> int:
+    """The repos a finished audit wrote into ``out``/results.jsonl."""
+    with (out / "results.jsonl").open(encoding="utf-8") as results:
+        return sum(1 for line in results if line.strip())
+
+
+def run_local(root: Path, sizes: list[int], runs: int, env: dict[str, str], warm_up: bool = True) -> list[Row]:
     cards = corpus_cards()
     if not cards:
         raise SystemExit("no corpus cards found (shared/corpus/cards beside the checkout)")
     rows = []
-    for command in local_commands(build_local_fleet(root, WARM_UP_SIZE, cards), root).values():
-        measure_tree(command, env)  # unmeasured: the .pyc files and the page cache are warm after it
+    if warm_up:  # unmeasured: the .pyc files and the page cache are warm after it
+        for command in local_commands(build_local_fleet(root, WARM_UP_SIZE, cards), WARM_UP_SIZE, root).values():
+            measure_tree(command, env)
     for size in sizes:
         fleet = build_local_fleet(root, size, cards)
-        commands = local_commands(fleet, root)
+        commands = local_commands(fleet, size, root)
         rounds = [{name: measure_tree(command, env) for name, command in commands.items()} for _ in range(runs)]
+        # a README.md that is not a model card is skipped by both (settings/targets.py decides)
+        checked = results_lines(local_out(root, size, 1))
         for name in commands:
             samples = sorted((r[name] for r in rounds), key=lambda measured: measured.sample.wall)
             median = samples[len(samples) // 2]
             if median.sample.status not in (0, 1):  # 1: some cards fail
                 raise SystemExit(f"{name} on {size} folders exited {median.sample.status}")
-            rows.append(Row(size, name, median))
+            rows.append(Row(size, checked, name, median))
     return rows
 
 
@@ -126,24 +135,26 @@ def mib(value: float | None) -> str:
 
 
 def print_local(rows: list[Row]) -> None:
-    print("| folders | command | wall s | CPU s | repos/s | per core | peak RSS, largest process MiB "
+    print("| folders | model cards | command | wall s | CPU s | repos/s | per core | peak RSS, largest process MiB "
           "| peak RSS, tree sum MiB |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         sample = row.measured.sample
-        rate = row.size / sample.wall
-        print(f"| {row.size} | {row.name} | {sample.wall:.1f} | {sample.cpu:.1f} | {rate:,.0f} "
+        rate = row.cards / sample.wall
+        print(f"| {row.size} | {row.cards} | {row.name} | {sample.wall:.1f} | {sample.cpu:.1f} | {rate:,.0f} "
               f"| {rate / CORES[row.name]:,.0f} | {sample.peak_rss_mib:.0f} | {mib(row.measured.tree_peak_rss_mib)} |")
     for size in sorted({row.size for row in rows}):
-        by_name = {row.name: row.size / row.measured.sample.wall for row in rows if row.size == size}
-        validate = by_name["validate (1 process)"]
-        print(f"\n{size} folders: audit --jobs 1 {by_name['audit --jobs 1']:,.0f} repos/s against validate "
-              f"{validate:,.0f} cards/s on one core ({by_name['audit --jobs 1'] / validate:.2f}x); "
-              f"audit --jobs 2 per core {by_name['audit --jobs 2'] / 2:,.0f} ({by_name['audit --jobs 2'] / 2 / validate:.2f}x)")
-    print("\nNotes: whole processes, start-up included; audit runs `check` (artifacts read too), validate only "
-          "validates; a folder with only a card has no artifacts. `audit --jobs 2` starts two spawned worker "
-          "processes (each imports cardguard); CPU s counts them (reaped children). The tree sum adds the "
-          "VmRSS of the parent and its workers sampled every 50 ms (shared pages counted in each).")
+        by_name = {row.name: row.cards / row.measured.sample.wall for row in rows if row.size == size}
+        validate, one_job, two_jobs = (by_name[name] for name in CORES)
+        print(f"\n{size} folders: audit --jobs 1 {one_job:,.0f} repos/s against validate {validate:,.0f} cards/s "
+              f"on one core ({one_job / validate:.2f}x); audit --jobs 2 per core {two_jobs / 2:,.0f} "
+              f"({two_jobs / 2 / validate:.2f}x)")
+    print("\nNotes: repos/s = model cards / wall; a README.md that settings/targets.py does not take for a "
+          "model card is skipped by audit and validate alike. Whole processes, start-up included. audit runs "
+          "`check` (artifacts read too), validate only validates; a folder with only a card has no artifacts. "
+          "`audit --jobs 2` starts two spawned worker processes (each imports cardguard); CPU s counts them "
+          "(reaped children). Peak RSS: the largest single process (ru_maxrss), and the sum of VmRSS over the "
+          "parent and its workers sampled every 50 ms (pages shared between them counted in each).")
 
 
 # -- a Hub organisation -------------------------------------------------------------------------
@@ -212,14 +223,15 @@ def audit_hub_once(hub, jobs: int, scratch: Path, base_env: dict[str, str], *lis
     return RemoteRow(jobs, measured, requests, len(statuses), statuses.count("checked"))
 
 
-def run_remote(size: int, jobs_list: list[int], latency: float, scratch: Path) -> list[RemoteRow]:
+def run_remote(size: int, jobs_list: list[int], latency: float, scratch: Path, warm_up: bool = True) -> list[RemoteRow]:
     sys.path.insert(0, str(CHECKOUT / "tests"))
     from hub.server import FakeHub  # tests/hub: the fake Hub the tests use
 
     base_env = child_environment(scratch / "pycache")
     with quick_fake_hub(max(128, 4 * max(jobs_list))), \
             FakeHub(remote_repos(size, corpus_cards()), latency=latency) as hub:
-        audit_hub_once(hub, 1, scratch, base_env, "--hub-search", f"{ORG}/model-00000")  # unmeasured warm-up
+        if warm_up:  # unmeasured: one repo, for the .pyc files of the Hub client
+            audit_hub_once(hub, 1, scratch, base_env, "--hub-search", f"{ORG}/model-00000")
         return [audit_hub_once(hub, jobs, scratch, base_env) for jobs in jobs_list]
 
 
@@ -254,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
     parser.add_argument("--skip-local", action="store_true")
     parser.add_argument("--skip-remote", action="store_true")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="measure the first runs cold too (the smoke test's quick run)")
     parser.add_argument("--keep", type=Path, help="build the local fleets here and keep them")
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="cardguard-bench-audit-"))
@@ -262,11 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]}, cardguard from {CHECKOUT}; {load_average()} at the start\n")
     try:
         if not args.skip_local:
-            rows = run_local(root, sizes(args.local_sizes), args.runs, child_environment(root / "pycache"))
+            env = child_environment(root / "pycache")
+            rows = run_local(root, sizes(args.local_sizes), args.runs, env, args.warm_up)
             print(f"Local ({load_average()} after it):\n")
             print_local(rows)
         if not args.skip_remote:
-            remote = run_remote(args.remote_size, sizes(args.remote_jobs), args.latency, root)
+            remote = run_remote(args.remote_size, sizes(args.remote_jobs), args.latency, root, args.warm_up)
             print(f"\nRemote ({load_average()} after it):\n")
             print_remote(remote, args.remote_size, args.latency)
     finally:
