@@ -72,8 +72,8 @@ def test_the_process_tree_sum_counts_a_worker_that_the_largest_process_does_not(
     measured = tree.measure_tree([sys.executable, "-c", parent], dict(os.environ))
     assert measured.sample.status == 0
     largest, summed = measured.sample.peak_rss_mib, measured.tree_peak_rss_mib
-    assert 60 <= largest < 120  # one process's peak: its own 60 MiB and an interpreter
-    assert summed >= largest + 55  # the other process's 60 MiB on top
+    # ru_maxrss: one process's peak, its 60 MiB and an interpreter; the sum: both 60 MiB at once
+    assert 60 <= largest < 120 <= summed
 
 
 def test_the_fake_hub_socket_settings_are_changed_for_the_bench_and_put_back(bench: ModuleType) -> None:
