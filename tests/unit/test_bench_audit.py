@@ -96,7 +96,8 @@ def test_the_bench_runs_end_to_end_at_a_few_repos(bench: ModuleType, capsys: pyt
                        "--no-warm-up"]) == 0
     printed = capsys.readouterr().out
     local = [line.split(" | ") for line in printed.splitlines() if line.startswith("| 4 |")]
-    assert [row[2] for row in local] == ["audit --jobs 1", "audit --jobs 2", "validate (1 process)"]
+    assert [row[2] for row in local] == ["audit --jobs 1", "audit --jobs 2", "audit --jobs 2 --threads",
+                                          "validate (1 process)"]
     remote = [line.split(" | ") for line in printed.splitlines() if line.startswith("| 3 |")]
     assert [row[1] for row in remote] == ["1", "2"]
     # every repo listed and checked; the listing and the repos' files were requested
