@@ -105,12 +105,14 @@ def match_marker(line: str) -> tuple[str, str] | None:
     return start.group(1), stripped[start.end():-3].strip()
 
 
-def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES) -> RegionScan:
-    """Find every region of a card's text, with findings for malformed markers."""
+def scan_regions(text: str, path: str, known: tuple[str, ...] = REGION_NAMES,
+                 lines: list[BodyLine] | None = None) -> RegionScan:
+    """Find every region of a card's text, with findings for malformed markers; ``lines``:
+    its :func:`body_lines`, when the caller has them already."""
     scan = RegionScan()
     open_region: tuple[str, BodyLine] | None = None
     seen: dict[str, int] = {}
-    for line in marker_lines(text):
+    for line in marker_lines(text) if lines is None else [line for line in lines if line.live]:
         marker = match_marker(line.text)
         if marker is None:
             if _LOOSE_MARKER.search(line.text):

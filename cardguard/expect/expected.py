@@ -15,24 +15,24 @@ a template that fails becomes a CG407 finding in ``Expected.findings`` and the r
 from __future__ import annotations
 
 from collections import Counter
-from cardguard.record import Record
 from pathlib import Path
 from typing import Any
 
 from cardguard import codes
 from cardguard.artifacts import Facts
 from cardguard.card.reader import Card
-from cardguard.card.regions import REGION_NAMES, RegionScan, body_lines, scan_regions
+from cardguard.card.regions import REGION_NAMES, BodyLine, RegionScan, body_lines, scan_regions
 from cardguard.expect.curves import ExpectedFigure, expected_figures
 from cardguard.expect.evaluation import EvalResultEntry, EvaluationTarget, eval_results_entry
 from cardguard.expect.facts_compare import compared_lines, same_facts
 from cardguard.expect.generated import REGIONS, ModelTraits, RegionSpec, model_traits
 from cardguard.expect.managed import MANAGED_KEYS, ExpectedMetadata, Unknown, expected_metadata
-from cardguard.expect.places import RegionPlace, end_is_live, find_anchor, library_place, marked_place
+from cardguard.expect.places import RegionPlace, adoptable_lines, end_is_live, find_anchor, library_place, marked_place
 from cardguard.expect.render import RenderError, find_template, render
 from cardguard.expect.statements import ExpectedStatements, expected_statements
 from cardguard.findings import Finding
 from cardguard.lines import line_count
+from cardguard.record import Record
 
 
 class ExpectOptions(Record, frozen=True):
@@ -95,7 +95,8 @@ class Expected(Record, frozen=True):
 def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOptions()) -> Expected:
     """The one :class:`Expected` value for ``card`` beside ``facts``."""
     metadata = card.metadata or {}
-    scan = scan_regions(card.text, card.path)
+    lines = body_lines(card.text)  # split once: the scan and the library sections read them
+    scan = scan_regions(card.text, card.path, lines=lines)
     traits = model_traits(facts)
     renderer = RegionRenderer(card.path, facts, metadata, traits, options.override_dirs)
     marked: list[ExpectedRegion] = []
@@ -105,9 +106,9 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
     if scan.ok:
         marked = [renderer.region(region.name, marked_place(card, region)) for region in scan.regions]
         if options.add_missing:
-            adopted, appended = _added(card, scan, options, renderer)
+            adopted, appended = _added(card, lines, scan, options, renderer)
         elif options.compare_library_sections:
-            library_sections = _library_sections(card, scan, renderer)
+            library_sections = _library_sections(card, lines, scan, renderer)
     return Expected(
         path=card.path, options=options, scan=scan, marked=tuple(marked), adopted=tuple(adopted),
         appended=tuple(appended), library_sections=tuple(library_sections),
@@ -165,7 +166,7 @@ def _needs(spec: RegionSpec) -> str:
     return f"the folder has no {spec.needs}"
 
 
-def _added(card: Card, scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer
+def _added(card: Card, lines: list[BodyLine], scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer
            ) -> tuple[list[ExpectedRegion], list[ExpectedRegion]]:
     """``--add-missing``: the library lines each absent region would adopt (one region per
     line: regions cannot share or nest), and the required regions with no such lines, which
@@ -174,11 +175,11 @@ def _added(card: Card, scan: RegionScan, options: ExpectOptions, renderer: Regio
     adopted: list[ExpectedRegion] = []
     to_append: list[str] = []
     taken: list[tuple[int, int]] = []
-    lines = body_lines(card.text)
+    adoptable = adoptable_lines(card, lines)
     for name in REGION_NAMES:
         if name in present:
             continue
-        anchor = find_anchor(card, lines, REGIONS[name])
+        anchor = find_anchor(card, adoptable, REGIONS[name])
         if anchor is None:
             if name in options.required_regions:
                 to_append.append(name)
@@ -193,18 +194,19 @@ def _added(card: Card, scan: RegionScan, options: ExpectOptions, renderer: Regio
     return adopted, [renderer.region(name, None, end) for name in to_append]
 
 
-def _library_sections(card: Card, scan: RegionScan, renderer: RegionRenderer) -> list[ExpectedRegion]:
+def _library_sections(card: Card, lines: list[BodyLine], scan: RegionScan, renderer: RegionRenderer
+                      ) -> list[ExpectedRegion]:
     """The unmarked sections a library wrote (the ones `--add-missing` would adopt), each with
     what it should say. Lines inside a region belong to that region (CG405)."""
     present = {region.name for region in scan.regions}
     taken = [(region.content_start, region.content_end) for region in scan.regions]
-    lines = body_lines(card.text)
     sections = []
+    adoptable = adoptable_lines(card, lines)
     for name in REGION_NAMES:
         spec = REGIONS[name]
         if name in present or not spec.library_section:
             continue
-        anchor = find_anchor(card, lines, spec)
+        anchor = find_anchor(card, adoptable, spec)
         if anchor is None or any(anchor[0] < end and start < anchor[1] for start, end in taken):
             continue  # lines another region, or another library section, already holds
         taken.append((anchor[0], anchor[1]))

@@ -9,14 +9,14 @@ finds the place first and renders for it. Offsets index the card text (without B
 from __future__ import annotations
 
 import bisect
-from cardguard.record import Record
 from typing import Any
 
 from cardguard.card.markdown import live_lines
 from cardguard.card.reader import Card
 from cardguard.card.regions import REGION_NAMES, BodyLine, Region, begin_marker
-from cardguard.lines import to_lf
 from cardguard.expect.generated import RegionSpec
+from cardguard.lines import to_lf
+from cardguard.record import Record
 
 
 class RegionPlace(Record, frozen=True):
@@ -56,32 +56,35 @@ def end_is_live(lines: list[BodyLine]) -> bool:
 
 def find_anchor(card: Card, lines: list[BodyLine], spec: RegionSpec) -> tuple[int, int, int] | None:
     """Offsets (start, end) of the lines a library wrote for this region, and the first one's
-    line: under one of the region's headings (anywhere in the body when it has none)."""
+    line: under one of the region's headings (anywhere in the body when it has none).
+    ``lines``: the body's lines as :func:`adoptable_lines` gives them."""
     if card.body is None or spec.adopt is None:
         return None
-    lines = _adoptable(card, lines)
     if not spec.anchors:
         return _adopted_block(lines, spec)
+    anchored = [section for section in card.body.sections if section.heading.key in spec.anchors]
+    if not anchored:  # most cards: none of the region's headings, nothing to look at
+        return None
     numbers = [line.number for line in lines]
     heading_lines = [heading.line for heading in card.body.headings]
-    for section in card.body.sections:
-        if section.heading.key in spec.anchors:
-            last = _last_own_line(heading_lines, section)
-            own = lines[bisect.bisect_left(numbers, section.first_line):bisect.bisect_right(numbers, last)]
-            found = _adopted_block(own, spec)
-            if found is not None:
-                return found
+    for section in anchored:
+        last = _last_own_line(heading_lines, section)
+        own = lines[bisect.bisect_left(numbers, section.first_line):bisect.bisect_right(numbers, last)]
+        found = _adopted_block(own, spec)
+        if found is not None:
+            return found
     return None
 
 
-def _adoptable(card: Card, lines: list[BodyLine]) -> list[BodyLine]:
+def adoptable_lines(card: Card, lines: list[BodyLine]) -> list[BodyLine]:
     """``lines`` with only those live where markers may be added: live Markdown
     (:func:`live_lines`) that the section reader also shows. The section reader takes an
     unclosed ``<!--`` for a comment to the end, even inside an HTML block where CommonMark does
     not; a marker line there would end that comment for it and bring headings below into view,
     so the next sync would adopt again (sync must be stable)."""
     body = card.body
-    assert body is not None
+    if body is None:
+        return lines
 
     def shown(number: int) -> bool:
         index = number - body.first_line
