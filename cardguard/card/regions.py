@@ -147,10 +147,13 @@ class BodyLine(Record, frozen=True):
 
 def body_lines(text: str) -> list[BodyLine]:
     """The lines of the card's Markdown body (after the front matter), each with its liveness."""
-    start = body_offset(text)
-    body = [line for line in split_lines(text) if line.start >= start]
-    return [BodyLine(line.number, line.start, line.end, line.text, live)
-            for line, live in zip(body, live_lines([line.text for line in body]))]
+    body_start = body_offset(text)
+    starts = line_starts(text)
+    spans = [(number, start, end) for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)]), start=1)
+             if body_start <= start < end]
+    texts = [strip_break(text[start:end]) for _, start, end in spans]
+    return [BodyLine(number, start, end, line_text, live)
+            for (number, start, end), line_text, live in zip(spans, texts, live_lines(texts))]
 
 
 def marker_lines(text: str) -> list[BodyLine]:
