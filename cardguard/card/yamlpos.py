@@ -17,8 +17,8 @@ depth bound is ours.
 
 from __future__ import annotations
 
+import functools
 import re
-from bisect import bisect_right
 from typing import Any
 
 import yaml
@@ -95,43 +95,71 @@ class YamlDoc(Record):
     path: str
     value: Any = None
     ok: bool = False
-    key_spans: dict[InstancePath, tuple[int, int]] = factory(dict)
-    value_spans: dict[InstancePath, tuple[int, int]] = factory(dict)
+    # Where each key and each value starts, by instance path, as a character offset in the
+    # parsed text (a list item's key offset is the item's): made into a line and a column only
+    # when asked (key_spans, value_spans, locate), as few cards need more than a handful.
+    key_offsets: dict[InstancePath, int] = factory(dict)
+    value_offsets: dict[InstancePath, int] = factory(dict)
     coercions: list[Coercion] = factory(list)
     findings: list[Finding] = factory(list)
     first_line: int = 1
     # True once a timestamp was built (a date or datetime, as a key or a value): the metadata
     # rules then copy the value with dates as text; most cards hold none, and need not be walked.
     holds_date: bool = False
+    _text: str = ""  # the parsed text, which the offsets point into
 
     def __init__(self, path: str, value: Any = None, ok: bool = False,
-                 key_spans: dict[InstancePath, tuple[int, int]] | None = None,
-                 value_spans: dict[InstancePath, tuple[int, int]] | None = None,
+                 key_offsets: dict[InstancePath, int] | None = None,
+                 value_offsets: dict[InstancePath, int] | None = None,
                  coercions: list[Coercion] | None = None, findings: list[Finding] | None = None,
-                 first_line: int = 1, holds_date: bool = False) -> None:
+                 first_line: int = 1, holds_date: bool = False, _text: str = "") -> None:
         # Written out rather than Record's generic keyword path (~17 k instructions a call):
         # one document is made per card and per .eval_results file.
         self.path = path
         self.value = value
         self.ok = ok
-        self.key_spans = {} if key_spans is None else key_spans
-        self.value_spans = {} if value_spans is None else value_spans
+        self.key_offsets = {} if key_offsets is None else key_offsets
+        self.value_offsets = {} if value_offsets is None else value_offsets
         self.coercions = [] if coercions is None else coercions
         self.findings = [] if findings is None else findings
         self.first_line = first_line
         self.holds_date = holds_date
+        self._text = _text
+
+    @functools.cached_property
+    def key_spans(self) -> dict[InstancePath, tuple[int, int]]:
+        """The 1-based file line and column of each key (a list item's: of the item), by path."""
+        return {path: self.position(offset) for path, offset in self.key_offsets.items()}
+
+    @functools.cached_property
+    def value_spans(self) -> dict[InstancePath, tuple[int, int]]:
+        """The 1-based file line and column of each value, by path."""
+        return {path: self.position(offset) for path, offset in self.value_offsets.items()}
+
+    @functools.cached_property
+    def lines(self) -> LineIndex:
+        """The parsed text's lines: made for the first position asked for."""
+        return LineIndex(self._text)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based file line and column of the character at ``offset`` in the parsed text.
+        Through Mark.index: PyYAML's own line and column count U+0085/U+2028/U+2029 as breaks."""
+        line, column = self.lines.position(offset)
+        return line + self.first_line - 1, column
 
     def locate(self, path: InstancePath, value: bool = True) -> tuple[int, int]:
         """Line and column of the value (or key) at ``path``, else its nearest ancestor."""
-        spans = self.value_spans if value else self.key_spans
+        offsets = self.value_offsets if value else self.key_offsets
         probe = tuple(path)
         while probe:
-            if probe in spans:
-                return spans[probe]
-            if probe in self.key_spans:
-                return self.key_spans[probe]
+            if probe in offsets:
+                return self.position(offsets[probe])
+            if probe in self.key_offsets:
+                return self.position(self.key_offsets[probe])
             probe = probe[:-1]
-        return self.value_spans.get((), (self.first_line, 1))
+        if () in self.value_offsets:
+            return self.position(self.value_offsets[()])
+        return self.first_line, 1
 
 
 class _Abort(Exception):
@@ -146,7 +174,7 @@ class _Frame:
 
     __slots__ = (
         "container", "is_list", "path", "anchor", "start_count", "start_mark", "has_pending_key",
-        "pending_key", "pending_path", "pending_key_span", "pending_key_is_merge", "merges",
+        "pending_key", "pending_path", "pending_key_offset", "pending_key_is_merge", "merges",
     )
 
     def __init__(self, container: list | dict, path: InstancePath, anchor: str | None, start_count: int,
@@ -160,7 +188,7 @@ class _Frame:
         self.has_pending_key = False
         self.pending_key: Any = None
         self.pending_path: InstancePath = path  # where the pending key's value goes
-        self.pending_key_span: tuple[int, int] | None = None
+        self.pending_key_offset = 0
         self.pending_key_is_merge = False
         self.merges: list[Any] = []
 
@@ -175,13 +203,10 @@ class _Frame:
 
 
 class _Builder:
-    def __init__(self, doc: YamlDoc, lines: LineIndex, line_offset: int, limits: Limits) -> None:
+    def __init__(self, doc: YamlDoc, limits: Limits) -> None:
         self.doc = doc
-        self.key_spans = doc.key_spans
-        self.value_spans = doc.value_spans
-        self.lines = lines
-        self.line_starts = lines.starts
-        self.line_offset = line_offset
+        self.key_offsets = doc.key_offsets
+        self.value_offsets = doc.value_offsets
         self.limits = limits
         self.max_nodes = limits.max_nodes
         self.frame: _Frame | None = None  # the collection being built; None at the top level
@@ -193,15 +218,8 @@ class _Builder:
         self.have_result = False
 
     # -- positions and findings --------------------------------------------------------------
-    def span(self, mark: Any) -> tuple[int, int]:
-        # Through Mark.index: PyYAML's own line and column count U+0085/U+2028/U+2029 as breaks.
-        # LineIndex.position written out: this runs for every value in the card.
-        index = mark.index
-        line = bisect_right(self.line_starts, index)
-        return (line + self.line_offset, index - self.line_starts[line - 1] + 1)
-
     def fail(self, code: str, mark: Any, message: str, fix: str | None = None) -> None:
-        line, column = self.span(mark)
+        line, column = self.doc.position(mark.index)
         self.doc.findings.append(codes.finding(code, self.doc.path, line, column, message, fix))
         raise _Abort
 
@@ -232,7 +250,7 @@ class _Builder:
                 hash(value)
             except TypeError:
                 self.fail("CG005", start, "a mapping key is a list or mapping; keys must be plain values")
-            self.take_key(frame, value, self.span(start))
+            self.take_key(frame, value, start.index)
 
     def put_value(self, frame: _Frame, value: Any) -> None:
         key = frame.pending_key
@@ -241,7 +259,7 @@ class _Builder:
             frame.merges.append(value)
             return
         if key in frame.container:
-            line, column = frame.pending_key_span
+            line, column = self.doc.position(frame.pending_key_offset)
             self.doc.findings.append(codes.finding(
                 "CG007", self.doc.path, line, column,
                 f"duplicate key {key!r}: the Hub rejects the card ('duplicated mapping key'); "
@@ -250,19 +268,19 @@ class _Builder:
             ))
         frame.container[key] = value
 
-    def take_key(self, frame: _Frame, key: Any, key_span: tuple[int, int]) -> None:
+    def take_key(self, frame: _Frame, key: Any, key_offset: int) -> None:
         frame.pending_key = key
         frame.has_pending_key = True
-        frame.pending_key_span = key_span
+        frame.pending_key_offset = key_offset
         frame.pending_path = frame.path + (_path_key(key),)
-        self.key_spans[frame.pending_path] = key_span
+        self.key_offsets[frame.pending_path] = key_offset
 
     # -- events -------------------------------------------------------------------------------
     def on_scalar(self, event: Any) -> None:
         # The hottest code in cardguard: most cards are a few hundred scalars, so the common
         # path calls few helpers (count() written out here).
         mark = event.start_mark
-        span = self.span(mark)
+        offset = mark.index
         value, tag = self.construct_scalar(event)
         self.node_count += 1
         if self.node_count > self.max_nodes:
@@ -274,18 +292,18 @@ class _Builder:
             self.result, self.have_result = value, True
         elif frame.is_list:
             path = frame.path + (len(frame.container),)
-            self.key_spans[path] = span
+            self.key_offsets[path] = offset
             frame.container.append(value)
         elif frame.has_pending_key:
             path = frame.pending_path
             self.put_value(frame, value)
         else:  # a key: scalars are always hashable
             frame.pending_key_is_merge = tag == "merge"
-            self.take_key(frame, value, span)
+            self.take_key(frame, value, offset)
             return
-        self.value_spans[path] = span
+        self.value_offsets[path] = offset
         if tag != "str":
-            self.note_coercion(event, value, path, span)
+            self.note_coercion(event, value, path, offset)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
 
@@ -330,7 +348,7 @@ class _Builder:
             "write plain YAML values (dump with yaml.safe_dump, not yaml.dump)",
         )
 
-    def note_coercion(self, event: Any, value: Any, path: InstancePath, span: tuple[int, int]) -> None:
+    def note_coercion(self, event: Any, value: Any, path: InstancePath, offset: int) -> None:
         if event.tag is not None or event.style not in (None, ""):
             return
         text = event.value
@@ -340,7 +358,7 @@ class _Builder:
             or (isinstance(value, int) and not isinstance(value, bool) and _PLAIN_DECIMAL.fullmatch(text) is None)
         )
         if surprising:
-            self.doc.coercions.append(Coercion(path, text, value, *span))
+            self.doc.coercions.append(Coercion(path, text, value, *self.doc.position(offset)))
 
     def on_collection_start(self, event: Any, container: list | dict) -> None:
         if event.tag not in (None, "!") and event.tag not in _SAFE_COLLECTION_TAGS:
@@ -355,10 +373,10 @@ class _Builder:
                 "flatten the structure, or raise limits.yaml_depth in the configuration",
             )
         path = parent.next_path() if parent is not None else ()
-        span = self.span(event.start_mark)
-        self.value_spans[path] = span
+        offset = event.start_mark.index
+        self.value_offsets[path] = offset
         if parent is not None and parent.is_list:
-            self.key_spans[path] = span
+            self.key_offsets[path] = offset
         self.count(1, event.start_mark)
         self.stack.append(parent)
         self.frame = _Frame(container, path, event.anchor, self.node_count, event.start_mark)
@@ -392,7 +410,7 @@ class _Builder:
         frame = self.frame
         if frame is None or not frame.expects_key():
             path = frame.next_path() if frame is not None else ()
-            self.value_spans[path] = self.span(event.start_mark)
+            self.value_offsets[path] = event.start_mark.index
         self.add(value, event.start_mark)
 
 
@@ -417,7 +435,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
     An empty document gives ``value None`` with ``ok True``.
     """
     limits = limits or _DEFAULT_LIMITS
-    doc = YamlDoc(path=path, first_line=line_offset + 1)
+    doc = YamlDoc(path, first_line=line_offset + 1, _text=text)
     # A character is at most 4 bytes: only a long text needs encoding to be measured.
     if len(text) * 4 > limits.max_bytes and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         doc.findings.append(codes.finding(
@@ -426,17 +444,16 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0, limits: Limits | N
             "shrink the metadata, or raise limits.yaml_bytes in the configuration",
         ))
         return doc
-    lines = LineIndex(text)
-    builder = _Builder(doc, lines, line_offset, limits)
+    builder = _Builder(doc, limits)
     try:
         _run_events(builder, text)
     except _Abort:
         return doc
     except yaml.MarkedYAMLError as error:
-        doc.findings.append(_syntax_finding(error, path, line_offset, lines))
+        doc.findings.append(_syntax_finding(error, path, line_offset, doc.lines))
         return doc
     except ReaderError as error:  # a character YAML does not allow, at a character index
-        line, column = lines.position(min(error.position, len(text)))
+        line, column = doc.lines.position(min(error.position, len(text)))
         doc.findings.append(codes.finding("CG005", path, line + line_offset, column, f"invalid YAML: {error}"))
         return doc
     except yaml.YAMLError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 
 from cardguard import codes
 from cardguard.card.markdown import Section, line_indices, normalize_title, occurrences
@@ -392,13 +391,15 @@ _BRACKETED_HINTS = ("todo", "tbd", "fixme", "your name", "model id", "](")
 _BRACKETED = re.compile(r"\[[^\S\n]*(?:" + "|".join(map(re.escape, _BRACKETED_HINTS)) + ")")
 
 
-def _hint_positions(lowered: str) -> Iterator[int]:
+def _hint_positions(lowered: str) -> list[int]:
+    positions: list[int] = []
     for match in _BRACKETED.finditer(lowered):
-        yield match.start()
+        positions.append(match.start())
     for anchor, hints in _HINTS_BY_ANCHOR.items():
         for position in occurrences(lowered, anchor):
             if lowered.startswith(hints, position):
-                yield position
+                positions.append(position)
+    return positions
 
 
 def _placeholder_findings(path: str, file_line: int, prose: str, line: str) -> list[Finding]:

@@ -3,6 +3,7 @@ the configuration. The CLI calls :func:`validate_target` once per card."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from functools import partial
@@ -11,8 +12,8 @@ from typing import Any, Callable
 
 from cardguard import codes
 from cardguard.card.reader import CARD_NOT_FOUND, Card, parse_card_bytes, read_card_bytes, unread_card
-from cardguard.settings.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Settings, apply_policy, find_config_file,
-                              load_config, read_bounded)
+from cardguard.settings.config import (SCHEMA_MAX_BYTES, Config, ConfigError, Limits, Settings, apply_policy,
+                              find_config_file, load_config, read_bounded)
 from cardguard.findings import Finding
 from cardguard.rules.profile_choice import AUTO, ProfileChoice, choose_profile
 from cardguard.rules.eval_results import check_eval_results
@@ -20,7 +21,7 @@ from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
 from cardguard.safe_paths import Refused, list_folder, open_for_reading, read_up_to
 from cardguard.settings.targets import Target, display_path, shown_in
-from cardguard.card.yamlpos import parse_yaml
+from cardguard.card.yamlpos import Limits as YamlLimits, parse_yaml
 from cardguard.record import Record, factory
 
 EVAL_RESULTS_DIR = ".eval_results"
@@ -194,7 +195,15 @@ def load_card(target: Target, settings: Settings, root: Path | None = None) -> C
         )])
     if problem is not None:
         return unread_card(target.display, problem)
-    return parse_card_bytes(raw, target.display, limits.for_yaml())
+    return parse_card_bytes(raw, target.display, yaml_limits(limits))
+
+
+# A run has one or a few configurations: the YAML bounds are made once for each rather than
+# once per card (a Limits record by keyword is ~14 k instructions; a lookup, a hash of its values).
+@functools.lru_cache(maxsize=16)
+def yaml_limits(limits: Limits) -> YamlLimits:
+    """``limits.for_yaml()``, made once per configuration's limits."""
+    return limits.for_yaml()
 
 
 def card_path(target: Target) -> Path:
@@ -230,7 +239,7 @@ def eval_results_findings(listing: EvalResultsListing, settings: Settings, root:
     findings: list[Finding] = [refusal] if refusal is not None else []
     if not paths:  # most cards
         return findings
-    yaml_limits = settings.limits.for_yaml()
+    limits_of_yaml = yaml_limits(settings.limits)
     for path in paths:
         shown = shown_as(path)
         text, problem = read_small_text(path, root, settings.limits.yaml_bytes)
@@ -238,7 +247,7 @@ def eval_results_findings(listing: EvalResultsListing, settings: Settings, root:
             code, message = problem
             findings.append(codes.finding(code, shown, 1, 1, f"{shown} {message}" if code == "CG307" else message))
             continue
-        doc = parse_yaml(text, shown, limits=yaml_limits)
+        doc = parse_yaml(text, shown, limits=limits_of_yaml)
         findings.extend(doc.findings)
         if doc.ok:
             findings.extend(check_eval_results(doc.value, shown, doc.locate))

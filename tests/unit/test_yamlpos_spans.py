@@ -20,6 +20,20 @@ def test_keys_values_and_list_items_of_a_block_mapping() -> None:
     }
 
 
+
+def test_offsets_point_into_the_parsed_text_and_locate_falls_back_to_an_ancestor() -> None:
+    # Positions are kept as offsets and made into lines and columns when asked: the offsets,
+    # the spans and locate() must tell the same place.
+    text = "license: mit\nmodel-index:\n- name: x\n  results: []\n"
+    doc = parse_yaml(text, "README.md", line_offset=3)
+    assert text[doc.key_offsets[("model-index", 0, "results")]:].startswith("results:")
+    assert text[doc.value_offsets[("license",)]:].startswith("mit")
+    assert doc.position(doc.key_offsets[("model-index",)]) == doc.key_spans[("model-index",)] == (5, 1)
+    assert doc.locate(("model-index", 0, "results")) == (7, 12)
+    assert doc.locate(("model-index", 0, "unknown", 3)) == doc.value_spans[("model-index", 0)] == (6, 3)
+    assert doc.locate(("nothing",)) == (4, 1)  # the document's own value: its first line
+    assert parse_yaml("", "README.md", line_offset=3).locate(("a",)) == (4, 1)  # an empty document
+
 def test_an_alias_stands_where_it_is_written_and_a_merge_key_is_recorded() -> None:
     doc = parse_yaml("base: &b\n  x: 1\nother:\n  <<: *b\n  y: [1, *b]\n", "README.md")
     assert doc.ok and doc.value == {"base": {"x": 1}, "other": {"x": 1, "y": [1, {"x": 1}]}}
