@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import time
 
+from cardguard.report.results_line import fails
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
@@ -27,7 +29,7 @@ class Progress:
         self.use_bar = stream.isatty()
 
     def update(self, done: int, total: int, line: dict) -> None:
-        self.failing += line["status"] != "checked" or line["errors"] > 0
+        self.failing += fails(line)
         if self.use_bar:
             self.bar_update(done, total)
         elif done == total or time.monotonic() - self.last_line >= self.interval:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from cardguard.codes import RULES
 from cardguard.record import Record, factory
+from cardguard.report.results_line import fails
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -172,11 +173,6 @@ def finding_fields(finding: object) -> dict:
     entry = {name: getattr(finding, name) for name in fields}
     entry["severity"] = str(entry["severity"])
     return entry
-
-
-def fails(line: dict) -> bool:
-    """A repo that fails the audit: an error finding, or unreadable."""
-    return line["status"] != "checked" or line["errors"] > 0
 
 
 # -- the cache --------------------------------------------------------------------------------
