@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
     from cardguard.report.audit_html import Trend
-    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
+    from cardguard.run.audit import AuditItem, AuditTotals, Comparison, LocalListing
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult, UploadFile
     from cardguard.run.results import CardReport, Report
@@ -602,18 +602,18 @@ def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profi
 
 
 def _audit_items(paths: Sequence[PathArg], hub_author: str | None, hub_search: str | None,
-                 shard: tuple[int, int] | None) -> tuple[list, list]:
-    """The local folders and the Hub repos to check (this shard's); UsageError when there are none
-    to look at, or the Hub's listing fails."""
-    from cardguard.run.audit import in_shard, local_items
+                 shard: tuple[int, int] | None) -> tuple[LocalListing | list, list]:
+    """The local folders (a listing walked as the run goes, see run/audit.LocalListing) and the
+    Hub repos to check (this shard's); UsageError when there are none to look at, a path holds
+    no model card, or the Hub's listing fails."""
+    from cardguard.run.audit import LocalListing, in_shard
 
     if not paths and hub_author is None and hub_search is None:
         raise UsageError("audit needs PATHS, --hub-author or --hub-search")
-    with _run(None):
-        local = local_items(_path_list(paths)) if paths else []
+    with _run(None):  # the local listing is counted here: a path without cards is an error now
+        local = LocalListing(_path_list(paths), shard) if paths else []
     hub = _hub_listing(hub_author, hub_search) if hub_author is not None or hub_search is not None else []
     if shard is not None:
-        local = [item for item in local if in_shard(item.repo, shard)]
         hub = [item for item in hub if in_shard(item.repo, shard)]
     return local, hub
 
