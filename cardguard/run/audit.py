@@ -335,9 +335,20 @@ def read_results(results: Path) -> Iterator[dict]:
                 yield json.loads(text)
 
 
-def previous_failures(results: Path) -> dict[str, bool]:
-    """repo -> whether it failed, from an earlier run's results.jsonl (one bool per repo)."""
-    return {line["repo"]: fails(line) for line in read_results(results)}
+def read_previous_run(results: Path) -> tuple[dict[str, bool], Trend]:
+    """An earlier run's results.jsonl (``--since``), read once: repo -> whether it failed (one
+    bool per repo, for the :class:`Comparison`), and the trend report.html shows."""
+    from cardguard.report.audit_html import read_trend
+
+    failures: dict[str, bool] = {}
+
+    def noting_failures(lines: Iterator[dict]) -> Iterator[dict]:
+        for line in lines:
+            failures[line["repo"]] = fails(line)
+            yield line
+
+    trend = read_trend(noting_failures(read_results(results)))
+    return failures, trend
 
 
 class Comparison(Record):

@@ -159,3 +159,26 @@ def test_the_listing_does_not_hold_an_object_per_folder(tmp_path: Path) -> None:
     # what grows is the one folder's list of names (the walk sorts it): about 100 bytes a folder;
     # a list of the targets and items held about 1.5 kB a folder
     assert growth / 1800 < 400, f"{growth / 1800:.0f} bytes more per folder"
+
+
+# -- --since ----------------------------------------------------------------------------------
+
+def test_since_results_are_read_once_for_the_comparison_and_the_trend(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "fleet"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        (root / name / "README.md").write_text(CARD, encoding="utf-8")
+    before = cardguard.audit([root], out=tmp_path / "before", threads=True).out  # both fail: bare cards
+    opened: list[Path] = []
+    real_read = fleet.read_results
+
+    def counted_read(results: Path) -> object:
+        opened.append(results)
+        return real_read(results)
+
+    monkeypatch.setattr(fleet, "read_results", counted_read)
+    result = cardguard.audit([root], out=tmp_path / "after", since=before, threads=True)
+    assert opened.count(before / "results.jsonl") == 1
+    assert result.comparison is not None and result.comparison.new == []
+    assert [Path(repo).name for repo in result.comparison.still_failing] == ["a", "b"]
