@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from cardguard.report.audit_html import Trend
+    from cardguard.settings.targets import Target
 
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
@@ -80,13 +81,20 @@ def local_items(paths: list[str], shard: tuple[int, int] | None = None,
     memory does not grow with the fleet. With ``shard``, only that job's share (:func:`in_shard`)."""
     from datetime import datetime, timezone
 
+    for target, repo in local_targets(paths, shard, is_card):
+        modified = datetime.fromtimestamp(target.card.stat().st_mtime, timezone.utc).isoformat()
+        yield AuditItem(repo, "local", str(target.card), last_modified=modified)
+
+
+def local_targets(paths: list[str], shard: tuple[int, int] | None,
+                  is_card: Callable[[Path], bool] | None) -> Iterator[tuple[Target, str]]:
+    """:func:`local_items`' cards, each with its folder as shown (its repo id)."""
     from cardguard.settings.targets import display_path, stream_targets
 
     for target in stream_targets(paths, is_card):
         repo = display_path(target.model_dir)
         if shard is None or in_shard(repo, shard):
-            modified = datetime.fromtimestamp(target.card.stat().st_mtime, timezone.utc).isoformat()
-            yield AuditItem(repo, "local", str(target.card), last_modified=modified)
+            yield target, repo
 
 
 class LocalListing:
@@ -103,7 +111,7 @@ class LocalListing:
         self.shard = shard
         self.not_cards: set[str] = set()  # absolute paths of the README.md files that are not cards
         self.is_model_card = card_test()
-        self.count = sum(1 for _ in local_items(paths, shard, self.first_look))
+        self.count = sum(1 for _ in local_targets(paths, shard, self.first_look))
 
     def first_look(self, card: Path) -> bool:
         if self.is_model_card(card):
