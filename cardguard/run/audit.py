@@ -79,11 +79,20 @@ def local_items(paths: list[str], shard: tuple[int, int] | None = None,
     """Every model card under ``paths`` (settings/targets.py decides what is one; ``is_card``, as
     its stream_targets takes it), one at a time in :func:`audit_order`: a walk, not a list, so
     memory does not grow with the fleet. With ``shard``, only that job's share (:func:`in_shard`)."""
+    for target, repo in local_targets(paths, shard, is_card):
+        yield AuditItem(repo, "local", str(target.card), last_modified=modified_time(target.card))
+
+
+def modified_time(card: Path) -> str | None:
+    """The card's mtime (ISO-8601); None when it cannot be looked at (a dangling link: its
+    line says what the check makes of it, and the run goes on)."""
     from datetime import datetime, timezone
 
-    for target, repo in local_targets(paths, shard, is_card):
-        modified = datetime.fromtimestamp(target.card.stat().st_mtime, timezone.utc).isoformat()
-        yield AuditItem(repo, "local", str(target.card), last_modified=modified)
+    try:
+        seconds = card.stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
 
 
 def local_targets(paths: list[str], shard: tuple[int, int] | None,

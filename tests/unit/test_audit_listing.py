@@ -182,3 +182,29 @@ def test_since_results_are_read_once_for_the_comparison_and_the_trend(tmp_path: 
     assert opened.count(before / "results.jsonl") == 1
     assert result.comparison is not None and result.comparison.new == []
     assert [Path(repo).name for repo in result.comparison.still_failing] == ["a", "b"]
+
+
+def test_a_hostile_tree_streams_what_select_targets_takes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_tree(tmp_path / "fleet")
+    (root / "loop").mkdir()
+    os.symlink("..", root / "loop" / "up")  # a link back up: not followed
+    os.symlink("a", root / "linked-a")  # a link to a model folder: not walked into
+    (root / "fifo").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / "fifo" / "README.md")  # not read (it would wait for a writer)
+    (root / "dangling").mkdir()
+    os.symlink("nowhere.md", root / "dangling" / "README.md")
+    odd = os.fsdecode(b"caf\xe9-\xff")  # not UTF-8: a surrogate escape
+    (root / odd).mkdir()
+    (root / odd / "README.md").write_text(CARD, encoding="utf-8")
+    (root / "binary").mkdir()
+    (root / "binary" / "README.md").write_bytes(b"---\xff\xfe\x00 not text")
+    monkeypatch.chdir(tmp_path)
+    listed = repos(fleet.local_items(["fleet"]))
+    selected = [display_path(target.model_dir) for target in select_targets(["fleet"]).targets]
+    assert sorted(listed) == sorted(selected) and len(set(listed)) == len(listed)
+    assert listed == in_audit_order(listed)
+    assert f"fleet/{odd}" in listed and "fleet/linked-a" not in listed and "fleet/loop/up/a" not in listed
+    # a dangling card is listed (the check says what is wrong with it), without a time
+    dangling = [item for item in fleet.local_items(["fleet/dangling"])]
+    assert [(item.repo, item.last_modified) for item in dangling] == [("fleet/dangling", None)]
