@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cardguard.artifacts.remote import HubSource
     from cardguard.findings import Severity
     from cardguard.report.audit_html import Trend
-    from cardguard.run.audit import AuditItem, AuditTotals, Comparison
+    from cardguard.run.audit import AuditItem, AuditTotals, Comparison, LocalListing
     from cardguard.run.hub_sync import HubSyncResult
     from cardguard.run.push import PushResult, UploadFile
     from cardguard.run.results import CardReport, Report
@@ -489,8 +489,8 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     from cardguard import __version__
     from cardguard.run import audit as fleet
 
-    folder, before, shard_of = _audit_options(out, since, shard, profile, jobs)
-    trend = _previous_trend(since)
+    folder, shard_of = _audit_options(out, shard, profile, jobs)
+    before, trend = _previous_run(since)
     local, hub = _audit_items(paths, hub_author, hub_search, shard_of)
     folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
@@ -524,8 +524,8 @@ def join_audits(shards: Sequence[PathArg], *, out: PathArg, since: PathArg | Non
 
     from cardguard.run import audit as fleet
 
-    folder, before, _ = _audit_options(out, since, None, None, None)
-    trend = _previous_trend(since)
+    folder, _ = _audit_options(out, None, None, None)
+    before, trend = _previous_run(since)
     try:
         totals, comparison = fleet.join_shards([Path(shard) for shard in shards], folder, before, trend)
     except fleet.JoinError as error:
@@ -533,20 +533,20 @@ def join_audits(shards: Sequence[PathArg], *, out: PathArg, since: PathArg | Non
     return AuditResult(folder, totals, comparison)
 
 
-def _previous_trend(since: PathArg | None) -> Trend | None:
-    """What report.html compares with: ``since``'s results, read before this run writes its own
-    (``since`` may be ``out`` itself). _audit_options has already read that file once."""
+def _previous_run(since: PathArg | None) -> tuple[dict[str, bool] | None, Trend | None]:
+    """What this run compares with: ``since``'s results.jsonl, read once and before this run
+    writes its own (``since`` may be ``out`` itself): which repos failed, and report.html's trend."""
     from pathlib import Path
 
-    from cardguard.report.audit_html import read_trend
-    from cardguard.run.audit import read_results
+    from cardguard.run.audit import read_previous_run
 
     if since is None:
-        return None
+        return None, None
+    earlier = Path(since) / "results.jsonl"
     try:
-        return read_trend(read_results(Path(since) / "results.jsonl"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"--since {os.fspath(since)}: cannot read its results.jsonl: {error}") from None
+        return read_previous_run(earlier)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
 
 
 def _spawned() -> BaseContext:
@@ -571,12 +571,12 @@ class AuditResult:
         return 1 if self.totals.failing else 0
 
 
-def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profile: str | None,
-                   jobs: int | None) -> tuple[Path, dict[str, bool] | None, tuple[int, int] | None]:
-    """The output folder, the earlier run's failures, the shard; UsageError on a bad one."""
+def _audit_options(out: PathArg, shard: str | None, profile: str | None,
+                   jobs: int | None) -> tuple[Path, tuple[int, int] | None]:
+    """The output folder and the shard; UsageError on a bad one (or a bad profile or --jobs)."""
     from pathlib import Path
 
-    from cardguard.run.audit import parse_shard, previous_failures
+    from cardguard.run.audit import parse_shard
     from cardguard.settings.config import check_profile
 
     if profile:
@@ -588,32 +588,25 @@ def _audit_options(out: PathArg, since: PathArg | None, shard: str | None, profi
         shard_of = parse_shard(shard) if shard is not None else None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    before = None
-    if since is not None:
-        earlier = Path(since) / "results.jsonl"
-        try:
-            before = previous_failures(earlier)
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {os.fspath(out)}: not a folder")
-    return folder, before, shard_of
+    return folder, shard_of
 
 
 def _audit_items(paths: Sequence[PathArg], hub_author: str | None, hub_search: str | None,
-                 shard: tuple[int, int] | None) -> tuple[list, list]:
-    """The local folders and the Hub repos to check (this shard's); UsageError when there are none
-    to look at, or the Hub's listing fails."""
-    from cardguard.run.audit import in_shard, local_items
+                 shard: tuple[int, int] | None) -> tuple[LocalListing | list, list]:
+    """The local folders (a listing walked as the run goes, see run/audit.LocalListing) and the
+    Hub repos to check (this shard's); UsageError when there are none to look at, a path holds
+    no model card, or the Hub's listing fails."""
+    from cardguard.run.audit import LocalListing, in_shard
 
     if not paths and hub_author is None and hub_search is None:
         raise UsageError("audit needs PATHS, --hub-author or --hub-search")
-    with _run(None):
-        local = local_items(_path_list(paths)) if paths else []
+    with _run(None):  # the local listing is counted here: a path without cards is an error now
+        local = LocalListing(_path_list(paths), shard) if paths else []
     hub = _hub_listing(hub_author, hub_search) if hub_author is not None or hub_search is not None else []
     if shard is not None:
-        local = [item for item in local if in_shard(item.repo, shard)]
         hub = [item for item in hub if in_shard(item.repo, shard)]
     return local, hub
 

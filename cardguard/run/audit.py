@@ -3,8 +3,9 @@ per repo into an output folder (docs/audit.md).
 
 The pieces, in the order a run uses them:
 
-- :func:`local_items` / :func:`hub_items`: what to check (every model folder under the paths;
-  every model of a Hub author or search, pinned to the commit the listing names), sorted by id;
+- :func:`local_items` / :func:`hub_items`: what to check (every model folder under the paths,
+  walked as a stream, see :class:`LocalListing`; every model of a Hub author or search, pinned to
+  the commit the listing names), in :func:`audit_order`;
 - :func:`in_shard`: the deterministic share of one job of a CI matrix (a stable hash of the id);
 - :func:`checked_in_order`: a pool of workers, results handed on in input order as they finish
   (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
@@ -35,6 +36,7 @@ from pathlib import Path
 from cardguard.codes import RULES
 from cardguard.record import Record, factory
 from cardguard.report.results_line import fails
+from cardguard.settings.targets import folder_order
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from cardguard.report.audit_html import Trend
+    from cardguard.settings.targets import Target
 
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
@@ -72,17 +75,68 @@ class AuditItem(Record, frozen=True):
 
 # -- what to check ----------------------------------------------------------------------------
 
-def local_items(paths: list[str]) -> list[AuditItem]:
-    """Every model card under ``paths`` (settings/targets.py decides what is one), sorted by folder."""
+def local_items(paths: list[str], shard: tuple[int, int] | None = None,
+                is_card: Callable[[Path], bool] | None = None) -> Iterator[AuditItem]:
+    """Every model card under ``paths`` (settings/targets.py decides what is one; ``is_card``, as
+    its stream_targets takes it), one at a time in :func:`audit_order`: a walk, not a list, so
+    memory does not grow with the fleet. With ``shard``, only that job's share (:func:`in_shard`)."""
+    for target, repo in local_targets(paths, shard, is_card):
+        yield AuditItem(repo, "local", str(target.card), last_modified=modified_time(target.card))
+
+
+def modified_time(card: Path) -> str | None:
+    """The card's mtime (ISO-8601); None when it cannot be looked at (a dangling link: its
+    line says what the check makes of it, and the run goes on)."""
     from datetime import datetime, timezone
 
-    from cardguard.settings.targets import display_path, select_targets
+    try:
+        seconds = card.stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
 
-    items = []
-    for target in select_targets(paths).targets:
-        modified = datetime.fromtimestamp(target.card.stat().st_mtime, timezone.utc).isoformat()
-        items.append(AuditItem(display_path(target.model_dir), "local", str(target.card), last_modified=modified))
-    return sorted(items, key=lambda item: item.repo)
+
+def local_targets(paths: list[str], shard: tuple[int, int] | None,
+                  is_card: Callable[[Path], bool] | None) -> Iterator[tuple[Target, str]]:
+    """:func:`local_items`' cards, each with its folder as shown (its repo id)."""
+    from cardguard.settings.targets import display_path, stream_targets
+
+    for target in stream_targets(paths, is_card):
+        repo = display_path(target.model_dir)
+        if shard is None or in_shard(repo, shard):
+            yield target, repo
+
+
+class LocalListing:
+    """The local folders of one run, walked twice and never held as a list. Made, it walks the
+    paths once to count them (``len``: what the progress shows as the total), asking of each
+    README.md whether it is a model card and keeping only the paths of those that are not (few
+    in a fleet); iterated, it walks them again and asks nothing, so each card is tested once.
+    Counting first also means that a path holding no card is an error before anything is written."""
+
+    def __init__(self, paths: list[str], shard: tuple[int, int] | None) -> None:
+        from cardguard.settings.targets import card_test
+
+        self.paths = paths
+        self.shard = shard
+        self.not_cards: set[str] = set()  # absolute paths of the README.md files that are not cards
+        self.is_model_card = card_test()
+        self.count = sum(1 for _ in local_targets(paths, shard, self.first_look))
+
+    def first_look(self, card: Path) -> bool:
+        if self.is_model_card(card):
+            return True
+        self.not_cards.add(os.path.abspath(card))
+        return False
+
+    def seen_as_card(self, card: Path) -> bool:
+        return os.path.abspath(card) not in self.not_cards
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[AuditItem]:
+        return local_items(self.paths, self.shard, self.seen_as_card)
 
 
 class HubListingError(Exception):
@@ -91,7 +145,7 @@ class HubListingError(Exception):
 
 def hub_items(author: str | None, search: str | None) -> list[AuditItem]:
     """The models huggingface_hub's ``HfApi.list_models`` lists for ``author`` and ``search``,
-    each pinned to the commit the listing names, sorted by id. A 429 is waited out by
+    each pinned to the commit the listing names, in :func:`audit_order`. A 429 is waited out by
     huggingface_hub itself (its ``http_backoff`` honours ``Retry-After``, up to 5 times)."""
     from huggingface_hub import HfApi
 
@@ -104,7 +158,7 @@ def hub_items(author: str | None, search: str | None) -> list[AuditItem]:
         items = [hub_item(model.id, model.sha, model.last_modified) for model in listed]
     except Exception as error:  # huggingface_hub's and httpx's errors, the offline switch: all mean "not read"
         raise HubListingError(describe_hub_error(where, error)) from None
-    return sorted(items, key=lambda item: item.repo)
+    return sorted(items, key=lambda item: audit_order(item.source, item.repo))
 
 
 def hub_item(repo_id: str, sha: str | None, last_modified: object) -> AuditItem:
@@ -294,9 +348,20 @@ def read_results(results: Path) -> Iterator[dict]:
                 yield json.loads(text)
 
 
-def previous_failures(results: Path) -> dict[str, bool]:
-    """repo -> whether it failed, from an earlier run's results.jsonl (one bool per repo)."""
-    return {line["repo"]: fails(line) for line in read_results(results)}
+def read_previous_run(results: Path) -> tuple[dict[str, bool], Trend]:
+    """An earlier run's results.jsonl (``--since``), read once: repo -> whether it failed (one
+    bool per repo, for the :class:`Comparison`), and the trend report.html shows."""
+    from cardguard.report.audit_html import read_trend
+
+    failures: dict[str, bool] = {}
+
+    def noting_failures(lines: Iterator[dict]) -> Iterator[dict]:
+        for line in lines:
+            failures[line["repo"]] = fails(line)
+            yield line
+
+    trend = read_trend(noting_failures(read_results(results)))
+    return failures, trend
 
 
 class Comparison(Record):
@@ -447,10 +512,10 @@ def joined_lines(files: list[Path]) -> Iterator[dict]:
     two files then comes twice in a row (JoinError)."""
     from heapq import merge
 
-    def tagged(results: Path) -> Iterator[tuple[tuple[bool, str], Path, dict]]:
-        return ((audit_order(line), results, line) for line in shard_lines(results))
+    def tagged(results: Path) -> Iterator[tuple[tuple[bool, tuple[str, ...]], Path, dict]]:
+        return ((audit_order(line["source"], line["repo"]), results, line) for line in shard_lines(results))
 
-    previous: tuple[tuple[bool, str], Path] | None = None
+    previous: tuple[tuple[bool, tuple[str, ...]], Path] | None = None
     for order, results, line in merge(*(tagged(results) for results in files), key=lambda entry: entry[0]):
         if previous is not None and previous[0] == order:
             raise JoinError(f"{line['repo']}: in two shards, {previous[1]} and {results}")
@@ -458,23 +523,24 @@ def joined_lines(files: list[Path]) -> Iterator[dict]:
         yield line
 
 
-def audit_order(line: dict) -> tuple[bool, str]:
-    """Where a line goes in results.jsonl: local folders first, then Hub repos, each by id (as
-    :func:`local_items` and :func:`hub_items` sort them, one after the other)."""
-    return line["source"] != "local", line["repo"]
+def audit_order(source: str, repo: str) -> tuple[bool, tuple[str, ...]]:
+    """Where a repo goes in results.jsonl, the one order of a run, its listings and a join: local
+    folders first, then Hub repos, each by the parts of its id (settings/targets.folder_order,
+    the order :func:`local_items`' walk meets folders in; :func:`hub_items` sorts by it)."""
+    return source != "local", folder_order(repo)
 
 
 def shard_lines(results: Path) -> Iterator[dict]:
     """The lines of one shard's results.jsonl, each checked to be a results line that comes after
     the one before it; JoinError naming the file and line otherwise."""
-    previous: tuple[bool, str] | None = None
+    previous: tuple[bool, tuple[str, ...]] | None = None
     try:
         with results.open("rb") as lines:
             for number, raw in enumerate(lines, 1):
                 if not raw.strip():
                     continue
                 line = parse_result_line(raw, f"{results}:{number}")
-                order = audit_order(line)
+                order = audit_order(line["source"], line["repo"])
                 if previous is not None and order <= previous:
                     problem = "twice" if order == previous else "out of order (local folders, then Hub repos, by id)"
                     raise JoinError(f"{results}:{number}: {line['repo']}: {problem}")

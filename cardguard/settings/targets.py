@@ -24,6 +24,7 @@ from cardguard.record import Record, factory
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Callable
 
     from cardguard.artifacts.remote import HubSource
@@ -119,20 +120,119 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
 def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
     """The candidate cards behind one path, each with whether the path named it."""
     if _is_dir(path):
-        top = path / CARD_NAME
-        if top.exists() and is_card(top):
+        top = _top_card(path, is_card)
+        if top is not None:
             return [(top, False)]
         found = sorted(_walk_for_cards(path))
         if not found:
-            raise TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
+            raise _nothing_below(path)
         if not _any_card(found, is_card):
-            raise TargetError(f"{path}: no model card found in this folder or below it "
-                              f"({display_path(found[0])}: {NOT_A_CARD})")
+            raise _no_card_below(path, found[0])
         return [(card, False) for card in found]
+    return _named_or_owned(path)
+
+
+def _top_card(folder: Path, is_card: Callable[[Path], bool]) -> Path | None:
+    """The folder's own README.md when it is a model card (then nothing below it is looked for)."""
+    top = folder / CARD_NAME
+    return top if top.exists() and is_card(top) else None
+
+
+def _named_or_owned(path: Path) -> list[tuple[Path, bool]]:
+    """The candidate card behind a path that is not a folder, with whether the path named it."""
     if path.name == CARD_NAME or path.suffix.lower() in (".md", ".markdown"):
         return [(path, True)]  # a card given by name, whatever it is called
     owner = _owning_model_dir(path)
     return [(owner / CARD_NAME, False)] if owner is not None else []
+
+
+def _nothing_below(path: Path) -> TargetError:
+    return TargetError(f"{path}: no {CARD_NAME} found in this folder or below it")
+
+
+def _no_card_below(path: Path, first_found: Path) -> TargetError:
+    return TargetError(f"{path}: no model card found in this folder or below it "
+                       f"({display_path(first_found)}: {NOT_A_CARD})")
+
+
+# -- the same cards as a stream (audit: a fleet's listing that does not grow with the fleet) -------
+
+def folder_order(shown: str) -> tuple[str, ...]:
+    """The order of folders as shown (and of Hub ids): by their parts, the order a depth-first
+    walk with each folder's entries sorted meets them in ("a/b" before "a-c", unlike plain string
+    order, where "-" sorts before "/")."""
+    return tuple(shown.split("/"))
+
+
+def stream_targets(paths: list[str], is_card: Callable[[Path], bool] | None = None) -> Iterator[Target]:
+    """The model cards :func:`select_targets` takes from ``paths`` (with neither ``skip_non_cards``
+    nor a configuration), one at a time, in :func:`folder_order` of their folders as shown, each
+    once. The walk holds the folders of its current branch, never the list of cards.
+
+    ``is_card``: asked instead of :func:`is_model_card` (once per README.md a walk meets; the
+    default remembers no answer). A path that holds no card raises TargetError when the stream
+    reaches it: the first ``next`` reaches every path."""
+    import heapq
+
+    test = is_card or card_test()
+    cwd = os.getcwd()
+    streams = [_ordered_targets(Path(raw), test, cwd) for raw in paths or ["."]]
+    previous: str | None = None
+    # each path's stream is in order: merging them holds one card per path; a card under two
+    # of the paths comes from both in a row
+    for _, target in heapq.merge(*streams, key=lambda entry: entry[0]):
+        if target.display != previous:
+            previous = target.display
+            yield target
+
+
+def card_test() -> Callable[[Path], bool]:
+    """:func:`is_model_card`, reusable (the schema's keys read once), remembering no answer."""
+    return _CardTest(None).answer
+
+
+def _ordered_targets(path: Path, is_card: Callable[[Path], bool], cwd: str,
+                     ) -> Iterator[tuple[tuple[tuple[str, ...], str], Target]]:
+    """The targets behind one path, each with its place in the order (its folder, then its card)."""
+    keyed = (_keyed_target(card, cwd) for card in _stream_cards_for(path, is_card))
+    if _holds_working_folder(path, cwd):
+        # Below such a path, folders inside the working folder show relative, the others
+        # absolute: the walk's order is not the order shown, so this path's list is sorted.
+        return iter(sorted(keyed, key=lambda entry: entry[0]))
+    return keyed
+
+
+def _holds_working_folder(path: Path, cwd: str) -> bool:
+    above = os.path.abspath(path)
+    return cwd.startswith(above if above.endswith(os.sep) else above + os.sep)
+
+
+def _keyed_target(card: Path, cwd: str) -> tuple[tuple[tuple[str, ...], str], Target]:
+    folder = card.parent
+    target = Target(card, folder, _shown(os.path.abspath(card), cwd))
+    return (folder_order(_shown(os.path.abspath(folder), cwd)), target.display), target
+
+
+def _stream_cards_for(path: Path, is_card: Callable[[Path], bool]) -> Iterator[Path]:
+    """:func:`_cards_for`'s cards that select_targets keeps, found lazily, in walk order."""
+    if not _is_dir(path):
+        yield from (card for card, named in _named_or_owned(path) if named or is_card(card))
+        return
+    top = _top_card(path, is_card)
+    if top is not None:
+        yield top
+        return
+    first_found: Path | None = None  # the one select_targets' error names: the least in Path order
+    any_card = False
+    for card in _walk_for_cards(path):
+        first_found = card if first_found is None else min(first_found, card)
+        if is_card(card):
+            any_card = True
+            yield card
+    if first_found is None:
+        raise _nothing_below(path)
+    if not any_card:
+        raise _no_card_below(path, first_found)
 
 
 def _is_dir(path: Path) -> bool:
@@ -151,13 +251,13 @@ def _any_card(found: list[Path], is_card: _CardTest) -> bool:
     return any(is_card(card) for card in found)
 
 
-def _walk_for_cards(root: Path) -> list[Path]:
-    cards = []
+def _walk_for_cards(root: Path) -> Iterator[Path]:
+    """Every README.md at or below ``root``, one at a time: depth first, a folder's own before
+    its subfolders', these in name order (os.walk visits the sorted list it is handed back)."""
     for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _SKIPPED_DIRS and not d.startswith(".")]
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS and not d.startswith("."))
         if CARD_NAME in filenames:
-            cards.append(Path(folder) / CARD_NAME)
-    return cards
+            yield Path(folder) / CARD_NAME
 
 
 def _owning_model_dir(path: Path) -> Path | None:
@@ -206,9 +306,13 @@ class _CardTest:
     def __call__(self, card: Path) -> bool:
         key = os.path.abspath(card)
         if key not in self._answers:
-            answer = self._configured(card) if self._configured is not None else None
-            self._answers[key] = self._holds_a_card(card) if answer is None else answer
+            self._answers[key] = self.answer(card)
         return self._answers[key]
+
+    def answer(self, card: Path) -> bool:
+        """The answer for ``card``, asked afresh and not remembered."""
+        answer = self._configured(card) if self._configured is not None else None
+        return self._holds_a_card(card) if answer is None else answer
 
     def _holds_a_card(self, card: Path) -> bool:
         if _has_model_files(card.parent):
