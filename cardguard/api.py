@@ -474,8 +474,10 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
     repos, each sorted by id) and writing ``out``/summary.md and ``out``/report.html at the end (docs/audit.md).
 
-    ``jobs``: workers (default: 8 threads for the Hub; for local folders, as many processes as
-    CPUs: their check is CPU work, which threads would only take turns at, see docs/audit.md);
+    ``jobs``: workers (default: 8 threads for the Hub; past 8, spawned processes, one per 8 jobs
+    and at most one per CPU, with the ``jobs`` threads split among them; for local folders, as
+    many processes as CPUs: their check is CPU work, which threads would only take turns at,
+    see docs/audit.md);
     ``threads``: local folders are checked in threads of this process instead;
     ``shard``: ``"I/N"``, this job's share of the repos (a stable hash of each id);
     ``since``: an earlier run's output folder, to compare with (new / fixed / still failing);

@@ -8,10 +8,12 @@ The pieces, in the order a run uses them:
 - :func:`in_shard`: the deterministic share of one job of a CI matrix (a stable hash of the id);
 - :func:`checked_in_order`: a pool of workers, results handed on in input order as they finish
   (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
+- :class:`ProcessThreadPool` (:func:`hub_processes`, :func:`threads_of`): past 8 jobs, the Hub
+  repos' workers, threads in several processes, so that their checks use more than one core;
 - :class:`ResultCache`: one JSON file per (repo, commit sha) or (folder, content hash), so a
   re-run checks again only what changed;
 - :class:`RateGate`: a Hub repo answered 429 with a Retry-After longer than one check waits:
-  every Hub worker pauses that long, and the repo is asked again;
+  every Hub worker, in any of the processes, pauses that long, and the repo is asked again;
 - :class:`AuditTotals`: the counts the summary needs, kept as the lines go by;
 - :func:`write_outputs`: results.jsonl, summary.md and report.html, for a run and a join alike;
 - :func:`join_shards`: the ``--out`` folders of a ``--shard I/N`` matrix as one run's (``--join``).
