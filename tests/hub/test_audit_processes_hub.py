@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,22 +39,31 @@ def hub() -> Iterator[FakeHub]:
 
 
 class WorkerWatch:
-    """An interceptor that, on each model-info request, notes the processes not started by this
-    test that hold a connection to the fake Hub (the audit's worker processes)."""
+    """An interceptor that, on each model-info request (the first request of a repo's check),
+    notes when it came and which processes not started by this test hold a connection to the
+    fake Hub (the audit's worker processes)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.workers: set[int] = set()
+        self.model_infos: list[tuple[float, str]] = []  # (time.monotonic(), repo id)
         self.lock = threading.Lock()
 
     def __call__(self, request: Request) -> Reply | None:
         if request.method == "GET" and request.path.startswith("/api/models/org/"):
+            with self.lock:
+                self.model_infos.append((time.monotonic(), repo_of(request.path)))
             holders = {connection.pid for connection in psutil.net_connections("tcp")
                        if connection.raddr and connection.raddr.port == self.port and connection.pid}
             started_by_audit = {pid for pid in holders if pid != os.getpid() and parent_of(pid) != os.getpid()}
             with self.lock:
                 self.workers |= started_by_audit
         return None
+
+
+def repo_of(path: str) -> str:
+    """``/api/models/ORG/NAME/revision/SHA?...`` -> ``ORG/NAME``."""
+    return "/".join(path.split("?")[0].split("/")[3:5])
 
 
 def parent_of(pid: int) -> int | None:
@@ -84,3 +94,22 @@ def test_32_jobs_write_the_same_bytes_as_one_and_more_than_one_process_asks_the_
     many, one = (tmp_path / name / "results.jsonl" for name in ("many", "one"))
     assert many.read_bytes() == one.read_bytes()
     assert [line.split('"repo": "')[1].split('"')[0] for line in one.read_text().splitlines()] == REPOS
+
+
+def test_a_429_in_one_worker_process_pauses_every_process(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    # 9 jobs: two processes of 5 and 4 threads, 24 repos; at 0.2 s a request a check takes over
+    # 1.4 s, so a process the gate did not hold would start repos all through the pause
+    hub.latency = 0.2
+    watcher = watch(hub)
+    limited = REPOS[0]  # the first repo handed out: most others are still to start when it is refused
+    # 6 s: longer than hf:// waits within one check (5 s, docs/hub.md), so the audit's gate pauses
+    hub.fail(429, Retry_After="6", path_contains=f"/api/models/{limited}", times=1)
+    code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"),
+                                 "--jobs", "9")
+    assert code == 1 and "24 repos, 8 failing" in err, err  # the limited repo was asked again, and checked
+    assert len(watcher.workers) >= 2, watcher.workers
+    refused_at = next(moment for moment, repo in watcher.model_infos if repo == limited)
+    started_in_pause = [repo for moment, repo in watcher.model_infos if refused_at + 0.5 < moment < refused_at + 5.5]
+    assert started_in_pause == []
+    assert len(watcher.model_infos) == len(REPOS) + 1  # every repo once, the limited one twice
+    assert max(moment for moment, _ in watcher.model_infos) >= refused_at + 6
