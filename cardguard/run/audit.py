@@ -151,8 +151,9 @@ def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dic
 
 # -- Hub repos on more than one core --------------------------------------------------------------
 
-# Concurrent Hub checks one process keeps going: each costs ~22 ms of CPU (the card's check and
-# httpx), so past this many the threads of one process mostly wait for its GIL (docs/audit.md).
+# Concurrent Hub checks one process keeps going: each costs some CPU too (the card's check and
+# httpx), so past this many the threads of one process mostly wait for its GIL
+# (docs/benchmarks.md, "Audit (issue 15)").
 THREADS_PER_PROCESS = 8
 HUB_WORKER_POLL = 1.0  # seconds between looks at whether a Hub worker process died
 
