@@ -474,8 +474,10 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
     repos, each sorted by id) and writing ``out``/summary.md and ``out``/report.html at the end (docs/audit.md).
 
-    ``jobs``: workers (default: 8 threads for the Hub; for local folders, as many processes as
-    CPUs: their check is CPU work, which threads would only take turns at, see docs/audit.md);
+    ``jobs``: workers (default: 8 threads for the Hub; past 8, spawned processes, one per 8 jobs
+    and at most one per CPU, with the ``jobs`` threads split among them; for local folders, as
+    many processes as CPUs: their check is CPU work, which threads would only take turns at,
+    see docs/audit.md);
     ``threads``: local folders are checked in threads of this process instead;
     ``shard``: ``"I/N"``, this job's share of the repos (a stable hash of each id);
     ``since``: an earlier run's output folder, to compare with (new / fixed / still failing);
@@ -495,7 +497,6 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
     work = partial(fleet.audit_one, check_line=partial(_audit_line, profile=profile), cache=cache)
-    hub_work = partial(work, gate=fleet.RateGate())
     total, done = len(local) + len(hub), [0]
 
     def counted(line: dict) -> None:
@@ -506,7 +507,8 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
     in_threads = threads or local_jobs == 1 or not local
     local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
-    with local_pool as local_workers, ThreadPoolExecutor(max_workers=hub_jobs) as hub_workers:
+    hub_pool, hub_work = _hub_pool(hub_jobs, len(hub), work)
+    with local_pool as local_workers, hub_pool as hub_workers:
         lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
@@ -547,6 +549,24 @@ def _previous_run(since: PathArg | None) -> tuple[dict[str, bool] | None, Trend 
         return read_previous_run(earlier)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
+
+
+def _hub_pool(jobs: int, repos: int, work: Callable[..., tuple[dict, bool]]) -> tuple[object, Callable]:
+    """The workers of the Hub repos and the work each is given. Up to run/audit.py's
+    THREADS_PER_PROCESS jobs: threads of this process sharing a RateGate. Past that, spawned
+    processes, one per THREADS_PER_PROCESS jobs and at most one per CPU, with the jobs (no more than
+    the repos) split among their threads and one RateGate shared by all (its deadline in shared memory): a check costs
+    CPU too, and the threads of one process share one core (docs/audit.md, "Workers")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cardguard.run import audit as fleet
+
+    processes = fleet.hub_processes(jobs, repos, os.cpu_count() or 1)
+    if processes == 1:
+        return ThreadPoolExecutor(max_workers=jobs), partial(work, gate=fleet.RateGate())
+    context = _spawned()
+    gate = fleet.RateGate.across_processes(context)
+    return fleet.ProcessThreadPool(fleet.threads_of(min(jobs, repos), processes), gate, context), work
 
 
 def _spawned() -> BaseContext:

@@ -357,7 +357,8 @@ def _add_audit(commands: Commands) -> None:
                          "failing, fixed and still failing")
     command.add_argument("--shard", metavar="I/N", help="check only the I-th of N shares (by a stable hash of "
                          "each id), for a CI matrix")
-    command.add_argument("--jobs", type=int, metavar="N", help="workers (default: 8 threads for the Hub; for local "
+    command.add_argument("--jobs", type=int, metavar="N", help="workers (default: 8 threads for the Hub, and past "
+                         "8, one process per 8 jobs up to one per CPU, the N threads split among them; for local "
                          "folders, one process per CPU)")
     command.add_argument("--threads", action="store_true",
                          help="check local folders in threads of this process instead of worker processes")

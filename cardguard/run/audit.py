@@ -9,10 +9,12 @@ The pieces, in the order a run uses them:
 - :func:`in_shard`: the deterministic share of one job of a CI matrix (a stable hash of the id);
 - :func:`checked_in_order`: a pool of workers, results handed on in input order as they finish
   (at most ``jobs * WINDOW_PER_JOB`` repos in flight: memory does not grow with the fleet);
+- :class:`ProcessThreadPool` (:func:`hub_processes`, :func:`threads_of`): past 8 jobs, the Hub
+  repos' workers, threads in several processes, so that their checks use more than one core;
 - :class:`ResultCache`: one JSON file per (repo, commit sha) or (folder, content hash), so a
   re-run checks again only what changed;
 - :class:`RateGate`: a Hub repo answered 429 with a Retry-After longer than one check waits:
-  every Hub worker pauses that long, and the repo is asked again;
+  every Hub worker, in any of the processes, pauses that long, and the repo is asked again;
 - :class:`AuditTotals`: the counts the summary needs, kept as the lines go by;
 - :func:`write_outputs`: results.jsonl, summary.md and report.html, for a run and a join alike;
 - :func:`join_shards`: the ``--out`` folders of a ``--shard I/N`` matrix as one run's (``--join``).
@@ -26,6 +28,7 @@ May import: report, settings, artifacts, ground.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import threading
@@ -41,7 +44,10 @@ from cardguard.settings.targets import folder_order
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
+    from multiprocessing.context import BaseContext
+    from multiprocessing.queues import Queue
+    from multiprocessing.sharedctypes import Synchronized
 
     from cardguard.report.audit_html import Trend
     from cardguard.settings.targets import Target
@@ -196,6 +202,137 @@ def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dic
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+# -- Hub repos on more than one core --------------------------------------------------------------
+
+# Concurrent Hub checks one process keeps going: each costs some CPU too (the card's check and
+# httpx), so past this many the threads of one process mostly wait for its GIL
+# (docs/benchmarks.md, "Audit (issue 15)").
+THREADS_PER_PROCESS = 8
+HUB_WORKER_POLL = 1.0  # seconds between looks at whether a Hub worker process died
+
+
+def hub_processes(jobs: int, repos: int, cpus: int) -> int:
+    """How many processes check ``repos`` Hub repos with ``jobs`` checks at once: one per
+    THREADS_PER_PROCESS of them, at most one per CPU; 1 means threads of this process only."""
+    at_once = min(jobs, repos)
+    return max(1, min(cpus, -(-at_once // THREADS_PER_PROCESS)))
+
+
+def threads_of(jobs: int, processes: int) -> list[int]:
+    """``jobs`` threads split among ``processes`` as evenly as they go (the first ones get one more)."""
+    return [jobs // processes + (index < jobs % processes) for index in range(processes)]
+
+
+class ProcessThreadPool:
+    """Worker processes, ``threads[i]`` threads in the i-th, every thread taking the next task from
+    one queue: as many checks at once as threads, on as many cores as processes. ``submit(work,
+    item)`` returns a Future, as an Executor's does (so :func:`checked_in_order` streams its
+    results); ``work`` is pickled with the item and called as ``work(item, gate=gate)``, ``gate``
+    the RateGate every process shares. A thread of this process hands the results to their futures.
+    Each process keeps its own huggingface_hub session (its shared HTTP client) for its threads."""
+
+    def __init__(self, threads: list[int], gate: RateGate, context: BaseContext) -> None:
+        self.tasks = context.Queue()
+        self.results = context.Queue()
+        self.futures: dict[int, Future] = {}
+        self.lock = threading.Lock()
+        self.numbers = itertools.count()
+        self.thread_count = sum(threads)
+        self.gate = gate  # kept: its shared memory and lock live as long as this process holds them
+        self.workers = [context.Process(target=serve_tasks, args=(count, gate, self.tasks, self.results), daemon=True)
+                        for count in threads]
+        for worker in self.workers:
+            worker.start()
+        self.collector = threading.Thread(target=self.collect, daemon=True)
+        self.collector.start()
+
+    def submit(self, work: Callable[..., tuple[dict, bool]], item: AuditItem) -> Future:
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        number = next(self.numbers)
+        with self.lock:
+            self.futures[number] = future
+        self.tasks.put((number, work, item))
+        return future
+
+    def collect(self) -> None:
+        """Each result to its future, until :meth:`shutdown` says stop; a worker process that died
+        (killed, out of memory) fails every future still waiting, instead of leaving them waiting."""
+        import queue
+
+        while True:
+            try:
+                message = self.results.get(timeout=HUB_WORKER_POLL)
+            except queue.Empty:
+                dead = [worker.exitcode for worker in self.workers if worker.exitcode not in (None, 0)]
+                if dead:
+                    self.fail_waiting(RuntimeError(f"a Hub worker process stopped (exit code {dead[0]})"))
+                    return
+                continue
+            if message is None:
+                return
+            number, result, error = message
+            with self.lock:
+                future = self.futures.pop(number)
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+    def fail_waiting(self, error: Exception) -> None:
+        with self.lock:
+            waiting, self.futures = list(self.futures.values()), {}
+        for future in waiting:
+            future.set_exception(error)
+
+    def shutdown(self) -> None:
+        """Every thread takes a None once the tasks before it are done; then the collector stops."""
+        for _ in range(self.thread_count):
+            self.tasks.put(None)
+        for worker in self.workers:
+            worker.join()
+        self.results.put(None)
+        self.collector.join()
+
+    def __enter__(self) -> ProcessThreadPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Queue) -> None:
+    """A Hub worker process: ``threads`` threads, each doing ``(number, work, item)`` tasks until
+    it takes a None, and putting ``(number, result, error)`` on ``results``."""
+
+    def serve() -> None:
+        while (task := tasks.get()) is not None:
+            number, work, item = task
+            try:
+                results.put((number, work(item, gate=gate), None))
+            except Exception as error:  # noqa: BLE001 -- handed to the caller's future, as an Executor does
+                results.put((number, None, picklable(error)))
+
+    runners = [threading.Thread(target=serve) for _ in range(threads)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+
+
+def picklable(error: Exception) -> Exception:
+    """``error``, or a RuntimeError saying what it was when it cannot be pickled (a Queue would
+    drop it in its feeder thread, and the future would wait for ever)."""
+    import pickle
+
+    try:
+        pickle.dumps(error)
+    except Exception:  # noqa: BLE001 -- any pickling failure: TypeError, PicklingError, AttributeError, ...
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
 
 
 # -- one repo's line --------------------------------------------------------------------------
@@ -384,19 +521,43 @@ class Comparison(Record):
 
 # -- one run ----------------------------------------------------------------------------------
 
+class ThreadDeadline:
+    """The rate gate's deadline for the threads of one process: ``value`` and ``get_lock()``, as
+    a ``multiprocessing.Value("d")`` has them (that one is shared with worker processes)."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self.lock = threading.Lock()
+
+    def get_lock(self) -> threading.Lock:
+        return self.lock
+
+
 class RateGate:
     """Shared by the Hub workers: after a 429 every one of them waits out its Retry-After
     before asking the Hub anything more, so a rate-limited fleet goes on at the pace the Hub
-    allows instead of turning unreadable repo after repo."""
+    allows instead of turning unreadable repo after repo. ``deadline``: a ``multiprocessing.Value("d")``
+    to share the gate with worker processes (:meth:`across_processes`); by default, this process's threads."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.lock = threading.Lock()
-        self.until = 0.0  # time.monotonic() before which no worker asks
+    def __init__(self, sleep: Callable[[float], None] = time.sleep,
+                 deadline: ThreadDeadline | Synchronized | None = None) -> None:
+        # a time.monotonic() value before which no worker asks; that clock is the system's (Linux,
+        # macOS, Windows), so the processes of one machine compare their readings with it
+        self.deadline = deadline if deadline is not None else ThreadDeadline()
         self.sleep = sleep
 
+    @classmethod
+    def across_processes(cls, context: BaseContext) -> RateGate:
+        """A gate whose deadline lives in shared memory: handed to worker processes as they start."""
+        return cls(deadline=context.Value("d", 0.0))
+
+    @property
+    def until(self) -> float:
+        return self.deadline.value
+
     def hold(self, seconds: float) -> None:
-        with self.lock:
-            self.until = max(self.until, time.monotonic() + seconds)
+        with self.deadline.get_lock():
+            self.deadline.value = max(self.deadline.value, time.monotonic() + seconds)
 
     def wait(self) -> None:
         while (left := self.until - time.monotonic()) > 0:

@@ -1,0 +1,101 @@
+"""The Hub pool past 8 jobs (run/audit.py: hub_processes, threads_of, ProcessThreadPool, and the
+RateGate shared across processes), with spawned worker processes running this module's functions."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from cardguard.run import audit as fleet
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+@pytest.mark.parametrize(("jobs", "repos", "cpus", "processes"), [
+    (1, 100, 2, 1), (8, 100, 2, 1),  # up to 8 jobs: threads of this process, as before
+    (9, 100, 2, 2), (32, 100, 2, 2), (32, 100, 8, 4), (32, 100, 1, 1),  # one per 8 jobs, at most one per CPU
+    (32, 5, 8, 1), (32, 20, 8, 3), (32, 0, 8, 1),  # no more than the repos keep busy
+])
+def test_the_hub_uses_one_process_per_8_jobs_up_to_the_cpus(jobs: int, repos: int, cpus: int, processes: int) -> None:
+    assert fleet.hub_processes(jobs, repos, cpus) == processes
+
+
+@pytest.mark.parametrize(("jobs", "processes", "threads"), [(32, 2, [16, 16]), (9, 2, [5, 4]), (10, 4, [3, 3, 2, 2])])
+def test_the_jobs_are_split_among_the_processes_threads(jobs: int, processes: int, threads: list[int]) -> None:
+    assert fleet.threads_of(jobs, processes) == threads and sum(threads) == jobs
+
+
+# -- functions the spawned workers run (module level: pickled by name) --------------------------
+
+def pid_of_check(item: int, gate: fleet.RateGate) -> tuple[dict, bool]:
+    time.sleep(0.05)  # long enough that every thread of both processes gets items
+    gate.wait()
+    return {"item": item, "pid": os.getpid()}, False
+
+
+def fails_on_seven(item: int, gate: fleet.RateGate) -> tuple[dict, bool]:
+    if item == 7:
+        raise ValueError("seven")
+    return {"item": item}, False
+
+
+def dies_on_three(item: int, gate: fleet.RateGate) -> tuple[dict, bool]:
+    if item == 3:
+        os._exit(9)  # a worker killed mid-run (out of memory, a signal)
+    return {"item": item}, False
+
+
+CHECKS_IN_THIS_PROCESS: list[fleet.AuditItem] = []
+
+
+def rate_limited_once(item: fleet.AuditItem) -> dict:
+    CHECKS_IN_THIS_PROCESS.append(item)
+    retry = 2 if len(CHECKS_IN_THIS_PROCESS) == 1 else None
+    return fleet.unreadable_line(item, "rate limited by the Hub (HTTP 429)", None, retry)
+
+
+def check_through(gate: fleet.RateGate) -> None:
+    fleet.RateGate.checked(gate, fleet.AuditItem("org/a", "hub", "hf://org/a"), rate_limited_once)
+
+
+# -- the pool -----------------------------------------------------------------------------------
+
+def test_results_come_in_order_from_every_worker_process() -> None:
+    with fleet.ProcessThreadPool([3, 3], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        lines = [line for line, _ in fleet.checked_in_order(range(60), pid_of_check, pool, 6)]
+    assert [line["item"] for line in lines] == list(range(60))
+    assert len({line["pid"] for line in lines}) == 2 and os.getpid() not in {line["pid"] for line in lines}
+
+
+def test_an_error_in_a_check_reaches_the_caller_and_the_pool_goes_on() -> None:
+    with fleet.ProcessThreadPool([2, 2], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        futures = [pool.submit(fails_on_seven, item) for item in range(10)]
+        with pytest.raises(ValueError, match="seven"):
+            futures[7].result(timeout=60)
+        assert [futures[item].result(timeout=60)[0]["item"] for item in (0, 9)] == [0, 9]
+
+
+def test_a_worker_process_that_dies_fails_the_waiting_futures_instead_of_hanging() -> None:
+    with fleet.ProcessThreadPool([1], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        futures = [pool.submit(dies_on_three, item) for item in range(6)]
+        with pytest.raises(RuntimeError, match="exit code 9"):
+            futures[5].result(timeout=60)
+
+
+def test_a_429_seen_in_one_process_pauses_the_others() -> None:
+    gate = fleet.RateGate.across_processes(SPAWN)
+    child = SPAWN.Process(target=check_through, args=(gate,))
+    child.start()
+    deadline = time.monotonic() + 60
+    while gate.until == 0 and time.monotonic() < deadline:  # the child's check got its 429
+        time.sleep(0.01)
+    slept: list[float] = []
+    here = fleet.RateGate(sleep=lambda seconds: slept.append(seconds) or time.sleep(seconds), deadline=gate.deadline)
+    here.wait()  # this process asks next: it waits out the child's Retry-After (a deadline not
+    # shared would leave gate.until at 0 here: the loop above gives up and nothing is slept)
+    child.join(60)
+    assert child.exitcode == 0 and 1 < sum(slept) <= 2
+
