@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cardguard.card.reader import Card, body_offset, parse_card
-from cardguard.card.markdown import live_lines
-from cardguard.card.regions import scan_regions, split_lines
+from cardguard.card.reader import Card, body_offset, read_front_matter
+from cardguard.card.regions import BodyLine, body_lines, scan_regions, split_lines
 from cardguard.edit.textedit import TextEdit
 from cardguard.lines import to_lf
 from cardguard.record import Record
@@ -43,9 +42,10 @@ def check_edit(card: Card, new_text: str, edits: list[TextEdit], regions: dict[s
     ``metadata``: the metadata the edits were planned to give."""
     if not edits:
         return None
-    return (_metadata_refusal(card, parse_card(new_text, card.path), metadata, metadata_edited)
-            or _region_refusal(card.text, new_text, regions, card.path)
-            or _outside_refusal(card.text, new_text, edits))
+    new_body = body_lines(new_text)  # read once: the region scan and the line roles both need it
+    return (_metadata_refusal(card, read_front_matter(new_text, card.path), metadata, metadata_edited)
+            or _region_refusal(new_text, new_body, regions, card.path)
+            or _outside_refusal(card.text, new_text, new_body, edits))
 
 
 def _metadata_refusal(card: Card, new_card: Card, metadata: Any, edited: bool) -> Refusal | None:
@@ -59,8 +59,8 @@ def _metadata_refusal(card: Card, new_card: Card, metadata: Any, edited: bool) -
         old.first_line, "the edit would change the metadata block, which it does not own")
 
 
-def _region_refusal(old_text: str, new_text: str, regions: dict[str, str], path: str) -> Refusal | None:
-    scan = scan_regions(new_text, path)
+def _region_refusal(new_text: str, new_body: list[BodyLine], regions: dict[str, str], path: str) -> Refusal | None:
+    scan = scan_regions(new_text, path, lines=new_body)
     if not scan.ok:
         return Refusal(1, f"the new text would break the region markers ({scan.findings[0].message})")
     found = {region.name: to_lf(new_text[region.content_start:region.content_end]) for region in scan.regions}
@@ -73,10 +73,10 @@ def _region_refusal(old_text: str, new_text: str, regions: dict[str, str], path:
     return None
 
 
-def _outside_refusal(old_text: str, new_text: str, edits: list[TextEdit]) -> Refusal | None:
+def _outside_refusal(old_text: str, new_text: str, new_body: list[BodyLine], edits: list[TextEdit]) -> Refusal | None:
     old_spans, new_spans = _spans(edits)
-    old_lines = _untouched(old_text, old_spans)
-    new_lines = _untouched(new_text, new_spans)
+    old_lines = _untouched(_roles(old_text, body_lines(old_text)), old_spans)
+    new_lines = _untouched(_roles(new_text, new_body), new_spans)
     if [text for _, text, _ in old_lines] != [text for _, text, _ in new_lines]:
         return Refusal(1, "the edit would change lines outside the text it owns")
     for (number, _, old_role), (_, _, new_role) in zip(old_lines, new_lines):
@@ -95,10 +95,10 @@ def _spans(edits: list[TextEdit]) -> tuple[list[tuple[int, int]], list[tuple[int
     return old, new
 
 
-def _untouched(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
-    """(line number, text, role) of every line whose text no span touches (a line break that an
-    edit adds or removes shows as changed text on the line that remains)."""
-    return [(number, line, role) for (number, line, role, start) in _roles(text)
+def _untouched(roles: list[tuple[int, str, str, int]], spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+    """(line number, text, role) of every line of ``roles`` whose text no span touches (a line
+    break that an edit adds or removes shows as changed text on the line that remains)."""
+    return [(number, line, role) for (number, line, role, start) in roles
             if not any(_touches(start, start + len(line), span) for span in spans)]
 
 
@@ -110,23 +110,18 @@ def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
     return start < high and low < max(end, start + 1)
 
 
-def _roles(text: str) -> list[tuple[int, str, str, int]]:
-    """Per line: number, text, role and start offset."""
-    lines = split_lines(text)
-    start = body_offset(text)
-    body = [line for line in lines if line.start >= start]
-    live = dict(zip((line.number for line in body), live_lines([line.text for line in body])))
-    roles, previous = [], ""
-    for line in lines:
-        role = _role(line.text, live.get(line.number), previous)
+def _roles(text: str, body: list[BodyLine]) -> list[tuple[int, str, str, int]]:
+    """Per line: number, text, role and start offset. ``body``: the text's :func:`body_lines`."""
+    roles = [(line.number, line.text, "front matter", line.start) for line in split_lines(text[:body_offset(text)])]
+    previous = ""
+    for line in body:
+        role = _role(line.text, line.live, previous)
         roles.append((line.number, line.text, role, line.start))
         previous = line.text if role == "text" else ""
     return roles
 
 
-def _role(text: str, live: bool | None, previous_text: str) -> str:
-    if live is None:
-        return "front matter"
+def _role(text: str, live: bool, previous_text: str) -> str:
     if not live:
         return "code, quote or HTML"
     if _ATX_HEADING.match(text):
