@@ -18,12 +18,14 @@ This module only reads; ``sync.py`` turns a :class:`Refusal` into finding CG418.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from cardguard.card.reader import Card, body_offset, read_front_matter
-from cardguard.card.regions import BodyLine, body_lines, scan_regions, split_lines
+from cardguard.card.regions import BodyLine, body_lines, scan_regions
 from cardguard.edit.textedit import TextEdit
-from cardguard.lines import to_lf
+from cardguard.lines import line_starts, split_lines, to_lf
 from cardguard.record import Record
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
@@ -36,16 +38,18 @@ class Refusal(Record, frozen=True):
 
 
 def check_edit(card: Card, new_text: str, edits: list[TextEdit], regions: dict[str, str],
-               metadata: Any, metadata_edited: bool) -> Refusal | None:
+               metadata: Any, metadata_edited: bool, card_lines: Sequence[BodyLine] | None = None) -> Refusal | None:
     """None when ``new_text`` (``card.text`` with ``edits`` applied) says the same as the card
     outside the edits; ``regions``: every region's expected text (``\\n`` line breaks);
-    ``metadata``: the metadata the edits were planned to give."""
+    ``metadata``: the metadata the edits were planned to give; ``card_lines``: the
+    :func:`body_lines` of ``card.text``, when the caller has them already."""
     if not edits:
         return None
+    old_body = card_lines if card_lines is not None else body_lines(card.text)
     new_body = body_lines(new_text)  # read once: the region scan and the line roles both need it
     return (_metadata_refusal(card, read_front_matter(new_text, card.path), metadata, metadata_edited)
             or _region_refusal(new_text, new_body, regions, card.path)
-            or _outside_refusal(card.text, new_text, new_body, edits))
+            or _outside_refusal(_roles(card.text, old_body), _roles(new_text, new_body), edits))
 
 
 def _metadata_refusal(card: Card, new_card: Card, metadata: Any, edited: bool) -> Refusal | None:
@@ -73,10 +77,11 @@ def _region_refusal(new_text: str, new_body: list[BodyLine], regions: dict[str, 
     return None
 
 
-def _outside_refusal(old_text: str, new_text: str, new_body: list[BodyLine], edits: list[TextEdit]) -> Refusal | None:
+def _outside_refusal(old_roles: list[tuple[int, str, str, int]], new_roles: list[tuple[int, str, str, int]],
+                     edits: list[TextEdit]) -> Refusal | None:
     old_spans, new_spans = _spans(edits)
-    old_lines = _untouched(_roles(old_text, body_lines(old_text)), old_spans)
-    new_lines = _untouched(_roles(new_text, new_body), new_spans)
+    old_lines = _untouched(old_roles, old_spans)
+    new_lines = _untouched(new_roles, new_spans)
     if [text for _, text, _ in old_lines] != [text for _, text, _ in new_lines]:
         return Refusal(1, "the edit would change lines outside the text it owns")
     for (number, _, old_role), (_, _, new_role) in zip(old_lines, new_lines):
@@ -97,9 +102,18 @@ def _spans(edits: list[TextEdit]) -> tuple[list[tuple[int, int]], list[tuple[int
 
 def _untouched(roles: list[tuple[int, str, str, int]], spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
     """(line number, text, role) of every line of ``roles`` whose text no span touches (a line
-    break that an edit adds or removes shows as changed text on the line that remains)."""
-    return [(number, line, role) for (number, line, role, start) in roles
-            if not any(_touches(start, start + len(line), span) for span in spans)]
+    break that an edit adds or removes shows as changed text on the line that remains).
+    ``spans``: in order, none overlapping (as edits are), so their ends are in order too."""
+    lows = [low for low, _ in spans]
+    highs = [high for _, high in spans]
+    untouched = []
+    for number, line, role, start in roles:
+        end = start + len(line)
+        # Only a span ending after the line's start and beginning before its end can touch it.
+        near = spans[bisect_right(highs, start):bisect_left(lows, max(end, start + 1))]
+        if not any(_touches(start, end, span) for span in near):
+            untouched.append((number, line, role))
+    return untouched
 
 
 def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
@@ -110,9 +124,11 @@ def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
     return start < high and low < max(end, start + 1)
 
 
-def _roles(text: str, body: list[BodyLine]) -> list[tuple[int, str, str, int]]:
+def _roles(text: str, body: Sequence[BodyLine]) -> list[tuple[int, str, str, int]]:
     """Per line: number, text, role and start offset. ``body``: the text's :func:`body_lines`."""
-    roles = [(line.number, line.text, "front matter", line.start) for line in split_lines(text[:body_offset(text)])]
+    front_matter = text[:body_offset(text)]
+    roles = [(number, line, "front matter", start)
+             for number, (start, line) in enumerate(zip(line_starts(front_matter), split_lines(front_matter)), start=1)]
     previous = ""
     for line in body:
         role = _role(line.text, line.live, previous)
