@@ -18,6 +18,7 @@ from cardguard.card.reader import Card
 from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.expect.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
+from cardguard.lines import to_lf
 from cardguard.artifacts.hub_id import resolve_hub_id
 from cardguard.run.eval_results_sync import plan_eval_results, write_change
 from cardguard.expect.evaluation import EvaluationTarget
@@ -45,7 +46,7 @@ class SyncResult(Record):
 
     @property
     def changed(self) -> bool:
-        return bool(self._card_diff()) or bool(self.file_changes)
+        return self._card_differs() or bool(self.file_changes)
 
     def diff(self) -> str:
         return self._card_diff() + "".join(change.diff() for change in self.file_changes)
@@ -56,6 +57,16 @@ class SyncResult(Record):
         if self.from_check and self.plan.library_drift:
             return self.plan.check_diff()
         return self.plan.diff() if self.plan.changed else ""
+
+    def _card_differs(self) -> bool:
+        """Whether :meth:`_card_diff` shows anything, without writing it: the diff compares the
+        two texts with "\\n" line breaks, so it is empty exactly when they are equal so written."""
+        if self.plan is None:
+            return False
+        plan = self.plan
+        if self.from_check and plan.library_drift and plan.checked_text is not None:
+            return to_lf(plan.checked_text) != to_lf(plan.original)
+        return plan.changed and to_lf(plan.new_text) != to_lf(plan.original)
 
 
 def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False,
