@@ -26,7 +26,6 @@ from cardguard.expect.expected import ExpectOptions, Expected, derive_expected
 from cardguard.expect.managed import MANAGED_KEYS, Unknown
 from cardguard.rules.profile_choice import ProfileChoice
 from cardguard.artifacts.remote import HubSource, hub_source_for
-from cardguard.expect.render import override_dirs_for
 from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
 from cardguard.edit.figures import FigureChange, plan_figures, write_figure
@@ -69,14 +68,14 @@ class SyncResult(Record):
         return plan.changed and to_lf(plan.new_text) != to_lf(plan.original)
 
 
-def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False,
-                   top: Path | None = None) -> ExpectOptions:
+def expect_options(settings: Settings, override_dirs: tuple[Path, ...], add_missing: bool,
+                   library_drift: bool = False) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return ExpectOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                         override_dirs=override_dirs_for(model_dir, top), evaluation=EvaluationTarget(**settings.evaluation),
+                         override_dirs=override_dirs, evaluation=EvaluationTarget(**settings.evaluation),
                          compare_library_sections=library_drift)
 
 
@@ -103,14 +102,13 @@ def files_display_root(target: Target) -> str:
 
 
 
-def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,
+def expect_target(settings: Settings, card: Card, facts: Facts, override_dirs: tuple[Path, ...], add_missing: bool,
                   library_drift: bool = False) -> Expected | None:
     """What the card should say, derived once; None when the card cannot be read (its
-    findings say why)."""
+    findings say why). ``override_dirs``: the repository's template folders for the card."""
     if not card.text and card.findings:
         return None
-    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift,
-                                                       target.config_top))
+    return derive_expected(card, facts, expect_options(settings, override_dirs, add_missing, library_drift))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
@@ -125,7 +123,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(target, settings, card, facts, add_missing)
+    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing)
     if expected is None:
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     plan = plan_sync(card, expected)
@@ -205,7 +203,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(target, settings, card, facts, add_missing=False, library_drift=True)
+    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing=False,
+                             library_drift=True)
     result = SyncResult(target, settings, None, from_check=True, profile_choice=validated.profile_choice)
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
     if expected is not None:
