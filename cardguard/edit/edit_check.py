@@ -18,7 +18,7 @@ This module only reads; ``sync.py`` turns a :class:`Refusal` into finding CG418.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,18 +102,18 @@ def _spans(edits: list[TextEdit]) -> tuple[list[tuple[int, int]], list[tuple[int
 
 def _untouched(roles: list[tuple[int, str, str, int]], spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
     """(line number, text, role) of every line of ``roles`` whose text no span touches (a line
-    break that an edit adds or removes shows as changed text on the line that remains).
-    ``spans``: in order, none overlapping (as edits are), so their ends are in order too."""
-    lows = [low for low, _ in spans]
-    highs = [high for _, high in spans]
-    untouched = []
-    for number, line, role, start in roles:
-        end = start + len(line)
-        # Only a span ending after the line's start and beginning before its end can touch it.
-        near = spans[bisect_right(highs, start):bisect_left(lows, max(end, start + 1))]
-        if not any(_touches(start, end, span) for span in near):
-            untouched.append((number, line, role))
-    return untouched
+    break that an edit adds or removes shows as changed text on the line that remains)."""
+    starts = [start for _, _, _, start in roles]
+    touched: set[int] = set()
+    for span in spans:
+        low, high = span
+        # Only the lines from the one holding the span's start to the last starting at or
+        # before its end can touch it: the few a span covers, not every line of the card.
+        for index in range(max(bisect_right(starts, low) - 1, 0), bisect_right(starts, high)):
+            start = starts[index]
+            if _touches(start, start + len(roles[index][1]), span):
+                touched.add(index)
+    return [(number, line, role) for index, (number, line, role, _) in enumerate(roles) if index not in touched]
 
 
 def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
