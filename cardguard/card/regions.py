@@ -150,7 +150,7 @@ def body_lines(text: str) -> list[BodyLine]:
     """The lines of the card's Markdown body (after the front matter), each with its liveness."""
     body_start = body_offset(text)
     body = text[body_start:]
-    texts = split_text_lines(body)  # the lines that are not empty at the end: as many as ends below
+    texts = split_text_lines(body)  # no empty line after a final break: zip below stops at the last text
     starts = line_starts(body)
     first_number = line_at(text, body_start)
     return [BodyLine(first_number + index, body_start + start, body_start + end, line_text, live)
