@@ -406,8 +406,21 @@ def _html_block_after(closer: str, line: str) -> str | None:
     return None if closer in line.lower() else closer
 
 
+# What a line that opens a block starts with: a fence (after any list markers), indentation,
+# a blockquote's '>', an HTML block's or comment's '<'; or whitespace that str.strip() drops.
+_BLOCK_OPENING_STARTS = frozenset(" \t-*+0123456789`~><")
+
+
 def _open_block(line: str) -> tuple[str | None, str | None, str]:
     """(open fence, open HTML block closer, the line's kind) for a line outside blocks."""
+    first = line[:1]
+    if first not in _BLOCK_OPENING_STARTS and not first.isspace():
+        return None, None, LIVE  # most lines (prose, headings, tables): one test, no pattern
+    return _opened_block(line)
+
+
+def _opened_block(line: str) -> tuple[str | None, str | None, str]:
+    """:func:`_open_block` for a line that may open a block: every pattern tried."""
     fence = _ANY_FENCE.match(line)
     if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
         return fence.group(1), None, FENCE

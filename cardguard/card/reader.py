@@ -173,6 +173,18 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 
 def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
     """Parse a card's text. Never raises for bad input: problems are in ``card.findings``."""
+    card = read_front_matter(text, path, yaml_limits)
+    body_offset = card.front_matter.end_offset if card.front_matter is not None else 0
+    card.body_text = card.text[body_offset:]
+    card.body = parse_body(card.body_text, line_at(card.text, body_offset))
+    card.ignored_codes = _read_directives(card)
+    return card
+
+
+def read_front_matter(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
+    """The card's metadata only: :func:`parse_card` without the Markdown body and the
+    directives (``body`` stays None), with the same findings for the metadata block. For a
+    caller that asks only what the metadata says (is this README.md a model card?)."""
     has_bom = text.startswith(_BOM)
     if has_bom:
         text = text[1:]
@@ -180,13 +192,8 @@ def parse_card(text: str, path: str, yaml_limits: Limits | None = None) -> Card:
     split = split_front_matter(text)
     if split is None:
         _explain_missing_front_matter(card)
-        body_offset = 0
     else:
         _read_front_matter(card, split, yaml_limits)
-        body_offset = split.end
-    card.body_text = text[body_offset:]
-    card.body = parse_body(card.body_text, line_at(text, body_offset))
-    card.ignored_codes = _read_directives(card)
     return card
 
 

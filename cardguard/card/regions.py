@@ -24,7 +24,8 @@ import re
 from cardguard import codes
 from cardguard.card.reader import body_offset
 from cardguard.findings import Finding
-from cardguard.lines import line_starts, strip_break
+from cardguard.lines import line_at, line_starts, strip_break
+from cardguard.lines import split_lines as split_text_lines
 from cardguard.card.markdown import live_lines
 from cardguard.record import Record, factory
 
@@ -148,12 +149,13 @@ class BodyLine(Record, frozen=True):
 def body_lines(text: str) -> list[BodyLine]:
     """The lines of the card's Markdown body (after the front matter), each with its liveness."""
     body_start = body_offset(text)
-    starts = line_starts(text)
-    spans = [(number, start, end) for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)]), start=1)
-             if body_start <= start < end]
-    texts = [strip_break(text[start:end]) for _, start, end in spans]
-    return [BodyLine(number, start, end, line_text, live)
-            for (number, start, end), line_text, live in zip(spans, texts, live_lines(texts))]
+    body = text[body_start:]
+    texts = split_text_lines(body)  # no empty line after a final break: zip below stops at the last text
+    starts = line_starts(body)
+    first_number = line_at(text, body_start)
+    return [BodyLine(first_number + index, body_start + start, body_start + end, line_text, live)
+            for index, (start, end, line_text, live)
+            in enumerate(zip(starts, [*starts[1:], len(body)], texts, live_lines(texts)))]
 
 
 def marker_lines(text: str) -> list[BodyLine]:

@@ -18,13 +18,14 @@ This module only reads; ``sync.py`` turns a :class:`Refusal` into finding CG418.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
-from cardguard.card.reader import Card, body_offset, parse_card
-from cardguard.card.markdown import live_lines
-from cardguard.card.regions import scan_regions, split_lines
+from cardguard.card.reader import Card, body_offset, read_front_matter
+from cardguard.card.regions import BodyLine, body_lines, scan_regions
 from cardguard.edit.textedit import TextEdit
-from cardguard.lines import to_lf
+from cardguard.lines import line_starts, split_lines, to_lf
 from cardguard.record import Record
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
@@ -37,15 +38,18 @@ class Refusal(Record, frozen=True):
 
 
 def check_edit(card: Card, new_text: str, edits: list[TextEdit], regions: dict[str, str],
-               metadata: Any, metadata_edited: bool) -> Refusal | None:
+               metadata: Any, metadata_edited: bool, card_lines: Sequence[BodyLine] | None = None) -> Refusal | None:
     """None when ``new_text`` (``card.text`` with ``edits`` applied) says the same as the card
     outside the edits; ``regions``: every region's expected text (``\\n`` line breaks);
-    ``metadata``: the metadata the edits were planned to give."""
+    ``metadata``: the metadata the edits were planned to give; ``card_lines``: the
+    :func:`body_lines` of ``card.text``, when the caller has them already."""
     if not edits:
         return None
-    return (_metadata_refusal(card, parse_card(new_text, card.path), metadata, metadata_edited)
-            or _region_refusal(card.text, new_text, regions, card.path)
-            or _outside_refusal(card.text, new_text, edits))
+    old_body = card_lines if card_lines is not None else body_lines(card.text)
+    new_body = body_lines(new_text)  # read once: the region scan and the line roles both need it
+    return (_metadata_refusal(card, read_front_matter(new_text, card.path), metadata, metadata_edited)
+            or _region_refusal(new_text, new_body, regions, card.path)
+            or _outside_refusal(_roles(card.text, old_body), _roles(new_text, new_body), edits))
 
 
 def _metadata_refusal(card: Card, new_card: Card, metadata: Any, edited: bool) -> Refusal | None:
@@ -59,8 +63,8 @@ def _metadata_refusal(card: Card, new_card: Card, metadata: Any, edited: bool) -
         old.first_line, "the edit would change the metadata block, which it does not own")
 
 
-def _region_refusal(old_text: str, new_text: str, regions: dict[str, str], path: str) -> Refusal | None:
-    scan = scan_regions(new_text, path)
+def _region_refusal(new_text: str, new_body: list[BodyLine], regions: dict[str, str], path: str) -> Refusal | None:
+    scan = scan_regions(new_text, path, lines=new_body)
     if not scan.ok:
         return Refusal(1, f"the new text would break the region markers ({scan.findings[0].message})")
     found = {region.name: to_lf(new_text[region.content_start:region.content_end]) for region in scan.regions}
@@ -73,10 +77,11 @@ def _region_refusal(old_text: str, new_text: str, regions: dict[str, str], path:
     return None
 
 
-def _outside_refusal(old_text: str, new_text: str, edits: list[TextEdit]) -> Refusal | None:
+def _outside_refusal(old_roles: list[tuple[int, str, str, int]], new_roles: list[tuple[int, str, str, int]],
+                     edits: list[TextEdit]) -> Refusal | None:
     old_spans, new_spans = _spans(edits)
-    old_lines = _untouched(old_text, old_spans)
-    new_lines = _untouched(new_text, new_spans)
+    old_lines = _untouched(old_roles, old_spans)
+    new_lines = _untouched(new_roles, new_spans)
     if [text for _, text, _ in old_lines] != [text for _, text, _ in new_lines]:
         return Refusal(1, "the edit would change lines outside the text it owns")
     for (number, _, old_role), (_, _, new_role) in zip(old_lines, new_lines):
@@ -95,11 +100,20 @@ def _spans(edits: list[TextEdit]) -> tuple[list[tuple[int, int]], list[tuple[int
     return old, new
 
 
-def _untouched(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
-    """(line number, text, role) of every line whose text no span touches (a line break that an
-    edit adds or removes shows as changed text on the line that remains)."""
-    return [(number, line, role) for (number, line, role, start) in _roles(text)
-            if not any(_touches(start, start + len(line), span) for span in spans)]
+def _untouched(roles: list[tuple[int, str, str, int]], spans: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+    """(line number, text, role) of every line of ``roles`` whose text no span touches (a line
+    break that an edit adds or removes shows as changed text on the line that remains)."""
+    starts = [start for _, _, _, start in roles]
+    touched: set[int] = set()
+    for span in spans:
+        low, high = span
+        # Only the lines from the one holding the span's start to the last starting at or
+        # before its end can touch it: the few a span covers, not every line of the card.
+        for index in range(max(bisect_right(starts, low) - 1, 0), bisect_right(starts, high)):
+            start = starts[index]
+            if _touches(start, start + len(roles[index][1]), span):
+                touched.add(index)
+    return [(number, line, role) for index, (number, line, role, _) in enumerate(roles) if index not in touched]
 
 
 def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
@@ -110,23 +124,20 @@ def _touches(start: int, end: int, span: tuple[int, int]) -> bool:
     return start < high and low < max(end, start + 1)
 
 
-def _roles(text: str) -> list[tuple[int, str, str, int]]:
-    """Per line: number, text, role and start offset."""
-    lines = split_lines(text)
-    start = body_offset(text)
-    body = [line for line in lines if line.start >= start]
-    live = dict(zip((line.number for line in body), live_lines([line.text for line in body])))
-    roles, previous = [], ""
-    for line in lines:
-        role = _role(line.text, live.get(line.number), previous)
+def _roles(text: str, body: Sequence[BodyLine]) -> list[tuple[int, str, str, int]]:
+    """Per line: number, text, role and start offset. ``body``: the text's :func:`body_lines`."""
+    front_matter = text[:body_offset(text)]
+    roles = [(number, line, "front matter", start)
+             for number, (start, line) in enumerate(zip(line_starts(front_matter), split_lines(front_matter)), start=1)]
+    previous = ""
+    for line in body:
+        role = _role(line.text, line.live, previous)
         roles.append((line.number, line.text, role, line.start))
         previous = line.text if role == "text" else ""
     return roles
 
 
-def _role(text: str, live: bool | None, previous_text: str) -> str:
-    if live is None:
-        return "front matter"
+def _role(text: str, live: bool, previous_text: str) -> str:
     if not live:
         return "code, quote or HTML"
     if _ATX_HEADING.match(text):

@@ -16,7 +16,7 @@ from cardguard.record import Record, factory
 from typing import Any
 
 from cardguard import codes
-from cardguard.card.reader import Card, parse_card
+from cardguard.card.reader import Card, read_front_matter
 from cardguard.card.yamlpos import InstancePath
 from cardguard.edit.textedit import TextEdit
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
@@ -37,7 +37,7 @@ class MetadataChange(Record, frozen=True):
 class MetadataPlan(Record):
     edits: list[TextEdit] = factory(list)
     changes: list[MetadataChange] = factory(list)
-    expected: dict[str, Any] | None = None
+    expected: dict[str, Any] | None = None  # the metadata the edits give; None while there are none
     findings: list[Finding] = factory(list)
 
 
@@ -51,7 +51,6 @@ def plan_metadata(card: Card, wanted: ExpectedMetadata, managed: tuple[str, ...]
         editor = FrontMatterEditor(card)
     except EditRefused:
         return plan
-    plan.expected = copy.deepcopy(metadata)
     scalars = wanted.scalars()
     for key in ("library_name", "base_model", "pipeline_tag"):
         if key in managed and key in scalars:
@@ -69,6 +68,14 @@ def plan_metadata(card: Card, wanted: ExpectedMetadata, managed: tuple[str, ...]
 
 # -- edits -----------------------------------------------------------------------------------
 
+def _expected(plan: MetadataPlan, card: Card) -> dict[str, Any]:
+    """The metadata the plan's edits give, copied from the card's at the first edit (most
+    cards need none, and no copy)."""
+    if plan.expected is None:
+        plan.expected = copy.deepcopy(card.metadata)
+    return plan.expected
+
+
 def _set_scalar(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, path: InstancePath, value: Any) -> None:
     current = _get(card.metadata, path)
     if current == value and type(current) is type(value):
@@ -82,7 +89,7 @@ def _set_scalar(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, path:
     except EditRefused as reason:
         plan.findings.append(_refused(card, path, reason))
         return
-    _put(plan.expected, path, value)
+    _put(_expected(plan, card), path, value)
     plan.changes.append(MetadataChange(path, line, current, value))
 
 
@@ -97,7 +104,7 @@ def _add_results(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, want
         except EditRefused as reason:
             plan.findings.append(_refused(card, path, reason))
             continue
-        listed = _get(plan.expected, path)
+        listed = _get(_expected(plan, card), path)
         old = copy.deepcopy(listed)
         listed.extend(added.entries)
         plan.changes.append(MetadataChange(path, card.locate(path)[0], old, copy.deepcopy(listed)))
@@ -110,7 +117,7 @@ def _insert(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, key: str,
     except EditRefused as reason:
         plan.findings.append(_refused(card, (key,), reason))
         return
-    plan.expected[key] = value
+    _expected(plan, card)[key] = value
     plan.changes.append(MetadataChange((key,), _closing_line(card), None, value))
 
 
@@ -144,9 +151,10 @@ def _add_tags(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, wanted:
     except EditRefused as reason:
         plan.findings.append(_refused(card, ("tags",), reason))
         return
-    plan.expected["tags"] = list(current or []) + missing
+    tags = list(current or []) + missing
+    _expected(plan, card)["tags"] = tags
     line = card.locate(("tags",))[0] if "tags" in card.metadata else _closing_line(card)
-    plan.changes.append(MetadataChange(("tags",), line, current, plan.expected["tags"]))
+    plan.changes.append(MetadataChange(("tags",), line, current, tags))
 
 
 def _refused(card: Card, path: InstancePath, reason: EditRefused) -> Finding:
@@ -164,8 +172,7 @@ def verify(new_text: str, path: str, expected: dict[str, Any] | None) -> bool:
     """True when ``new_text``'s metadata parses to exactly ``expected``."""
     if expected is None:
         return True
-    reparsed = parse_card(new_text, path)
-    return reparsed.metadata == expected
+    return read_front_matter(new_text, path).metadata == expected
 
 
 def _get(value: Any, path: InstancePath) -> Any:

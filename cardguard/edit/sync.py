@@ -120,7 +120,7 @@ def plan_sync(card: Card, expected: Expected) -> SyncPlan:
         plan.metadata_changes = meta.changes
     metadata_edited = bool(plan.metadata_changes)
     refusal = check_edit(card, new_text, edits, _planned_regions(card, expected.scan.regions, plan.region_changes),
-                         meta.expected if metadata_edited else card.metadata, metadata_edited)
+                         meta.expected if metadata_edited else card.metadata, metadata_edited, expected.card_lines)
     if refusal is not None:
         _refuse(plan, refusal)
         return plan

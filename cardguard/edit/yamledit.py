@@ -9,6 +9,7 @@ quoting, line endings) stays as it was. Callers verify the result by parsing it 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -94,9 +95,16 @@ class FrontMatterEditor:
         if card.front_matter is None or card.yaml is None or not card.yaml.ok:
             raise EditRefused("the card has no readable front matter")
         self.card = card
-        self.lines = LineIndex(card.text)
-        self.starts = self.lines.starts
         self.newline = card.newline
+
+    # Indexed when the first edit is made: most cards' managed metadata already says what it should.
+    @functools.cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.card.text)
+
+    @property
+    def starts(self) -> list[int]:
+        return self.lines.starts
 
     def _line_text(self, line: int) -> str:
         return self.lines.line_text(line)

@@ -85,6 +85,8 @@ class Expected(Record, frozen=True):
     findings: tuple[Finding, ...]  # templates that failed (CG407), in the order they were rendered
     # files beside the card that regions refer to (the training-curves SVG), with their bytes
     figures: tuple[ExpectedFigure, ...] = ()
+    # the card's body_lines as the region scan read them: sync's check of its edits reuses them
+    card_lines: tuple[BodyLine, ...] | None = None
 
     def regions(self) -> dict[str, ExpectedRegion]:
         """Every derived region by name (a name is in at most one place)."""
@@ -118,6 +120,7 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         statements=expected_statements(facts, traits),
         findings=tuple(renderer.findings),
         figures=expected_figures({region.name: region.text for region in (*marked, *adopted, *appended)}, facts),
+        card_lines=tuple(lines),
     )
 
 

@@ -58,19 +58,26 @@ def find_template(name: str, override_dirs: tuple[Path, ...] = ()) -> TemplateSo
     return TemplateSource(name, _read(builtin), builtin, sandboxed=False)
 
 
-def override_dirs_for(model_dir: Path, top: Path | None = None) -> tuple[Path, ...]:
+# What override_dirs_for found for a folder (resolved) below a top (resolved, or None).
+OverrideDirsKnown = dict[tuple[Path, Path | None], tuple[Path, ...]]
+
+
+def override_dirs_for(model_dir: Path, top: Path | None = None, known: OverrideDirsKnown | None = None
+                      ) -> tuple[Path, ...]:
     """``.cardguard/templates`` folders at or above ``model_dir``, nearest first, up to the
     repository root (the first folder holding ``.git``), or ``top`` when given (a Hub repo's
-    temporary copy: its root)."""
-    found = []
-    folder = model_dir.resolve()
-    top = top.resolve() if top is not None else None
-    for candidate in (folder, *folder.parents):
-        if (candidate / OVERRIDE_DIR).is_dir():
-            found.append(candidate / OVERRIDE_DIR)
-        if (candidate / ".git").exists() or candidate == top:
-            break
-    return tuple(found)
+    temporary copy: its root). ``known`` (each folder's answer) lets a run over one tree look
+    into each folder once: the model folders of a fleet share the folders above them."""
+    return _override_dirs_at(model_dir.resolve(), top.resolve() if top is not None else None,
+                             {} if known is None else known)
+
+
+def _override_dirs_at(folder: Path, top: Path | None, known: OverrideDirsKnown) -> tuple[Path, ...]:
+    if (folder, top) not in known:
+        own = (folder / OVERRIDE_DIR,) if (folder / OVERRIDE_DIR).is_dir() else ()
+        last = (folder / ".git").exists() or folder == top or folder.parent == folder
+        known[(folder, top)] = own if last else own + _override_dirs_at(folder.parent, top, known)
+    return known[(folder, top)]
 
 
 def _read_repository_template(candidate: Path, owner: Path) -> str | None:

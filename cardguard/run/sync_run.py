@@ -18,6 +18,7 @@ from cardguard.card.reader import Card
 from cardguard.settings.config import ConfigError, Limits, Settings, apply_policy
 from cardguard.expect.facts_compare import artifact_disagreements
 from cardguard.findings import Finding
+from cardguard.lines import to_lf
 from cardguard.artifacts.hub_id import resolve_hub_id
 from cardguard.run.eval_results_sync import plan_eval_results, write_change
 from cardguard.expect.evaluation import EvaluationTarget
@@ -25,7 +26,6 @@ from cardguard.expect.expected import ExpectOptions, Expected, derive_expected
 from cardguard.expect.managed import MANAGED_KEYS, Unknown
 from cardguard.rules.profile_choice import ProfileChoice
 from cardguard.artifacts.remote import HubSource, hub_source_for
-from cardguard.expect.render import override_dirs_for
 from cardguard.rules.unsynced import check_findings, file_change_findings, sync_findings
 from cardguard.safe_paths import Refused
 from cardguard.edit.figures import FigureChange, plan_figures, write_figure
@@ -45,7 +45,7 @@ class SyncResult(Record):
 
     @property
     def changed(self) -> bool:
-        return bool(self._card_diff()) or bool(self.file_changes)
+        return self._card_differs() or bool(self.file_changes)
 
     def diff(self) -> str:
         return self._card_diff() + "".join(change.diff() for change in self.file_changes)
@@ -57,15 +57,25 @@ class SyncResult(Record):
             return self.plan.check_diff()
         return self.plan.diff() if self.plan.changed else ""
 
+    def _card_differs(self) -> bool:
+        """Whether :meth:`_card_diff` shows anything, without writing it: the diff compares the
+        two texts with "\\n" line breaks, so it is empty exactly when they are equal so written."""
+        if self.plan is None:
+            return False
+        plan = self.plan
+        if self.from_check and plan.library_drift and plan.checked_text is not None:
+            return to_lf(plan.checked_text) != to_lf(plan.original)
+        return plan.changed and to_lf(plan.new_text) != to_lf(plan.original)
 
-def expect_options(settings: Settings, model_dir: Path, add_missing: bool, library_drift: bool = False,
-                   top: Path | None = None) -> ExpectOptions:
+
+def expect_options(settings: Settings, override_dirs: tuple[Path, ...], add_missing: bool,
+                   library_drift: bool = False) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
     if unknown:
         raise ConfigError(f"managed-keys: {unknown[0]!r} cannot be managed (choose from {', '.join(MANAGED_KEYS)})")
     return ExpectOptions(managed_keys=managed, required_regions=settings.regions_required(), add_missing=add_missing,
-                         override_dirs=override_dirs_for(model_dir, top), evaluation=EvaluationTarget(**settings.evaluation),
+                         override_dirs=override_dirs, evaluation=EvaluationTarget(**settings.evaluation),
                          compare_library_sections=library_drift)
 
 
@@ -92,14 +102,13 @@ def files_display_root(target: Target) -> str:
 
 
 
-def expect_target(target: Target, settings: Settings, card: Card, facts: Facts, add_missing: bool,
+def expect_target(settings: Settings, card: Card, facts: Facts, override_dirs: tuple[Path, ...], add_missing: bool,
                   library_drift: bool = False) -> Expected | None:
     """What the card should say, derived once; None when the card cannot be read (its
-    findings say why)."""
+    findings say why). ``override_dirs``: the repository's template folders for the card."""
     if not card.text and card.findings:
         return None
-    return derive_expected(card, facts, expect_options(settings, target.model_dir, add_missing, library_drift,
-                                                       target.config_top))
+    return derive_expected(card, facts, expect_options(settings, override_dirs, add_missing, library_drift))
 
 
 def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False, write: bool = True,
@@ -114,7 +123,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(target, settings, card, facts, add_missing)
+    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing)
     if expected is None:
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     plan = plan_sync(card, expected)
@@ -194,7 +203,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(target, settings, card, facts, add_missing=False, library_drift=True)
+    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing=False,
+                             library_drift=True)
     result = SyncResult(target, settings, None, from_check=True, profile_choice=validated.profile_choice)
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
     if expected is not None:

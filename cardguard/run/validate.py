@@ -54,6 +54,7 @@ class ConfigCache:
         self._schemas: dict[Path, dict[str, Any]] = {}
         self._config_files: dict[Path, Path | None] = {}
         self._repository_roots: dict[Path, Path] = {}
+        self._override_dirs: dict[tuple[Path, Path | None], tuple[Path, ...]] = {}  # see override_dirs_for
         self._config_file_by_dir: dict[Path, Path | None] = {}
         self._eval_results_listings: dict[Path, EvalResultsListing] = {}
         self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
@@ -71,6 +72,13 @@ class ConfigCache:
         if model_dir not in self._repository_roots:
             self._repository_roots[model_dir] = repository_root(model_dir)
         return self._repository_roots[model_dir]
+
+    def override_dirs(self, target: Target) -> tuple[Path, ...]:
+        """:func:`override_dirs_for` the target's folder, each folder above it looked into once
+        per run. Asked by check and sync only: validate does not import the template machinery."""
+        from cardguard.expect.render import override_dirs_for
+
+        return override_dirs_for(target.model_dir, target.config_top, self._override_dirs)
 
     def eval_results_files(self, model_dir: Path, root: Path) -> EvalResultsListing:
         """:func:`eval_results_files`, listed once per folder in a run (the cards of a folder

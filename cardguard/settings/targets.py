@@ -352,9 +352,9 @@ def _front_matter_verdict(card: Path, known_keys: frozenset[str]) -> bool | None
     text = _head_text(card)
     if text is None:
         return None
-    from cardguard.card.reader import parse_card
+    from cardguard.card.reader import read_front_matter
 
-    parsed = parse_card(text, card.name)
+    parsed = read_front_matter(text, card.name)
     metadata = parsed.metadata
     if metadata is not None:
         return any(isinstance(key, str) and _normal_key(key) in known_keys for key in metadata)
