@@ -255,7 +255,8 @@ def print_remote(rows: list[RemoteRow], size: int, latency: float) -> None:
               f"| {mib(row.measured.tree_peak_rss_mib)} | {row.checked}/{row.lines} |")
     print(f"\nNotes: {latency * 1000:.0f} ms added to every request (both ports); requests: what the server answered, "
           "the listing and redirects included; checked: results.jsonl lines with status checked, of all lines. "
-          "Hub repos are checked in threads of the one process, so the two RSS columns agree.")
+          "Up to 8 --jobs, Hub repos are checked in threads of the one process (the two RSS columns agree); "
+          "past 8, in spawned worker processes with threads (docs/audit.md, \"Workers\"), which the tree sum counts.")
 
 
 # -- the run ------------------------------------------------------------------------------------

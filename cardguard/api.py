@@ -472,7 +472,7 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     """``check`` every model folder under ``paths`` and every Hub model of ``hub_author`` /
     ``hub_search`` (each as ``hf://ORG/NAME@SHA``, the commit the listing names), streaming one
     JSON line per repo into ``out``/results.jsonl in a stable order (local folders, then Hub
-    repos, each sorted by id) and writing ``out``/summary.md and ``out``/report.html at the end (docs/audit.md).
+    repos, each sorted by the parts of its id) and writing ``out``/summary.md and ``out``/report.html at the end (docs/audit.md).
 
     ``jobs``: workers (default: 8 threads for the Hub; past 8, spawned processes, one per 8 jobs
     and at most one per CPU, with the ``jobs`` threads split among them; for local folders, as
