@@ -289,13 +289,29 @@ class ProcessThreadPool:
             future.set_exception(error)
 
     def shutdown(self) -> None:
-        """Every thread takes a None once the tasks before it are done; then the collector stops."""
+        """Every thread takes a None once the tasks before it are done; then the collector stops.
+        After a worker process died (the collector has stopped), the others are stopped too."""
         for _ in range(self.thread_count):
             self.tasks.put(None)
+        while self.collector.is_alive() and any(worker.is_alive() for worker in self.workers):
+            for worker in self.workers:
+                worker.join(HUB_WORKER_POLL)
+        if self.collector.is_alive():
+            self.results.put(None)
+            self.collector.join()
+        else:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stop the workers without waiting for their queues. A process that died may have held a
+        queue's lock (killed while sending a result): a put of ours, and this process's exit, which
+        waits for what was put to be sent, would then wait for ever."""
         for worker in self.workers:
-            worker.join()
-        self.results.put(None)
-        self.collector.join()
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+        for pipe in (self.tasks, self.results):
+            pipe.cancel_join_thread()
 
     def __enter__(self) -> ProcessThreadPool:
         return self

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +87,39 @@ def test_a_worker_process_that_dies_fails_the_waiting_futures_instead_of_hanging
         futures = [pool.submit(dies_on_three, item) for item in range(6)]
         with pytest.raises(RuntimeError, match="exit code 9"):
             futures[5].result(timeout=60)
+
+
+DIES_IN_A_RUN = textwrap.dedent("""
+    import multiprocessing, os
+    from cardguard.run import audit as fleet
+
+    def dies(item, gate):
+        if item == 3:
+            os._exit(9)
+        return {"item": item}, False
+
+    if __name__ == "__main__":
+        spawn = multiprocessing.get_context("spawn")
+        for _ in range(5):  # the worker may die while it sends a result (holding the queue's lock) or not
+            with fleet.ProcessThreadPool([1], fleet.RateGate.across_processes(spawn), spawn) as pool:
+                futures = [pool.submit(dies, item) for item in range(6)]
+                try:
+                    futures[5].result(timeout=60)
+                except RuntimeError as error:
+                    print(error)
+""")
+
+
+def test_a_run_whose_worker_process_died_still_exits(tmp_path: Path) -> None:
+    """A worker killed mid-run may hold the lock of the queue results come back on: the pool
+    must not put anything more on it, and the exit must not wait for what it put."""
+    script = tmp_path / "dies.py"
+    script.write_text(DIES_IN_A_RUN)
+    root = Path(fleet.__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("exit code 9") == 5
 
 
 def test_a_429_seen_in_one_process_pauses_the_others() -> None:
