@@ -31,9 +31,11 @@ import hashlib
 import itertools
 import json
 import os
+import signal
 import threading
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from pathlib import Path
 
 from cardguard.codes import RULES
@@ -241,6 +243,7 @@ class ProcessThreadPool:
         self.numbers = itertools.count()
         self.thread_count = sum(threads)
         self.gate = gate  # kept: its shared memory and lock live as long as this process holds them
+        self.stopped = False
         self.workers = [context.Process(target=serve_tasks, args=(count, gate, self.tasks, self.results), daemon=True)
                         for count in threads]
         for worker in self.workers:
@@ -288,9 +291,21 @@ class ProcessThreadPool:
         for future in waiting:
             future.set_exception(error)
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Every thread takes a None once the tasks before it are done; then the collector stops.
-        After a worker process died (the collector has stopped), the others are stopped too."""
+        After a worker process died (the collector has stopped), the others are stopped too.
+        ``cancel_futures`` (an interrupted run): the workers are stopped at once, and the futures
+        still waiting are cancelled. (``wait``: accepted as an Executor's; this pool always waits.)"""
+        if self.stopped:
+            return
+        self.stopped = True
+        if cancel_futures:
+            self.abandon()
+            with self.lock:
+                waiting, self.futures = list(self.futures.values()), {}
+            for future in waiting:
+                future.cancel()
+            return
         for _ in range(self.thread_count):
             self.tasks.put(None)
         while self.collector.is_alive() and any(worker.is_alive() for worker in self.workers):
@@ -320,6 +335,18 @@ class ProcessThreadPool:
         self.shutdown()
 
 
+@contextmanager
+def dropping_queued_on_error(*pools: Executor | ProcessThreadPool) -> Iterator[None]:
+    """Around the use of ``pools``: when it ends by an exception (Ctrl-C, a full disk), the repos
+    queued and not yet started are dropped, not checked first; the checks running finish."""
+    try:
+        yield
+    except BaseException:
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
 def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Queue) -> None:
     """A Hub worker process: ``threads`` threads, each doing ``(number, work, item)`` tasks until
     it takes a None, and putting ``(number, result, error)`` on ``results``."""
@@ -332,6 +359,9 @@ def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Queue) -> N
             except Exception as error:  # noqa: BLE001 -- handed to the caller's future, as an Executor does
                 results.put((number, None, picklable(error)))
 
+    # Ctrl-C reaches every process of the terminal's group: the parent's audit stops the workers
+    # (ProcessThreadPool.shutdown), and a worker interrupted on its own would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     runners = [threading.Thread(target=serve) for _ in range(threads)]
     for runner in runners:
         runner.start()
@@ -630,6 +660,8 @@ def write_outputs(lines: Iterable[tuple[dict, bool | None]], out: Path, before: 
     from cardguard.report.audit_html import write_report_with_trend
     from cardguard.report.audit_summary import format_audit_summary
 
+    for earlier in ("summary.md", "report.html"):  # a run cut short must not leave an earlier run's beside its lines
+        (out / earlier).unlink(missing_ok=True)
     totals, comparison = write_results(lines, out, before, progress)
     # a folder name that is not UTF-8 (a lone surrogate) is shown as its escape, as in results.jsonl
     summary = format_audit_summary(totals, comparison)

@@ -152,6 +152,22 @@ def test_a_configuration_above_the_folders_is_part_of_the_cache_key(fleet_root: 
     assert lines_of(out) == lines_of(cardguard.audit([fleet_root], out=tmp_path / "fresh").out)
 
 
+def test_a_run_cut_short_leaves_its_lines_and_no_earlier_summary_beside_them(fleet_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cardguard.audit([fleet_root], out=out)
+    first = lines_of(out)[0]
+    assert (out / "summary.md").exists() and (out / "report.html").exists()
+
+    def interrupted_after_one_repo():  # what the pools yield when Ctrl-C comes after the first repo
+        yield first, False
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fleet.write_outputs(interrupted_after_one_repo(), out, None, None)
+    assert lines_of(out) == [first]
+    assert not (out / "summary.md").exists() and not (out / "report.html").exists()
+
+
 def test_since_names_new_fixed_and_still_failing(fleet_root: Path, tmp_path: Path) -> None:
     cardguard.audit([fleet_root], out=tmp_path / "before")
     shutil.copy(EXAMPLE / "README.md", fleet_root / "a-broken" / "README.md")  # fixed
