@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import signal
+import stat
 import threading
 import time
 from collections import Counter, deque
@@ -485,13 +486,30 @@ def settings_hash(folder: Path) -> str:
 
 
 def file_fingerprint(path: Path) -> bytes:
+    """What changes when the file at ``path`` changes: a link's target, and the bytes of the
+    regular file it is or leads to (its size and mtime above HASHED_BYTES). Nothing else is
+    opened: a FIFO or a device a pull request plants (a link to /dev/zero) would hang the run
+    or fill its memory, and the check refuses them anyway."""
     try:
+        link = b"link:" + os.fsencode(os.readlink(path)) + b"\0" if path.is_symlink() else b""
         status = path.stat()
-        if status.st_size <= HASHED_BYTES:
-            return hashlib.sha256(path.read_bytes()).digest()
-        return f"{status.st_size}:{status.st_mtime_ns}".encode()
+        if not stat.S_ISREG(status.st_mode):
+            return link + f"not a regular file: {stat.S_IFMT(status.st_mode):o}".encode()
+        if status.st_size > HASHED_BYTES:
+            return link + f"{status.st_size}:{status.st_mtime_ns}".encode()
+        return link + regular_file_digest(path)
     except OSError:  # missing or unreadable: the check will say so, and a new file changes the key
         return b"absent"
+
+
+def regular_file_digest(path: Path) -> bytes:
+    """The sha256 of at most HASHED_BYTES + 1 bytes of ``path``, opened without waiting (a FIFO
+    put in the file's place since it was looked at opens at once) and read only if regular."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return b"not a regular file"
+        return hashlib.sha256(file.read(HASHED_BYTES + 1)).digest()
 
 
 # -- totals and comparison --------------------------------------------------------------------
