@@ -86,6 +86,7 @@ class Expected(Record, frozen=True):
     # files beside the card that regions refer to (the training-curves SVG), with their bytes
     figures: tuple[ExpectedFigure, ...] = ()
     # the card's body_lines as the region scan read them: sync's check of its edits reuses them
+    # (None when nothing needed them: no marker can be in the card, no library section is looked for)
     card_lines: tuple[BodyLine, ...] | None = None
 
     def regions(self) -> dict[str, ExpectedRegion]:
