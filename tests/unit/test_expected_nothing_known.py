@@ -5,6 +5,7 @@ says. The full derivation is forced by answering "maybe" to both of its question
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,12 +165,13 @@ def sample_texts() -> list[str]:
 
 
 @pytest.mark.parametrize("options", OPTION_SETS, ids=["check", "sync", "sync-add-missing"])
-def test_nothing_known_gives_the_outcome_of_the_full_derivation(options: ExpectOptions,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("facts", [nothing_known, classifier_facts], ids=["card-only", "classifier"])
+def test_the_short_road_gives_the_outcome_of_the_full_derivation(options: ExpectOptions, facts: Callable[[], Facts],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     texts = sample_texts()
-    short = [outcomes(text, nothing_known(), options) for text in texts]
+    short = [outcomes(text, facts(), options) for text in texts]
     the_long_road(monkeypatch)
-    long = [outcomes(text, nothing_known(), options) for text in texts]
+    long = [outcomes(text, facts(), options) for text in texts]
     for text, quick, full in zip(texts, short, long):
         assert quick == full, text[:200]
 
