@@ -86,6 +86,7 @@ class Expected(Record, frozen=True):
     # files beside the card that regions refer to (the training-curves SVG), with their bytes
     figures: tuple[ExpectedFigure, ...] = ()
     # the card's body_lines as the region scan read them: sync's check of its edits reuses them
+    # (None when nothing needed them: no marker can be in the card, no library section is looked for)
     card_lines: tuple[BodyLine, ...] | None = None
 
     def regions(self) -> dict[str, ExpectedRegion]:
@@ -97,8 +98,11 @@ class Expected(Record, frozen=True):
 def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOptions()) -> Expected:
     """The one :class:`Expected` value for ``card`` beside ``facts``."""
     metadata = card.metadata or {}
-    lines = body_lines(card.text)  # split once: the scan and the library sections read them
-    scan = scan_regions(card.text, card.path, lines=lines)
+    # A library's unmarked lines are looked for only when the facts could fill them: with no
+    # artifact every region's text is unknown, so none would be adopted or compared.
+    looks_for_library_lines = (options.add_missing or options.compare_library_sections) and holds_artifacts(facts)
+    lines = body_lines(card.text) if looks_for_library_lines or may_hold_markers(card.text) else None
+    scan = RegionScan() if lines is None else scan_regions(card.text, card.path, lines=lines)
     traits = model_traits(facts)
     renderer = RegionRenderer(card.path, facts, metadata, traits, options.override_dirs)
     marked: list[ExpectedRegion] = []
@@ -107,10 +111,11 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
     library_sections: list[ExpectedRegion] = []
     if scan.ok:
         marked = [renderer.region(region.name, marked_place(card, region)) for region in scan.regions]
-        if options.add_missing:
-            adopted, appended = _added(card, lines, scan, options, renderer)
-        elif options.compare_library_sections:
-            library_sections = _library_sections(card, lines, scan, renderer)
+        if looks_for_library_lines and lines is not None:
+            if options.add_missing:
+                adopted, appended = _added(card, lines, scan, options, renderer)
+            else:
+                library_sections = _library_sections(card, lines, scan, renderer)
     return Expected(
         path=card.path, options=options, scan=scan, marked=tuple(marked), adopted=tuple(adopted),
         appended=tuple(appended), library_sections=tuple(library_sections),
@@ -120,8 +125,26 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
         statements=expected_statements(facts, traits),
         findings=tuple(renderer.findings),
         figures=expected_figures({region.name: region.text for region in (*marked, *adopted, *appended)}, facts),
-        card_lines=tuple(lines),
+        card_lines=tuple(lines) if lines is not None else None,
     )
+
+
+# Not artifact families: where the folder is, and what reading it found or could not read.
+_NOT_FAMILIES = frozenset({"model_dir", "lfs_pointers", "remote_files", "findings", "files_read", "hub_id"})
+
+
+def holds_artifacts(facts: Facts) -> bool:
+    """Whether the folder gave any artifact family (weights, config, training log, ...). Every
+    region's text, managed value and statement is made from one: without any, none is known.
+    A field added to Facts counts as a family unless named above, so a new one is never skipped."""
+    return any(getattr(facts, name) is not None for name in Facts.fields() if name not in _NOT_FAMILIES)
+
+
+def may_hold_markers(text: str) -> bool:
+    """Whether the card's text could hold a region marker, or a line the region scan reports as a
+    malformed one: each of them says "cardguard:" (card/regions.py). A card that never does has
+    no region and no marker finding, so its lines need not be split and classified for the scan."""
+    return "cardguard:" in text
 
 
 class RegionRenderer:

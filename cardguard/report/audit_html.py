@@ -218,17 +218,20 @@ def finding_url(result: RepoResult, item: dict[str, Any]) -> str | None:
     """Where a finding points: its line in the card on the Hub, or the file it is in. A path
     that is absolute, climbs out or names a scheme once the repo's own prefix is taken off
     gets no link."""
-    card = safe_url(result.card_url)
+    return link_in_repo(safe_url(result.card_url), path_in_repo(result, text_field(item, "path")), finding_line(item))
+
+
+def link_in_repo(card: str | None, path: str, line: int) -> str | None:
+    """:func:`finding_url` from its parts: ``card``, the repo's card URL as :func:`safe_url`
+    passed it (None: no link), and the finding's path in the repo and line."""
     if card is None:
         return None
-    path = path_in_repo(result, text_field(item, "path"))
     base, _, card_name = card.rpartition("/")
     if path and path != card_name:
         relative = PurePosixPath(path)
         if relative.is_absolute() or ".." in relative.parts or ":" in path:
             return None
         card = f"{base}/{quote(str(relative))}"
-    line = finding_line(item)
     return f"{card}#L{line}" if line and card.startswith("https://") else card
 
 
@@ -464,19 +467,22 @@ def findings_list(result: RepoResult) -> str:
         parts.append(f'<p class="unreadable-note">Not checked: {esc(result.error)}</p>')
     if result.findings:
         parts.append('<ul class="finding-list">')
-        parts.extend(finding_item(result, item) for item in result.findings)
+        card = safe_url(result.card_url)  # the same for every finding of the repo: checked once
+        parts.extend(finding_item(result, item, card) for item in result.findings)
         parts.append("</ul>")
     elif not result.error:
         parts.append('<p class="empty">No findings.</p>')
     return "".join(parts)
 
 
-def finding_item(result: RepoResult, item: dict[str, Any]) -> str:
+def finding_item(result: RepoResult, item: dict[str, Any], card: str | None) -> str:
+    """One finding's list item; ``card``: the repo's ``safe_url(card_url)``."""
     severity = finding_severity(item)
-    path = path_in_repo(result, text_field(item, "path")) or "README.md"
+    in_repo = path_in_repo(result, text_field(item, "path"))
+    path = in_repo or "README.md"
     line = finding_line(item)
     where = f"{path}:{line}" if line else path
-    url = finding_url(result, item)
+    url = link_in_repo(card, in_repo, line)
     location = f'<a class="where" href="{esc(url)}">{esc(where)}</a>' if url else f'<span class="where">{esc(where)}</span>'
     return (f'<li class="{severity}"><span class="sev {severity}">{severity}</span>'
             f'<code class="code">{esc(finding_code(item))}</code>{location}'

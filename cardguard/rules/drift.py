@@ -52,9 +52,11 @@ def check_drift(card: Card, facts: Facts, expected: Expected) -> list[Finding]:
     findings.extend(_pipeline_tag(card, metadata, wanted, facts))
     findings.extend(_metrics(card, metadata, wanted))
     inside = _region_lines(expected.scan)
-    body_lines = _lines_outside(card, inside)
-    findings.extend(_parameter_count(card, body_lines, expected.statements.parameters))
-    findings.extend(_dtype(card, body_lines, expected.statements.dtype))
+    statements = expected.statements
+    if not (isinstance(statements.parameters, Unknown) and isinstance(statements.dtype, Unknown)):
+        body_lines = _lines_outside(card, inside)  # only a known count or dtype is looked for in them
+        findings.extend(_parameter_count(card, body_lines, statements.parameters))
+        findings.extend(_dtype(card, body_lines, statements.dtype))
     findings.extend(_labels(card, expected.statements.labels, inside))
     return findings
 

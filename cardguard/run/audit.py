@@ -424,6 +424,9 @@ class ResultCache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
         self.salt = salt
+        # For this run only (each worker process has its own copy): the settings hash of the
+        # folders above each parent folder, worked out once for all the model folders it holds.
+        self.settings_of_parent: dict[Path, str] = {}
 
     def key(self, item: AuditItem) -> str | None:
         """None when there is nothing stable to key on (a Hub listing without a sha)."""
@@ -431,10 +434,18 @@ class ResultCache:
             identity = f"{item.repo}@{item.revision}" if item.revision else None
         else:
             folder = Path(os.path.abspath(item.target)).parent
-            identity = f"{folder}#{folder_hash(folder)}#{settings_hash(folder)}"
+            identity = f"{folder}#{folder_hash(folder)}#{self.settings_above(folder)}"
         if identity is None:
             return None
         return hashlib.sha256(f"{self.salt}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def settings_above(self, folder: Path) -> str:
+        """:func:`settings_hash` of ``folder``: it reads only the folders above, the same for
+        every model folder of one parent."""
+        known = self.settings_of_parent.get(folder.parent)
+        if known is None:
+            known = self.settings_of_parent[folder.parent] = settings_hash(folder)
+        return known
 
     def get(self, key: str | None) -> dict | None:
         if key is None:
@@ -448,9 +459,13 @@ class ResultCache:
         if key is None or line["status"] != "checked":
             return
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(line, ensure_ascii=True), encoding="utf-8")
+        text = json.dumps(line, ensure_ascii=True)
+        try:
+            partial.write_text(text, encoding="utf-8")
+        except FileNotFoundError:  # the first key of its two-digit folder: make the folder, once
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
 
     def path(self, key: str) -> Path:
