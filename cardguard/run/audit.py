@@ -427,6 +427,8 @@ class ResultCache:
         # For this run only (each worker process has its own copy): the settings hash of the
         # folders above each parent folder, worked out once for all the model folders it holds.
         self.settings_of_parent: dict[Path, str] = {}
+        self.config_file_of_folder: dict[Path, Path | None] = {}  # find_config_file's own memo
+        self.schemas_of_config: dict[Path, str] = {}
 
     def key(self, item: AuditItem) -> str | None:
         """None when there is nothing stable to key on (a Hub listing without a sha)."""
@@ -434,7 +436,7 @@ class ResultCache:
             identity = f"{item.repo}@{item.revision}" if item.revision else None
         else:
             folder = Path(os.path.abspath(item.target)).parent
-            identity = f"{folder}#{folder_hash(folder)}#{self.settings_above(folder)}"
+            identity = f"{folder}#{folder_hash(folder)}#{self.settings_above(folder)}#{self.schemas_named(folder)}"
         if identity is None:
             return None
         return hashlib.sha256(f"{self.salt}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
@@ -445,6 +447,22 @@ class ResultCache:
         known = self.settings_of_parent.get(folder.parent)
         if known is None:
             known = self.settings_of_parent[folder.parent] = settings_hash(folder)
+        return known
+
+    def schemas_named(self, folder: Path) -> str:
+        """:func:`schemas_hash` of the configuration file that applies to ``folder`` (the
+        nearest at or above it), worked out once per configuration file in a run."""
+        from cardguard.settings.config import ConfigError, find_config_file
+
+        try:
+            config_file = find_config_file(folder, self.config_file_of_folder)
+        except ConfigError:  # an oversized pyproject.toml: the check reports it, its bytes are keyed
+            return ""
+        if config_file is None:
+            return ""
+        known = self.schemas_of_config.get(config_file)
+        if known is None:
+            known = self.schemas_of_config[config_file] = schemas_hash(config_file)
         return known
 
     def get(self, key: str | None) -> dict | None:
@@ -497,6 +515,23 @@ def settings_hash(folder: Path) -> str:
         templates = above / ".cardguard"
         if templates.is_dir():
             digest.update(os.fsencode(templates) + b"\0" + folder_hash(templates).encode())
+    return digest.hexdigest()
+
+
+def schemas_hash(config_file: Path) -> str:
+    """A hash of the organisation schemas ``config_file`` names (``schema = "…"``, at the top
+    and in every override): a schema may change while the configuration naming it does not."""
+    from cardguard.settings.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_file)
+    except ConfigError:  # the check reports the configuration; its bytes are keyed already
+        return ""
+    named = [config.base.schema] + [Path(config_file.parent, str(override.values["schema"]))
+                                    for override in config.overrides if "schema" in override.values]
+    digest = hashlib.sha256()
+    for schema in sorted({os.path.abspath(path) for path in named if path is not None}):
+        digest.update(os.fsencode(schema) + b"\0" + file_fingerprint(Path(schema)))
     return digest.hexdigest()
 
 

@@ -152,6 +152,23 @@ def test_a_configuration_above_the_folders_is_part_of_the_cache_key(fleet_root: 
     assert lines_of(out) == lines_of(cardguard.audit([fleet_root], out=tmp_path / "fresh").out)
 
 
+def test_an_organisation_schema_named_by_the_configuration_is_part_of_the_cache_key(fleet_root: Path,
+                                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (fleet_root / "schemas").mkdir()
+    schema = fleet_root / "schemas" / "org.json"
+    schema.write_text('{"type": "object"}', encoding="utf-8")
+    (fleet_root / ".cardguard.toml").write_text('schema = "schemas/org.json"\n', encoding="utf-8")
+    cardguard.audit([fleet_root], out=out)
+    assert cardguard.audit([fleet_root], out=out).totals.cached == 3  # nothing changed
+    schema.write_text('{"type": "object", "required": ["our_team"]}', encoding="utf-8")  # the configuration did not
+    rerun = cardguard.audit([fleet_root], out=out)
+    # c-bare is configured by the file above; the two copies of the example by their own .cardguard.toml
+    assert rerun.totals.cached == 2
+    assert lines_of(out) == lines_of(cardguard.audit([fleet_root], out=tmp_path / "fresh").out)
+    assert ["our_team" in json.dumps(line["findings"]) for line in lines_of(out)] == [False, False, True]
+
+
 def test_a_run_cut_short_leaves_its_lines_and_no_earlier_summary_beside_them(fleet_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     cardguard.audit([fleet_root], out=out)
