@@ -21,6 +21,7 @@ import stat
 from pathlib import Path
 
 from cardguard.record import Record, factory
+from cardguard.safe_paths import read_descriptor
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
@@ -102,7 +103,9 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
     cwd = os.getcwd()
     # One Path object per model folder: the run's caches (run/validate.py's ConfigCache) are
     # keyed by folder, and a lookup that finds the very same object compares no path parts.
-    folders: dict[Path, Path] = {}
+    # Keyed by the folder as the card's path names it (``str(card.parent)``, "" for "."): a
+    # string, so the folder's Path is made once per folder rather than once per card.
+    folders: dict[str, Path] = {}
     for raw in paths or ["."]:
         for card, named in _cards_for(Path(raw), is_card):
             key = os.path.abspath(card)
@@ -111,9 +114,12 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
             seen.add(key)
             if (skip_non_cards or not named) and not is_card(card):
                 selection.skipped.append(_shown(key, cwd))
-            else:
-                folder = card.parent
-                selection.targets.append(Target(card, folders.setdefault(folder, folder), _shown(key, cwd)))
+                continue
+            named_folder = os.path.dirname(card)
+            folder = folders.get(named_folder)
+            if folder is None:
+                folder = folders[named_folder] = card.parent
+            selection.targets.append(Target(card, folder, _shown(key, cwd)))
     return selection
 
 
@@ -394,15 +400,7 @@ def _read_head(card: Path) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        chunks: list[bytes] = []
-        wanted = FRONT_MATTER_READ_BYTES
-        while wanted > 0:
-            chunk = os.read(descriptor, wanted)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            wanted -= len(chunk)
-        return b"".join(chunks)
+        return read_descriptor(descriptor, FRONT_MATTER_READ_BYTES)
     finally:
         os.close(descriptor)
 
