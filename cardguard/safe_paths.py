@@ -72,6 +72,49 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
     Raises FileNotFoundError when nothing is there (a dangling link included), Refused when
     the gate says no or it is not a regular file, OSError when the system says no.
     """
+    descriptor, size = _open_regular(path, boundary)
+    try:
+        return open(descriptor, "rb"), size  # noqa: SIM115 (the caller closes it)
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def read_small_file(path: StrPath, boundary: StrPath, max_bytes: int) -> tuple[bytes, int]:
+    """The bytes of ``path`` (a path under ``boundary``) and its size as fstat gave it, read
+    through the gate as :func:`open_for_reading` opens it; no bytes when that size is over
+    ``max_bytes``, else at most ``max_bytes + 1`` (as :func:`read_up_to`). Raises as
+    :func:`open_for_reading`, and OSError when the read fails.
+
+    For the small files read whole, one per card (the card, its ``.eval_results``): the
+    descriptor is read as it is, without the file object and buffer ``open`` would add."""
+    descriptor, size = _open_regular(path, boundary)
+    try:
+        if size > max_bytes:
+            return b"", size
+        data = read_descriptor(descriptor, size + 1)
+        if len(data) > size:  # the file grew after fstat: read on to one byte past the bound
+            data += read_descriptor(descriptor, max_bytes + 1 - len(data))
+        return data, size
+    finally:
+        os.close(descriptor)
+
+
+def read_descriptor(descriptor: int, wanted: int) -> bytes:
+    """Up to ``wanted`` bytes from an open descriptor: fewer only at the end of the file."""
+    chunks: list[bytes] = []
+    while wanted > 0:
+        chunk = os.read(descriptor, wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
+
+
+def _open_regular(path: StrPath, boundary: StrPath) -> tuple[int, int]:
+    """A read descriptor for ``path`` through the gate and the file's size; Refused when it is
+    not a regular file (see :func:`open_for_reading`)."""
     root = os.path.abspath(boundary)
     parts = _parts_below(os.path.abspath(path), root, boundary)
     descriptor = _open_checked(root, parts)
@@ -79,7 +122,7 @@ def open_for_reading(path: StrPath, boundary: StrPath) -> tuple[BinaryIO, int]:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise Refused("CG001", _not_regular(info.st_mode))
-        return open(descriptor, "rb"), info.st_size  # noqa: SIM115 (the caller closes it)
+        return descriptor, info.st_size
     except BaseException:
         os.close(descriptor)
         raise

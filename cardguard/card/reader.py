@@ -26,7 +26,7 @@ from cardguard.findings import Finding
 from cardguard.limits import MAX_CARD_BYTES
 from cardguard.lines import LineIndex, line_at, line_count, split_lines
 from cardguard.card.markdown import Body, parse_body
-from cardguard.safe_paths import Refused, open_for_reading, read_up_to
+from cardguard.safe_paths import Refused, read_small_file
 from cardguard.card.text_encoding import WideEncoding, wide_encoding
 from cardguard.card.yamlpos import Coercion, InstancePath, Limits, LoaderRejection, YamlDoc, hub_loader_rejection, parse_yaml
 from cardguard.record import Record, factory
@@ -110,20 +110,16 @@ CARD_NOT_FOUND = ("CG001", "the card does not exist")
 def read_card_bytes(path: str | Path, boundary: str | Path, max_bytes: int) -> tuple[bytes, tuple[str, str] | None]:
     """The card's bytes, or the rule code and message saying why they were not read."""
     try:
-        handle, size = open_for_reading(path, boundary)
+        raw, size = read_small_file(path, boundary, max_bytes)
     except FileNotFoundError:
         return b"", CARD_NOT_FOUND
     except Refused as refusal:
         return b"", (refusal.code, f"the card {refusal.reason}")
-    except OSError as error:
+    except OSError as error:  # opening it or reading it
         return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
-    with handle:
-        if size > max_bytes:
-            return b"", ("CG009", f"the card is {size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
-        try:
-            return read_up_to(handle, size, max_bytes), None
-        except OSError as error:
-            return b"", ("CG001", f"cannot read the card: {error.strerror or error}")
+    if size > max_bytes:
+        return b"", ("CG009", f"the card is {size:,} bytes, over the {max_bytes:,}-byte limit (limits.card_bytes)")
+    return raw, None
 
 
 def unread_card(display_path: str, problem: tuple[str, str]) -> Card:

@@ -19,7 +19,7 @@ from cardguard.rules.profile_choice import AUTO, ProfileChoice, choose_profile
 from cardguard.rules.eval_results import check_eval_results
 from cardguard.rules.metadata import check_metadata
 from cardguard.rules.sections import check_sections
-from cardguard.safe_paths import Refused, list_folder, open_for_reading, read_up_to
+from cardguard.safe_paths import Refused, list_folder, read_small_file
 from cardguard.settings.targets import Target, display_path, shown_in
 from cardguard.card.yamlpos import Limits as YamlLimits, parse_yaml
 from cardguard.record import Record, factory
@@ -287,19 +287,12 @@ def read_small_text(path: Path, boundary: Path, max_bytes: int) -> tuple[str, tu
     """UTF-8 text of a small file read through the gate, or (rule code, why not): CG307 for
     a link the gate refuses (the message then follows the file's name), CG116 otherwise."""
     try:
-        handle, size = open_for_reading(path, boundary)
+        data, size = read_small_file(path, boundary, max_bytes)
     except Refused as refusal:
         return "", ("CG307" if refusal.code == "CG307" else "CG116", refusal.reason)
-    except OSError as error:
+    except OSError as error:  # opening it or reading it
         return "", ("CG116", f"cannot read: {error.strerror or error}")
-    with handle:
-        if size > max_bytes:
-            return "", ("CG116", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)")
-        try:
-            data = read_up_to(handle, size, max_bytes)
-        except OSError as error:
-            return "", ("CG116", f"cannot read: {error.strerror or error}")
-    if len(data) > max_bytes:
+    if size > max_bytes or len(data) > max_bytes:
         return "", ("CG116", f"larger than {max_bytes:,} bytes (limits.yaml-bytes)")
     try:
         return data.decode("utf-8"), None

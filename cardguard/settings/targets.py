@@ -21,10 +21,11 @@ import stat
 from pathlib import Path
 
 from cardguard.record import Record, factory
+from cardguard.safe_paths import read_descriptor
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Callable
 
     from cardguard.artifacts.remote import HubSource
@@ -102,34 +103,60 @@ def select_targets(paths: list[str], skip_non_cards: bool = False,
     cwd = os.getcwd()
     # One Path object per model folder: the run's caches (run/validate.py's ConfigCache) are
     # keyed by folder, and a lookup that finds the very same object compares no path parts.
-    folders: dict[Path, Path] = {}
+    # Keyed by the folder as the card's path names it (``str(card.parent)``, "" for "."): a
+    # string, so the folder's Path is made once per folder rather than once per card.
+    folders: dict[str, Path] = {}
     for raw in paths or ["."]:
-        for card, named in _cards_for(Path(raw), is_card):
+        # a walk's cards in Path order (a path that names a card gives just that one)
+        for card, verdict in sorted(_cards_for(Path(raw), is_card), key=_card_of):
             key = os.path.abspath(card)
             if key in seen:
                 continue
             seen.add(key)
-            if (skip_non_cards or not named) and not is_card(card):
+            if verdict is None and skip_non_cards:
+                verdict = is_card(card)
+            if verdict is False:
                 selection.skipped.append(_shown(key, cwd))
-            else:
-                folder = card.parent
-                selection.targets.append(Target(card, folders.setdefault(folder, folder), _shown(key, cwd)))
+                continue
+            named_folder = os.path.dirname(card)
+            folder = folders.get(named_folder)
+            if folder is None:
+                folder = folders[named_folder] = card.parent
+            selection.targets.append(Target(card, folder, _shown(key, cwd)))
     return selection
 
 
-def _cards_for(path: Path, is_card: _CardTest) -> list[tuple[Path, bool]]:
-    """The candidate cards behind one path, each with whether the path named it."""
-    if _is_dir(path):
-        top = _top_card(path, is_card)
-        if top is not None:
-            return [(top, False)]
-        found = sorted(_walk_for_cards(path))
-        if not found:
-            raise _nothing_below(path)
-        if not _any_card(found, is_card):
-            raise _no_card_below(path, found[0])
-        return [(card, False) for card in found]
-    return _named_or_owned(path)
+def _cards_for(path: Path, is_card: Callable[[Path], bool]) -> Iterable[tuple[Path, bool | None]]:
+    """The candidate cards behind one path, each with whether it is a model card (``is_card``'s
+    answer, asked once here), or None for a card the path names (checked whatever it holds;
+    asked only with ``skip_non_cards``). A folder is its own README.md when that is a model
+    card, else every README.md below it, found lazily (:func:`_walked_cards`)."""
+    if not _is_dir(path):
+        return [(card, None if named else is_card(card)) for card, named in _named_or_owned(path)]
+    top = _top_card(path, is_card)
+    if top is not None:
+        return [(top, True)]
+    return _walked_cards(path, is_card)
+
+
+def _walked_cards(folder: Path, is_card: Callable[[Path], bool]) -> Iterator[tuple[Path, bool]]:
+    """Every README.md below ``folder`` in walk order, each with whether it is a model card;
+    TargetError when the walk ends without finding one."""
+    first_found: Path | None = None  # the one the error names: the least in Path order
+    any_card = False
+    for card in _walk_for_cards(folder):
+        first_found = card if first_found is None else min(first_found, card)
+        verdict = is_card(card)
+        any_card = any_card or verdict
+        yield card, verdict
+    if first_found is None:
+        raise _nothing_below(folder)
+    if not any_card:
+        raise _no_card_below(folder, first_found)
+
+
+def _card_of(candidate: tuple[Path, bool | None]) -> Path:
+    return candidate[0]
 
 
 def _top_card(folder: Path, is_card: Callable[[Path], bool]) -> Path | None:
@@ -214,25 +241,8 @@ def _keyed_target(card: Path, cwd: str) -> tuple[tuple[tuple[str, ...], str], Ta
 
 
 def _stream_cards_for(path: Path, is_card: Callable[[Path], bool]) -> Iterator[Path]:
-    """:func:`_cards_for`'s cards that select_targets keeps, found lazily, in walk order."""
-    if not _is_dir(path):
-        yield from (card for card, named in _named_or_owned(path) if named or is_card(card))
-        return
-    top = _top_card(path, is_card)
-    if top is not None:
-        yield top
-        return
-    first_found: Path | None = None  # the one select_targets' error names: the least in Path order
-    any_card = False
-    for card in _walk_for_cards(path):
-        first_found = card if first_found is None else min(first_found, card)
-        if is_card(card):
-            any_card = True
-            yield card
-    if first_found is None:
-        raise _nothing_below(path)
-    if not any_card:
-        raise _no_card_below(path, first_found)
+    """:func:`_cards_for`'s cards that select_targets keeps, in walk order."""
+    return (card for card, verdict in _cards_for(path, is_card) if verdict is not False)
 
 
 def _is_dir(path: Path) -> bool:
@@ -245,10 +255,6 @@ def _is_dir(path: Path) -> bool:
     if stat.S_ISLNK(mode):
         return path.is_dir()
     return stat.S_ISDIR(mode)
-
-
-def _any_card(found: list[Path], is_card: _CardTest) -> bool:
-    return any(is_card(card) for card in found)
 
 
 def _walk_for_cards(root: Path) -> Iterator[Path]:
@@ -394,15 +400,7 @@ def _read_head(card: Path) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        chunks: list[bytes] = []
-        wanted = FRONT_MATTER_READ_BYTES
-        while wanted > 0:
-            chunk = os.read(descriptor, wanted)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            wanted -= len(chunk)
-        return b"".join(chunks)
+        return read_descriptor(descriptor, FRONT_MATTER_READ_BYTES)
     finally:
         os.close(descriptor)
 

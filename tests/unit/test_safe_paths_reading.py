@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cardguard.safe_paths import Refused, _parts_under, read_up_to
+from cardguard.safe_paths import Refused, _parts_under, read_descriptor, read_small_file, read_up_to
 
 
 @pytest.mark.parametrize("relative", ["README.md", "a/b/README.md", "a/./b/../README.md", "a//README.md"])
@@ -42,3 +42,40 @@ def test_read_up_to_reads_a_file_that_grew_up_to_one_byte_past_the_bound() -> No
 
 def test_read_up_to_a_file_that_shrank() -> None:
     assert read_up_to(io.BufferedReader(io.BytesIO(b"x" * 10)), 100, 1000) == b"x" * 10
+
+
+def test_read_small_file_gives_the_bytes_and_the_size(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_bytes(b"---\nlicense: mit\n---\n")
+    assert read_small_file(tmp_path / "README.md", tmp_path, 1000) == (b"---\nlicense: mit\n---\n", 21)
+
+
+def test_read_small_file_over_the_bound_reads_nothing(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_bytes(b"x" * 101)
+    assert read_small_file(str(tmp_path / "README.md"), str(tmp_path), 100) == (b"", 101)
+    assert read_small_file(tmp_path / "README.md", tmp_path, 101) == (b"x" * 101, 101)
+
+
+def test_read_small_file_refuses_a_folder_a_link_out_and_a_missing_file(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    (model / "sub").mkdir(parents=True)
+    (tmp_path / "secret").write_bytes(b"token")
+    (model / "README.md").symlink_to(tmp_path / "secret")
+    with pytest.raises(Refused) as folder:
+        read_small_file(model / "sub", model, 100)
+    assert folder.value.code == "CG001"
+    with pytest.raises(Refused) as outside:
+        read_small_file(model / "README.md", model, 100)
+    assert outside.value.code == "CG307"
+    with pytest.raises(FileNotFoundError):
+        read_small_file(model / "missing.md", model, 100)
+
+
+def test_read_descriptor_reads_to_the_end_or_to_what_is_wanted(tmp_path: Path) -> None:
+    (tmp_path / "data").write_bytes(b"x" * 10)
+    descriptor = os.open(tmp_path / "data", os.O_RDONLY)
+    try:
+        assert read_descriptor(descriptor, 4) == b"xxxx"
+        assert read_descriptor(descriptor, 100) == b"x" * 6
+        assert read_descriptor(descriptor, 100) == b""
+    finally:
+        os.close(descriptor)

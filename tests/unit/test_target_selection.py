@@ -43,3 +43,23 @@ def test_the_cards_of_a_folder_share_one_model_folder(tree: Path) -> None:
     first, second = select_targets(["model/README.md", "model/other.md"]).targets
     assert first.model_dir == Path("model")
     assert first.model_dir is second.model_dir
+
+
+def test_a_walk_skips_readmes_that_are_not_cards_and_a_named_one_is_checked(tree: Path) -> None:
+    (tree / "docs").mkdir()
+    (tree / "docs" / "README.md").write_text("# Project documentation\n")
+    (tree / "model" / "0-sub").mkdir()
+    (tree / "model" / "0-sub" / "README.md").write_text(CARD)
+    walked = select_targets(["."])
+    # in Path order: "0-sub" sorts before "README.md" (the walk meets the folder's own first)
+    assert [target.display for target in walked.targets] == ["model/0-sub/README.md", "model/README.md"]
+    assert walked.skipped == ["docs/README.md"]
+    assert [target.display for target in select_targets(["docs/README.md"]).targets] == ["docs/README.md"]
+    named_but_not_a_card = select_targets(["docs/README.md"], skip_non_cards=True)
+    assert (named_but_not_a_card.targets, named_but_not_a_card.skipped) == ([], ["docs/README.md"])
+
+
+def test_the_models_folder_of_two_spellings_is_the_first_spelling_met_each(tree: Path) -> None:
+    relative, absolute = select_targets(["model/README.md", str(tree / "model" / "other.md")]).targets
+    assert relative.model_dir == Path("model")
+    assert absolute.model_dir == tree / "model"
