@@ -547,7 +547,9 @@ def _previous_run(since: PathArg | None) -> tuple[dict[str, bool] | None, Trend 
     earlier = Path(since) / "results.jsonl"
     try:
         return read_previous_run(earlier)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except OSError as error:
+        raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError) as error:
         raise UsageError(f"--since {os.fspath(since)}: cannot read {earlier}: {error}") from None
 
 

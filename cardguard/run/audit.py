@@ -27,7 +27,9 @@ May import: report, settings, artifacts, ground.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -48,6 +50,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor, Future
+    from typing import BinaryIO
     from multiprocessing.context import BaseContext
     from multiprocessing.queues import Queue
     from multiprocessing.sharedctypes import Synchronized
@@ -553,13 +556,20 @@ def file_fingerprint(path: Path) -> bytes:
 
 
 def regular_file_digest(path: Path) -> bytes:
-    """The sha256 of at most HASHED_BYTES + 1 bytes of ``path``, opened without waiting (a FIFO
-    put in the file's place since it was looked at opens at once) and read only if regular."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return b"not a regular file"
+    """The sha256 of at most HASHED_BYTES + 1 bytes of ``path`` (:func:`open_regular_file`)."""
+    with open_regular_file(path) as file:
         return hashlib.sha256(file.read(HASHED_BYTES + 1)).digest()
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading, when it is a regular file; OSError otherwise, as for a
+    missing one. It is opened without waiting: a FIFO (whose open waits for a writer) or a
+    device (/dev/zero never ends) found where a file was expected is refused, not read."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    return open(descriptor, "rb")
 
 
 # -- totals and comparison --------------------------------------------------------------------
@@ -593,7 +603,7 @@ class AuditTotals(Record):
 
 def read_results(results: Path) -> Iterator[dict]:
     """The lines of a results.jsonl, one at a time."""
-    with results.open(encoding="utf-8") as lines:
+    with io.TextIOWrapper(open_regular_file(results), encoding="utf-8") as lines:
         for text in lines:
             if text.strip():
                 yield json.loads(text)
@@ -812,7 +822,7 @@ def shard_lines(results: Path) -> Iterator[dict]:
     the one before it; JoinError naming the file and line otherwise."""
     previous: tuple[bool, tuple[str, ...]] | None = None
     try:
-        with results.open("rb") as lines:
+        with open_regular_file(results) as lines:
             for number, raw in enumerate(lines, 1):
                 if not raw.strip():
                     continue

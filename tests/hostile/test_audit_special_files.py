@@ -1,7 +1,11 @@
-"""``cardguard audit`` keys its cache on a hash of every file in a model folder and of the
-configuration above it (cardguard/run/audit.py, ``file_fingerprint``). A pull request controls
-those files: a FIFO (whose open waits for a writer for ever) or a link to /dev/zero (whose read
-never ends) must neither hang the run nor fill its memory, and a link's target still counts."""
+"""FIFOs (whose open waits for a writer for ever) and links to /dev/zero (whose read never ends)
+where ``cardguard audit`` reads files: it must neither hang nor fill its memory.
+
+- The cache key hashes every file in a model folder and the configuration above it
+  (cardguard/run/audit.py, ``file_fingerprint``): a pull request controls those files. A
+  link's target still counts.
+- ``--since DIR`` reads an earlier run's results.jsonl, often an artifact or a cache restored
+  in CI: anything but a regular file is one line and exit 2."""
 
 from __future__ import annotations
 
@@ -49,3 +53,19 @@ def test_a_change_behind_a_link_checks_the_folder_again(tmp_path: Path) -> None:
     assert "(0 unreadable, 1 from cache)" in run_cli(args, cwd=tmp_path).stderr  # nothing changed
     shared.write_text('{"a": 2}', encoding="utf-8")
     assert "(0 unreadable, 0 from cache)" in run_cli(args, cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link to /dev/zero"])
+def test_since_refuses_a_results_file_that_is_not_a_regular_file(tmp_path: Path, planted: str) -> None:
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    if planted == "fifo":
+        os.mkfifo(earlier / "results.jsonl")
+    else:
+        (earlier / "results.jsonl").symlink_to("/dev/zero")
+    shutil.copytree(EXAMPLE, tmp_path / "fleet" / "model")
+    run = run_cli(["audit", str(tmp_path / "fleet"), "--out", str(tmp_path / "out"), "--since", str(earlier)],
+                  cwd=tmp_path)
+    assert run.returncode == 2 and run.peak_mb < 200, (run.returncode, run.peak_mb)
+    assert run.stderr.strip().endswith("results.jsonl: not a regular file"), run.stderr
+    assert run.stderr.count("\n") == 1
