@@ -100,6 +100,23 @@ def read_small_file(path: StrPath, boundary: StrPath, max_bytes: int) -> tuple[b
         os.close(descriptor)
 
 
+class NotRegularFile(OSError):
+    """:func:`open_regular_unguarded` found a FIFO, a device, a socket or a folder."""
+
+
+def open_regular_unguarded(path: StrPath, follow_links: bool = True) -> int:
+    """A read descriptor of ``path`` when it is a regular file, opened without the gate (for a
+    read that needs no repository boundary: a card's first bytes sniffed to tell a model card,
+    a file only hashed); NotRegularFile otherwise. It is opened without waiting: the open of a
+    FIFO would wait for a writer for ever, and a device (/dev/zero) would never end."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC | (0 if follow_links else _NOFOLLOW)
+    descriptor = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", os.fspath(path))
+    return descriptor
+
+
 def read_descriptor(descriptor: int, wanted: int) -> bytes:
     """Up to ``wanted`` bytes from an open descriptor: fewer only at the end of the file."""
     chunks: list[bytes] = []

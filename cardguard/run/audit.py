@@ -27,7 +27,6 @@ May import: report, settings, artifacts, ground.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import itertools
@@ -44,6 +43,7 @@ from pathlib import Path
 from cardguard.codes import RULES
 from cardguard.record import Record, factory
 from cardguard.report.results_line import fails
+from cardguard.safe_paths import open_regular_unguarded
 from cardguard.settings.targets import folder_order
 
 TYPE_CHECKING = False
@@ -562,14 +562,9 @@ def regular_file_digest(path: Path) -> bytes:
 
 
 def open_regular_file(path: Path) -> BinaryIO:
-    """``path`` opened for reading, when it is a regular file; OSError otherwise, as for a
-    missing one. It is opened without waiting: a FIFO (whose open waits for a writer) or a
-    device (/dev/zero never ends) found where a file was expected is refused, not read."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
-    return open(descriptor, "rb")
+    """``path`` opened for reading when it is a regular file; OSError otherwise, as for a missing
+    one (a FIFO or a device found where a file was expected is refused, not read)."""
+    return open(open_regular_unguarded(path), "rb")
 
 
 # -- totals and comparison --------------------------------------------------------------------

@@ -21,7 +21,7 @@ import stat
 from pathlib import Path
 
 from cardguard.record import Record, factory
-from cardguard.safe_paths import read_descriptor
+from cardguard.safe_paths import NotRegularFile, open_regular_unguarded, read_descriptor
 
 TYPE_CHECKING = False  # typing is imported for type checkers only (cold start)
 if TYPE_CHECKING:
@@ -396,10 +396,11 @@ def _head_text(card: Path) -> str | None:
 def _read_head(card: Path) -> bytes | None:
     """Up to FRONT_MATTER_READ_BYTES of ``card``; None when it is not a regular file (a FIFO is
     opened without waiting for a writer, a folder is not read)."""
-    descriptor = os.open(card, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
+        descriptor = open_regular_unguarded(card, follow_links=False)
+    except NotRegularFile:
+        return None
+    try:
         return read_descriptor(descriptor, FRONT_MATTER_READ_BYTES)
     finally:
         os.close(descriptor)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cardguard import safe_paths
 from cardguard.safe_paths import Refused, _parts_under, read_descriptor, read_small_file, read_up_to
 
 
@@ -79,3 +80,17 @@ def test_read_descriptor_reads_to_the_end_or_to_what_is_wanted(tmp_path: Path) -
         assert read_descriptor(descriptor, 100) == b""
     finally:
         os.close(descriptor)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_an_unguarded_open_refuses_a_fifo_at_once_and_a_link_when_told(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(safe_paths.NotRegularFile):
+        safe_paths.open_regular_unguarded(tmp_path / "fifo")  # a blocking open would wait here for ever
+    (tmp_path / "file").write_bytes(b"bytes")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    descriptor = safe_paths.open_regular_unguarded(tmp_path / "link")
+    assert os.read(descriptor, 10) == b"bytes"
+    os.close(descriptor)
+    with pytest.raises(OSError):
+        safe_paths.open_regular_unguarded(tmp_path / "link", follow_links=False)
