@@ -157,6 +157,7 @@ def _hub_facts(spec: str) -> Facts:
     from cardguard.artifacts import read_facts as read_folder_facts
     from cardguard.run.hub_targets import hub_target
 
+    _check_hub_endpoint()
     with ExitStack() as hub_folders:
         target = hub_target(spec, hub_folders)
         facts = read_folder_facts(target.model_dir, display_root=target.display_root or "", remote=target.hub)
@@ -320,6 +321,8 @@ def _select_targets(paths: list[str], configs: ConfigCache, skip_non_cards: bool
         return configs.settings_for(Target(card, card.parent, display_path(card))).model_card
 
     local = [path for path in paths if not is_hub_target(path)]
+    if len(local) < len(paths):
+        _check_hub_endpoint()
     hub_targets = [hub_target(path, hub_folders) for path in paths if is_hub_target(path)]
     if not local and hub_targets:
         return hub_targets, []
@@ -344,6 +347,7 @@ def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | N
         return None
     from cardguard.artifacts.remote import HubSource
 
+    _check_hub_endpoint()
     return HubSource(hub_repo, hub_revision or "main")
 
 
@@ -397,6 +401,7 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
     from cardguard.run.sync_run import sync_target
 
     _check_repo_id(repo_id)
+    _check_hub_endpoint()
     snapshots: list[tuple[Target, CardSnapshot]] = []
 
     def synced_on_hub(target: Target, configs: ConfigCache) -> CardReport:
@@ -440,6 +445,7 @@ def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr:
 
     model_dir = os.fspath(folder)
     _check_repo_id(repo_id)
+    _check_hub_endpoint()
     if create_pr and revision not in (None, "main"):
         raise UsageError("--create-pr opens a pull request against the default branch; leave out --revision")
     if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
@@ -454,6 +460,18 @@ def _push_folder(folder: PathArg, repo_id: str, revision: str | None, create_pr:
         raise UsageError(f"{os.path.join(model_dir, pointers[0])} is a Git LFS pointer, not the file it stands for "
                          "(run `git lfs pull`); cardguard push will not upload it")
     return model_dir, files
+
+
+def _check_hub_endpoint() -> None:
+    """UsageError when ``$HF_ENDPOINT`` is set to something that is not a Hub address: each
+    door to the Hub asks before huggingface_hub is imported (which fails on some such values)."""
+    from cardguard.artifacts.hub_id import endpoint_problem
+
+    endpoint = os.environ.get("HF_ENDPOINT", "")
+    problem = endpoint_problem(endpoint)
+    if problem is not None:
+        raise UsageError(f"HF_ENDPOINT={endpoint!r} is not a usable Hub address ({problem}); "
+                         "set it to a URL such as https://huggingface.co, or unset it")
 
 
 def _check_repo_id(repo_id: str) -> None:
@@ -636,6 +654,7 @@ def _audit_items(paths: Sequence[PathArg], hub_author: str | None, hub_search: s
 def _hub_listing(author: str | None, search: str | None) -> list:
     from cardguard.run.audit import HubListingError, hub_items
 
+    _check_hub_endpoint()
     try:
         return hub_items(author, search)
     except HubListingError as error:

@@ -89,6 +89,24 @@ def hub_hosts() -> tuple[str, ...]:
     return HUB_HOSTS + ((endpoint_host.lower(),) if endpoint_host else ())
 
 
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why ``$HF_ENDPOINT``'s value cannot be the Hub's address, or None (unset or empty is
+    huggingface_hub's default, https://huggingface.co). huggingface_hub parses it when first
+    imported and raises on a bad port or IPv6 address, so it is looked at before that."""
+    if not endpoint:
+        return None
+    try:
+        split = urlsplit(endpoint)
+        split.port  # noqa: B018 -- reading it is the check: a port out of range raises
+    except ValueError as error:
+        return str(error)
+    if split.scheme not in ("http", "https"):
+        return "not an http:// or https:// URL"
+    if not split.hostname:
+        return "no host"
+    return None
+
+
 def hub_id_from_url(url: str, hosts: tuple[str, ...] = HUB_HOSTS) -> str | None:
     """``org/name`` from a clone URL of a Hub model repository, or None.
 
