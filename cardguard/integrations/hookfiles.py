@@ -8,7 +8,8 @@ copies in ``.pre-commit-hooks.yaml`` and ``hooks/*`` equal to this one.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from pathlib import PurePosixPath
+from typing import Callable, Iterable
 
 WATCHED_FILES = (
     r"(^|/)(README\.md|[^/]*\.(json|safetensors|bin|pt|pth|gguf)"
@@ -31,3 +32,18 @@ def watched(paths: Iterable[str]) -> list[str]:
         if path and is_watched(path):
             seen.setdefault(path, None)
     return list(seen)
+
+
+def card_of_deleted(path: str, is_file: Callable[[str], bool]) -> str | None:
+    """The card a deleted file (``/``-separated, relative to the top of the work tree) belonged
+    to: the README.md of the nearest folder at or above it for which ``is_file`` holds, or None.
+    A deleted card gives None: there is nothing left to check. The hooks in ``hooks/`` do the
+    same in shell (``card_of_deleted``)."""
+    deleted = PurePosixPath(path.replace("\\", "/"))
+    if deleted.name == "README.md":
+        return None
+    for folder in deleted.parents:
+        card = str(folder / "README.md") if str(folder) != "." else "README.md"
+        if is_file(card):
+            return card
+    return None
