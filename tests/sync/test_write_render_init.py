@@ -119,6 +119,9 @@ def test_init_writes_card_and_refuses_to_overwrite(tmp_path: Path, monkeypatch: 
     assert "<!-- cardguard:begin labels -->" in text and "| 1 | neutral |" in text
     assert "## Bias, Risks, and Limitations" in text and "[More Information Needed]" in text
     assert plan_text(text, facts).changed is False  # init output is already in sync
+    lines = text.splitlines()
+    after_regions = [lines[number + 1] for number, line in enumerate(lines[:-1]) if line.startswith("<!-- cardguard:end ")]
+    assert len(after_regions) >= 4 and set(after_regions) == {""}  # a blank line before the next heading
     assert main(["init", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == text
