@@ -244,9 +244,13 @@ def _library_sections(card: Card, lines: list[BodyLine], scan: RegionScan, rende
     return sections
 
 
+# Each reason made once (see managed.py)
+_NO_METADATA = Unknown("the card has no metadata")
+_NO_ENTRY = Unknown("the benchmark dataset, the task or the metric of the results files is unknown")
+
+
 def _eval_results(card: Card, facts: Facts, evaluation: EvaluationTarget) -> EvalResultEntry | Unknown:
     if card.metadata is None:
-        return Unknown("the card has no metadata")
+        return _NO_METADATA
     entry = eval_results_entry(card.metadata, facts, evaluation)
-    return entry if entry is not None else Unknown(
-        "the benchmark dataset, the task or the metric of the results files is unknown")
+    return entry if entry is not None else _NO_ENTRY
