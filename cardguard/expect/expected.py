@@ -187,6 +187,8 @@ class RegionRenderer:
 
 def _unfillable(scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer) -> dict[str, str]:
     """The required regions the card has no markers for that the facts cannot fill, and why."""
+    if not options.required_regions:  # the default: no region is required
+        return {}
     present = {region.name for region in scan.regions}
     reasons = {name: renderer.unknown_reason(REGIONS[name]) for name in options.required_regions if name not in present}
     return {name: reason for name, reason in reasons.items() if reason}
