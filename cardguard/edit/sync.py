@@ -185,16 +185,15 @@ def _wrapped(name: str, content: str) -> str:
 
 def _appended(plan: SyncPlan, card: Card, regions: tuple[ExpectedRegion, ...]) -> list[TextEdit]:
     """Required regions no library wrote, each under its own heading at the end of the card."""
+    known = [region for region in regions if region.text is not None]
+    if not known:  # most plans: nothing to append, and the card's lines need not be counted
+        return []
     blocks = []
     line = line_count(card.text) + 1
-    for region in regions:
-        if region.text is None:
-            continue
+    for region in known:
         spec = REGIONS[region.name]
         plan.region_changes.append(RegionChange(region.name, line, None, region.text))
         blocks.append(f"{'#' * spec.level} {spec.heading}\n\n{_wrapped(region.name, region.text)}")
-    if not blocks:
-        return []
     text = card.text
     ends_with_break = text.endswith(("\n", "\r"))
     addition = ("" if ends_with_break else "\n") + ("\n" if text.strip() else "") + "\n".join(blocks)

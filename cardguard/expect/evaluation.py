@@ -54,6 +54,8 @@ def missing_metrics(metadata: dict[str, Any], facts: Facts) -> list[tuple[int, i
     files (they hold one of their metrics, or are the only result) but lack some of their
     metrics. Entries written by hand are never touched."""
     metrics = card_metrics(facts)
+    if not metrics:  # no results files: no metric to add
+        return []
     results = list(_results(metadata))
     found = []
     for m, r, result in results:
@@ -74,9 +76,11 @@ def new_model_index(metadata: dict[str, Any], facts: Facts, tasks: tuple[str, ..
     """A model-index for a card without one, when the dataset and the task are known
     (``tasks``: the tasks the model's head supports, the preferred one first)."""
     metrics = card_metrics(facts)
+    if not metrics:
+        return None
     dataset = target.dataset or _only_card_dataset(metadata)
     task = target.task or (tasks[0] if tasks else None)
-    if not metrics or not dataset or not task or "model-index" in metadata:
+    if not dataset or not task or "model-index" in metadata:
         return None
     task_entry = {"name": TASK_NAMES[task], "type": task} if task in TASK_NAMES else {"type": task}
     result = {"task": task_entry, "dataset": {"name": target.dataset_name or dataset, "type": dataset},

@@ -131,13 +131,17 @@ def derive_expected(card: Card, facts: Facts, options: ExpectOptions = ExpectOpt
 
 # Not artifact families: where the folder is, and what reading it found or could not read.
 _NOT_FAMILIES = frozenset({"model_dir", "lfs_pointers", "remote_files", "findings", "files_read", "hub_id"})
+# A field added to Facts counts as a family unless named above, so a new one is never skipped.
+_FAMILIES = tuple(name for name in Facts.fields() if name not in _NOT_FAMILIES)
 
 
 def holds_artifacts(facts: Facts) -> bool:
     """Whether the folder gave any artifact family (weights, config, training log, ...). Every
-    region's text, managed value and statement is made from one: without any, none is known.
-    A field added to Facts counts as a family unless named above, so a new one is never skipped."""
-    return any(getattr(facts, name) is not None for name in Facts.fields() if name not in _NOT_FAMILIES)
+    region's text, managed value and statement is made from one: without any, none is known."""
+    for name in _FAMILIES:
+        if getattr(facts, name) is not None:
+            return True
+    return False
 
 
 def may_hold_markers(text: str) -> bool:
@@ -183,6 +187,8 @@ class RegionRenderer:
 
 def _unfillable(scan: RegionScan, options: ExpectOptions, renderer: RegionRenderer) -> dict[str, str]:
     """The required regions the card has no markers for that the facts cannot fill, and why."""
+    if not options.required_regions:  # the default: no region is required
+        return {}
     present = {region.name for region in scan.regions}
     reasons = {name: renderer.unknown_reason(REGIONS[name]) for name in options.required_regions if name not in present}
     return {name: reason for name, reason in reasons.items() if reason}
@@ -240,9 +246,13 @@ def _library_sections(card: Card, lines: list[BodyLine], scan: RegionScan, rende
     return sections
 
 
+# Each reason made once (see managed.py)
+_NO_METADATA = Unknown("the card has no metadata")
+_NO_ENTRY = Unknown("the benchmark dataset, the task or the metric of the results files is unknown")
+
+
 def _eval_results(card: Card, facts: Facts, evaluation: EvaluationTarget) -> EvalResultEntry | Unknown:
     if card.metadata is None:
-        return Unknown("the card has no metadata")
+        return _NO_METADATA
     entry = eval_results_entry(card.metadata, facts, evaluation)
-    return entry if entry is not None else Unknown(
-        "the benchmark dataset, the task or the metric of the results files is unknown")
+    return entry if entry is not None else _NO_ENTRY

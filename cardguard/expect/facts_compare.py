@@ -130,8 +130,10 @@ def artifact_disagreements(facts: Facts) -> list[Disagreement]:
 
 def _evaluation_disagreements(facts: Facts) -> list[Disagreement]:
     state, results_file = facts.training_state, _results_file(facts)
+    if state is None or results_file is None:  # most folders: nothing to compare
+        return []
     logged, results = last_logged_evaluation(facts), final_eval_metrics(facts)
-    if state is None or results_file is None or not logged or not results:
+    if not logged or not results:
         return []
     results_epoch = _number(facts.results.splits[results_file.split("_")[0]].get("epoch"))
     # transformers 4.x logged the epoch rounded to 2 decimals (12.22 for 12.2249): rounding is not a difference

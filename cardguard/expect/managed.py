@@ -34,6 +34,15 @@ class Unknown(Record, frozen=True):
 
 Value = Union[str, Unknown]
 
+# The reasons that read the same for every card, made once: a card-only folder's derivation
+# asks for most of them, and an Unknown is frozen, so one value serves every card.
+_NO_NEW_MODEL_INDEX = Unknown("the card has a model-index, or the results files, the dataset or the task is unknown")
+_NO_EMISSIONS = Unknown("the folder has no emissions.csv")
+_NO_LIBRARY = Unknown("the folder has no adapter_config.json, modules.json or transformers config.json")
+_SEVERAL_BASE_MODELS = Unknown("the card lists several base models")
+_NO_BASE_MODEL = Unknown("the checkpoint names no base model by its Hub id")
+_NO_TASK = Unknown("the model's head names no task the Hub knows")
+
 
 class MetricValue(Record, frozen=True):
     """A model-index metric value that differs from the results files."""
@@ -85,31 +94,28 @@ def expected_metadata(metadata: dict[str, Any], facts: Facts, traits: ModelTrait
         pipeline_tag=_pipeline_tag(traits.pipeline_tags, metadata),
         drifted_metrics=tuple(MetricValue(path, stated, actual) for path, stated, actual in
                               metric_comparisons(metadata, facts) if not values_agree(stated, actual)),
-        new_model_index=created if created is not None else Unknown(
-            "the card has a model-index, or the results files, the dataset or the task is unknown"),
+        new_model_index=created if created is not None else _NO_NEW_MODEL_INDEX,
         added_metrics=tuple(AddedMetrics(m, r, entries) for m, r, entries in missing_metrics(metadata, facts)),
-        emissions_g=round(facts.emissions.emissions_g, 2) if facts.emissions is not None else Unknown(
-            "the folder has no emissions.csv"),
+        emissions_g=round(facts.emissions.emissions_g, 2) if facts.emissions is not None else _NO_EMISSIONS,
         tags=tuple(library_tags(facts, traits)),
     )
 
 
 def _library_name(traits: ModelTraits) -> Value:
-    return traits.library if traits.library is not None else Unknown(
-        "the folder has no adapter_config.json, modules.json or transformers config.json")
+    return traits.library if traits.library is not None else _NO_LIBRARY
 
 
 def _base_model(traits: ModelTraits, metadata: dict[str, Any]) -> Value:
     if isinstance(metadata.get("base_model"), list):
-        return Unknown("the card lists several base models")
+        return _SEVERAL_BASE_MODELS
     if traits.base_model is None:
-        return Unknown("the checkpoint names no base model by its Hub id")
+        return _NO_BASE_MODEL
     return traits.base_model
 
 
 def _pipeline_tag(tasks: tuple[str, ...], metadata: dict[str, Any]) -> Value:
     if not tasks:
-        return Unknown("the model's head names no task the Hub knows")
+        return _NO_TASK
     current = metadata.get("pipeline_tag")
     return current if current in tasks else tasks[0]
 

@@ -23,6 +23,14 @@ class ExpectedStatements(Record, frozen=True):
     labels: frozenset[str] | Unknown  # the label names of config.json's id2label
 
 
+# Each reason made once (see managed.py): most folders have no weights or config.json.
+_NO_PARAMETER_COUNT = Unknown("the folder has no weights with a parameter count")
+_WEIGHTS_NOT_ALL_READ = Unknown("some weight files are LFS pointers or unreadable")
+_NO_TENSOR_TYPE = Unknown("the folder has no weights with a tensor type")
+_WEIGHTS_ARE_POINTERS = Unknown("some weight files are LFS pointers")
+_NO_LABELS = Unknown("the folder has no config.json with id2label")
+
+
 def expected_statements(facts: Facts, traits: ModelTraits) -> ExpectedStatements:
     return ExpectedStatements(_parameters(facts), _dtype(facts, traits), _labels(facts))
 
@@ -30,21 +38,21 @@ def expected_statements(facts: Facts, traits: ModelTraits) -> ExpectedStatements
 def _parameters(facts: Facts) -> int | Unknown:
     weights = facts.weights
     if weights is None or not weights.parameters:
-        return Unknown("the folder has no weights with a parameter count")
+        return _NO_PARAMETER_COUNT
     if weights.not_available_locally or weights.unreadable_files:
-        return Unknown("some weight files are LFS pointers or unreadable")
+        return _WEIGHTS_NOT_ALL_READ
     return weights.parameters
 
 
 def _dtype(facts: Facts, traits: ModelTraits) -> str | Unknown:
     if traits.main_dtype is None:
-        return Unknown("the folder has no weights with a tensor type")
+        return _NO_TENSOR_TYPE
     if facts.weights is not None and facts.weights.not_available_locally:
-        return Unknown("some weight files are LFS pointers")
+        return _WEIGHTS_ARE_POINTERS
     return traits.main_dtype
 
 
 def _labels(facts: Facts) -> frozenset[str] | Unknown:
     if facts.config is None or not facts.config.id2label:
-        return Unknown("the folder has no config.json with id2label")
+        return _NO_LABELS
     return frozenset(facts.config.id2label.values())

@@ -100,6 +100,8 @@ def library_section_findings(plan: SyncPlan) -> list[Finding]:
 
 def missing_region_findings(plan: SyncPlan, card: Card) -> list[Finding]:
     """CG406: the required regions the card lacks, those the facts can fill first."""
+    if not plan.missing_regions and not plan.unfillable_regions:
+        return []
     line = min(card.front_matter.closing_line + 1 if card.front_matter else 1, card.line_count)
     fillable = [fixed_by(codes.finding(
         "CG406", plan.path, line, 1, f"the card has no {name!r} region, which the configuration requires",

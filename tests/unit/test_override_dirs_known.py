@@ -37,3 +37,28 @@ def test_the_walk_stops_at_the_repository_and_at_the_top(tmp_path: Path) -> None
     assert override_dirs_for(a, None, known) == (repo / "models/a" / OVERRIDE_DIR, repo / OVERRIDE_DIR)
     assert override_dirs_for(deep, None, known) == (repo / OVERRIDE_DIR,)
     assert override_dirs_for(copied, tmp_path / "outer/repo/copy", known) == (repo / "copy" / OVERRIDE_DIR,)
+
+
+def test_a_git_file_ends_the_walk_and_a_templates_file_is_no_folder(tmp_path: Path) -> None:
+    """A worktree's or a submodule's ``.git`` is a file: it ends the walk as a folder does; a
+    ``.cardguard/templates`` that is a file holds no template."""
+    model = tmp_path / "outer/work/model"
+    model.mkdir(parents=True)
+    (tmp_path / "outer" / OVERRIDE_DIR).mkdir(parents=True)  # above the worktree: not reached
+    (tmp_path / "outer/work/.git").write_text("gitdir: /elsewhere\n", encoding="utf-8")
+    (tmp_path / "outer/work" / OVERRIDE_DIR).mkdir(parents=True)
+    (model / ".cardguard").mkdir()
+    (model / OVERRIDE_DIR).write_text("not a folder\n", encoding="utf-8")
+    work = (tmp_path / "outer/work").resolve()
+    assert override_dirs_for(model, None, {}) == (work / OVERRIDE_DIR,)
+
+
+def test_a_linked_model_folder_is_looked_into_where_it_leads(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "models/real").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / OVERRIDE_DIR).mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere/linked"
+    link.symlink_to(repo / "models/real", target_is_directory=True)
+    assert override_dirs_for(link, None, {}) == (repo.resolve() / OVERRIDE_DIR,)
