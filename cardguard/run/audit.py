@@ -50,7 +50,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor, Future
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
     from multiprocessing.context import BaseContext
     from multiprocessing.queues import Queue
     from multiprocessing.sharedctypes import Synchronized
@@ -208,6 +208,22 @@ def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dic
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+# -- what a worker keeps between repos ----------------------------------------------------------
+
+# In each worker thread, what the check of one run keeps between its repos (shared_per_worker):
+# a thread's own, never shared between threads, and gone with the thread (a run's pool ends).
+WORKER_KEPT = threading.local()
+
+
+def shared_per_worker(run: str, make: Callable[[], object], uses: int) -> Any:
+    """``make()``, made once per worker thread for the run ``run`` and again after ``uses`` uses:
+    kept between the repos a worker checks, and what it remembers of them stays bounded."""
+    if getattr(WORKER_KEPT, "run", None) != run or WORKER_KEPT.uses_left <= 0:
+        WORKER_KEPT.run, WORKER_KEPT.value, WORKER_KEPT.uses_left = run, make(), uses
+    WORKER_KEPT.uses_left -= 1
+    return WORKER_KEPT.value
 
 
 # -- Hub repos on more than one core --------------------------------------------------------------

@@ -3,6 +3,7 @@ the configuration. The CLI calls :func:`validate_target` once per card."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -59,6 +60,14 @@ class ConfigCache:
         self._eval_results_listings: dict[Path, EvalResultsListing] = {}
         self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
         self._reported_sources: set[Path | None] = set()
+
+    def for_another_run(self) -> ConfigCache:
+        """A cache for one more run over the same files (an audit's next repo): what this one
+        has read and looked up is shared with it (the model folders of a fleet share the
+        folders above them), and its configuration findings (CG503) are its own to report once."""
+        another = copy.copy(self)
+        another._reported_sources = set()
+        return another
 
     def _config_file_for(self, target: Target) -> Path | None:
         model_dir = target.model_dir

@@ -263,6 +263,38 @@ def test_a_folder_whose_configuration_is_broken_is_unreadable_and_the_run_goes_o
     assert len(list((tmp_path / "out" / "cache").glob("*/*.json"))) == 2  # the unreadable one is tried again next time
 
 
+def test_each_repo_of_a_shared_configuration_has_its_findings_in_its_own_line(fleet_root: Path,
+                                                                              tmp_path: Path) -> None:
+    # the workers share a configuration cache between repos: CG503 must still be in every line
+    (fleet_root / ".cardguard.toml").write_text("[limits]\ncard-bytes = 999999999999\n", encoding="utf-8")
+    shutil.copytree(fleet_root / "c-bare", fleet_root / "d-bare")
+    for threads, jobs in ((True, 1), (False, 2)):
+        out = tmp_path / f"out-{jobs}"
+        cardguard.audit([fleet_root], out=out, jobs=jobs, threads=threads)
+        bare_lines = [line for line in lines_of(out) if line["repo"].endswith("-bare")]
+        assert len(bare_lines) == 2
+        for line in bare_lines:
+            expected = cardguard.check(fleet_root / Path(line["repo"]).name).findings
+            assert [(item["code"], item["line"]) for item in line["findings"]] == [(f.code, f.line) for f in expected]
+            assert "CG503" in [item["code"] for item in line["findings"]]
+
+
+def test_what_a_worker_keeps_is_made_again_for_another_run_and_after_its_uses() -> None:
+    made: list[int] = []
+
+    def make() -> int:
+        made.append(len(made))
+        return made[-1]
+
+    kept = [fleet.shared_per_worker(run, make, uses=2) for run in ("one", "one", "one", "two", "one")]
+    assert kept == [0, 0, 1, 2, 3]
+    elsewhere: list[int] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(fleet.shared_per_worker("one", make, uses=2)))
+    worker.start()
+    worker.join()
+    assert elsewhere == [4]  # another thread's own
+
+
 def test_the_run_writes_report_html_with_the_trend_even_into_its_own_since_folder(fleet_root: Path,
                                                                                    tmp_path: Path) -> None:
     out = tmp_path / "out"
