@@ -512,10 +512,12 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
 
     local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
     in_threads = threads or local_jobs == 1 or not local
-    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
+    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(
+        local_jobs, _spawned(), initializer=fleet.install_work, initargs=(work,))
+    local_work = work if in_threads else fleet.installed_work  # a process's work is given once, as it starts
     hub_pool, hub_work = _hub_pool(hub_jobs, len(hub), work)
     with local_pool as local_workers, hub_pool as hub_workers, fleet.dropping_queued_on_error(local_workers, hub_workers):
-        lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
+        lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs),
                       fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
     return AuditResult(folder, totals, comparison)

@@ -226,6 +226,22 @@ def shared_per_worker(run: str, make: Callable[[], object], uses: int) -> Any:
     return WORKER_KEPT.value
 
 
+# In a local worker process: its run's work (audit_one with the check and the cache), given once
+# as the process starts rather than pickled with every repo, so what it keeps between repos (the
+# cache's and the check's memos) lasts the run.
+PROCESS_WORK: list[Callable[[AuditItem], tuple[dict, bool]]] = []
+
+
+def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
+    """A local worker process's initializer: ``work`` is what :func:`installed_work` does."""
+    PROCESS_WORK[:] = [work]
+
+
+def installed_work(item: AuditItem) -> tuple[dict, bool]:
+    """The work :func:`install_work` gave this process, on ``item``."""
+    return PROCESS_WORK[0](item)
+
+
 # -- Hub repos on more than one core --------------------------------------------------------------
 
 # Concurrent Hub checks one process keeps going: each costs some CPU too (the card's check and
