@@ -515,9 +515,10 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(
         local_jobs, _spawned(), initializer=fleet.install_work, initargs=(work,))
     local_work = work if in_threads else fleet.installed_work  # a process's work is given once, as it starts
+    per_task = 1 if in_threads else fleet.REPOS_PER_TASK
     hub_pool, hub_work = _hub_pool(hub_jobs, len(hub), work)
     with local_pool as local_workers, hub_pool as hub_workers, fleet.dropping_queued_on_error(local_workers, hub_workers):
-        lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs),
+        lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs, per_task),
                       fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
     return AuditResult(folder, totals, comparison)

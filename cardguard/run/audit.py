@@ -38,6 +38,7 @@ import threading
 import time
 from collections import Counter, deque
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from cardguard.codes import RULES
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
 WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, bounded in memory
+# Local repos sent to a worker process in one task: each task's hand-off (pickling, the pool's
+# queues and threads) costs this process CPU, which the listing and the output also need.
+REPOS_PER_TASK = 8
 HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
 WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
 # A 429 whose Retry-After is longer than one check waits (docs/hub.md) pauses the Hub workers,
@@ -197,10 +201,16 @@ def in_shard(repo: str, shard: tuple[int, int]) -> bool:
 # -- the pool ---------------------------------------------------------------------------------
 
 def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dict], executor: Executor,
-                     jobs: int) -> Iterator[dict]:
+                     jobs: int, per_task: int = 1) -> Iterator[dict]:
     """``work(item)`` for every item on ``executor``, yielded in the items' order as soon as each
     one and those before it are done; at most ``jobs * WINDOW_PER_JOB`` are submitted ahead, so a
-    slow repo holds back a bounded number of finished ones and the output is the same on every run."""
+    slow repo holds back a bounded number of finished ones and the output is the same on every run.
+    ``per_task``: the items are submitted in runs of that many, one task each (:func:`each_of`;
+    the window then counts runs)."""
+    if per_task > 1:
+        runs = checked_in_order(runs_of(items, per_task), partial(each_of, work), executor, jobs)
+        yield from itertools.chain.from_iterable(runs)
+        return
     pending: deque = deque()
     for item in items:
         pending.append(executor.submit(work, item))
@@ -240,6 +250,18 @@ def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
 def installed_work(item: AuditItem) -> tuple[dict, bool]:
     """The work :func:`install_work` gave this process, on ``item``."""
     return PROCESS_WORK[0](item)
+
+
+def runs_of(items: Iterable[AuditItem], size: int) -> Iterator[list[AuditItem]]:
+    """``items`` in consecutive lists of ``size`` (the last one may be shorter)."""
+    iterator = iter(items)
+    while run := list(itertools.islice(iterator, size)):
+        yield run
+
+
+def each_of(work: Callable[[AuditItem], tuple[dict, bool]], run: list[AuditItem]) -> list[tuple[dict, bool]]:
+    """``work`` on each item of ``run``, in order: one task of a worker process."""
+    return [work(item) for item in run]
 
 
 # -- Hub repos on more than one core --------------------------------------------------------------
@@ -512,14 +534,14 @@ class ResultCache:
         if key is None or line["status"] != "checked":
             return
         path = self.path(key)
-        partial = path.with_suffix(f".{os.getpid()}.part")
+        unfinished = path.with_suffix(f".{os.getpid()}.part")
         text = json.dumps(line, ensure_ascii=True)
         try:
-            partial.write_text(text, encoding="utf-8")
+            unfinished.write_text(text, encoding="utf-8")
         except FileNotFoundError:  # the first key of its two-digit folder: make the folder, once
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+            unfinished.parent.mkdir(parents=True, exist_ok=True)
+            unfinished.write_text(text, encoding="utf-8")
+        os.replace(unfinished, path)
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

@@ -121,6 +121,31 @@ def test_at_most_a_window_of_repos_is_in_flight() -> None:
     assert 1 < most[0] <= 2 * fleet.WINDOW_PER_JOB
 
 
+def test_runs_of_items_go_as_one_task_each_and_come_back_in_order_within_the_window() -> None:
+    tasks: list[int] = []
+    submitted, yielded, most = [0], [0], [0]
+    lock = threading.Lock()
+
+    def work(number: int) -> int:
+        time.sleep(0.01 if number % 7 == 0 else 0.0)
+        with lock:
+            submitted[0] += 1
+            most[0] = max(most[0], submitted[0] - yielded[0])
+        return number
+
+    class CountingPool(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            tasks.append(len(args[1]))  # each_of's run
+            return super().submit(*args, **kwargs)
+
+    with CountingPool(max_workers=2) as pool:
+        for number in fleet.checked_in_order(range(45), work, pool, 2, per_task=4):
+            assert number == yielded[0]
+            yielded[0] += 1
+    assert yielded[0] == 45 and tasks == [4] * 11 + [1]
+    assert most[0] <= 2 * fleet.WINDOW_PER_JOB * 4
+
+
 def test_each_line_is_in_the_file_before_the_next_repo_is_counted(fleet_root: Path, tmp_path: Path) -> None:
     seen: list[int] = []
 
