@@ -65,6 +65,9 @@ WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, boun
 # Local repos sent to a worker process in one task: each task's hand-off (pickling, the pool's
 # queues and threads) costs this process CPU, which the listing and the output also need.
 REPOS_PER_TASK = 8
+# Folders whose configuration file a worker's ResultCache remembers (it lasts the run, and a
+# fleet's folders are many): past this many it starts again.
+FOLDERS_REMEMBERED = 4096
 HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
 WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
 # A 429 whose Retry-After is longer than one check waits (docs/hub.md) pauses the Hub workers,
@@ -511,6 +514,8 @@ class ResultCache:
         nearest at or above it), worked out once per configuration file in a run."""
         from cardguard.settings.config import ConfigError, find_config_file
 
+        if len(self.config_file_of_folder) >= FOLDERS_REMEMBERED:  # one entry per model folder: bounded
+            self.config_file_of_folder.clear()
         try:
             config_file = find_config_file(folder, self.config_file_of_folder)
         except ConfigError:  # an oversized pyproject.toml: the check reports it, its bytes are keyed
