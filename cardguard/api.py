@@ -667,8 +667,8 @@ def _audit_line(item: AuditItem, profile: str | None, run: str) -> dict:
 
 
 # Local repos one worker's configuration cache serves before it is made again: a fresh cache
-# per repo was half of what audit added per repo over check, and one kept for the whole
-# fleet would grow with it (it remembers each folder).
+# per repo looked up the configuration and the folders above each folder again, and one kept
+# for the whole fleet would grow with it (it remembers each folder).
 CONFIGS_SHARED_FOR = 256
 
 
