@@ -98,15 +98,18 @@ def check(paths: PathArg | Sequence[PathArg] = ".", *, profile: str | None = Non
     are read over HTTP when the local files are Git LFS pointers; ``hub_id``: the Hub id the
     cards are checked as (default: configured, else the clone's Hub remote, else the folder's
     name). Other options as ``validate``."""
-    from cardguard.run.sync_run import check_target
-
-    def checked(target: Target, configs: ConfigCache) -> CardReport:
-        return _synced_card(check_target(target, configs, hub=hub))
-
     with _run(timeout):
         _refuse_hub_writes(paths, "--fix" if fix else "")
         hub = _hub_source(hub_repo, hub_revision)
+        checked = partial(_checked_card, hub=hub)
         return _card_run("check", paths, profile, config, skip_non_cards, _fixes_first(fix, checked), hub_id)
+
+
+def _checked_card(target: Target, configs: ConfigCache, hub: HubSource | None) -> CardReport:
+    """``check``'s work on one card."""
+    from cardguard.run.sync_run import check_target
+
+    return _synced_card(check_target(target, configs, hub=hub))
 
 
 def sync(paths: PathArg | Sequence[PathArg] = ".", *, write: bool = True, add_missing: bool = False,
@@ -222,14 +225,16 @@ def _is_usage_problem(error: Exception) -> bool:
 
 def _card_run(command: str, paths: PathArg | Sequence[PathArg], profile: str | None, config: PathArg | None,
               skip_non_cards: bool, work: Callable[[Target, ConfigCache], CardReport],
-              hub_id: str | None = None) -> Report:
+              hub_id: str | None = None, configs: ConfigCache | None = None) -> Report:
     """``work`` on each card behind ``paths``, each inside the CG000 guard (run/card_guard.py);
-    a card reached after the time budget is spent gets CG009 and is not read."""
+    a card reached after the time budget is spent gets CG009 and is not read. ``configs``: the
+    run's configuration cache when the caller has one (an audit's worker), else a new one."""
     from cardguard.budget import budget_spent, not_checked_finding
     from cardguard.run.card_guard import run_one_card
     from cardguard.run.results import CardReport, Report
 
-    configs = _configs(profile, config, hub_id)
+    if configs is None:
+        configs = _configs(profile, config, hub_id)
     debug = bool(os.environ.get("CARDGUARD_DEBUG"))
     cards = []
     with ExitStack() as hub_folders:  # the temporary folders of hf:// targets, removed at the end
@@ -514,7 +519,8 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     local, hub = _audit_items(paths, hub_author, hub_search, shard_of)
     folder.mkdir(parents=True, exist_ok=True)  # once the paths and the listing were usable
     cache = fleet.ResultCache(folder / "cache", f"{__version__}\0{profile or 'auto'}")
-    work = partial(fleet.audit_one, check_line=partial(_audit_line, profile=profile), cache=cache)
+    check_line = partial(_audit_line, profile=profile, run=os.urandom(8).hex())
+    work = partial(fleet.audit_one, check_line=check_line, cache=cache)
     total, done = len(local) + len(hub), [0]
 
     def counted(line: dict) -> None:
@@ -524,10 +530,13 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
 
     local_jobs, hub_jobs = jobs or os.cpu_count() or 1, jobs or 8
     in_threads = threads or local_jobs == 1 or not local
-    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(local_jobs, _spawned())
+    local_pool = ThreadPoolExecutor(local_jobs) if in_threads else ProcessPoolExecutor(
+        local_jobs, _spawned(), initializer=fleet.install_work, initargs=(work,))
+    local_work = work if in_threads else fleet.installed_work  # a process's work is given once, as it starts
+    per_task = 1 if in_threads else fleet.REPOS_PER_TASK
     hub_pool, hub_work = _hub_pool(hub_jobs, len(hub), work)
     with local_pool as local_workers, hub_pool as hub_workers, fleet.dropping_queued_on_error(local_workers, hub_workers):
-        lines = chain(fleet.checked_in_order(local, work, local_workers, local_jobs),
+        lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs, per_task),
                       fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
         totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
     return AuditResult(folder, totals, comparison)
@@ -661,15 +670,36 @@ def _hub_listing(author: str | None, search: str | None) -> list:
         raise UsageError(str(error)) from None
 
 
-def _audit_line(item: AuditItem, profile: str | None) -> dict:
+def _audit_line(item: AuditItem, profile: str | None, run: str) -> dict:
     """One repo's results.jsonl line: ``check`` on it, or status ``unreadable`` with the reason.
-    A module-level function, so that worker processes can be given it."""
+    A module-level function, so that worker processes can be given it; ``run``: the audit's
+    own token (:func:`_audit_check`)."""
     from cardguard.artifacts.hub_repo import rate_limit_of
     from cardguard.run.audit import result_line, unreadable_line
 
     try:
-        report = check(item.target, profile=profile)
+        report = _audit_check(item, profile, run)
     except (UsageError, OSError) as error:
         return unreadable_line(item, str(error), profile, rate_limit_of(error))
     used = next((card.profile for card in report.cards if card.profile), profile)
     return result_line(item, report.findings, used)
+
+
+# Local repos one worker's configuration cache serves before it is made again: a fresh cache
+# per repo looked up the configuration and the folders above each folder again, and one kept
+# for the whole fleet would grow with it (it remembers each folder).
+CONFIGS_SHARED_FOR = 256
+
+
+def _audit_check(item: AuditItem, profile: str | None, run: str) -> Report:
+    """``check(item.target, profile=profile)``. A local folder's check shares its worker's
+    configuration cache of this ``run`` (its configuration findings are still reported in each
+    repo's line): the folders of a fleet share the configuration and the folders above them."""
+    from cardguard.run.audit import shared_per_worker
+
+    if item.source != "local":
+        return check(item.target, profile=profile)
+    with _run(DEFAULT_TIMEOUT):
+        shared = shared_per_worker(run, partial(_configs, profile, None), CONFIGS_SHARED_FOR)
+        checked = partial(_checked_card, hub=None)
+        return _card_run("check", item.target, profile, None, False, checked, configs=shared.for_another_run())

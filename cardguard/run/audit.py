@@ -38,6 +38,7 @@ import threading
 import time
 from collections import Counter, deque
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from cardguard.codes import RULES
@@ -50,7 +51,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor, Future
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
     from multiprocessing.context import BaseContext
     from multiprocessing.queues import Queue
     from multiprocessing.sharedctypes import Synchronized
@@ -61,6 +62,12 @@ if TYPE_CHECKING:
 HUB_URL = "https://huggingface.co"
 DRIFT_PREFIX = "CG4"  # the drift rules: generated regions, managed metadata, stated facts
 WINDOW_PER_JOB = 4  # repos in flight per worker: enough to keep each busy, bounded in memory
+# Local repos sent to a worker process in one task: each task's hand-off (pickling, the pool's
+# queues and threads) costs this process CPU, which the listing and the output also need.
+REPOS_PER_TASK = 8
+# Folders whose configuration file a worker's ResultCache remembers (it lasts the run, and a
+# fleet's folders are many): past this many it starts again.
+FOLDERS_REMEMBERED = 4096
 HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
 WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
 # A 429 whose Retry-After is longer than one check waits (docs/hub.md) pauses the Hub workers,
@@ -197,10 +204,16 @@ def in_shard(repo: str, shard: tuple[int, int]) -> bool:
 # -- the pool ---------------------------------------------------------------------------------
 
 def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dict], executor: Executor,
-                     jobs: int) -> Iterator[dict]:
+                     jobs: int, per_task: int = 1) -> Iterator[dict]:
     """``work(item)`` for every item on ``executor``, yielded in the items' order as soon as each
     one and those before it are done; at most ``jobs * WINDOW_PER_JOB`` are submitted ahead, so a
-    slow repo holds back a bounded number of finished ones and the output is the same on every run."""
+    slow repo holds back a bounded number of finished ones and the output is the same on every run.
+    ``per_task``: the items are submitted in runs of that many, one task each (:func:`each_of`;
+    the window then counts runs)."""
+    if per_task > 1:
+        runs = checked_in_order(runs_of(items, per_task), partial(each_of, work), executor, jobs)
+        yield from itertools.chain.from_iterable(runs)
+        return
     pending: deque = deque()
     for item in items:
         pending.append(executor.submit(work, item))
@@ -208,6 +221,50 @@ def checked_in_order(items: Iterable[AuditItem], work: Callable[[AuditItem], dic
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+# -- what a worker keeps between repos ----------------------------------------------------------
+
+# In each worker thread, what the check of one run keeps between its repos (shared_per_worker):
+# a thread's own, never shared between threads, and gone with the thread (a run's pool ends).
+WORKER_KEPT = threading.local()
+
+
+def shared_per_worker(run: str, make: Callable[[], object], uses: int) -> Any:
+    """``make()``, made once per worker thread for the run ``run`` and again after ``uses`` uses:
+    kept between the repos a worker checks, and what it remembers of them stays bounded."""
+    if getattr(WORKER_KEPT, "run", None) != run or WORKER_KEPT.uses_left <= 0:
+        WORKER_KEPT.run, WORKER_KEPT.value, WORKER_KEPT.uses_left = run, make(), uses
+    WORKER_KEPT.uses_left -= 1
+    return WORKER_KEPT.value
+
+
+# In a local worker process: its run's work (audit_one with the check and the cache), given once
+# as the process starts rather than pickled with every repo, so what it keeps between repos (the
+# cache's and the check's memos) lasts the run.
+PROCESS_WORK: list[Callable[[AuditItem], tuple[dict, bool]]] = []
+
+
+def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
+    """A local worker process's initializer: ``work`` is what :func:`installed_work` does."""
+    PROCESS_WORK[:] = [work]
+
+
+def installed_work(item: AuditItem) -> tuple[dict, bool]:
+    """The work :func:`install_work` gave this process, on ``item``."""
+    return PROCESS_WORK[0](item)
+
+
+def runs_of(items: Iterable[AuditItem], size: int) -> Iterator[list[AuditItem]]:
+    """``items`` in consecutive lists of ``size`` (the last one may be shorter)."""
+    iterator = iter(items)
+    while run := list(itertools.islice(iterator, size)):
+        yield run
+
+
+def each_of(work: Callable[[AuditItem], tuple[dict, bool]], run: list[AuditItem]) -> list[tuple[dict, bool]]:
+    """``work`` on each item of ``run``, in order: one task of a worker process."""
+    return [work(item) for item in run]
 
 
 # -- Hub repos on more than one core --------------------------------------------------------------
@@ -457,6 +514,8 @@ class ResultCache:
         nearest at or above it), worked out once per configuration file in a run."""
         from cardguard.settings.config import ConfigError, find_config_file
 
+        if len(self.config_file_of_folder) >= FOLDERS_REMEMBERED:  # one entry per model folder: bounded
+            self.config_file_of_folder.clear()
         try:
             config_file = find_config_file(folder, self.config_file_of_folder)
         except ConfigError:  # an oversized pyproject.toml: the check reports it, its bytes are keyed
@@ -480,14 +539,14 @@ class ResultCache:
         if key is None or line["status"] != "checked":
             return
         path = self.path(key)
-        partial = path.with_suffix(f".{os.getpid()}.part")
+        unfinished = path.with_suffix(f".{os.getpid()}.part")
         text = json.dumps(line, ensure_ascii=True)
         try:
-            partial.write_text(text, encoding="utf-8")
+            unfinished.write_text(text, encoding="utf-8")
         except FileNotFoundError:  # the first key of its two-digit folder: make the folder, once
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+            unfinished.parent.mkdir(parents=True, exist_ok=True)
+            unfinished.write_text(text, encoding="utf-8")
+        os.replace(unfinished, path)
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

@@ -3,6 +3,7 @@ the configuration. The CLI calls :func:`validate_target` once per card."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -54,11 +55,20 @@ class ConfigCache:
         self._schemas: dict[Path, dict[str, Any]] = {}
         self._config_files: dict[Path, Path | None] = {}
         self._repository_roots: dict[Path, Path] = {}
+        self._git_folders: dict[Path, Path | None] = {}  # a folder -> the nearest at or above it with .git
         self._override_dirs: dict[tuple[Path, Path | None], tuple[Path, ...]] = {}  # see override_dirs_for
         self._config_file_by_dir: dict[Path, Path | None] = {}
         self._eval_results_listings: dict[Path, EvalResultsListing] = {}
         self._with_profile: dict[tuple[int, str], tuple[Settings, Settings]] = {}
         self._reported_sources: set[Path | None] = set()
+
+    def for_another_run(self) -> ConfigCache:
+        """A cache for one more run over the same files (an audit's next repo): what this one
+        has read and looked up is shared with it (the model folders of a fleet share the
+        folders above them), and its configuration findings (CG503) are its own to report once."""
+        another = copy.copy(self)
+        another._reported_sources = set()
+        return another
 
     def _config_file_for(self, target: Target) -> Path | None:
         model_dir = target.model_dir
@@ -68,10 +78,28 @@ class ConfigCache:
         return self._config_file_by_dir[model_dir]
 
     def repository_root(self, model_dir: Path) -> Path:
-        """:func:`repository_root`, asked once per folder in a run."""
+        """:func:`repository_root`, asked once per folder in a run, and each folder above it
+        looked into once per run: the model folders of a fleet share the folders above them."""
         if model_dir not in self._repository_roots:
-            self._repository_roots[model_dir] = repository_root(model_dir)
+            folder = Path(os.path.abspath(model_dir))
+            self._repository_roots[model_dir] = self._git_folder_at_or_above(folder) or folder
         return self._repository_roots[model_dir]
+
+    def _git_folder_at_or_above(self, folder: Path) -> Path | None:
+        """The nearest folder at or above ``folder`` (absolute) holding ``.git``, or None."""
+        visited: list[Path] = []
+        found: Path | None = None
+        for candidate in (folder, *folder.parents):
+            if candidate in self._git_folders:
+                found = self._git_folders[candidate]
+                break
+            visited.append(candidate)
+            if (candidate / ".git").exists():
+                found = candidate
+                break
+        for seen in visited:
+            self._git_folders[seen] = found
+        return found
 
     def override_dirs(self, target: Target) -> tuple[Path, ...]:
         """:func:`override_dirs_for` the target's folder, each folder above it looked into once

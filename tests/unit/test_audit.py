@@ -121,6 +121,31 @@ def test_at_most_a_window_of_repos_is_in_flight() -> None:
     assert 1 < most[0] <= 2 * fleet.WINDOW_PER_JOB
 
 
+def test_runs_of_items_go_as_one_task_each_and_come_back_in_order_within_the_window() -> None:
+    tasks: list[int] = []
+    submitted, yielded, most = [0], [0], [0]
+    lock = threading.Lock()
+
+    def work(number: int) -> int:
+        time.sleep(0.01 if number % 7 == 0 else 0.0)
+        with lock:
+            submitted[0] += 1
+            most[0] = max(most[0], submitted[0] - yielded[0])
+        return number
+
+    class CountingPool(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            tasks.append(len(args[1]))  # each_of's run
+            return super().submit(*args, **kwargs)
+
+    with CountingPool(max_workers=2) as pool:
+        for number in fleet.checked_in_order(range(45), work, pool, 2, per_task=4):
+            assert number == yielded[0]
+            yielded[0] += 1
+    assert yielded[0] == 45 and tasks == [4] * 11 + [1]
+    assert most[0] <= 2 * fleet.WINDOW_PER_JOB * 4
+
+
 def test_each_line_is_in_the_file_before_the_next_repo_is_counted(fleet_root: Path, tmp_path: Path) -> None:
     seen: list[int] = []
 
@@ -261,6 +286,38 @@ def test_a_folder_whose_configuration_is_broken_is_unreadable_and_the_run_goes_o
     assert (broken["status"], clean["status"]) == ("checked", "checked")
     assert result.totals.unreadable == 1
     assert len(list((tmp_path / "out" / "cache").glob("*/*.json"))) == 2  # the unreadable one is tried again next time
+
+
+def test_each_repo_of_a_shared_configuration_has_its_findings_in_its_own_line(fleet_root: Path,
+                                                                              tmp_path: Path) -> None:
+    # the workers share a configuration cache between repos: CG503 must still be in every line
+    (fleet_root / ".cardguard.toml").write_text("[limits]\ncard-bytes = 999999999999\n", encoding="utf-8")
+    shutil.copytree(fleet_root / "c-bare", fleet_root / "d-bare")
+    for threads, jobs in ((True, 1), (False, 2)):
+        out = tmp_path / f"out-{jobs}"
+        cardguard.audit([fleet_root], out=out, jobs=jobs, threads=threads)
+        bare_lines = [line for line in lines_of(out) if line["repo"].endswith("-bare")]
+        assert len(bare_lines) == 2
+        for line in bare_lines:
+            expected = cardguard.check(fleet_root / Path(line["repo"]).name).findings
+            assert [(item["code"], item["line"]) for item in line["findings"]] == [(f.code, f.line) for f in expected]
+            assert "CG503" in [item["code"] for item in line["findings"]]
+
+
+def test_what_a_worker_keeps_is_made_again_for_another_run_and_after_its_uses() -> None:
+    made: list[int] = []
+
+    def make() -> int:
+        made.append(len(made))
+        return made[-1]
+
+    kept = [fleet.shared_per_worker(run, make, uses=2) for run in ("one", "one", "one", "two", "one")]
+    assert kept == [0, 0, 1, 2, 3]
+    elsewhere: list[int] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(fleet.shared_per_worker("one", make, uses=2)))
+    worker.start()
+    worker.join()
+    assert elsewhere == [4]  # another thread's own
 
 
 def test_the_run_writes_report_html_with_the_trend_even_into_its_own_since_folder(fleet_root: Path,

@@ -38,6 +38,18 @@ def test_a_key_is_the_same_with_or_without_what_the_run_remembered(tree: Path) -
     assert len(set(keys)) == len(keys)
 
 
+def test_what_the_cache_remembers_of_folders_is_bounded_and_keys_stay_the_same(tree: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet, "FOLDERS_REMEMBERED", 3)
+    remembering = ResultCache(tree / "cache", "salt")
+    keys = []
+    for card in cards(tree) * 3:
+        keys.append(remembering.key(local_item(card)))
+        # one lookup adds the folder and those above it up to the answer: at most the limit plus one walk
+        assert len(remembering.config_file_of_folder) <= 3 + len(card.parents)
+    assert keys == [ResultCache(tree / "cache", "salt").key(local_item(card)) for card in cards(tree) * 3]
+
+
 def test_the_settings_above_are_those_of_settings_hash_and_differ_per_parent(tree: Path) -> None:
     cache = ResultCache(tree / "cache", "salt")
     for card in cards(tree):

@@ -136,3 +136,28 @@ def test_a_429_seen_in_one_process_pauses_the_others() -> None:
     child.join(60)
     assert child.exitcode == 0 and 1 < sum(slept) <= 2
 
+
+
+# -- the local workers: their work given once per process ---------------------------------------
+
+class CountingWork:
+    """Work that counts the repos it was given: a copy pickled with each repo would count 1 each time."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def __call__(self, item: int) -> tuple[dict, bool]:
+        self.done += 1
+        return {"item": item, "pid": os.getpid(), "done": self.done}, False
+
+
+def test_a_local_worker_process_keeps_its_work_from_one_repo_to_the_next() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, SPAWN, initializer=fleet.install_work, initargs=(CountingWork(),)) as pool:
+        lines = [line for line, _ in fleet.checked_in_order(range(20), fleet.installed_work, pool, 2)]
+    assert [line["item"] for line in lines] == list(range(20))
+    for pid in {line["pid"] for line in lines}:
+        counts = sorted(line["done"] for line in lines if line["pid"] == pid)
+        assert counts == list(range(1, len(counts) + 1))  # one work per process, counting on
+    assert max(line["done"] for line in lines) > 1

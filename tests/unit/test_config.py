@@ -95,3 +95,20 @@ def test_policy_ignores_and_overrides_severity() -> None:
 
 def test_no_configuration_means_defaults(tmp_path: Path) -> None:
     assert Config().settings_for(tmp_path / "README.md") == Settings()
+
+
+def test_the_config_cache_finds_each_folders_repository_as_repository_root_does(tmp_path: Path) -> None:
+    from cardguard.run.validate import ConfigCache, Options, repository_root
+
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "inner" / ".git").mkdir(parents=True)  # a repository inside another
+    folders = [tmp_path / "repo" / "models" / "a", tmp_path / "repo" / "inner" / "b", tmp_path / "repo" / "inner",
+               tmp_path / "repo" / "models" / "c", tmp_path / "loose" / "d", tmp_path / "loose" / "e", tmp_path / "repo"]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    configs = ConfigCache(Options())
+    for folder in folders + folders[::-1]:
+        assert configs.repository_root(folder) == repository_root(folder)
+    assert configs.repository_root(folders[0]) == tmp_path / "repo"
+    assert configs.repository_root(folders[1]) == tmp_path / "repo" / "inner"
+    assert configs.repository_root(folders[4]) == folders[4]  # no repository: the folder itself
