@@ -220,9 +220,12 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
 
 def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
     """CG313: artifacts of the folder that contradict each other, shown at the first one."""
+    disagreements = artifact_disagreements(facts)
+    if not disagreements:  # the display root is worked out only for a finding to show
+        return []
     root = files_display_root(target)
     prefix = root.rstrip("/") + "/" if root else ""
     return [codes.finding("CG313", prefix + item.file, 1, 1, item.message,
                           f"keep the files of one training run together (copy {item.other} and {item.file} "
                           "from the same output folder)")
-            for item in artifact_disagreements(facts)]
+            for item in disagreements]
