@@ -45,8 +45,16 @@ class ReadContext(Record):
 
     def __post_init__(self) -> None:
         self.model_dir = os.fspath(self.model_dir)
-        self.root = os.path.realpath(self.model_dir)
+        self._root: str | None = None
         self._already_read: set[str] = set(self.files_read)
+
+    @property
+    def root(self) -> str:
+        """The folder, resolved: where every file opened must stay. Worked out at the first
+        file opened: a folder holding only its card opens none."""
+        if self._root is None:
+            self._root = os.path.realpath(self.model_dir)
+        return self._root
 
     def display(self, relative: str) -> str:
         """The path shown to the user for a file given relative to the model folder."""

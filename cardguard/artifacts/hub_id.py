@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 HUB_HOSTS = ("huggingface.co", "hf.co")
@@ -45,14 +44,14 @@ def resolve_hub_id(model_dir: str | os.PathLike[str], configured: str | None = N
     """The Hub id of ``model_dir``: configured, else its Hub remote, else its resolved name."""
     if configured:
         return configured
-    folder = Path(model_dir).resolve()
-    return hub_id_from_git(folder) or folder.name or "MODEL_ID"
+    folder = os.path.realpath(model_dir)  # os.path, not pathlib: this runs for every card checked
+    return hub_id_from_git(folder) or os.path.basename(folder) or "MODEL_ID"
 
 
-def hub_id_from_git(folder: Path) -> str | None:
+def hub_id_from_git(folder: str | os.PathLike[str]) -> str | None:
     """``org/name`` from the Hub remote of the clone whose top is ``folder``; None when the
     folder is not the top of a work tree, git cannot be run, or no remote is on the Hub."""
-    if not (folder / ".git").exists():  # a folder inside a clone is not the repository itself
+    if not os.path.exists(os.path.join(folder, ".git")):  # a folder inside a clone is not the repository itself
         return None
     from cardguard.safe_paths import ask_git
 

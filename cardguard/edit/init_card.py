@@ -36,7 +36,7 @@ def render_new_card(facts: Facts, name: str, override_dirs: tuple[Path, ...] = (
     """The text of a new card for ``facts`` (every region filled where facts allow)."""
     traits = model_traits(facts)
     metadata = new_card_metadata(facts, traits)
-    renderer = RegionRenderer(CARD_NAME, facts, metadata, traits, override_dirs)
+    renderer = RegionRenderer(CARD_NAME, facts, metadata, traits, lambda: override_dirs)
     regions: dict[str, str | None] = {}
     for region_name in REGIONS:
         try:

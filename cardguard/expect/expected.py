@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cardguard import codes
 from cardguard.artifacts import Facts
@@ -35,13 +35,22 @@ from cardguard.lines import line_count
 from cardguard.record import Record
 
 
+# The repository's own template folders for the card, nearest first: a lookup, made only when a
+# region is rendered (most cards of a batch render none, and the lookup resolves the folder).
+TemplateFolders = Callable[[], tuple[Path, ...]]
+
+
+def no_template_folders() -> tuple[Path, ...]:
+    return ()
+
+
 class ExpectOptions(Record, frozen=True):
     """What the run looks at, from the settings and the command."""
 
     managed_keys: tuple[str, ...] = MANAGED_KEYS
     required_regions: tuple[str, ...] = ()
     add_missing: bool = False  # `sync --add-missing`: adopt a library's lines, append required regions
-    override_dirs: tuple[Path, ...] = ()  # a repository's own templates, nearest first
+    override_dirs: TemplateFolders = no_template_folders
     evaluation: EvaluationTarget = EvaluationTarget()
     # check only: compare the library's own sections that have no markers yet with the facts
     compare_library_sections: bool = False
@@ -156,16 +165,23 @@ class RegionRenderer:
     where it has its own; ``region`` collects the CG407 findings of failed templates."""
 
     def __init__(self, path: str, facts: Facts, metadata: dict[str, Any], traits: ModelTraits,
-                 override_dirs: tuple[Path, ...]) -> None:
-        self.path, self.facts, self.metadata, self.override_dirs = path, facts, metadata, override_dirs
-        self.traits = traits
+                 override_dirs: TemplateFolders) -> None:
+        self.path, self.facts, self.metadata, self.traits = path, facts, metadata, traits
+        self._look_up_override_dirs = override_dirs
+        self._override_dirs: tuple[Path, ...] | None = None
         self.findings: list[Finding] = []
 
     def rendered(self, name: str, previous: str | None) -> str | None:
         """The template's output for region ``name`` (merged with ``previous``, the text it
         replaces), None when the facts lack what it is made from; raises RenderError."""
         context = REGIONS[name].build(self.facts, self.metadata, previous, self.traits)
-        return None if context is None else render(find_template(name, self.override_dirs), context)
+        return None if context is None else render(find_template(name, self.override_dirs()), context)
+
+    def override_dirs(self) -> tuple[Path, ...]:
+        """The repository's template folders, looked up at the first region rendered."""
+        if self._override_dirs is None:
+            self._override_dirs = self._look_up_override_dirs()
+        return self._override_dirs
 
     def region(self, name: str, place: RegionPlace | None, line: int = 0) -> ExpectedRegion:
         """What region ``name`` should say at ``place`` (its line, or ``line`` at the end)."""

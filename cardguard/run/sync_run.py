@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from cardguard.record import Record, factory
 from functools import partial
-from pathlib import Path
 
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
@@ -22,7 +21,7 @@ from cardguard.lines import to_lf
 from cardguard.artifacts.hub_id import resolve_hub_id
 from cardguard.run.eval_results_sync import plan_eval_results, write_change
 from cardguard.expect.evaluation import EvaluationTarget
-from cardguard.expect.expected import ExpectOptions, Expected, derive_expected
+from cardguard.expect.expected import ExpectOptions, Expected, TemplateFolders, derive_expected
 from cardguard.expect.managed import MANAGED_KEYS, Unknown
 from cardguard.rules.profile_choice import ProfileChoice
 from cardguard.artifacts.remote import HubSource, hub_source_for
@@ -68,7 +67,7 @@ class SyncResult(Record):
         return plan.changed and to_lf(plan.new_text) != to_lf(plan.original)
 
 
-def expect_options(settings: Settings, override_dirs: tuple[Path, ...], add_missing: bool,
+def expect_options(settings: Settings, override_dirs: TemplateFolders, add_missing: bool,
                    library_drift: bool = False) -> ExpectOptions:
     managed = settings.managed_keys if settings.managed_keys is not None else MANAGED_KEYS
     unknown = [key for key in managed if key not in MANAGED_KEYS]
@@ -102,10 +101,11 @@ def files_display_root(target: Target) -> str:
 
 
 
-def expect_target(settings: Settings, card: Card, facts: Facts, override_dirs: tuple[Path, ...], add_missing: bool,
+def expect_target(settings: Settings, card: Card, facts: Facts, override_dirs: TemplateFolders, add_missing: bool,
                   library_drift: bool = False) -> Expected | None:
     """What the card should say, derived once; None when the card cannot be read (its
-    findings say why). ``override_dirs``: the repository's template folders for the card."""
+    findings say why). ``override_dirs``: looks up the repository's template folders for the
+    card, called only when a region is rendered."""
     if not card.text and card.findings:
         return None
     return derive_expected(card, facts, expect_options(settings, override_dirs, add_missing, library_drift))
@@ -123,7 +123,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing)
+    expected = expect_target(settings, card, facts, partial(configs.override_dirs, target), add_missing)
     if expected is None:
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     plan = plan_sync(card, expected)
@@ -203,7 +203,7 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     if refused_by_the_gate(card):
         return SyncResult(target, settings, None, validated.findings, profile_choice=validated.profile_choice)
     facts = read_target_facts(target, limits=settings.limits, hub=hub, hub_id=settings.hub_id)
-    expected = expect_target(settings, card, facts, configs.override_dirs(target), add_missing=False,
+    expected = expect_target(settings, card, facts, partial(configs.override_dirs, target), add_missing=False,
                              library_drift=True)
     result = SyncResult(target, settings, None, from_check=True, profile_choice=validated.profile_choice)
     found: list[Finding] = list(facts.findings) + _disagreement_findings(target, facts)
@@ -220,9 +220,12 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
 
 def _disagreement_findings(target: Target, facts: Facts) -> list[Finding]:
     """CG313: artifacts of the folder that contradict each other, shown at the first one."""
+    disagreements = artifact_disagreements(facts)
+    if not disagreements:  # the display root is worked out only for a finding to show
+        return []
     root = files_display_root(target)
     prefix = root.rstrip("/") + "/" if root else ""
     return [codes.finding("CG313", prefix + item.file, 1, 1, item.message,
                           f"keep the files of one training run together (copy {item.other} and {item.file} "
                           "from the same output folder)")
-            for item in artifact_disagreements(facts)]
+            for item in disagreements]

@@ -102,10 +102,10 @@ def test_repository_override_is_used_and_errors_are_findings(tmp_path: Path) -> 
     overrides.mkdir(parents=True)
     (overrides / "labels.md.j2").write_text("{% for id, name in labels %}* {{ name }}\n{% endfor %}{{ oops }}",
                                             encoding="utf-8")
-    plan = plan_text(STALE, classifier_facts(), override_dirs=(overrides,))
+    plan = plan_text(STALE, classifier_facts(), override_dirs=lambda: (overrides,))
     assert [f.code for f in plan.findings] == ["CG407"] and not plan.changed
     (overrides / "labels.md.j2").write_text("{% for id, name in labels %}* {{ name }}\n{% endfor %}", encoding="utf-8")
-    plan = plan_text(STALE, classifier_facts(), override_dirs=(overrides,))
+    plan = plan_text(STALE, classifier_facts(), override_dirs=lambda: (overrides,))
     assert "* neutral\n" in plan.new_text
 
 

@@ -73,7 +73,7 @@ def test_a_failing_template_is_the_reason_and_a_finding(tmp_path: Path) -> None:
     (templates / "labels.md.j2").write_text("{{ no_such_name }}\n", encoding="utf-8")
     text = HEAD + "<!-- cardguard:begin labels -->\nold\n<!-- cardguard:end labels -->\n"
     expected = derive_expected(parse_card(text, "README.md"), classifier_facts(),
-                               ExpectOptions(override_dirs=(templates,)))
+                               ExpectOptions(override_dirs=lambda: (templates,)))
     (region,) = expected.marked
     assert region.text is None and "template" in region.reason
     assert [(finding.code, finding.line) for finding in expected.findings] == [("CG407", 6)]
@@ -106,3 +106,21 @@ def test_check_and_sync_read_the_same_expected(trainer_classifier_run, tmp_path:
     drift = {"CG405", "CG406", "CG408", "CG410", "CG411", "CG412", "CG413", "CG419"}
     assert not drift & {finding["code"] for finding in synced["findings"]}, synced["findings"]
     assert synced["diffs"] == []
+
+
+def test_the_template_folders_are_looked_up_only_when_a_region_is_rendered(tmp_path: Path) -> None:
+    lookups: list[str] = []
+
+    def look_up() -> tuple[Path, ...]:
+        lookups.append("looked up")
+        return ()
+
+    plain = HEAD + "Some prose.\n"
+    derive_expected(parse_card(plain, "README.md"), classifier_facts(), ExpectOptions(override_dirs=look_up))
+    assert lookups == []
+    two_regions = HEAD + "".join(f"<!-- cardguard:begin {name} -->\nold\n<!-- cardguard:end {name} -->\n"
+                                 for name in ("labels", "hyperparameters"))
+    expected = derive_expected(parse_card(two_regions, "README.md"), classifier_facts(),
+                               ExpectOptions(override_dirs=look_up))
+    assert [region.name for region in expected.marked] == ["labels", "hyperparameters"]
+    assert lookups == ["looked up"]  # once for the card, however many regions it renders
