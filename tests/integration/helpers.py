@@ -87,3 +87,29 @@ def cardguard_has(subcommand: str) -> bool:
     """True when this checkout's CLI knows ``subcommand`` (issue 4 adds check and sync)."""
     result = run([sys.executable, "-m", "cardguard", subcommand, "--help"], REPO_ROOT)
     return result.returncode == 0
+
+
+
+def hook_run_deleting(hook: str, repo: Path, deleted: str) -> subprocess.CompletedProcess[str]:
+    """cardguard's plain ``hook`` ("pre-commit" or "pre-push") installed in ``repo``, then a
+    commit deleting ``deleted`` (pushed, for pre-push, to a new bare repository beside ``repo``):
+    what the hook made of it. When the hook refuses, nothing lands: the commit, or the push."""
+    remote = repo.parent / f"{repo.name}-remote.git"
+    if hook == "pre-push":
+        git(repo.parent, "init", "-q", "--bare", str(remote))
+        git(repo, "remote", "add", "origin", str(remote))
+        git(repo, "push", "-q", "origin", "main")
+    also_pre_push = ["--pre-push"] if hook == "pre-push" else []
+    installed = run([sys.executable, "-m", "cardguard", "install-hooks", *also_pre_push], repo)
+    assert installed.returncode == 0, installed.stderr
+    before = git(repo, "rev-parse", "HEAD")
+    git(repo, "rm", "-q", deleted)
+    if hook == "pre-commit":
+        result = run(["git", "commit", "-m", f"{deleted}, deleted"], repo)
+        landed = git(repo, "rev-parse", "HEAD") != before
+    else:
+        git(repo, "commit", "-q", "--no-verify", "-m", f"{deleted}, deleted")
+        result = run(["git", "push", "origin", "main"], repo)
+        landed = git(remote, "rev-parse", "main") != before
+    assert landed == (result.returncode == 0), (result.stdout, result.stderr)
+    return result

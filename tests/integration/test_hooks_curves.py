@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, git, make_model_repo, run
+from helpers import REPO_ROOT, git, hook_run_deleting, make_model_repo, run
 from test_pre_commit import (  # noqa: F401 (fixtures)
     hook_repo,
     pre_commit,
@@ -121,23 +121,6 @@ def assert_refused_for_the_missing_figure(refused) -> None:
     assert f"{FIGURE}:1:1: CG420" in output and "does not exist yet" in output
 
 
-def test_the_plain_pre_commit_hook_refuses_a_commit_that_deletes_the_figure(tmp_path: Path) -> None:
-    plain_repo = committed_with_figure(tmp_path / "plain")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], plain_repo)
-    assert installed.returncode == 0, installed.stderr
-    git(plain_repo, "rm", "-q", FIGURE)
-    assert_refused_for_the_missing_figure(run(["git", "commit", "-m", "the figure, deleted"], plain_repo))
-    assert git(plain_repo, "rev-list", "--count", "HEAD").strip() == "2"
-
-
-def test_the_plain_pre_push_hook_refuses_a_push_that_deletes_the_figure(tmp_path: Path) -> None:
-    plain_repo = committed_with_figure(tmp_path / "plain")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(plain_repo, "remote", "add", "origin", str(remote))
-    git(plain_repo, "push", "-q", "origin", "main")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks", "--pre-push"], plain_repo)
-    assert installed.returncode == 0, installed.stderr
-    git(plain_repo, "rm", "-q", FIGURE)
-    git(plain_repo, "commit", "-q", "--no-verify", "-m", "the figure, deleted")
-    assert_refused_for_the_missing_figure(run(["git", "push", "origin", "main"], plain_repo))
+@pytest.mark.parametrize("hook", ["pre-commit", "pre-push"])
+def test_the_plain_hooks_refuse_a_change_that_deletes_the_figure(tmp_path: Path, hook: str) -> None:
+    assert_refused_for_the_missing_figure(hook_run_deleting(hook, committed_with_figure(tmp_path / "plain"), FIGURE))

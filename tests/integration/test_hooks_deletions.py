@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from action_harness import run_action
-from helpers import GOOD_CARD, REPO_ROOT, git, make_model_repo, run
+from helpers import GOOD_CARD, REPO_ROOT, git, hook_run_deleting, make_model_repo, run
 
 from cardguard.integrations.hookfiles import card_of_deleted
 
@@ -92,26 +92,9 @@ def assert_refused_for_the_missing_shard(refused: subprocess.CompletedProcess[st
     assert "model/model.safetensors.index.json" in output and "CG305" in output, output
 
 
-def test_the_plain_pre_commit_hook_refuses_a_commit_that_deletes_a_shard(tmp_path: Path) -> None:
-    repo = sharded_repo(tmp_path / "plain")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks"], repo)
-    assert installed.returncode == 0, installed.stderr
-    git(repo, "rm", "-q", DELETED)
-    assert_refused_for_the_missing_shard(run(["git", "commit", "-m", "a shard, deleted"], repo))
-    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
-
-
-def test_the_plain_pre_push_hook_refuses_a_push_that_deletes_a_shard(tmp_path: Path) -> None:
-    repo = sharded_repo(tmp_path / "plain")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo, "remote", "add", "origin", str(remote))
-    git(repo, "push", "-q", "origin", "main")
-    installed = run([sys.executable, "-m", "cardguard", "install-hooks", "--pre-push"], repo)
-    assert installed.returncode == 0, installed.stderr
-    git(repo, "rm", "-q", DELETED)
-    git(repo, "commit", "-q", "--no-verify", "-m", "a shard, deleted")
-    assert_refused_for_the_missing_shard(run(["git", "push", "origin", "main"], repo))
+@pytest.mark.parametrize("hook", ["pre-commit", "pre-push"])
+def test_the_plain_hooks_refuse_a_change_that_deletes_a_shard(tmp_path: Path, hook: str) -> None:
+    assert_refused_for_the_missing_shard(hook_run_deleting(hook, sharded_repo(tmp_path / "plain"), DELETED))
 
 
 def test_only_changed_checks_the_card_of_a_deleted_shard(tmp_path: Path) -> None:
