@@ -19,6 +19,7 @@ so a reader never sees half a report.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import os
@@ -168,14 +169,14 @@ def read_trend(previous: Iterable[dict[str, Any]]) -> Trend:
 def add_to_tally(tally: Tally, result: RepoResult) -> None:
     tally.totals.update(repo_totals(result))
     tally.profiles[result.profile] += 1
-    tally.rule_repos.update({finding_code(item) for item in result.findings})
-    for item in result.findings:
-        code = finding_code(item)
-        tally.rule_counts[code] += 1
+    codes = [finding_code(item) for item in result.findings]
+    tally.rule_counts.update(codes)
+    tally.rule_repos.update(set(codes))
+    for code, item in zip(codes, result.findings):
         severity = finding_severity(item)
-        if SEVERITIES.index(severity) < SEVERITIES.index(tally.rule_severity.get(code, "info")):
+        worst = tally.rule_severity.get(code)
+        if worst is None or SEVERITIES.index(severity) < SEVERITIES.index(worst):
             tally.rule_severity[code] = severity
-        tally.rule_severity.setdefault(code, severity)
 
 
 def repo_totals(result: RepoResult) -> Counter[str]:
@@ -202,9 +203,12 @@ def finding_line(item: dict[str, Any]) -> int:
 # -- escaping and links ---------------------------------------------------------------------
 
 
-def esc(text: object) -> str:
+# Codes, locations ("README.md:12") and messages repeat across findings and repos: each
+# distinct text is escaped once. Bounded, as the texts come from the results.
+@functools.lru_cache(maxsize=4096)
+def esc(text: str) -> str:
     """Text from a result, safe inside an HTML element or a quoted attribute."""
-    return html.escape(escape_text(str(text)), quote=True)
+    return html.escape(escape_text(text), quote=True)
 
 
 def safe_url(url: str) -> str | None:
