@@ -472,21 +472,25 @@ def findings_list(result: RepoResult) -> str:
     if result.findings:
         parts.append('<ul class="finding-list">')
         card = safe_url(result.card_url)  # the same for every finding of the repo: checked once
-        parts.extend(finding_item(result, item, card) for item in result.findings)
+        # A repo's findings mostly share a file or two: each path is taken into the repo once.
+        paths = {text_field(item, "path") for item in result.findings}
+        in_repo = {path: path_in_repo(result, path) for path in paths}
+        parts.extend(finding_item(item, in_repo, card) for item in result.findings)
         parts.append("</ul>")
     elif not result.error:
         parts.append('<p class="empty">No findings.</p>')
     return "".join(parts)
 
 
-def finding_item(result: RepoResult, item: dict[str, Any], card: str | None) -> str:
-    """One finding's list item; ``card``: the repo's ``safe_url(card_url)``."""
+def finding_item(item: dict[str, Any], in_repo: dict[str, str], card: str | None) -> str:
+    """One finding's list item; ``in_repo``: each finding path of the repo to its
+    ``path_in_repo``; ``card``: the repo's ``safe_url(card_url)``."""
     severity = finding_severity(item)
-    in_repo = path_in_repo(result, text_field(item, "path"))
-    path = in_repo or "README.md"
+    relative = in_repo[text_field(item, "path")]
+    path = relative or "README.md"
     line = finding_line(item)
     where = f"{path}:{line}" if line else path
-    url = link_in_repo(card, in_repo, line)
+    url = link_in_repo(card, relative, line)
     location = f'<a class="where" href="{esc(url)}">{esc(where)}</a>' if url else f'<span class="where">{esc(where)}</span>'
     return (f'<li class="{severity}"><span class="sev {severity}">{severity}</span>'
             f'<code class="code">{esc(finding_code(item))}</code>{location}'
