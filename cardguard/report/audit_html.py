@@ -19,6 +19,7 @@ so a reader never sees half a report.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import os
@@ -168,14 +169,14 @@ def read_trend(previous: Iterable[dict[str, Any]]) -> Trend:
 def add_to_tally(tally: Tally, result: RepoResult) -> None:
     tally.totals.update(repo_totals(result))
     tally.profiles[result.profile] += 1
-    tally.rule_repos.update({finding_code(item) for item in result.findings})
-    for item in result.findings:
-        code = finding_code(item)
-        tally.rule_counts[code] += 1
+    codes = [finding_code(item) for item in result.findings]
+    tally.rule_counts.update(codes)
+    tally.rule_repos.update(set(codes))
+    for code, item in zip(codes, result.findings):
         severity = finding_severity(item)
-        if SEVERITIES.index(severity) < SEVERITIES.index(tally.rule_severity.get(code, "info")):
+        worst = tally.rule_severity.get(code)
+        if worst is None or SEVERITIES.index(severity) < SEVERITIES.index(worst):
             tally.rule_severity[code] = severity
-        tally.rule_severity.setdefault(code, severity)
 
 
 def repo_totals(result: RepoResult) -> Counter[str]:
@@ -202,9 +203,12 @@ def finding_line(item: dict[str, Any]) -> int:
 # -- escaping and links ---------------------------------------------------------------------
 
 
-def esc(text: object) -> str:
+# Codes, locations ("README.md:12") and messages repeat across findings and repos: each
+# distinct text is escaped once. Bounded, as the texts come from the results.
+@functools.lru_cache(maxsize=4096)
+def esc(text: str) -> str:
     """Text from a result, safe inside an HTML element or a quoted attribute."""
-    return html.escape(escape_text(str(text)), quote=True)
+    return html.escape(escape_text(text), quote=True)
 
 
 def safe_url(url: str) -> str | None:
@@ -468,21 +472,25 @@ def findings_list(result: RepoResult) -> str:
     if result.findings:
         parts.append('<ul class="finding-list">')
         card = safe_url(result.card_url)  # the same for every finding of the repo: checked once
-        parts.extend(finding_item(result, item, card) for item in result.findings)
+        # A repo's findings mostly share a file or two: each path is taken into the repo once.
+        paths = {text_field(item, "path") for item in result.findings}
+        in_repo = {path: path_in_repo(result, path) for path in paths}
+        parts.extend(finding_item(item, in_repo, card) for item in result.findings)
         parts.append("</ul>")
     elif not result.error:
         parts.append('<p class="empty">No findings.</p>')
     return "".join(parts)
 
 
-def finding_item(result: RepoResult, item: dict[str, Any], card: str | None) -> str:
-    """One finding's list item; ``card``: the repo's ``safe_url(card_url)``."""
+def finding_item(item: dict[str, Any], in_repo: dict[str, str], card: str | None) -> str:
+    """One finding's list item; ``in_repo``: each finding path of the repo to its
+    ``path_in_repo``; ``card``: the repo's ``safe_url(card_url)``."""
     severity = finding_severity(item)
-    in_repo = path_in_repo(result, text_field(item, "path"))
-    path = in_repo or "README.md"
+    relative = in_repo[text_field(item, "path")]
+    path = relative or "README.md"
     line = finding_line(item)
     where = f"{path}:{line}" if line else path
-    url = link_in_repo(card, in_repo, line)
+    url = link_in_repo(card, relative, line)
     location = f'<a class="where" href="{esc(url)}">{esc(where)}</a>' if url else f'<span class="where">{esc(where)}</span>'
     return (f'<li class="{severity}"><span class="sev {severity}">{severity}</span>'
             f'<code class="code">{esc(finding_code(item))}</code>{location}'

@@ -193,6 +193,27 @@ def test_the_chart_counts_each_rule_most_first(tmp_path: Path) -> None:
                                        ("error", "CG405", "1")])
 
 
+@pytest.mark.parametrize("severities", [("info", "warning", "error"), ("error", "info", "warning"),
+                                        ("warning", "error", "info")])
+def test_a_rule_is_coloured_by_its_most_severe_finding_in_any_order(tmp_path: Path, severities: tuple[str, ...]) -> None:
+    results = [result(f"acme/r{number}", finding("CG900", severity, 1, "x")) for number, severity in enumerate(severities)]
+    results.append(result("acme/other", finding("CG901", "warning", 1, "x"), finding("CG901", "info", 2, "x")))
+    page = render(tmp_path, results)
+    bars = dict((code, severity) for severity, code in
+                re.findall(r'<li class="(\w+)"[^>]*><button type="button" class="rule"[^>]*><code>(CG\d+)</code>', page))
+    assert bars == {"CG900": "error", "CG901": "warning"}
+
+
+def test_a_message_repeated_across_findings_and_repos_is_escaped_in_each(tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="window.pwned=5">\x07'
+    repos = [result(f"acme/r{number}", finding("CG101", "error", 1, hostile), finding("CG101", "error", 2, hostile))
+             for number in range(3)]
+    page = render(tmp_path, repos)
+    shown = '<span class="message">&lt;img src=x onerror=&quot;window.pwned=5&quot;&gt;\\x07</span>'
+    assert page.count(shown) == 6
+    assert "<img" not in page and "\x07" not in page
+
+
 def test_the_chart_shows_forty_rules_and_sums_the_rest(tmp_path: Path) -> None:
     codes = [f"CG{900 + number}" for number in range(45)]
     page = render(tmp_path, [result("acme/many", *(finding(code, "info", 1, "x") for code in codes))])
