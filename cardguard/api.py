@@ -406,7 +406,6 @@ def sync_hub(repo_id: str, *, revision: str | None = None, create_pr: bool = Fal
     from cardguard.run.sync_run import sync_target
 
     _check_repo_id(repo_id)
-    _check_hub_endpoint()
     snapshots: list[tuple[Target, CardSnapshot]] = []
 
     def synced_on_hub(target: Target, configs: ConfigCache) -> CardReport:

@@ -141,23 +141,19 @@ def pull_request_range(event_path: str) -> tuple[str, str] | None:
 
 
 def changed_files(base: str, head: str, cwd: Path) -> list[str]:
-    """Files added, copied, modified or renamed between base and head (fetching them if needed),
-    then, for each watched file deleted, the card it belonged to (hookfiles.card_of_deleted)."""
+    """Files added, copied, modified, renamed or deleted between base and head (fetching them
+    if needed); a watched file the head no longer has stands for the card it belonged to
+    (hookfiles.card_of_deleted), as in the plain git hooks."""
     for sha in (base, head):
         if _git(["cat-file", "-e", f"{sha}^{{commit}}"], cwd).returncode != 0:
             _git(["fetch", "--no-tags", "--depth=1", "origin", sha], cwd)
-    changed = _changed_names(base, head, "ACMR", cwd)
-    deleted = (card_of_deleted(name, lambda card: (cwd / card).is_file())
-               for name in watched(_changed_names(base, head, "D", cwd)))
-    return changed + [card for card in deleted if card is not None]
-
-
-def _changed_names(base: str, head: str, kinds: str, cwd: Path) -> list[str]:
-    """The paths ``git diff --diff-filter=KINDS`` names between base and head."""
     for spec in (f"{base}...{head}", f"{base}..{head}"):  # no merge base in a shallow clone
-        result = _git(["-c", "core.quotePath=false", "diff", "--name-only", "-z", f"--diff-filter={kinds}", spec], cwd)
+        result = _git(["-c", "core.quotePath=false", "diff", "--name-only", "-z", "--diff-filter=ACMRD", spec], cwd)
         if result.returncode == 0:
-            return [name for name in result.stdout.split("\0") if name]
+            names = [name for name in result.stdout.split("\0") if name]
+            gone = [name for name in watched(names) if not os.path.lexists(cwd / name)]
+            cards = (card_of_deleted(name, lambda card: (cwd / card).is_file()) for name in gone)
+            return names + [card for card in cards if card is not None]
     raise InputError(f"only-changed: cannot diff {base} and {head}: {result.stderr.strip()}")
 
 

@@ -43,7 +43,7 @@ def card_of_deleted(path: str, is_file: Callable[[str], bool]) -> str | None:
     if deleted.name == "README.md":
         return None
     for folder in deleted.parents:
-        card = str(folder / "README.md") if str(folder) != "." else "README.md"
+        card = str(folder / "README.md")  # PurePosixPath(".") / "README.md" is "README.md"
         if is_file(card):
             return card
     return None

@@ -81,25 +81,8 @@ class ConfigCache:
         """:func:`repository_root`, asked once per folder in a run, and each folder above it
         looked into once per run: the model folders of a fleet share the folders above them."""
         if model_dir not in self._repository_roots:
-            folder = Path(os.path.abspath(model_dir))
-            self._repository_roots[model_dir] = self._git_folder_at_or_above(folder) or folder
+            self._repository_roots[model_dir] = repository_root(model_dir, self._git_folders)
         return self._repository_roots[model_dir]
-
-    def _git_folder_at_or_above(self, folder: Path) -> Path | None:
-        """The nearest folder at or above ``folder`` (absolute) holding ``.git``, or None."""
-        visited: list[Path] = []
-        found: Path | None = None
-        for candidate in (folder, *folder.parents):
-            if candidate in self._git_folders:
-                found = self._git_folders[candidate]
-                break
-            visited.append(candidate)
-            if (candidate / ".git").exists():
-                found = candidate
-                break
-        for seen in visited:
-            self._git_folders[seen] = found
-        return found
 
     def override_dirs(self, target: Target) -> tuple[Path, ...]:
         """:func:`override_dirs_for` the target's folder, each folder above it looked into once
@@ -253,17 +236,29 @@ def card_file(target: Target) -> str:
     return os.path.abspath(target.card)
 
 
-def repository_root(model_dir: Path) -> Path:
+def repository_root(model_dir: Path, known: dict[Path, Path | None] | None = None) -> Path:
     """The nearest folder at or above ``model_dir`` holding ``.git``; the model folder without one.
+    ``known``: what earlier walks found for each folder they looked into (a run's memo: the
+    model folders of a fleet share the folders above them).
 
     The walk goes up the path as named, not as resolved: a model folder reached through a
     link (``models -> /elsewhere``) belongs to the repository it is named in, whose gate then
     refuses the link, rather than making ``/elsewhere`` a repository of its own."""
     folder = Path(os.path.abspath(model_dir))
+    known = {} if known is None else known
+    visited: list[Path] = []
+    found: Path | None = None
     for candidate in (folder, *folder.parents):
+        if candidate in known:
+            found = known[candidate]
+            break
+        visited.append(candidate)
         if (candidate / ".git").exists():
-            return candidate
-    return folder
+            found = candidate
+            break
+    for seen in visited:
+        known[seen] = found
+    return found or folder
 
 
 def eval_results_findings(listing: EvalResultsListing, settings: Settings, root: Path,
