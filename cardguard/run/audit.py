@@ -44,7 +44,7 @@ from pathlib import Path
 from cardguard.codes import RULES
 from cardguard.record import Record, factory
 from cardguard.report.results_line import fails
-from cardguard.safe_paths import open_regular_unguarded
+from cardguard.safe_paths import open_regular_unguarded, read_descriptor
 from cardguard.settings.targets import folder_order
 
 TYPE_CHECKING = False
@@ -69,6 +69,11 @@ REPOS_PER_TASK = 8
 # fleet's folders are many): past this many it starts again.
 FOLDERS_REMEMBERED = 4096
 HASHED_BYTES = 1 << 20  # files up to 1 MiB are hashed by content; larger ones by size and mtime
+# A cache file is read up to this size; a longer one (none that a run writes: a line is one
+# repo's findings) is cut short, does not parse, and counts as a miss.
+CACHED_LINE_BYTES = 64 << 20
+CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+CACHE_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | CLOEXEC
 WORST_SHOWN = 10  # repos listed under "worst repos" in the summary
 # A 429 whose Retry-After is longer than one check waits (docs/hub.md) pauses the Hub workers,
 # up to this long and this many times per repo; a longer one leaves the repo unreadable.
@@ -496,7 +501,9 @@ class ResultCache:
             identity = f"{item.repo}@{item.revision}" if item.revision else None
         else:
             folder = Path(os.path.abspath(item.target)).parent
-            identity = f"{folder}#{folder_hash(folder)}#{self.settings_above(folder)}#{self.schemas_named(folder)}"
+            files, own_names = folder_files(folder)
+            identity = (f"{folder}#{files}#{self.settings_above(folder)}"
+                        f"#{self.schemas_named(folder, own_names)}")
         if identity is None:
             return None
         return hashlib.sha256(f"{self.salt}\0{identity}".encode("utf-8", "surrogatepass")).hexdigest()
@@ -509,13 +516,17 @@ class ResultCache:
             known = self.settings_of_parent[folder.parent] = settings_hash(folder)
         return known
 
-    def schemas_named(self, folder: Path) -> str:
+    def schemas_named(self, folder: Path, own_names: frozenset[str] | None = None) -> str:
         """:func:`schemas_hash` of the configuration file that applies to ``folder`` (the
-        nearest at or above it), worked out once per configuration file in a run."""
-        from cardguard.settings.config import ConfigError, find_config_file
+        nearest at or above it), worked out once per configuration file in a run.
+        ``own_names``: the names of the files ``folder`` holds, when known: without a
+        configuration file among them, the answer is its parent folder's (asked once a run)."""
+        from cardguard.settings.config import CONFIG_FILE_NAMES, ConfigError, find_config_file
 
         if len(self.config_file_of_folder) >= FOLDERS_REMEMBERED:  # one entry per model folder: bounded
             self.config_file_of_folder.clear()
+        if own_names is not None and own_names.isdisjoint(CONFIG_FILE_NAMES):
+            folder = folder.parent
         try:
             config_file = find_config_file(folder, self.config_file_of_folder)
         except ConfigError:  # an oversized pyproject.toml: the check reports it, its bytes are keyed
@@ -531,38 +542,63 @@ class ResultCache:
         if key is None:
             return None
         try:
-            return json.loads(self.path(key).read_text(encoding="utf-8"))
+            descriptor = os.open(self.path(key), os.O_RDONLY | CLOEXEC)
+        except OSError:
+            return None
+        try:
+            return json.loads(read_descriptor(descriptor, CACHED_LINE_BYTES))
         except (OSError, ValueError):
             return None
+        finally:
+            os.close(descriptor)
 
     def put(self, key: str | None, line: dict) -> None:
         if key is None or line["status"] != "checked":
             return
-        path = self.path(key)
-        unfinished = path.with_suffix(f".{os.getpid()}.part")
-        text = json.dumps(line, ensure_ascii=True)
+        path, unfinished = self.path(key), self.path(key, f".{os.getpid()}.part")
+        data = json.dumps(line, ensure_ascii=True).encode("ascii")
         try:
-            unfinished.write_text(text, encoding="utf-8")
+            descriptor = os.open(unfinished, CACHE_WRITE_FLAGS, 0o666)
         except FileNotFoundError:  # the first key of its two-digit folder: make the folder, once
-            unfinished.parent.mkdir(parents=True, exist_ok=True)
-            unfinished.write_text(text, encoding="utf-8")
+            os.makedirs(os.path.dirname(unfinished), exist_ok=True)
+            descriptor = os.open(unfinished, CACHE_WRITE_FLAGS, 0o666)
+        try:
+            write_all(descriptor, data)
+        finally:
+            os.close(descriptor)
         os.replace(unfinished, path)
 
-    def path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+    def path(self, key: str, suffix: str = ".json") -> str:
+        return os.path.join(self.folder, key[:2], key + suffix)
+
+
+def write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def folder_hash(folder: Path) -> str:
     """A hash of every file below ``folder`` (outside .git): its path, and its bytes when at most
     HASHED_BYTES, else its size and mtime (weights are not read end to end to key a cache)."""
+    return folder_files(folder)[0]
+
+
+def folder_files(folder: Path) -> tuple[str, frozenset[str] | None]:
+    """:func:`folder_hash` of ``folder``, and the names of the files directly in it (the walk
+    lists them anyway; None when it could not)."""
     digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder):
+    top = os.fspath(folder)
+    own_names: frozenset[str] | None = None  # None: the folder could not be listed
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(name for name in dirs if name != ".git")
+        below = root[len(top):].lstrip(os.sep)  # "" for the folder itself
+        if root == top:
+            own_names = frozenset(files)
         for name in sorted(files):
-            path = Path(root, name)
-            digest.update(os.fsencode(path.relative_to(folder)) + b"\0")
-            digest.update(file_fingerprint(path))
-    return digest.hexdigest()
+            digest.update(os.fsencode(os.path.join(below, name) if below else name) + b"\0")
+            digest.update(file_fingerprint(os.path.join(root, name)))
+    return digest.hexdigest(), own_names
 
 
 def settings_hash(folder: Path) -> str:
@@ -597,14 +633,17 @@ def schemas_hash(config_file: Path) -> str:
     return digest.hexdigest()
 
 
-def file_fingerprint(path: Path) -> bytes:
+def file_fingerprint(path: str | Path) -> bytes:
     """What changes when the file at ``path`` changes: a link's target, and the bytes of the
     regular file it is or leads to (its size and mtime above HASHED_BYTES). Nothing else is
     opened: a FIFO or a device a pull request plants (a link to /dev/zero) would hang the run
     or fill its memory, and the check refuses them anyway."""
     try:
-        link = b"link:" + os.fsencode(os.readlink(path)) + b"\0" if path.is_symlink() else b""
-        status = path.stat()
+        status = os.lstat(path)
+        link = b""
+        if stat.S_ISLNK(status.st_mode):
+            link = b"link:" + os.fsencode(os.readlink(path)) + b"\0"
+            status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             return link + f"not a regular file: {stat.S_IFMT(status.st_mode):o}".encode()
         if status.st_size > HASHED_BYTES:
@@ -614,10 +653,14 @@ def file_fingerprint(path: Path) -> bytes:
         return b"absent"
 
 
-def regular_file_digest(path: Path) -> bytes:
-    """The sha256 of at most HASHED_BYTES + 1 bytes of ``path`` (:func:`open_regular_file`)."""
-    with open_regular_file(path) as file:
-        return hashlib.sha256(file.read(HASHED_BYTES + 1)).digest()
+def regular_file_digest(path: str | Path) -> bytes:
+    """The sha256 of at most HASHED_BYTES + 1 bytes of ``path``, opened only when it is a
+    regular file (``open_regular_unguarded``)."""
+    descriptor = open_regular_unguarded(path)
+    try:
+        return hashlib.sha256(read_descriptor(descriptor, HASHED_BYTES + 1)).digest()
+    finally:
+        os.close(descriptor)
 
 
 def open_regular_file(path: Path) -> BinaryIO:
