@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cardguard.record import Record, factory
 from functools import partial
+from pathlib import Path
 
 from cardguard import codes
 from cardguard.artifacts import Facts, read_facts
@@ -30,7 +31,7 @@ from cardguard.safe_paths import Refused
 from cardguard.edit.figures import FigureChange, plan_figures, write_figure
 from cardguard.edit.sync import FileChange, SyncPlan, plan_sync, write_atomically
 from cardguard.settings.targets import Target, display_path, shown_in
-from cardguard.run.validate import ConfigCache, card_path, load_card, repository_root, resolve_profile, validate_target
+from cardguard.run.validate import ConfigCache, card_path, load_card, resolve_profile, validate_target
 
 class SyncResult(Record):
     target: Target
@@ -128,7 +129,8 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     plan = plan_sync(card, expected)
     result = SyncResult(target, settings, plan)
-    result.file_changes, file_findings = eval_results_changes(target, settings, expected)
+    result.file_changes, file_findings = eval_results_changes(target, settings, expected,
+                                                              configs.repository_root(target.model_dir))
     figures, figure_findings = figure_changes(target, expected)
     result.file_changes += figures
     result.findings = config_findings + apply_policy(
@@ -176,12 +178,13 @@ def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncRes
     return written
 
 
-def eval_results_changes(target: Target, settings: Settings, expected: Expected
+def eval_results_changes(target: Target, settings: Settings, expected: Expected, root: Path
                          ) -> tuple[list[FileChange], list[Finding]]:
-    """With ``eval-results-files = true``: the `.eval_results` change the results files ask for."""
+    """With ``eval-results-files = true``: the `.eval_results` change the results files ask for
+    (``root``: the repository the model folder is in, which no written path may leave)."""
     if not settings.eval_results_files or isinstance(expected.eval_results, Unknown):
         return [], []
-    change, findings = plan_eval_results(target.model_dir, expected.eval_results, repository_root(target.model_dir),
+    change, findings = plan_eval_results(target.model_dir, expected.eval_results, root,
                                          partial(shown_in, target))
     return ([change] if change is not None else []), findings
 
@@ -210,7 +213,8 @@ def check_target(target: Target, configs: ConfigCache, hub: HubSource | None = N
     if expected is not None:
         result.plan = plan = plan_sync(card, expected)
         found.extend(check_findings(card, facts, expected, plan))
-        result.file_changes, file_findings = eval_results_changes(target, settings, expected)
+        result.file_changes, file_findings = eval_results_changes(target, settings, expected,
+                                                              configs.repository_root(target.model_dir))
         figures, figure_findings = figure_changes(target, expected)
         result.file_changes += figures
         found.extend(file_findings + figure_findings + file_change_findings(result.file_changes, plan))
