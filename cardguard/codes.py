@@ -88,7 +88,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG310", "invalid-torch-file", E, "A pickled torch file (.bin) is not a readable torch archive or its pickle is corrupt.", False),
     Rule("CG311", "artifact-too-large", W, "An artifact exceeds cardguard's size bound for its kind and was not read; see docs/security.md.", False),
     Rule("CG312", "malformed-artifact", W, "An artifact is readable but a field has the wrong type or a required column is missing; that fact is skipped.", False),
-    Rule("CG313", "artifacts-disagree", W, "Two artifacts of one folder contradict each other (trainer_state.json's last evaluation vs eval_results.json, its train_batch_size vs training_args.bin): files of different training runs were mixed; cardguard cannot tell which one is right.", False),
+    Rule("CG313", "artifacts-disagree", W, "Two artifacts of one folder contradict each other (trainer_state.json's last evaluation vs eval_results.json, its train_batch_size vs training_args.bin, a metric of all_results.json vs its split's results file): files of different training runs were mixed; cardguard cannot tell which one is right.", False),
     # -- CG4xx: generated regions and drift ---------------------------------------------------
     Rule("CG401", "unknown-region", E, "A `<!-- cardguard:begin NAME -->` marker names a region cardguard does not know; `sync` writes nothing.", False),
     Rule("CG402", "unbalanced-region-marker", E, "A region marker is malformed, has no matching end or begin, or closes another region; `sync` writes nothing.", False),

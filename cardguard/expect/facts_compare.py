@@ -118,14 +118,17 @@ class Disagreement(NamedTuple):
 
 
 def artifact_disagreements(facts: Facts) -> list[Disagreement]:
-    """Where trainer_state.json contradicts the results file or training_args.bin.
+    """Where trainer_state.json contradicts the results file or training_args.bin, and where
+    all_results.json contradicts the results file of one split.
 
     Only contradictions Trainer cannot produce on its own are reported: a results file from
     another training run (its epoch is not where the training log ends), a different value of
-    the same evaluation (same epoch, no best checkpoint reloaded), and a train batch size
-    other than the arguments' (unless ``auto_find_batch_size`` chose it).
+    the same evaluation (same epoch, no best checkpoint reloaded), a train batch size other
+    than the arguments' (unless ``auto_find_batch_size`` chose it), and a metric whose value
+    all_results.json and its split's file do not share (Trainer's ``save_metrics`` writes the
+    same value into both).
     """
-    return _evaluation_disagreements(facts) + _batch_size_disagreements(facts)
+    return _evaluation_disagreements(facts) + _batch_size_disagreements(facts) + _combined_results_disagreements(facts)
 
 
 def _evaluation_disagreements(facts: Facts) -> list[Disagreement]:
@@ -163,6 +166,26 @@ def _batch_size_disagreements(facts: Facts) -> list[Disagreement]:
                          f"trainer_state.json has train_batch_size {state.train_batch_size} but training_args.bin "
                          f"gives {args.train_batch_size} (per device × GPUs): the two files come from different "
                          "training runs")]
+
+
+def _combined_results_disagreements(facts: Facts) -> list[Disagreement]:
+    splits = facts.results.splits if facts.results else {}
+    combined = splits.get("all")
+    if not combined:
+        return []
+    found = []
+    for split, metrics in ((split, metrics) for split, metrics in splits.items() if split != "all"):
+        # "epoch" is in every split's file and all_results.json keeps the last one saved
+        shared = sorted(set(combined) & set(metrics) - {"epoch"})
+        differing = [key for key in shared if _is_number(combined[key]) and _is_number(metrics[key])
+                     and not numbers_agree(combined[key], metrics[key])]
+        if differing:
+            shown = ", ".join(f"{key} {combined[key]!r} vs {metrics[key]!r}" for key in differing[:3])
+            found.append(Disagreement("all_results.json", f"{split}_results.json",
+                                      f"all_results.json and {split}_results.json disagree ({shown}"
+                                      f"{' …' if len(differing) > 3 else ''}): one of them was "
+                                      "written by another run or edited by hand"))
+    return found
 
 
 def _results_file(facts: Facts) -> str | None:

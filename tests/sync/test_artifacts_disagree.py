@@ -1,7 +1,8 @@
 """CG313: artifacts of one folder that contradict each other (files of two training runs mixed).
 
 trainer_state.json's last evaluation against eval_results.json, and its train_batch_size against
-training_args.bin, compared in one place (facts_compare.artifact_disagreements)."""
+training_args.bin, and all_results.json against each split's results file, compared in one place
+(facts_compare.artifact_disagreements)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_one_runs_files_agree(fixture: str, request: pytest.FixtureRequest, tmp_
 def test_results_file_of_an_earlier_run(trainer_classifier_run, continued_classifier_run, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     folder = _folder(continued_classifier_run.out, tmp_path)
-    shutil.copy(trainer_classifier_run.out / "eval_results.json", folder / "eval_results.json")
+    for results in trainer_classifier_run.out.glob("*_results.json"):  # all the earlier run's results files
+        shutil.copy(results, folder / results.name)
     found = _cg313(folder, capsys)
     assert len(found) == 1, found
     assert "model/trainer_state.json:1:1: CG313 warning:" in found[0]
@@ -55,7 +57,8 @@ def test_results_file_of_an_earlier_run(trainer_classifier_run, continued_classi
 def test_same_evaluation_with_other_values(continued_classifier_run, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     folder = _folder(continued_classifier_run.out, tmp_path)
-    _edit_json(folder / "eval_results.json", eval_accuracy=0.5)
+    for name in ("eval_results.json", "all_results.json"):  # edited alike: all_results.json is compared below
+        _edit_json(folder / name, eval_accuracy=0.5)
     found = _cg313(folder, capsys)
     assert len(found) == 1 and "accuracy" in found[0] and "eval_results.json" in found[0], found
 
@@ -122,3 +125,26 @@ def test_an_epoch_logged_rounded_is_the_same_epoch() -> None:
     assert artifact_disagreements(facts) == []
     facts.results.splits["eval"]["epoch"] = 1.99
     assert [item.other for item in artifact_disagreements(facts)] == ["eval_results.json"]
+
+
+def test_all_results_edited_apart_from_eval_results(trainer_classifier_run, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The card follows eval_results.json: an all_results.json that says otherwise is shown."""
+    folder = _folder(trainer_classifier_run.out, tmp_path)
+    assert _cg313(folder, capsys) == []
+    _edit_json(folder / "all_results.json", eval_accuracy=0.123456)
+    found = _cg313(folder, capsys)
+    assert len(found) == 1, found
+    assert "model/all_results.json:1:1: CG313 warning:" in found[0]
+    assert "eval_accuracy 0.123456 vs" in found[0] and "eval_results.json" in found[0]
+
+
+def test_all_results_holds_the_last_epoch_saved() -> None:
+    """all_results.json keeps the epoch of the last split saved; only a metric is compared."""
+    facts = classifier_facts(accuracy=0.75)
+    facts.results.splits["all"] = {**facts.results.splits["eval"], "epoch": 3.0}
+    facts.results.splits["train"] = {"epoch": 2.0, "train_loss": 0.5}
+    assert artifact_disagreements(facts) == []
+    facts.results.splits["all"]["train_loss"] = 0.4
+    assert [(item.file, item.other) for item in artifact_disagreements(facts)] == [("all_results.json",
+                                                                                 "train_results.json")]
