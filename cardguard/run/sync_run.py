@@ -7,8 +7,10 @@ The CLI calls :func:`check_target` / :func:`sync_target` once per card and only 
 
 from __future__ import annotations
 
-from cardguard.record import Record, factory
+import os
 from functools import partial
+
+from cardguard.record import Record, factory
 from pathlib import Path
 
 from cardguard import codes
@@ -97,8 +99,9 @@ def files_display_root(target: Target) -> str:
     folder itself, else the folder as shown ("models/bert")."""
     if target.display_root is not None:
         return target.display_root
-    root = display_path(target.model_dir)
-    return "" if root == "." else root
+    if os.path.abspath(target.model_dir) == os.getcwd():  # display_path shows the working folder absolute
+        return ""
+    return display_path(target.model_dir)
 
 
 

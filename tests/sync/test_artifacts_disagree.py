@@ -139,6 +139,19 @@ def test_all_results_edited_apart_from_eval_results(trainer_classifier_run, tmp_
     assert "eval_accuracy 0.123456 vs" in found[0] and "eval_results.json" in found[0]
 
 
+def test_a_model_at_the_top_shows_its_files_relative(trainer_classifier_run, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook runs in the repository; a model at its top shows its files as the card is shown."""
+    folder = _folder(trainer_classifier_run.out, tmp_path)
+    _edit_json(folder / "all_results.json", eval_accuracy=0.123456)
+    monkeypatch.chdir(folder)
+    capsys.readouterr()
+    main(["check", "README.md"])
+    found = [line for line in capsys.readouterr().out.splitlines() if " CG313 " in line]
+    assert len(found) == 1 and found[0].startswith("all_results.json:1:1: CG313 warning:"), found
+
+
 def test_all_results_holds_the_last_epoch_saved() -> None:
     """all_results.json keeps the epoch of the last split saved; only a metric is compared."""
     facts = classifier_facts(accuracy=0.75)
