@@ -187,7 +187,7 @@ def _add_fix_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--fix", action="store_true",
         help="apply the metadata fixes cardguard is certain of (licence id spelling, near-miss keys, a removed "
-        "pipeline tag's successor) and list them; the exit code follows the findings that remain",
+        "pipeline tag's successor, an empty model-index key such as Trainer's `config: null`) and list them; the exit code follows the findings that remain",
     )
 
 

@@ -139,7 +139,7 @@ def finding(
 
 # The rules whose findings can carry a certain fix (Finding.autofix) that `--fix` applies: a
 # finding of these rules is fixed only when its fix is certain (see each rule's `fix` below).
-FIXABLE: frozenset[str] = frozenset({"CG101", "CG106", "CG112"})
+FIXABLE: frozenset[str] = frozenset({"CG101", "CG106", "CG110", "CG112"})
 
 
 class Explanation(Record, frozen=True):
@@ -215,8 +215,13 @@ EXPLANATIONS: dict[str, Explanation] = {
         "base_model:\n  name: bert-base-uncased", "base_model: google-bert/bert-base-uncased"),
     "CG110": Explanation(
         "The Hub refuses a `model-index` that misses a required part, and shows no evaluation results from it.",
-        "Add the part the message names (name, results, task, dataset, metrics, a metric's type or value).",
-        "model-index:\n- results: []", "model-index:\n- name: my-model\n  results: []"),
+        "Add the part the message names (name, results, task, dataset, metrics, a metric's type or value). "
+        "`--fix` removes a key left empty (null) where a string belongs, as Trainer writes `config: null` when "
+        "the dataset has no configuration (the Hub refuses the push), unless the part is required.",
+        "model-index:\n- name: my-model\n  results:\n  - task:\n      type: text-classification\n    dataset:\n"
+        "      name: imdb\n      type: imdb\n      config: null\n    metrics:\n    - type: accuracy\n      value: 0.75",
+        "model-index:\n- name: my-model\n  results:\n  - task:\n      type: text-classification\n    dataset:\n"
+        "      name: imdb\n      type: imdb\n    metrics:\n    - type: accuracy\n      value: 0.75"),
     "CG111": Explanation(
         "An empty `results` list shows no evaluation results; Trainer writes it when it lacks a dataset name.",
         "Add results, or remove `model-index`; with Trainer, pass `dataset=` or `dataset_tags=` to push_to_hub.",

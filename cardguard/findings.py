@@ -38,7 +38,10 @@ class Autofix(Record, frozen=True):
     """A change of the card's metadata that cardguard is certain of (``--fix`` applies it).
 
     ``rename-key``: the top-level key ``old`` becomes ``new`` (``path`` is ``(old,)``);
-    ``set-value``: the scalar at ``path`` changes from ``old`` to ``new``.
+    ``set-value``: the scalar at ``path`` changes from ``old`` to ``new``;
+    ``remove-key``: the empty (null) value at ``path``, a key of a nested mapping, is deleted
+    with its key (``old`` and ``new`` are None): the Hub reads a missing key as no value, and
+    refuses a null where it wants a string (Trainer's ``dataset: config: null``).
     """
 
     action: str
@@ -50,6 +53,9 @@ class Autofix(Record, frozen=True):
         """``license 'Apache-2.0' -> 'apache-2.0'``, ``key 'licence' -> 'license'``."""
         if self.action == "rename-key":
             return f"key {self.old!r} -> {self.new!r}"
+        if self.action == "remove-key":
+            where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in self.path)
+            return f"{where[1:]} (empty) removed"
         where = ".".join(str(part) for part in self.path)
         return f"{where} {self.old!r} -> {self.new!r}"
 

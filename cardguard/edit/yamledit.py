@@ -28,6 +28,12 @@ class EditRefused(Exception):
     """The value is written in a form this module does not edit (multi-line, flow, alias)."""
 
 
+# A mapping entry whose value is empty: `key:`, `key: null` (any YAML 1.1 spelling) or `key: ~`,
+# a comment allowed after it. The key is plain or quoted, without escapes.
+EMPTY_ENTRY = re.compile(r"""(?P<key>[^\s'"#:][^:#]*?|'[^']*'|"[^"\\]*")[ \t]*:(?:[ \t]+(?:null|Null|NULL|~))?"""
+                         r"""[ \t]*(?:#.*)?""")
+
+
 def format_scalar(value: Any, style: str = "") -> str:
     """YAML text for a scalar, in the given quoting style ('"', "'" or '' for plain when safe)."""
     if isinstance(value, bool):
@@ -147,6 +153,26 @@ class FrontMatterEditor:
             raise EditRefused("the key is not followed by ':' on its line")
         offset = self.starts[line - 1]
         return TextEdit(offset + start, offset + end, format_scalar(new_key, style))
+
+    def remove_empty_entry(self, path: InstancePath) -> TextEdit:
+        """The line ``key: null`` (or ``key:``, ``key: ~``) of a nested block mapping deleted,
+        newline included; refused where the key shares its line with anything but a comment
+        (``- key: null`` opens a list item) or a value goes on below it."""
+        span = self.card.yaml.key_spans.get(path)
+        if span is None:
+            raise EditRefused("no position recorded for the key")
+        line, column = span
+        text = self._line_text(line)
+        if text[:column - 1].strip(" "):
+            raise EditRefused("the key shares its line with what comes before it")
+        entry = EMPTY_ENTRY.fullmatch(text[column - 1:])
+        if entry is None or entry.group("key") not in (path[-1], repr(path[-1]), f'"{path[-1]}"'):
+            raise EditRefused("the line is not the key and an empty value")
+        if self._next_line_is_continuation(line, column - 1):
+            raise EditRefused("the value goes on below the key")
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.card.text)
+        return TextEdit(start, end, "")
 
     def insert_top_level(self, key: str, value: Any) -> TextEdit:
         """``key: value`` (a scalar, a list of scalars or a flat mapping) before the closing ``---``."""

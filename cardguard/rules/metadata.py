@@ -285,7 +285,10 @@ def _type_error_findings(error: SchemaError, wanted: str, card: CardLike) -> lis
         message = f'"{format_path(error.path)}" is empty (null); it should be {wanted}'
         return [codes.finding(code, card.path, line, column, message, fix, severity=Severity.WARNING)]
     message = f'"{format_path(error.path)}" must be {wanted}, not {kind_of(value)}'
-    return [codes.finding(code, card.path, line, column, message, fix)]
+    found = codes.finding(code, card.path, line, column, message, fix)
+    if code == "CG110" and value is None and isinstance(error.path[-1], str):  # removed, an empty key is no value
+        found = found.replace(autofix=Autofix("remove-key", tuple(error.path), None, None))
+    return [found]
 
 
 def _is_yaml11_word(error: SchemaError, card: CardLike) -> bool:

@@ -1,7 +1,8 @@
 """``--fix``: apply the metadata fixes cardguard is certain of, as sync edits a card.
 
 A rule that knows the one right answer attaches it to its finding (``Finding.autofix``: a
-licence id in another spelling, a near-miss key, a removed pipeline tag with one successor).
+licence id in another spelling, a near-miss key, a removed pipeline tag with one successor, an
+empty model-index key where the Hub wants a string).
 Each fix becomes a minimal text edit of the front matter (cardguard.edit.yamledit: quoting,
 comments and line endings stay), is checked like a sync edit (cardguard.edit.edit_check: the
 metadata must be exactly what the fix means, every other line unchanged in text and role),
@@ -14,6 +15,7 @@ A fix left undone keeps its finding in the report.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 from cardguard import codes
@@ -122,11 +124,16 @@ def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
 def _edit_for(editor: FrontMatterEditor, autofix: Autofix) -> TextEdit:
     if autofix.action == "rename-key":
         return editor.rename_key(str(autofix.old), str(autofix.new))
+    if autofix.action == "remove-key":
+        return editor.remove_empty_entry(autofix.path)
     return editor.replace_scalar(autofix.path, autofix.new)
 
 
 def fixed_metadata(metadata: dict[str, Any] | None, autofix: Autofix) -> dict[str, Any] | None:
-    """The metadata the fix means (top-level keys only), or None when it does not apply."""
+    """The metadata the fix means, or None when it does not apply (a renamed key and a set
+    value are top-level; a removed empty key is nested)."""
+    if autofix.action == "remove-key":
+        return _without_empty_key(metadata, autofix.path)
     if metadata is None or len(autofix.path) != 1 or autofix.path[0] not in metadata:
         return None
     key = autofix.path[0]
@@ -137,6 +144,25 @@ def fixed_metadata(metadata: dict[str, Any] | None, autofix: Autofix) -> dict[st
     if autofix.action == "set-value" and metadata[key] == autofix.old:
         return {**metadata, key: autofix.new}
     return None
+
+
+def _without_empty_key(metadata: dict[str, Any] | None, path: tuple) -> dict[str, Any] | None:
+    """A copy of ``metadata`` without the null at ``path`` (a key of a nested mapping that keeps
+    another key), or None when there is no such null."""
+    if metadata is None or len(path) < 2:
+        return None
+    copied = copy.deepcopy(metadata)
+    parent: Any = copied
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    key = path[-1]
+    if not isinstance(parent, dict) or key not in parent or parent[key] is not None or len(parent) < 2:
+        return None
+    del parent[key]
+    return copied
 
 
 def _regions(card: Card) -> dict[str, str]:

@@ -37,6 +37,27 @@ def fixed_lines(out: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith("fixed: ")]
 
 
+# Trainer's model-index (transformers 5.24, a dataset without a configuration), ``{config}`` the
+# line it writes for the dataset's configuration.
+TRAINER_INDEX = """license: mit
+library_name: transformers
+model-index:
+- name: tiny-bert-imdb
+  results:
+  - task:
+      name: Text Classification
+      type: text-classification
+    dataset:
+      name: imdb
+      type: imdb
+{config}      split: None
+    metrics:
+    - name: Accuracy
+      type: accuracy
+      value: 0.75
+"""
+
+
 # (metadata before, metadata after, the `fixed:` lines)
 CERTAIN = [
     pytest.param("license: Apache-2.0\nlibrary_name: transformers\n", "license: apache-2.0\nlibrary_name: transformers\n",
@@ -63,6 +84,13 @@ CERTAIN = [
                  "# licence as TRL writes it\nlicense: apache-2.0\nlibrary_name: transformers\n",
                  ["fixed: model/README.md:3 CG112 key 'Licence' -> 'license'",
                   "fixed: model/README.md:3 CG101 license 'Apache-2.0' -> 'apache-2.0'"], id="key-then-its-value"),
+    # What transformers' Trainer writes when the dataset has no configuration: the Hub refuses the push.
+    pytest.param(TRAINER_INDEX.format(config="      config: null\n"), TRAINER_INDEX.format(config=""),
+                 ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed"],
+                 id="trainer-null-dataset-config"),
+    pytest.param(TRAINER_INDEX.format(config="      'config':   ~   # none\n"), TRAINER_INDEX.format(config=""),
+                 ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed"],
+                 id="quoted-key-tilde-comment"),
 ]
 
 
@@ -101,6 +129,13 @@ UNCERTAIN = [
     pytest.param("licence: license\nlibrary_name: transformers\n", "CG112", id="rename-gives-an-invalid-licence"),
     pytest.param("license: mit\nlibrary_name: transformers\nmodel_index:\n- results: []\n", "CG112",
                  id="rename-exposes-an-invalid-model-index"),
+    # An empty key the Hub requires: removing it adds an error no certain fix removes.
+    pytest.param(TRAINER_INDEX.format(config="").replace("      name: imdb\n", "      name: null\n"), "CG110",
+                 id="required-key-left-empty"),
+    # The empty key opens a list item: removing its line would take the item's dash with it.
+    pytest.param(TRAINER_INDEX.format(config="").replace("    - name: Accuracy\n      type: accuracy\n",
+                                                         "    - config: null\n      name: Accuracy\n      type: accuracy\n"),
+                 "CG110", id="empty-key-opens-a-list-item"),
 ]
 
 
@@ -188,3 +223,20 @@ def test_check_fix_fixes_then_checks(folder: Path, capsys) -> None:
     assert fixed_lines(out) == ["fixed: model/README.md:2 CG101 license 'MIT' -> 'mit'"]
     assert (folder / "README.md").read_text() == card("license: mit\nlibrary_name: transformers\n")
     assert code == 0, out
+
+
+def test_fix_makes_a_real_trainer_card_acceptable(trainer_classifier_run, folder: Path, capsys) -> None:
+    """The card transformers' Trainer writes (a dataset without a configuration): the Hub refuses
+    its `config: null`; --fix removes that line and nothing else."""
+    import yaml
+
+    original = (trainer_classifier_run.out / "README.md").read_text(encoding="utf-8")
+    assert "      config: null\n" in original  # what Trainer wrote
+    (folder / "README.md").write_text(original, encoding="utf-8")
+    _, out, _ = run(["validate", "--fix", "--fail-on", "never", "model"], capsys)
+    fixed = (folder / "README.md").read_text(encoding="utf-8")
+    assert fixed == original.replace("      config: null\n", "", 1)
+    assert [line.split()[2] for line in fixed_lines(out)] == ["CG110"]
+    assert " CG110 " not in out.replace(fixed_lines(out)[0], "")
+    metadata = yaml.safe_load(fixed.split("---\n")[1])
+    assert "config" not in metadata["model-index"][0]["results"][0]["dataset"]
