@@ -14,6 +14,8 @@ import signal
 import time
 from collections.abc import Callable
 
+from cardguard.safe_paths import write_descriptor
+
 
 class ChildFailed(Exception):
     """The work raised in the child, or the child went over its memory bound; one line."""
@@ -69,9 +71,7 @@ def _run_child(work: Callable[[], str], memory: int, describe: Callable[[BaseExc
         reply = b"e" + describe(error).encode("utf-8", "replace")
     finally:
         try:
-            view = memoryview(reply)
-            while view:
-                view = view[os.write(write_end, view):]
+            write_descriptor(write_end, reply)
         finally:
             os._exit(0)
 

@@ -129,6 +129,13 @@ def read_descriptor(descriptor: int, wanted: int) -> bytes:
     return b"".join(chunks)
 
 
+def write_descriptor(descriptor: int, data: bytes) -> None:
+    """All of ``data`` to an open descriptor (``os.write`` may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
+
+
 def _open_regular(path: StrPath, boundary: StrPath) -> tuple[int, int]:
     """A read descriptor for ``path`` through the gate and the file's size; Refused when it is
     not a regular file (see :func:`open_for_reading`)."""

@@ -166,7 +166,7 @@ class FrontMatterEditor:
         if text[:column - 1].strip(" "):
             raise EditRefused("the key shares its line with what comes before it")
         entry = EMPTY_ENTRY.fullmatch(text[column - 1:])
-        if entry is None or entry.group("key") not in (path[-1], repr(path[-1]), f'"{path[-1]}"'):
+        if entry is None or not _loads_as(entry.group("key"), path[-1]):
             raise EditRefused("the line is not the key and an empty value")
         if self._next_line_is_continuation(line, column - 1):
             raise EditRefused("the value goes on below the key")

@@ -146,14 +146,11 @@ def _evaluation_disagreements(facts: Facts) -> list[Disagreement]:
                              f"epoch {results_epoch:g}: the two files come from different training runs")]
     if _best_checkpoint_reloaded(facts) or not _same_point(_number(_last_evaluation_epoch(facts)), results_epoch):
         return []  # the final evaluate() ran on another checkpoint or at another step: both can be right
-    differing = [key for key in sorted(set(logged) & set(results))
-                 if _is_number(logged[key]) and _is_number(results[key]) and not numbers_agree(logged[key], results[key])]
-    if not differing:
+    shown = _differing_numbers(logged, results)
+    if not shown:
         return []
-    shown = ", ".join(f"{key} {logged[key]!r} vs {results[key]!r}" for key in differing[:3])
     return [Disagreement("trainer_state.json", results_file,
-                         f"the last evaluation in trainer_state.json and {results_file} disagree ({shown}"
-                         f"{' …' if len(differing) > 3 else ''})")]
+                         f"the last evaluation in trainer_state.json and {results_file} disagree ({shown})")]
 
 
 def _batch_size_disagreements(facts: Facts) -> list[Disagreement]:
@@ -174,18 +171,23 @@ def _combined_results_disagreements(facts: Facts) -> list[Disagreement]:
     if not combined:
         return []
     found = []
-    for split, metrics in ((split, metrics) for split, metrics in splits.items() if split != "all"):
+    for split, metrics in splits.items():
         # "epoch" is in every split's file and all_results.json keeps the last one saved
-        shared = sorted(set(combined) & set(metrics) - {"epoch"})
-        differing = [key for key in shared if _is_number(combined[key]) and _is_number(metrics[key])
-                     and not numbers_agree(combined[key], metrics[key])]
-        if differing:
-            shown = ", ".join(f"{key} {combined[key]!r} vs {metrics[key]!r}" for key in differing[:3])
+        shown = _differing_numbers(combined, metrics, leave_out=frozenset({"epoch"})) if split != "all" else ""
+        if shown:
             found.append(Disagreement("all_results.json", f"{split}_results.json",
-                                      f"all_results.json and {split}_results.json disagree ({shown}"
-                                      f"{' …' if len(differing) > 3 else ''}): one of them was "
-                                      "written by another run or edited by hand"))
+                                      f"all_results.json and {split}_results.json disagree ({shown}): one of "
+                                      "them was written by another run or edited by hand"))
     return found
+
+
+def _differing_numbers(first: dict[str, Any], second: dict[str, Any], leave_out: frozenset[str] = frozenset()) -> str:
+    """The numbers both hold under one key that do not agree, as a message shows them
+    ("eval_accuracy 0.75 vs 0.5", at most three, "…" for more); "" when all agree."""
+    differing = [key for key in sorted(set(first) & set(second) - leave_out)
+                 if _is_number(first[key]) and _is_number(second[key]) and not numbers_agree(first[key], second[key])]
+    shown = ", ".join(f"{key} {first[key]!r} vs {second[key]!r}" for key in differing[:3])
+    return shown + (" …" if len(differing) > 3 else "")
 
 
 def _results_file(facts: Facts) -> str | None:

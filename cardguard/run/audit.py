@@ -44,7 +44,7 @@ from pathlib import Path
 from cardguard.codes import RULES
 from cardguard.record import Record, factory
 from cardguard.report.results_line import fails
-from cardguard.safe_paths import open_regular_unguarded, read_descriptor
+from cardguard.safe_paths import open_regular_unguarded, read_descriptor, write_descriptor
 from cardguard.settings.targets import folder_order
 
 TYPE_CHECKING = False
@@ -563,19 +563,13 @@ class ResultCache:
             os.makedirs(os.path.dirname(unfinished), exist_ok=True)
             descriptor = os.open(unfinished, CACHE_WRITE_FLAGS, 0o666)
         try:
-            write_all(descriptor, data)
+            write_descriptor(descriptor, data)
         finally:
             os.close(descriptor)
         os.replace(unfinished, path)
 
     def path(self, key: str, suffix: str = ".json") -> str:
         return os.path.join(self.folder, key[:2], key + suffix)
-
-
-def write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
 
 
 def folder_hash(folder: Path) -> str:

@@ -120,7 +120,8 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
     """Plan the card's new text and, when ``write`` and something changed, write it."""
     settings = configs.settings_for(target)
     config_findings = configs.new_config_findings(target)
-    card = load_card(target, settings, configs.repository_root(target.model_dir))
+    root = configs.repository_root(target.model_dir)
+    card = load_card(target, settings, root)
     settings, _ = resolve_profile(settings, card)  # required-regions are listed by profile
     if not card.text and not card.findings:
         card.findings.append(codes.finding("CG001", target.display, 1, 1, "the card is empty"))
@@ -132,8 +133,7 @@ def sync_target(target: Target, configs: ConfigCache, add_missing: bool = False,
         return SyncResult(target, settings, None, config_findings + apply_policy(card.findings, settings, card.ignored_codes))
     plan = plan_sync(card, expected)
     result = SyncResult(target, settings, plan)
-    result.file_changes, file_findings = eval_results_changes(target, settings, expected,
-                                                              configs.repository_root(target.model_dir))
+    result.file_changes, file_findings = eval_results_changes(target, settings, expected, root)
     figures, figure_findings = figure_changes(target, expected)
     result.file_changes += figures
     result.findings = config_findings + apply_policy(
@@ -164,17 +164,17 @@ def refused_by_the_gate(card: Card) -> bool:
 def _write(target: Target, configs: ConfigCache, plan: SyncPlan, result: SyncResult) -> bool:
     """Write the card and the `.eval_results` changes; a write the gate refuses becomes its
     finding (the card was read through the same gate, so this is a link changed meanwhile)."""
-    written, where = False, target.display
+    written, where, root = False, target.display, configs.repository_root(target.model_dir)
     try:
         if plan.changed:
-            write_atomically(card_path(target), plan.new_bytes(), configs.repository_root(target.model_dir))
+            write_atomically(card_path(target), plan.new_bytes(), root)
             written = True
         for change in result.file_changes:
             where = change.display
             if isinstance(change, FigureChange):
                 write_figure(change)
             else:
-                write_change(change, configs.repository_root(target.model_dir))
+                write_change(change, root)
             written = True
     except Refused as refusal:
         result.findings.append(codes.finding(refusal.code, where, 1, 1, f"{where} {refusal.reason}"))
