@@ -68,6 +68,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CG116", "invalid-eval-results-file", E, "A `.eval_results/*.yaml` file does not follow the Hub's evaluation-results format.", None),
     Rule("CG117", "organisation-schema", E, "The metadata breaks the organisation's own JSON Schema (configured `schema`).", False),
     Rule("CG118", "model-index-result-without-dataset", W, "A `model-index` result has no `dataset`: the Hub shows it, but huggingface_hub cannot load the card (spaCy writes such results).", False),
+    Rule("CG119", "model-index-split-none", W, "A `model-index` result's dataset `split` is the text `None`: transformers writes it for an evaluation dataset without a split, and the Hub shows a split named None.", False),
     # -- CG2xx: sections ----------------------------------------------------------------------
     Rule("CG201", "missing-section", E, "A section the profile requires is missing.", False),
     Rule("CG202", "empty-section", E, "A required section has a heading but no content.", False),
@@ -139,7 +140,7 @@ def finding(
 
 # The rules whose findings can carry a certain fix (Finding.autofix) that `--fix` applies: a
 # finding of these rules is fixed only when its fix is certain (see each rule's `fix` below).
-FIXABLE: frozenset[str] = frozenset({"CG101", "CG106", "CG110", "CG112"})
+FIXABLE: frozenset[str] = frozenset({"CG101", "CG106", "CG110", "CG112", "CG119"})
 
 
 class Explanation(Record, frozen=True):
@@ -243,6 +244,15 @@ EXPLANATIONS: dict[str, Explanation] = {
     "CG118": Explanation(
         "The Hub shows such a result, but huggingface_hub's ModelCard.load raises on it.",
         "Add `dataset:` with `type:` (the Hub dataset id) and `name:` to the result.", "", ""),
+    "CG119": Explanation(
+        "transformers writes `str(split)` of the evaluation dataset into model-index; a dataset built in "
+        "memory (`Dataset.from_dict`, `from_list`, `from_pandas`) has no split, so the card says `split: None` "
+        "and the Hub shows the results under a split named None.",
+        "Write the split the evaluation used, or remove the line (`--fix` removes it).",
+        "model-index:\n- name: my-model\n  results:\n  - task:\n      type: text-classification\n    dataset:\n"
+        "      name: imdb\n      type: imdb\n      split: None\n    metrics:\n    - type: accuracy\n      value: 0.75",
+        "model-index:\n- name: my-model\n  results:\n  - task:\n      type: text-classification\n    dataset:\n"
+        "      name: imdb\n      type: imdb\n    metrics:\n    - type: accuracy\n      value: 0.75"),
     "CG201": Explanation(
         "The profile (what wrote the card, or your configuration) expects this section; readers look for it.",
         "Add the section, or choose another profile (`--profile`, `profile =` in the configuration).", "", ""),

@@ -39,9 +39,10 @@ class Autofix(Record, frozen=True):
 
     ``rename-key``: the top-level key ``old`` becomes ``new`` (``path`` is ``(old,)``);
     ``set-value``: the scalar at ``path`` changes from ``old`` to ``new``;
-    ``remove-key``: the empty (null) value at ``path``, a key of a nested mapping, is deleted
-    with its key (``old`` and ``new`` are None): the Hub reads a missing key as no value, and
-    refuses a null where it wants a string (Trainer's ``dataset: config: null``).
+    ``remove-key``: the scalar ``old`` at ``path``, a key of a nested mapping, is deleted with
+    its key (``new`` is None): the Hub reads a missing key as no value, and refuses a null
+    where it wants a string (Trainer's ``dataset: config: null``; ``old`` None), or shows
+    Trainer's text ``split: None`` as a split (``old`` 'None').
     """
 
     action: str
@@ -55,7 +56,7 @@ class Autofix(Record, frozen=True):
             return f"key {self.old!r} -> {self.new!r}"
         if self.action == "remove-key":
             where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in self.path)
-            return f"{where[1:]} (empty) removed"
+            return f"{where[1:]} {'(empty)' if self.old is None else repr(self.old)} removed"
         where = ".".join(str(part) for part in self.path)
         return f"{where} {self.old!r} -> {self.new!r}"
 

@@ -100,6 +100,24 @@ model-index:
   - task: {type: token-classification}
     metrics: [{type: f1, value: 0.9}]
 """, 6, ['has no "dataset"', "ModelCard.load"]),
+    # What transformers writes for an evaluation dataset built in memory (str(None)); the second
+    # result of the second entry, to pin the path and the line.
+    ("CG119", BASELINE + """\
+model-index:
+- name: m
+  results: []
+- name: n
+  results:
+  - task: {type: text-classification}
+    dataset: {name: a, type: a, split: test}
+    metrics: [{type: f1, value: 0.9}]
+  - task: {type: text-classification}
+    dataset:
+      name: imdb
+      type: imdb
+      split: None
+    metrics: [{type: f1, value: 0.9}]
+""", 15, ['"model-index[1].results[1].dataset.split" is the text \'None\'', "`split: test`"]),
 ]
 
 
@@ -154,6 +172,10 @@ PASSING = [
     ("CG115", BASELINE + "gated: true\nextra_gated_fields:\n  Name: text\n  Country: country\n"
                          "  Role: {type: select, options: [a, {label: B, value: b}]}\n  Agree: {type: checkbox}\n"),
     ("CG118", BASELINE + VALID_MODEL_INDEX),
+    ("CG119", BASELINE + VALID_MODEL_INDEX),
+    # A null split is CG110's, and lower-case text may be a split's real name.
+    ("CG119", BASELINE + VALID_MODEL_INDEX.replace("split: test", "split: null")),
+    ("CG119", BASELINE + VALID_MODEL_INDEX.replace("split: test", "split: none")),
 ]
 
 

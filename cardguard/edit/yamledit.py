@@ -28,10 +28,10 @@ class EditRefused(Exception):
     """The value is written in a form this module does not edit (multi-line, flow, alias)."""
 
 
-# A mapping entry whose value is empty: `key:`, `key: null` (any YAML 1.1 spelling) or `key: ~`,
-# a comment allowed after it. The key is plain or quoted, without escapes.
-EMPTY_ENTRY = re.compile(r"""(?P<key>[^\s'"#:][^:#]*?|'[^']*'|"[^"\\]*")[ \t]*:(?:[ \t]+(?:null|Null|NULL|~))?"""
-                         r"""[ \t]*(?:#.*)?""")
+# A mapping entry on one line: `key:` or `key: value`, the value one plain or quoted scalar
+# without '#', a comment allowed after it. The key is plain or quoted, without escapes.
+ONE_LINE_ENTRY = re.compile(r"""(?P<key>[^\s'"#:][^:#]*?|'[^']*'|"[^"\\]*")[ \t]*:"""
+                            r"""(?:[ \t]+(?P<value>[^\s#][^#]*?))?[ \t]*(?:#.*)?""")
 
 
 def format_scalar(value: Any, style: str = "") -> str:
@@ -154,10 +154,11 @@ class FrontMatterEditor:
         offset = self.starts[line - 1]
         return TextEdit(offset + start, offset + end, format_scalar(new_key, style))
 
-    def remove_empty_entry(self, path: InstancePath) -> TextEdit:
-        """The line ``key: null`` (or ``key:``, ``key: ~``) of a nested block mapping deleted,
-        newline included; refused where the key shares its line with anything but a comment
-        (``- key: null`` opens a list item) or a value goes on below it."""
+    def remove_entry(self, path: InstancePath, value: Any) -> TextEdit:
+        """The line ``key: value`` of a nested block mapping deleted, newline included, where the
+        value is the scalar ``value`` (None: ``key:``, ``key: null``, ``key: ~``); refused where the
+        key shares its line with anything but a comment (``- key: null`` opens a list item) or
+        a value goes on below it."""
         span = self.card.yaml.key_spans.get(path)
         if span is None:
             raise EditRefused("no position recorded for the key")
@@ -165,9 +166,10 @@ class FrontMatterEditor:
         text = self._line_text(line)
         if text[:column - 1].strip(" "):
             raise EditRefused("the key shares its line with what comes before it")
-        entry = EMPTY_ENTRY.fullmatch(text[column - 1:])
-        if entry is None or not _loads_as(entry.group("key"), path[-1]):
-            raise EditRefused("the line is not the key and an empty value")
+        entry = ONE_LINE_ENTRY.fullmatch(text[column - 1:])
+        if (entry is None or not _loads_as(entry.group("key"), path[-1])
+                or not _loads_as(entry.group("value") or "null", value)):
+            raise EditRefused("the line is not the key and its value")
         if self._next_line_is_continuation(line, column - 1):
             raise EditRefused("the value goes on below the key")
         start = self.starts[line - 1]

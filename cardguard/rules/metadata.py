@@ -14,7 +14,7 @@ import datetime
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from cardguard import codes
@@ -102,6 +102,7 @@ def check_metadata(card: CardLike, *, org_schema: dict | None = None) -> list[Fi
     if metadata:  # an empty block is already CG011
         findings.extend(missing_key_findings(card, metadata, set(near_misses.values())))
     findings.extend(empty_results_findings(card, metadata))
+    findings.extend(split_none_findings(card, metadata))
     if org_schema is not None:
         findings.extend(org_schema_findings(card, instance, org_schema))
     return findings
@@ -640,6 +641,36 @@ def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:
                 "(accuracy, f1, ...; not just the loss)",
             ))
     return findings
+
+
+def split_none_findings(card: CardLike, metadata: dict) -> list[Finding]:
+    """CG119: a model-index result whose dataset ``split`` is the text ``None``: transformers
+    writes ``str(split)`` of an evaluation dataset that has none (one built in memory), and the
+    Hub shows a split named "None". ``--fix`` removes the line: no split is better than a wrong one."""
+    findings = []
+    for path, value in _result_datasets(metadata):
+        if value.get("split") == "None":
+            split = (*path, "split")
+            line, column = card.locate(split)
+            found = codes.finding(
+                "CG119", card.path, line, column,
+                f'"{format_path(split)}" is the text \'None\': transformers wrote the split of an '
+                "evaluation dataset that has none, and the Hub shows a split named None",
+                "write the split the evaluation used (`split: test`), or remove the line",
+            )
+            findings.append(found.replace(autofix=Autofix("remove-key", split, "None", None)))
+    return findings
+
+
+def _result_datasets(metadata: dict) -> Iterator[tuple[InstancePath, dict]]:
+    """Each ``model-index[i].results[j].dataset`` mapping, with its path."""
+    entries = metadata.get("model-index")
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        results = entry.get("results") if isinstance(entry, dict) else None
+        for number, result in enumerate(results if isinstance(results, list) else ()):
+            dataset = result.get("dataset") if isinstance(result, dict) else None
+            if isinstance(dataset, dict):
+                yield ("model-index", index, "results", number, "dataset"), dataset
 
 
 def org_schema_findings(card: CardLike, instance: dict, org_schema: dict) -> list[Finding]:

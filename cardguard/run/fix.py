@@ -125,15 +125,15 @@ def _edit_for(editor: FrontMatterEditor, autofix: Autofix) -> TextEdit:
     if autofix.action == "rename-key":
         return editor.rename_key(str(autofix.old), str(autofix.new))
     if autofix.action == "remove-key":
-        return editor.remove_empty_entry(autofix.path)
+        return editor.remove_entry(autofix.path, autofix.old)
     return editor.replace_scalar(autofix.path, autofix.new)
 
 
 def fixed_metadata(metadata: dict[str, Any] | None, autofix: Autofix) -> dict[str, Any] | None:
     """The metadata the fix means, or None when it does not apply (a renamed key and a set
-    value are top-level; a removed empty key is nested)."""
+    value are top-level; a removed key is nested)."""
     if autofix.action == "remove-key":
-        return _without_empty_key(metadata, autofix.path)
+        return _without_key(metadata, autofix.path, autofix.old)
     if metadata is None or len(autofix.path) != 1 or autofix.path[0] not in metadata:
         return None
     key = autofix.path[0]
@@ -146,9 +146,9 @@ def fixed_metadata(metadata: dict[str, Any] | None, autofix: Autofix) -> dict[st
     return None
 
 
-def _without_empty_key(metadata: dict[str, Any] | None, path: tuple) -> dict[str, Any] | None:
-    """A copy of ``metadata`` without the null at ``path`` (a key of a nested mapping that keeps
-    another key), or None when there is no such null."""
+def _without_key(metadata: dict[str, Any] | None, path: tuple, value: object) -> dict[str, Any] | None:
+    """A copy of ``metadata`` without the key at ``path`` (a key of a nested mapping that keeps
+    another key), or None when ``value`` is not what it holds."""
     if metadata is None or len(path) < 2:
         return None
     copied = copy.deepcopy(metadata)
@@ -159,7 +159,9 @@ def _without_empty_key(metadata: dict[str, Any] | None, path: tuple) -> dict[str
         except (KeyError, IndexError, TypeError):
             return None
     key = path[-1]
-    if not isinstance(parent, dict) or key not in parent or parent[key] is not None or len(parent) < 2:
+    if not isinstance(parent, dict) or key not in parent or len(parent) < 2:
+        return None
+    if parent[key] != value or type(parent[key]) is not type(value):
         return None
     del parent[key]
     return copied

@@ -244,7 +244,12 @@ TRAINER_NULL_CONFIG = Expected(
     "CG110", 1,
     "an in-memory `Dataset` gives `dataset: {config: null, split: None}` in model-index; the Hub rejects "
     "the push (transformers#28137)",
-    "delete the `config: null` line and write the real split (`split: test`); cardguard keeps the edit",
+    "`cardguard validate --fix` deletes the `config: null` line (or delete it yourself); cardguard keeps the edit",
+)
+TRAINER_NONE_SPLIT = Expected(
+    "CG119", 1,
+    "the same in-memory `Dataset` has no split: Trainer writes `str(None)`, and the Hub shows a split named None",
+    "write the real split (`split: test`), or let `cardguard validate --fix` delete the line",
 )
 PEFT_LOCAL_BASE = Expected(
     "CG113", 1,
@@ -327,7 +332,7 @@ OUTPUTS: tuple[Output, ...] = (
         version=_transformers,
         generator="`Trainer` (BERT-style classifier, `compute_metrics`, eval each epoch) → `create_model_card()`",
         setup=Setup("trainer", ("model-summary",)),
-        expected=(TRAINER_NULL_CONFIG, TRAINER_PLACEHOLDERS, TRAINER_PROOFREAD_NOTE),
+        expected=(TRAINER_NULL_CONFIG, TRAINER_NONE_SPLIT, TRAINER_PLACEHOLDERS, TRAINER_PROOFREAD_NOTE),
         regions=(*TRAINER_REGIONS, "model-summary"),
         added_keys=("pipeline_tag",),
         library_count=_num_parameters,

@@ -50,12 +50,13 @@ model-index:
     dataset:
       name: imdb
       type: imdb
-{config}      split: None
-    metrics:
+{config}{split}    metrics:
     - name: Accuracy
       type: accuracy
       value: 0.75
 """
+SPLIT_NONE = "      split: None\n"
+SPLIT_TEST = "      split: test\n"
 
 
 # (metadata before, metadata after, the `fixed:` lines)
@@ -84,13 +85,20 @@ CERTAIN = [
                  "# licence as TRL writes it\nlicense: apache-2.0\nlibrary_name: transformers\n",
                  ["fixed: model/README.md:3 CG112 key 'Licence' -> 'license'",
                   "fixed: model/README.md:3 CG101 license 'Apache-2.0' -> 'apache-2.0'"], id="key-then-its-value"),
-    # What transformers' Trainer writes when the dataset has no configuration: the Hub refuses the push.
-    pytest.param(TRAINER_INDEX.format(config="      config: null\n"), TRAINER_INDEX.format(config=""),
-                 ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed"],
-                 id="trainer-null-dataset-config"),
-    pytest.param(TRAINER_INDEX.format(config="      'config':   ~   # none\n"), TRAINER_INDEX.format(config=""),
+    # What transformers' Trainer writes when the evaluation dataset has no configuration and no
+    # split (built in memory): the Hub refuses the push for the null, and shows a split named None.
+    pytest.param(TRAINER_INDEX.format(config="      config: null\n", split=SPLIT_NONE), TRAINER_INDEX.format(config="", split=""),
+                 ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed",
+                  "fixed: model/README.md:13 CG119 model-index[0].results[0].dataset.split 'None' removed"],
+                 id="trainer-null-config-and-none-split"),
+    pytest.param(TRAINER_INDEX.format(config="      'config':   ~   # none\n", split=SPLIT_TEST),
+                 TRAINER_INDEX.format(config="", split=SPLIT_TEST),
                  ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed"],
                  id="quoted-key-tilde-comment"),
+    pytest.param(TRAINER_INDEX.format(config="", split="      'split': 'None'  # str(None)\n"),
+                 TRAINER_INDEX.format(config="", split=""),
+                 ["fixed: model/README.md:13 CG119 model-index[0].results[0].dataset.split 'None' removed"],
+                 id="quoted-none-split-comment"),
 ]
 
 
@@ -130,12 +138,16 @@ UNCERTAIN = [
     pytest.param("license: mit\nlibrary_name: transformers\nmodel_index:\n- results: []\n", "CG112",
                  id="rename-exposes-an-invalid-model-index"),
     # An empty key the Hub requires: removing it adds an error no certain fix removes.
-    pytest.param(TRAINER_INDEX.format(config="").replace("      name: imdb\n", "      name: null\n"), "CG110",
+    pytest.param(TRAINER_INDEX.format(config="", split=SPLIT_TEST).replace("      name: imdb\n", "      name: null\n"), "CG110",
                  id="required-key-left-empty"),
     # The empty key opens a list item: removing its line would take the item's dash with it.
-    pytest.param(TRAINER_INDEX.format(config="").replace("    - name: Accuracy\n      type: accuracy\n",
+    pytest.param(TRAINER_INDEX.format(config="", split=SPLIT_TEST).replace("    - name: Accuracy\n      type: accuracy\n",
                                                          "    - config: null\n      name: Accuracy\n      type: accuracy\n"),
                  "CG110", id="empty-key-opens-a-list-item"),
+    # The split written inside a flow mapping: its line holds the whole dataset.
+    pytest.param(TRAINER_INDEX.format(config="", split="").replace(
+        "    dataset:\n      name: imdb\n      type: imdb\n", "    dataset: {name: imdb, type: imdb, split: None}\n"),
+        "CG119", id="none-split-in-a-flow-mapping"),
 ]
 
 
@@ -226,17 +238,19 @@ def test_check_fix_fixes_then_checks(folder: Path, capsys) -> None:
 
 
 def test_fix_makes_a_real_trainer_card_acceptable(trainer_classifier_run, folder: Path, capsys) -> None:
-    """The card transformers' Trainer writes (a dataset without a configuration): the Hub refuses
-    its `config: null`; --fix removes that line and nothing else."""
+    """The card transformers' Trainer writes (an evaluation dataset built in memory, without a
+    configuration or a split): the Hub refuses its `config: null` and shows a split named None;
+    --fix removes those two lines and nothing else."""
     import yaml
 
     original = (trainer_classifier_run.out / "README.md").read_text(encoding="utf-8")
-    assert "      config: null\n" in original  # what Trainer wrote
+    assert "      config: null\n      split: None\n" in original  # what Trainer wrote
     (folder / "README.md").write_text(original, encoding="utf-8")
     _, out, _ = run(["validate", "--fix", "--fail-on", "never", "model"], capsys)
     fixed = (folder / "README.md").read_text(encoding="utf-8")
-    assert fixed == original.replace("      config: null\n", "", 1)
-    assert [line.split()[2] for line in fixed_lines(out)] == ["CG110"]
-    assert " CG110 " not in out.replace(fixed_lines(out)[0], "")
-    metadata = yaml.safe_load(fixed.split("---\n")[1])
-    assert "config" not in metadata["model-index"][0]["results"][0]["dataset"]
+    assert fixed == original.replace("      config: null\n      split: None\n", "", 1)
+    assert [line.split()[2] for line in fixed_lines(out)] == ["CG110", "CG119"]
+    rest = "\n".join(line for line in out.splitlines() if line not in fixed_lines(out))
+    assert " CG110 " not in rest and " CG119 " not in rest
+    dataset = yaml.safe_load(fixed.split("---\n")[1])["model-index"][0]["results"][0]["dataset"]
+    assert dataset == {"name": "imdb", "type": "imdb"}

@@ -45,7 +45,7 @@ def test_a_code_in_any_case_or_a_rule_name(spelling: str, capsys) -> None:
 
 @pytest.mark.parametrize(("asked", "line"), [
     ("CG1O1", "cardguard: error: no rule 'CG1O1'; did you mean CG101?"),
-    ("CG119", "cardguard: error: no rule 'CG119'; did you mean CG118?"),
+    ("CG120", "cardguard: error: no rule 'CG120'; did you mean CG119?"),
     ("invalid-licence", "cardguard: error: no rule 'invalid-licence'; did you mean invalid-license?"),
     ("F401", "cardguard: error: no rule 'F401'; `cardguard rules` lists them all"),
 ])
