@@ -359,12 +359,13 @@ def _hub_source(hub_repo: str | None, hub_revision: str | None) -> HubSource | N
 # -- the Hub: push, sync_hub (issue 14) ------------------------------------------------------
 
 def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_pr: bool = False,
-         sync_first: bool = False, dry_run: bool = False, fail_on: str | None = None,
+         sync_first: bool = False, fix: bool = False, dry_run: bool = False, fail_on: str | None = None,
          commit_message: str | None = None, profile: str | None = None, config: PathArg | None = None,
          timeout: float | None = DEFAULT_TIMEOUT) -> PushResult:
     """Upload the model folder ``folder`` to the Hub repo ``repo_id`` only when its card passes
     ``check`` at ``fail_on`` (None: each card's configured fail-on); a refused push sends no
-    request at all. ``sync_first``: first rewrite the local card as ``sync`` does;
+    request at all. ``sync_first``: first rewrite the local card as ``sync`` does; ``fix``: apply
+    the metadata fixes cardguard is certain of before the check, as ``check(fix=True)``;
     ``dry_run``: list what would be uploaded, send nothing; ``create_pr``: upload into a new Hub
     pull request (against the default branch). The upload is huggingface_hub's
     ``upload_folder`` (its auth, endpoint and ignore patterns); the repo must exist.
@@ -377,7 +378,7 @@ def push(folder: PathArg, repo_id: str, *, revision: str | None = None, create_p
     model_dir, files = _push_folder(folder, repo_id, revision, create_pr, fail_on)
     # the cards are checked (and synced) as the repo they go to: a snippet must load ORG/NAME
     synced = sync(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout) if sync_first else None
-    report = check(model_dir, profile=profile, config=config, hub_id=repo_id, timeout=timeout)
+    report = check(model_dir, profile=profile, config=config, fix=fix, hub_id=repo_id, timeout=timeout)
     if synced is not None:
         files = upload_listing(Path(model_dir))  # again: sync may have added files (.eval_results)
     refused = report.exit_code(fail_on) != 0

@@ -318,6 +318,9 @@ def _add_push(commands: Commands) -> None:
     command.add_argument("--sync", action="store_true",
                          help="first rewrite the local card from the checkpoint, as `cardguard sync` does (with "
                          "--dry-run too: --dry-run is about the Hub)")
+    command.add_argument("--fix", action="store_true",
+                         help="first apply the metadata fixes cardguard is certain of to the local card, as "
+                         "`cardguard check --fix` does (Trainer's `config: null`; with --dry-run too)")
     command.add_argument("--dry-run", action="store_true",
                          help="check, and print the files that would be uploaded with their sizes; send nothing")
     command.add_argument(
@@ -631,7 +634,7 @@ def run_push(args: argparse.Namespace) -> int:
     from cardguard.report.formats import format_diff
 
     result = api.push(args.folder, args.repo_id, revision=args.revision, create_pr=args.create_pr,
-                      sync_first=args.sync, dry_run=args.dry_run, fail_on=args.fail_on,
+                      sync_first=args.sync, fix=args.fix, dry_run=args.dry_run, fail_on=args.fail_on,
                       commit_message=args.commit_message, profile=args.profile, config=args.config,
                       timeout=_timeout(args))
     if result.synced is not None:

@@ -71,12 +71,14 @@ class CardGuardCallback(TrainerCallback):
     "never"; None: the configuration's, else "error"); ``profile`` and ``config``: as
     ``cardguard.check``; ``sync``: before a final push's check, rewrite the parts of the card
     cardguard owns (managed metadata such as ``pipeline_tag``, generated regions) from the model,
-    as ``cardguard sync`` would.
+    as ``cardguard sync`` would; ``fix``: before each check, apply the metadata fixes cardguard is
+    certain of, as ``cardguard check --fix`` would (Trainer's ``config: null``, which the Hub
+    refuses, and its ``split: None``, when the evaluation dataset was built in memory).
     """
 
     def __init__(self, *, on_failure: Literal["raise", "warn"] = "raise", fail_on: str | None = None,
                  profile: str | None = None, config: str | os.PathLike[str] | None = None,
-                 sync: bool = False) -> None:
+                 sync: bool = False, fix: bool = False) -> None:
         if on_failure not in ON_FAILURE:
             raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}, not {on_failure!r}")
         if fail_on is not None and fail_on not in FAIL_ON:
@@ -86,6 +88,7 @@ class CardGuardCallback(TrainerCallback):
         self.profile = profile
         self.config = config
         self.sync = sync
+        self.fix = fix
         self.attached = False
         self.push_pending = False  # push_to_hub has begun: the next card Trainer writes is checked
 
@@ -146,15 +149,15 @@ class CardGuardCallback(TrainerCallback):
 
     def check_before_push(self, folder: Path, *, final: bool) -> None:
         """Check ``folder``'s card (a final push: with drift against the model saved beside it,
-        synced first if asked; a checkpoint push: the card on its own, when there is one), then
-        raise or warn when it fails."""
+        synced first if asked; a checkpoint push: the card on its own, when there is one), its
+        certain fixes applied first if asked, then raise or warn when it fails."""
         card = folder / CARD_NAME
         if final:
             if self.sync:
                 cardguard.sync(card, profile=self.profile, config=self.config)
-            report = cardguard.check(card, profile=self.profile, config=self.config)
+            report = cardguard.check(card, profile=self.profile, config=self.config, fix=self.fix)
         elif card.is_file():
-            report = cardguard.validate(card, profile=self.profile, config=self.config)
+            report = cardguard.validate(card, profile=self.profile, config=self.config, fix=self.fix)
         else:
             return  # the checkpoint push carries no card
         if report.exit_code(self.fail_on):

@@ -72,10 +72,12 @@ def run_trainer_child(hub: FakeHub, home: Path, snippet: str, libraries: tuple[s
 
 
 def train_and_push(hub: FakeHub, home: Path, out: Path, *, guard: str, push: str | None,
-                   hub_strategy: str = "end", save_strategy: str = "no") -> dict[str, Any]:
+                   hub_strategy: str = "end", save_strategy: str = "no", evaluate: bool = False) -> dict[str, Any]:
     """Train in a child with ``guard`` (an expression making the callback) attached, then run
     ``push`` (None: training alone); the child's answer, its ``result`` holding the commit
-    push_to_hub returned and the CardCheckWarning messages."""
+    push_to_hub returned and the CardCheckWarning messages. ``evaluate``: evaluate accuracy and
+    F1 on the (in-memory) reviews after training, so Trainer's card has model-index results."""
+    evaluation = "eval_dataset=reviews, compute_metrics=generators._classifier_metrics," if evaluate else ""
     return run_trainer_child(hub, home, f"""
         import warnings
         from pathlib import Path
@@ -89,20 +91,22 @@ def train_and_push(hub: FakeHub, home: Path, out: Path, *, guard: str, push: str
             output_dir={str(out)!r}, num_train_epochs=1, per_device_train_batch_size=4, learning_rate=5e-3,
             eval_strategy="no", save_strategy={save_strategy!r}, logging_steps=1, report_to=[], use_cpu=True,
             disable_tqdm=True, seed=0, push_to_hub=True, hub_model_id={REPO!r}, hub_strategy={hub_strategy!r})
-        trainer = Trainer(model=model, args=args, train_dataset=generators._review_dataset(tokenizer),
-                          processing_class=tokenizer)
+        reviews = generators._review_dataset(tokenizer)
+        trainer = Trainer(model=model, args=args, train_dataset=reviews, {evaluation} processing_class=tokenizer)
         {guard}.attach(trainer)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             trainer.train()
+            if {evaluate!r}:
+                trainer.evaluate()
             commit = {push or "None"}
         result = {{"commit": commit and commit.oid,
                    "warnings": [str(w.message) for w in caught if issubclass(w.category, CardCheckWarning)]}}
     """)
 
 
-def final_push(licence: str) -> str:
-    return f"trainer.push_to_hub(license={licence!r}, language='en')"
+def final_push(licence: str, dataset: str | None = None) -> str:
+    return f"trainer.push_to_hub(license={licence!r}, language='en', dataset_tags={dataset!r})"
 
 
 def commits_received(hub: FakeHub) -> list[str]:
@@ -164,6 +168,31 @@ def test_by_default_the_card_trainer_writes_is_refused_for_its_placeholders(
     assert error is not None and error["type"] == "CardCheckFailed", answer
     assert "CG203" in error["message"] and "More information needed" in error["message"]
     assert commits_received(hub) == []
+
+
+@slow
+@pytest.mark.parametrize("fix", [False, True])
+def test_fix_removes_the_null_the_hub_refuses_from_an_evaluated_trainer_card(
+        hub: FakeHub, home: Path, tmp_path: Path, drafting: Path, fix: bool) -> None:
+    """Evaluated on a dataset built in memory, Trainer writes `config: null` (the Hub refuses the
+    push, CG110) and `split: None` (CG119) into model-index, at every push: ``fix=True`` removes
+    both before the check, and the push lands with the card fixed."""
+    out = tmp_path / "out"
+    answer = train_and_push(hub, home, out, push=final_push(GOOD_LICENCE, dataset="imdb"), evaluate=True,
+                            guard=f"CardGuardCallback(config={str(drafting)!r}, sync=True, fix={fix!r})")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "      type: accuracy\n" in card  # Trainer wrote the evaluation's results
+    if not fix:
+        error = answer["error"]
+        assert error is not None and error["type"] == "CardCheckFailed", answer
+        assert "CG110" in error["message"] and "config" in error["message"]
+        assert "      config: null\n      split: None\n" in card
+        assert commits_received(hub) == []
+        return
+    assert answer["error"] is None, answer["error"]["traceback"]
+    assert "config: null" not in card and "split: None" not in card
+    assert len(commits_received(hub)) == 1
+    assert hub.files(REPO)["README.md"] == card.encode()
 
 
 @slow

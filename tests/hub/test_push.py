@@ -144,6 +144,25 @@ def test_drift_is_refused_and_sync_first_fixes_it_then_pushes(hub: FakeHub, home
     assert len(hub.requests_to("/commit/main", "POST")) == 1
 
 
+def test_trainers_null_config_is_refused_and_fix_removes_it_then_pushes(hub: FakeHub, home: Path,
+                                                                       folder: Path) -> None:
+    """Evaluated on a dataset built in memory, Trainer writes `config: null` (the Hub refuses it)
+    and `split: None` into model-index: refused as it is; --fix removes both lines, then pushes."""
+    card = folder / "README.md"
+    original = card.read_text(encoding="utf-8")
+    assert original.count("      split: test\n") == 1
+    card.write_text(original.replace("      split: test\n", "      config: null\n      split: None\n"), encoding="utf-8")
+    code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO)
+    assert code == 1 and " CG110 " in out and " CG119 " in out and write_requests(hub) == []
+    code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO, "--fix")
+    assert code == 0, err
+    assert [line.split()[2] for line in out.splitlines() if line.startswith("fixed: ")] == ["CG110", "CG119"]
+    fixed = original.replace("      split: test\n", "")
+    assert card.read_text(encoding="utf-8") == fixed
+    assert hub.files(REPO)["README.md"] == fixed.encode()
+    assert len(hub.requests_to("/commit/main", "POST")) == 1
+
+
 @pytest.mark.parametrize(("set_up", "token", "message"), [
     (lambda hub: None, "hf_not_known_here", "not authorised to write (HTTP 401)"),
     (lambda hub: hub.fail(403, method="POST", path_contains="/preupload/"), "hf_fake_token",
