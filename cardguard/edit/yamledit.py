@@ -28,10 +28,13 @@ class EditRefused(Exception):
     """The value is written in a form this module does not edit (multi-line, flow, alias)."""
 
 
-# A mapping entry on one line: `key:` or `key: value`, the value one plain or quoted scalar
-# without '#', a comment allowed after it. The key is plain or quoted, without escapes.
-ONE_LINE_ENTRY = re.compile(r"""(?P<key>[^\s'"#:][^:#]*?|'[^']*'|"[^"\\]*")[ \t]*:"""
-                            r"""(?:[ \t]+(?P<value>[^\s#][^#]*?))?[ \t]*(?:#.*)?""")
+# The key of a mapping entry and its colon; the key plain or quoted, without escapes. A plain
+# key ends with a non-blank, so the key and the blanks before the colon never compete for the
+# same characters: linear time on a line of any length (a lazy key before `[ \t]*` was
+# quadratic in a run of blanks, which a pull request can write after an explicit `? key`).
+ENTRY_KEY = re.compile(r"""(?P<key>[^\s'"#:](?:[^:#]*[^\s:#])?|'[^']*'|"[^"\\]*")[ \t]*:""")
+# Where a comment starts after a value: '#' after a blank.
+COMMENT_START = re.compile(r"[ \t]#")
 
 
 def format_scalar(value: Any, style: str = "") -> str:
@@ -55,6 +58,21 @@ def _loads_as(text: str, value: Any) -> bool:
         return yaml.safe_load(text) == value and type(yaml.safe_load(text)) is type(value)
     except (yaml.YAMLError, ValueError):  # ValueError: digits past int()'s 4,300-digit bound
         return False
+
+
+def one_line_entry(text: str) -> tuple[str, str] | None:
+    """The key and the value text ('' for none) of the mapping entry ``text`` starts with, its
+    comment left out; None when it does not start with a key and a colon followed by a blank or
+    nothing. Whether the value is all on this line is for the caller to tell (its YAML loads as
+    the value expected). Linear in the line's length, whatever the line holds."""
+    key = ENTRY_KEY.match(text)
+    if key is None:
+        return None
+    rest = text[key.end():]
+    if rest and rest[0] not in " \t":
+        return None
+    comment = COMMENT_START.search(rest)
+    return key.group("key"), (rest if comment is None else rest[:comment.start()]).strip(" \t")
 
 
 def scalar_extent(line: str, column: int) -> tuple[int, int, str]:
@@ -166,9 +184,8 @@ class FrontMatterEditor:
         text = self._line_text(line)
         if text[:column - 1].strip(" "):
             raise EditRefused("the key shares its line with what comes before it")
-        entry = ONE_LINE_ENTRY.fullmatch(text[column - 1:])
-        if (entry is None or not _loads_as(entry.group("key"), path[-1])
-                or not _loads_as(entry.group("value") or "null", value)):
+        entry = one_line_entry(text[column - 1:])
+        if entry is None or not _loads_as(entry[0], path[-1]) or not _loads_as(entry[1] or "null", value):
             raise EditRefused("the line is not the key and its value")
         if self._next_line_is_continuation(line, column - 1):
             raise EditRefused("the value goes on below the key")

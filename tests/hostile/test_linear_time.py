@@ -21,6 +21,7 @@ from cardguard.card.regions import scan_regions
 from cardguard.rules.sections import check_sections
 from cardguard.expect.expected import ExpectOptions
 from cardguard.edit.textedit import line_starts
+from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
 from tests.sync.helpers import classifier_facts, drift_of, plan_card
 
 GROWTH_LIMIT = 40  # linear: 16; quadratic: 256
@@ -56,6 +57,21 @@ def _sync(text: str) -> object:
     return plan_card(parse_card(text, "README.md"), FACTS, ExpectOptions()).new_text
 
 
+def _remove_empty_config(text: str) -> object:
+    """What --fix does for CG110's null: the key's line found and read (here refused: the
+    value is on the next line)."""
+    try:
+        return FrontMatterEditor(parse_card(text, "README.md")).remove_entry(EMPTY_CONFIG, None)
+    except EditRefused as refused:
+        return refused
+
+
+# A null dataset config (CG110, which --fix removes) whose key, after an explicit `?` on the
+# line above, is followed by a long run of spaces and a comment.
+EMPTY_CONFIG = ("model-index", 0, "results", 0, "dataset", "config")
+EXPLICIT_KEY_CARD = ("---\nlicense: mit\nmodel-index:\n- name: m\n  results:\n  - task: {{type: t}}\n    dataset:\n"
+                     "      name: d\n      type: d\n      ?\n        config{spaces}#x\n      : null\n"
+                     "    metrics: [{{type: a, value: 1}}]\n---\n# m\n")
 FACTS = classifier_facts()
 LABELS_REGION = "## Labels\n\n<!-- cardguard:begin labels -->\nstale\n<!-- cardguard:end labels -->\n\n"
 
@@ -80,6 +96,8 @@ CASES: dict[str, Case] = {
         lambda n: _card("## Uses\n\n" + "{{" * n + "\n"), _section_rules, 500),
     "unclosed HTML comments in a placeholder line": Case(
         lambda n: _card("## Uses\n\n[TODO] " + "<!-- " * n + "\n"), _section_rules, 500),
+    "fixed key with a long run of spaces": Case(
+        lambda n: EXPLICIT_KEY_CARD.format(spaces=" " * n), _remove_empty_config, 2_000),
     "label bullet with a long run of spaces": Case(
         lambda n: _card("### Labels\n\n- a" + " " * n + "b|\n"), _drift_rules, 1_000),
 }
