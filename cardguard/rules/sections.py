@@ -107,8 +107,11 @@ _PLACEHOLDERS = (
 )
 # Trainer's note above every card it writes, hidden in an HTML comment; the author was to remove it.
 _HIDDEN_INSTRUCTION = "proofread and complete it, then remove this comment"
+# The blanks before and after the emphasis marks are two runs only when there is a mark
+# between them: `\s*[_*]*\s*` would try every split of one long run of blanks (quadratic, and
+# Unicode blanks such as U+00A0 do not make a line indented code).
 _INSTRUCTIONS = re.compile(
-    r"^\s*[_*]*\s*("
+    r"^\s*(?:[_*]+\s*)?("
     r"Provide (a|the) (quick|longer|basic)|This section (is meant|describes|provides|addresses)"
     r"|Address questions around|This should link to a Dataset Card|These are the (things|evaluation metrics)"
     r"|If there is a paper or blog post|Relevant interpretability work|Total emissions \(in grams"

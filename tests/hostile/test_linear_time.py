@@ -98,6 +98,9 @@ CASES: dict[str, Case] = {
         lambda n: _card("## Uses\n\n[TODO] " + "<!-- " * n + "\n"), _section_rules, 500),
     "fixed key with a long run of spaces": Case(
         lambda n: EXPLICIT_KEY_CARD.format(spaces=" " * n), _remove_empty_config, 2_000),
+    # U+00A0 is a blank to the regex but does not make the line indented code, as spaces would.
+    "template instruction after a long run of Unicode blanks": Case(
+        lambda n: _card("## Uses\n\n" + "\u00a0" * n + "x provide a quick summary\n"), _section_rules, 500),
     "label bullet with a long run of spaces": Case(
         lambda n: _card("### Labels\n\n- a" + " " * n + "b|\n"), _drift_rules, 1_000),
 }
