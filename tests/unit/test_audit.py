@@ -224,14 +224,21 @@ def test_since_names_new_fixed_and_still_failing(fleet_root: Path, tmp_path: Pat
     assert f"**Newly failing:** `{by_name['b-clean']}`" in summary and f"**Fixed:** `{by_name['a-broken']}`" in summary
 
 
-def test_shards_split_the_fleet_into_disjoint_parts(fleet_root: Path, tmp_path: Path) -> None:
+def test_shards_split_the_fleet_into_disjoint_parts(fleet_root: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     for index in range(9):
         (fleet_root / f"e-{index}").mkdir()
         (fleet_root / f"e-{index}" / "README.md").write_text("---\nlicense: mit\n---\n# e\n", encoding="utf-8")
-    everything = {line["repo"] for line in (cardguard.audit([fleet_root], out=tmp_path / "all"), lines_of(tmp_path / "all"))[1]}
+    # Repo ids relative to the working folder ("fleet/e-0"): the same in every run, so which
+    # shard each lands in is too (absolute ids hold pytest's numbered temporary folder, and
+    # some of those left a share empty).
+    monkeypatch.chdir(tmp_path)
+    fleet = Path("fleet")
+    everything = {line["repo"] for line in (cardguard.audit([fleet], out=tmp_path / "all"), lines_of(tmp_path / "all"))[1]}
+    assert "fleet/e-0" in everything
     parts = []
     for index in (1, 2, 3):
-        cardguard.audit([fleet_root], out=tmp_path / f"shard{index}", shard=f"{index}/3")
+        cardguard.audit([fleet], out=tmp_path / f"shard{index}", shard=f"{index}/3")
         parts.append({line["repo"] for line in lines_of(tmp_path / f"shard{index}")})
     assert set.union(*parts) == everything and sum(map(len, parts)) == len(everything)
     assert all(parts)  # 12 folders: each of three shares holds some
