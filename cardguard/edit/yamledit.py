@@ -104,12 +104,13 @@ def scalar_extent(line: str, column: int) -> tuple[int, int, str]:
                 return start, index + 1, "'"
             index += 1
         raise EditRefused("a single-quoted value spanning lines")
-    comment = re.search(r"\s#", line[start:])
-    end = start + comment.start() if comment else len(line)
+    # Only a space or a tab is a blank to YAML: a value may hold U+00A0 before '#', or end in it.
+    comment = COMMENT_START.search(line, start)
+    end = comment.start() if comment else len(line)
     if any(mark in line[start:end] for mark in YAML_ONLY_BREAKS):
         # YAML 1.1 ends the plain value there; the reader sees one line: no safe extent.
         raise EditRefused("a plain value next to a character YAML reads as a line break (U+0085, U+2028, U+2029)")
-    return start, len(line[:end].rstrip()), ""
+    return start, len(line[:end].rstrip(" \t")), ""
 
 
 class FrontMatterEditor:
