@@ -624,12 +624,9 @@ def _library_tag(tags: list[Any]) -> str | None:
 
 
 def empty_results_findings(card: CardLike, metadata: dict) -> list[Finding]:
-    entries = metadata.get("model-index")
-    if not isinstance(entries, list):
-        return []
     findings = []
-    for index, entry in enumerate(entries):
-        if isinstance(entry, dict) and entry.get("results") == []:
+    for index, entry in _model_index_entries(metadata):
+        if entry.get("results") == []:
             path = ("model-index", index, "results")
             line, column = card.locate(path)
             findings.append(codes.finding(
@@ -662,11 +659,18 @@ def split_none_findings(card: CardLike, metadata: dict) -> list[Finding]:
     return findings
 
 
-def _result_datasets(metadata: dict) -> Iterator[tuple[InstancePath, dict]]:
-    """Each ``model-index[i].results[j].dataset`` mapping, with its path."""
+def _model_index_entries(metadata: dict) -> Iterator[tuple[int, dict]]:
+    """Each mapping of the ``model-index`` list, with its index; nothing when it is not a list."""
     entries = metadata.get("model-index")
     for index, entry in enumerate(entries if isinstance(entries, list) else ()):
-        results = entry.get("results") if isinstance(entry, dict) else None
+        if isinstance(entry, dict):
+            yield index, entry
+
+
+def _result_datasets(metadata: dict) -> Iterator[tuple[InstancePath, dict]]:
+    """Each ``model-index[i].results[j].dataset`` mapping, with its path."""
+    for index, entry in _model_index_entries(metadata):
+        results = entry.get("results")
         for number, result in enumerate(results if isinstance(results, list) else ()):
             dataset = result.get("dataset") if isinstance(result, dict) else None
             if isinstance(dataset, dict):
