@@ -535,11 +535,12 @@ def _check_report_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--statistics prints text or json, not --format {args.format}")
 
 
-def _report(args: argparse.Namespace, report: Any) -> str:
+def _report(args: argparse.Namespace, report: Any, fix_commands: dict[str, str] | None = None) -> str:
     """The findings in the chosen format; with --statistics, their count per rule instead;
     with --fix, what was fixed (text: ``fixed:`` lines first; json: its ``fixed`` list;
     github, sarif and json statistics: the ``fixed:`` lines on stderr, stdout being the report);
-    for check and sync, the JSON document carries the diffs."""
+    for check and sync, the JSON document carries the diffs. ``fix_commands``: how the
+    command spells a fixing command (see report.formats.fixable_line)."""
     from cardguard.report.formats import format_findings, format_fixed_text, format_statistics
 
     findings = report.findings
@@ -552,7 +553,7 @@ def _report(args: argparse.Namespace, report: Any) -> str:
         return shown + format_statistics(findings, args.format)
     diffs = None if report.command == "validate" else report.diffs
     return format_findings(findings, args.format, use_colour(args.color, sys.stdout), len(report.cards), fixed, diffs,
-                           _profile_notes(report))
+                           _profile_notes(report), fix_commands)
 
 
 def _profile_notes(report: Any) -> list[Any]:
@@ -631,7 +632,8 @@ def run_push(args: argparse.Namespace) -> int:
     uploaded (or would be, or nothing: refused)."""
     from cardguard import api
     from cardguard.escape import escape_text
-    from cardguard.report.formats import format_diff
+    from cardguard.report.formats import FIX_OPTION, format_diff
+    from cardguard.rules.unsynced import SYNC
 
     result = api.push(args.folder, args.repo_id, revision=args.revision, create_pr=args.create_pr,
                       sync_first=args.sync, fix=args.fix, dry_run=args.dry_run, fail_on=args.fail_on,
@@ -639,7 +641,8 @@ def run_push(args: argparse.Namespace) -> int:
                       timeout=_timeout(args))
     if result.synced is not None:
         _say_sync_outcome(result.synced)
-    _emit(_report(args, result.report))
+    # what fixes a finding, said with push's own options
+    _emit(_report(args, result.report, {FIX_OPTION: "cardguard push --fix", SYNC: "cardguard push --sync"}))
     _emit(format_diff("".join(result.report.diffs.values())))
     if result.refused:
         _say(f"cardguard: push refused: {args.folder} fails the check; nothing was sent to {args.repo_id}")

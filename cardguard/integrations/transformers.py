@@ -39,7 +39,8 @@ from typing import Any, Literal
 from transformers import Trainer, TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 import cardguard
-from cardguard.report.formats import format_findings
+from cardguard.report.formats import FIX_OPTION, format_findings
+from cardguard.rules.unsynced import SYNC
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -164,7 +165,9 @@ class CardGuardCallback(TrainerCallback):
             self.fail(report)
 
     def fail(self, report: Report) -> None:
-        findings = format_findings(report.findings, "text", files_checked=len(report.cards))
+        # what fixes a finding, said with the callback's own switches
+        spelled = {FIX_OPTION: "CardGuardCallback(fix=True)", SYNC: "CardGuardCallback(sync=True)"}
+        findings = format_findings(report.findings, "text", files_checked=len(report.cards), fix_commands=spelled)
         if self.on_failure == "raise":
             raise CardCheckFailed(f"cardguard stopped the push to the Hub: the model card fails\n{findings}", report)
         warnings.warn(f"cardguard: the model card fails, pushed anyway (on_failure='warn')\n{findings}",

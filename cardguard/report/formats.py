@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from cardguard import __version__
 from cardguard.codes import RULES
@@ -41,11 +41,13 @@ class ProfileNote(Record, frozen=True):
 
 def format_findings(findings: list[Finding], fmt: str, colour: bool = False, files_checked: int = 0,
                     fixed: list[Finding] | None = None, diffs: dict[str, str] | None = None,
-                    profiles: Sequence[ProfileNote] = ()) -> str:
+                    profiles: Sequence[ProfileNote] = (), fix_commands: Mapping[str, str] | None = None) -> str:
     """Render findings; the result ends with a newline unless it is empty. ``fixed``: what
     ``--fix`` changed (None without --fix), listed in text and json. ``diffs`` (card path ->
     the diff ``sync`` would apply; ``check`` passes them) go into the JSON document.
-    ``profiles``: the profiles `auto` chose (shown in text and JSON)."""
+    ``profiles``: the profiles `auto` chose (shown in text and JSON). ``fix_commands``: how
+    the door that ran the check spells a fixing command, for the text's last line (see
+    :func:`fixable_line`)."""
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == "json":
         return format_json(ordered, files_checked, fixed, diffs, profiles)
@@ -55,17 +57,17 @@ def format_findings(findings: list[Finding], fmt: str, colour: bool = False, fil
         from cardguard.report.sarif import format_sarif
 
         return format_sarif(ordered)
-    return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked, profiles)
+    return format_fixed_text(fixed or []) + format_text(ordered, colour, files_checked, profiles, fix_commands)
 
 
 def format_text(findings: list[Finding], colour: bool = False, files_checked: int = 0,
-                profiles: Sequence[ProfileNote] = ()) -> str:
+                profiles: Sequence[ProfileNote] = (), fix_commands: Mapping[str, str] | None = None) -> str:
     shown_paths: dict[str, str] = {}  # a card's findings share its path: escaped once
     lines = [_text_line(item, colour, shown_paths) for item in findings]
     if profiles:
         lines.append(profiles_line(profiles))
     lines.append(summary_line(findings, files_checked))
-    fixable = fixable_line(findings)
+    fixable = fixable_line(findings, fix_commands)
     if fixable:
         lines.append(fixable)
     return "\n".join(lines) + "\n"
@@ -78,13 +80,17 @@ def fix_command(item: Finding) -> str | None:
     return item.extra.get(FIX_COMMAND)
 
 
-def fixable_line(findings: Iterable[Finding]) -> str:
+def fixable_line(findings: Iterable[Finding], fix_commands: Mapping[str, str] | None = None) -> str:
     """How many findings the ``[*]`` marks, and what fixes them, as ruff ends its report:
-    ``[*] 2 fixable with `cardguard validate --fix` `` ('' when none is fixable)."""
-    counts = Counter(command for command in map(fix_command, findings) if command is not None)
+    ``[*] 2 fixable with `cardguard validate --fix` `` ('' when none is fixable).
+    ``fix_commands`` maps a command to how the door that ran the check spells it (after
+    ``cardguard push`` refused, its own ``--fix``); a command it leaves out is shown as it is."""
+    spelled = fix_commands or {}
+    counts = Counter(spelled.get(command, command) for command in map(fix_command, findings) if command is not None)
     if not counts:
         return ""
-    commands = sorted(counts, key=lambda command: (command != FIX_OPTION, command))
+    first = spelled.get(FIX_OPTION, FIX_OPTION)
+    commands = sorted(counts, key=lambda command: (command != first, command))
     if len(commands) == 1:
         return f"[*] {counts[commands[0]]} fixable with `{escape_text(commands[0])}`"
     each = ", ".join(f"{counts[command]} with `{escape_text(command)}`" for command in commands)

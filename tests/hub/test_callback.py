@@ -186,6 +186,7 @@ def test_fix_removes_the_null_the_hub_refuses_from_an_evaluated_trainer_card(
         error = answer["error"]
         assert error is not None and error["type"] == "CardCheckFailed", answer
         assert "CG110" in error["message"] and "config" in error["message"]
+        assert "fixable with `CardGuardCallback(fix=True)`" in error["message"]  # the callback's own switch
         assert "      config: null\n      split: None\n" in card
         assert commits_received(hub) == []
         return

@@ -136,6 +136,7 @@ def test_drift_is_refused_and_sync_first_fixes_it_then_pushes(hub: FakeHub, home
     original = drift(folder)
     code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO)
     assert code == 1 and "CG4" in out and write_requests(hub) == []
+    assert "fixable with `cardguard push --sync`" in out  # push's own option, not `cardguard sync`
     code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO, "--sync")
     assert code == 0, err
     assert "cardguard: rewrote" in err
@@ -154,6 +155,7 @@ def test_trainers_null_config_is_refused_and_fix_removes_it_then_pushes(hub: Fak
     card.write_text(original.replace("      split: test\n", "      config: null\n      split: None\n"), encoding="utf-8")
     code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO)
     assert code == 1 and " CG110 " in out and " CG119 " in out and write_requests(hub) == []
+    assert "[*] 2 fixable with `cardguard push --fix`" in out.splitlines()  # push's own option
     code, out, err = cardguard_cli(hub, home, "push", str(folder), REPO, "--fix")
     assert code == 0, err
     assert [line.split()[2] for line in out.splitlines() if line.startswith("fixed: ")] == ["CG110", "CG119"]
