@@ -28,7 +28,7 @@ from cardguard.rules.metadata import check_metadata
 from cardguard.safe_paths import Refused, write_file
 from cardguard.settings.targets import Target
 from cardguard.edit.textedit import TextEdit, apply_edits
-from cardguard.lines import to_lf
+from cardguard.lines import line_at, to_lf
 from cardguard.run.results import CardReport
 from cardguard.run.validate import ConfigCache, card_path, load_card
 from cardguard.edit.yamledit import EditRefused, FrontMatterEditor
@@ -63,18 +63,36 @@ def fix_then_check(target: Target, configs: ConfigCache, check: Callable[[Target
 def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:
     """The card's text with every certain fix applied, and the findings fixed (as they were
     reported, at their lines in the card as it is on disk)."""
-    fixed, refused = [], set()
+    fixed, refused, shifts = [], set(), []
     current = card
     for _ in range(MAX_FIX_PASSES):
         candidate = _next_fix(current, settings, refused)
         if candidate is None:
             break
-        fixed_card = _applied(current, candidate.autofix, settings)
-        if fixed_card is None:
+        applied = _applied(current, candidate.autofix, settings)
+        if applied is None:
             refused.add(_fix_key(candidate))
-        else:
-            current, fixed = fixed_card, fixed + [candidate]
+            continue
+        # the finding was found in the card as the earlier fixes left it: show its line on disk
+        fixed.append(candidate.replace(line=_line_on_disk(candidate.line, shifts)))
+        shifts.append(_line_shift(current.text, applied[1]))
+        current = applied[0]
     return current.text, fixed
+
+
+def _line_shift(text: str, edit: TextEdit) -> tuple[int, int]:
+    """(the first line after the edit, in the edited text; lines the edit removed minus lines it added)."""
+    removed, added = text.count("\n", edit.start, edit.end), edit.text.count("\n")
+    return line_at(text, edit.start) + added, removed - added
+
+
+def _line_on_disk(line: int, shifts: list[tuple[int, int]]) -> int:
+    """``line`` of the card after the edits ``shifts`` describe (first applied first), as a
+    line of the card before them."""
+    for first_after, lines_removed in reversed(shifts):
+        if line >= first_after:
+            line += lines_removed
+    return line
 
 
 def _adds_failures(old: Card, new: Card, settings: Settings) -> bool:
@@ -102,9 +120,9 @@ def _next_fix(card: Card, settings: Settings, refused: set[tuple]) -> Finding | 
     return min(fixable, key=Finding.sort_key, default=None)
 
 
-def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
-    """The card with the fix applied, or None when it cannot be applied exactly, or when it
-    would add a failing finding that no certain fix removes."""
+def _applied(card: Card, autofix: Autofix, settings: Settings) -> tuple[Card, TextEdit] | None:
+    """The card with the fix applied and the edit that applied it, or None when it cannot be
+    applied exactly, or when it would add a failing finding that no certain fix removes."""
     expected = fixed_metadata(card.metadata, autofix)
     if expected is None:
         return None
@@ -118,7 +136,7 @@ def _applied(card: Card, autofix: Autofix, settings: Settings) -> Card | None:
         return None
     if check_edit(card, new_text, [edit], _regions(card), expected, metadata_edited=True) is not None:
         return None
-    return new_card
+    return new_card, edit
 
 
 def _edit_for(editor: FrontMatterEditor, autofix: Autofix) -> TextEdit:

@@ -89,7 +89,8 @@ CERTAIN = [
     # split (built in memory): the Hub refuses the push for the null, and shows a split named None.
     pytest.param(TRAINER_INDEX.format(config="      config: null\n", split=SPLIT_NONE), TRAINER_INDEX.format(config="", split=""),
                  ["fixed: model/README.md:13 CG110 model-index[0].results[0].dataset.config (empty) removed",
-                  "fixed: model/README.md:13 CG119 model-index[0].results[0].dataset.split 'None' removed"],
+                  # its line in the card as written, not after the line above it was removed
+                  "fixed: model/README.md:14 CG119 model-index[0].results[0].dataset.split 'None' removed"],
                  id="trainer-null-config-and-none-split"),
     pytest.param(TRAINER_INDEX.format(config="      'config':   ~   # none\n", split=SPLIT_TEST),
                  TRAINER_INDEX.format(config="", split=SPLIT_TEST),
