@@ -175,6 +175,20 @@ def verify(new_text: str, path: str, expected: dict[str, Any] | None) -> bool:
     return read_front_matter(new_text, path).metadata == expected
 
 
+def not_as_planned(card: Card, new_text: str, plan: MetadataPlan) -> Finding:
+    """CG409 for edits that ``verify`` refused: at the first change whose value did not read
+    back as planned (every change, when each did and something else changed), naming them."""
+    got = read_front_matter(new_text, card.path).metadata
+    wrong = [change for change in plan.changes
+             if not isinstance(got, dict) or _get(got, change.path) != change.new] or plan.changes
+    shown = ", ".join(".".join(str(part) for part in change.path) for change in wrong)
+    line = wrong[0].line if wrong else 1
+    return codes.finding("CG409", card.path, line, 1,
+                         f"editing {shown or 'the metadata'} in place did not give the expected value; "
+                         "metadata left as it is",
+                         "write the value on one line as a plain or quoted scalar, or set it by hand")
+
+
 def _get(value: Any, path: InstancePath) -> Any:
     for part in path:
         if isinstance(value, dict):

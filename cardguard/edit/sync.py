@@ -26,7 +26,7 @@ from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.card.regions import Region, begin_marker, end_marker
 from cardguard.edit.edit_check import Refusal, check_edit
-from cardguard.edit.managed_metadata import MetadataChange, plan_metadata, verify
+from cardguard.edit.managed_metadata import MetadataChange, not_as_planned, plan_metadata, verify
 from cardguard.edit.textedit import TextEdit, apply_edits
 from cardguard.expect.expected import Expected, ExpectedRegion
 from cardguard.expect.generated import REGIONS
@@ -112,8 +112,7 @@ def plan_sync(card: Card, expected: Expected) -> SyncPlan:
     plan.missing_regions = [name for name in missing if name not in plan.unfillable_regions]
     new_text = apply_edits(card.text, edits)
     if meta.edits and not verify(new_text, card.path, meta.expected):
-        plan.findings.append(codes.finding("CG409", card.path, 1, 1,
-                                           "the metadata edits did not give the expected values; metadata left as it is"))
+        plan.findings.append(not_as_planned(card, new_text, meta))
         edits = [edit for edit in edits if edit not in meta.edits]
         new_text = apply_edits(card.text, edits)
     else:
