@@ -14,6 +14,7 @@ import datetime
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
@@ -779,9 +780,21 @@ def _loose(text: str) -> str:
 
 
 def quote_value(value: Any, quotes: bool = True, limit: int = 60) -> str:
-    """The value as a message shows it: JSON-quoted, cut at ``limit`` characters."""
+    """The value as a message shows it: JSON-quoted, cut at ``limit`` characters, and every
+    character a reader cannot see written as its escape (see :func:`_visible`)."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return json.dumps(text, ensure_ascii=False) if quotes else text
+    return _visible(json.dumps(text, ensure_ascii=False) if quotes else text)
+
+
+def _visible(text: str) -> str:
+    """``text`` with each blank other than the space (U+00A0, U+3000...) and each invisible
+    format character (zero-width space, bidirectional controls, BOM) written as ``\\uXXXX``:
+    a value pasted from a web page reads "fill-mask #x" where the card holds U+00A0, and the
+    finding would not say why that is not a Hub task."""
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(char):04x}" if char != " " and unicodedata.category(char) in ("Zs", "Cf") else char
+                   for char in text)
 
