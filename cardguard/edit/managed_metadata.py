@@ -159,8 +159,7 @@ def _add_tags(plan: MetadataPlan, editor: FrontMatterEditor, card: Card, wanted:
 
 def _refused(card: Card, path: InstancePath, reason: EditRefused) -> Finding:
     line, column = card.locate(path)
-    shown = ".".join(str(part) for part in path)
-    return codes.finding("CG409", card.path, line, column, f"cannot edit {shown} in place ({reason}); left as it is",
+    return codes.finding("CG409", card.path, line, column, f"cannot edit {_dotted(path)} in place ({reason}); left as it is",
                          "write the value on one line as a plain or quoted scalar")
 
 
@@ -168,25 +167,27 @@ def _closing_line(card: Card) -> int:
     return card.front_matter.closing_line if card.front_matter else 1
 
 
-def verify(new_text: str, path: str, expected: dict[str, Any] | None) -> bool:
-    """True when ``new_text``'s metadata parses to exactly ``expected``."""
-    if expected is None:
-        return True
-    return read_front_matter(new_text, path).metadata == expected
-
-
-def not_as_planned(card: Card, new_text: str, plan: MetadataPlan) -> Finding:
-    """CG409 for edits that ``verify`` refused: at the first change whose value did not read
-    back as planned (every change, when each did and something else changed), naming them."""
+def read_back_finding(card: Card, new_text: str, plan: MetadataPlan) -> Finding | None:
+    """None when ``new_text``'s metadata parses to exactly what ``plan`` expects; else CG409 at
+    the first change whose value did not read back as planned (every change, when each did and
+    something else changed), naming them."""
+    if plan.expected is None:
+        return None
     got = read_front_matter(new_text, card.path).metadata
+    if got == plan.expected:
+        return None
     wrong = [change for change in plan.changes
              if not isinstance(got, dict) or _get(got, change.path) != change.new] or plan.changes
-    shown = ", ".join(".".join(str(part) for part in change.path) for change in wrong)
+    shown = ", ".join(_dotted(change.path) for change in wrong)
     line = wrong[0].line if wrong else 1
     return codes.finding("CG409", card.path, line, 1,
                          f"editing {shown or 'the metadata'} in place did not give the expected value; "
                          "metadata left as it is",
                          "write the value on one line as a plain or quoted scalar, or set it by hand")
+
+
+def _dotted(path: InstancePath) -> str:
+    return ".".join(str(part) for part in path)
 
 
 def _get(value: Any, path: InstancePath) -> Any:

@@ -26,7 +26,7 @@ from cardguard import codes
 from cardguard.card.reader import Card
 from cardguard.card.regions import Region, begin_marker, end_marker
 from cardguard.edit.edit_check import Refusal, check_edit
-from cardguard.edit.managed_metadata import MetadataChange, not_as_planned, plan_metadata, verify
+from cardguard.edit.managed_metadata import MetadataChange, plan_metadata, read_back_finding
 from cardguard.edit.textedit import TextEdit, apply_edits
 from cardguard.expect.expected import Expected, ExpectedRegion
 from cardguard.expect.generated import REGIONS
@@ -111,8 +111,9 @@ def plan_sync(card: Card, expected: Expected) -> SyncPlan:
     plan.unfillable_regions = [name for name in missing if name in expected.unfillable]
     plan.missing_regions = [name for name in missing if name not in plan.unfillable_regions]
     new_text = apply_edits(card.text, edits)
-    if meta.edits and not verify(new_text, card.path, meta.expected):
-        plan.findings.append(not_as_planned(card, new_text, meta))
+    read_back = read_back_finding(card, new_text, meta) if meta.edits else None
+    if read_back is not None:
+        plan.findings.append(read_back)
         edits = [edit for edit in edits if edit not in meta.edits]
         new_text = apply_edits(card.text, edits)
     else:

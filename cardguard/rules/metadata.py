@@ -781,14 +781,14 @@ def _loose(text: str) -> str:
 
 def quote_value(value: Any, quotes: bool = True, limit: int = 60) -> str:
     """The value as a message shows it: JSON-quoted, cut at ``limit`` characters, and every
-    character a reader cannot see written as its escape (see :func:`_visible`)."""
+    character a reader cannot see written as its escape (see :func:`_invisibles_escaped`)."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _visible(json.dumps(text, ensure_ascii=False) if quotes else text)
+    return _invisibles_escaped(json.dumps(text, ensure_ascii=False) if quotes else text)
 
 
-def _visible(text: str) -> str:
+def _invisibles_escaped(text: str) -> str:
     """``text`` with each blank other than the space (U+00A0, U+3000...) and each invisible
     format character (zero-width space, bidirectional controls, BOM) written as ``\\uXXXX``:
     a value pasted from a web page reads "fill-mask #x" where the card holds U+00A0, and the

@@ -73,10 +73,11 @@ def fixed_text(card: Card, settings: Settings) -> tuple[str, list[Finding]]:
         if applied is None:
             refused.add(_fix_key(candidate))
             continue
+        new_card, edit = applied
         # the finding was found in the card as the earlier fixes left it: show its line on disk
         fixed.append(candidate.replace(line=_line_on_disk(candidate.line, shifts)))
-        shifts.append(_line_shift(current.text, applied[1]))
-        current = applied[0]
+        shifts.append(_line_shift(current.text, edit))
+        current = new_card
     return current.text, fixed
 
 
