@@ -336,9 +336,8 @@ class ProcessThreadPool:
             try:
                 message = self.results.get(timeout=HUB_WORKER_POLL)
             except queue.Empty:
-                dead = [worker.exitcode for worker in self.workers if worker.exitcode not in (None, 0)]
-                if dead:
-                    self.fail_waiting(RuntimeError(f"a Hub worker process stopped (exit code {dead[0]})"))
+                if (code := self.died()) is not None:
+                    self.fail_waiting(RuntimeError(f"a Hub worker process stopped (exit code {code})"))
                     return
                 continue
             if message is None:
@@ -350,6 +349,10 @@ class ProcessThreadPool:
                 future.set_result(result)
             else:
                 future.set_exception(error)
+
+    def died(self) -> int | None:
+        """The exit code of a worker process that stopped before it was told to, if one did."""
+        return next((worker.exitcode for worker in self.workers if worker.exitcode not in (None, 0)), None)
 
     def fail_waiting(self, error: Exception) -> None:
         with self.lock:
@@ -377,10 +380,14 @@ class ProcessThreadPool:
         while self.collector.is_alive() and any(worker.is_alive() for worker in self.workers):
             for worker in self.workers:
                 worker.join(HUB_WORKER_POLL)
-        if self.collector.is_alive():
+        # Whether a worker died, not whether the collector still runs: the collector may not have
+        # returned yet when it has failed the futures, and a None put then would wait on the lock
+        # the dead worker holds (and this process's exit with it).
+        if self.died() is None:
             self.results.put(None)
             self.collector.join()
         else:
+            self.collector.join()  # it returns within HUB_WORKER_POLL once it sees the death
             self.abandon()
 
     def abandon(self) -> None:

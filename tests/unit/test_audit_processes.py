@@ -89,6 +89,27 @@ def test_a_worker_process_that_dies_fails_the_waiting_futures_instead_of_hanging
             futures[5].result(timeout=60)
 
 
+class SlowToReturn(fleet.ProcessThreadPool):
+    """A pool whose collector lingers after it has failed the futures: the moment a busy machine
+    stretches, when the caller already has its error and shuts the pool down."""
+
+    def fail_waiting(self, error: Exception) -> None:
+        super().fail_waiting(error)
+        time.sleep(2 * fleet.HUB_WORKER_POLL)
+
+
+def test_after_a_worker_died_nothing_more_is_put_on_the_results_queue() -> None:
+    """The dead worker may hold the results queue's lock: a put would never be sent, and the exit
+    would wait for it (the run below hung so, about once in 30 runs, on a loaded machine)."""
+    with SlowToReturn([1], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        futures = [pool.submit(dies_on_three, item) for item in range(6)]
+        with pytest.raises(RuntimeError, match="exit code 9"):
+            futures[5].result(timeout=60)
+        puts: list[object] = []
+        pool.results.put = puts.append  # type: ignore[method-assign]
+    assert puts == [] and not pool.collector.is_alive()
+
+
 DIES_IN_A_RUN = textwrap.dedent("""
     import multiprocessing, os
     from cardguard.run import audit as fleet
