@@ -7,8 +7,10 @@ escape sequence (``\\x1b[...``) rewrites the terminal. So every field taken from
 is passed through one of these functions before it is written anywhere:
 
 * ``escape_text``: one field of a text line. Control characters (C0 including tab, CR and LF,
-  DEL, C1 including U+0085 NEL, and the line and paragraph separators U+2028/U+2029) become
-  visible escapes (``\\n``, ``\\x1b``, ``\\u2028``), and the runner's older command opener
+  DEL, C1 including U+0085 NEL, the line and paragraph separators U+2028/U+2029, and the
+  bidirectional controls: the marks U+200E, U+200F and U+061C, the embeddings and overrides
+  U+202A-U+202E, the isolates U+2066-U+2069) become visible escapes (``\\n``, ``\\x1b``,
+  ``\\u2028``, ``\\u202e``), and the runner's older command opener
   ``##[``, which it reads anywhere in a line, is written ``##\\x5b``. Backslashes are left as
   they are, so the text form is for reading, not for round trips; the JSON form is exact.
 * ``escape_block``: a block of lines (a diff, a child's stderr): ``escape_text`` line by line,
@@ -34,13 +36,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# Every character that may break a line or drive a terminal.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Every character that may break a line or drive a terminal, and the bidirectional controls,
+# which make a line show other text than it holds (CVE-2021-42574, "Trojan Source").
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # The runner's older command opener, read anywhere in a line; its "[" is escaped.
 _LEGACY_OPENER = "##["
 # What json.dumps leaves raw with ensure_ascii=False (it escapes C0 itself).
-_CONTROL_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+_CONTROL_IN_JSON = re.compile(f"[\x7f-\x9f\u2028\u2029{_BIDI}]")
 # What a float that JSON cannot hold is written as (json.dumps would print NaN / Infinity).
 NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -48,7 +52,7 @@ NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 def escape_text(text: str, keep: str = "") -> str:
     """``text`` with every control character (except those in ``keep``, for a format that
     escapes them its own way) and every ``##[`` replaced by a visible escape."""
-    # Every character _CONTROL matches is unprintable (Cc, Zl, Zp), and isprintable() is the
+    # Every character _CONTROL matches is unprintable (Cc, Cf, Zl, Zp), and isprintable() is the
     # quicker test of the two: the pattern runs only on text that may hold one.
     if not text.isprintable() and _CONTROL.search(text) is not None:
         text = _CONTROL.sub(lambda match: match.group() if match.group() in keep else _visible(match.group()), text)

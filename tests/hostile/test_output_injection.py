@@ -3,7 +3,8 @@ control characters into cardguard's output.
 
 A shard name, a config value, a label of ``id2label``, a card value, the name of a folder and
 a card line each carry line breaks (LF, CR, U+2028, U+2029, NEL), an ANSI escape, DEL, a C1
-character, ``::error ...`` lines and the runner's older ``##[...]`` opener. Every output
+character, ``::error ...`` lines, the runner's older ``##[...]`` opener and bidirectional
+controls (an override, an isolate: a line that shows other text than it holds). Every output
 format of every command (text, json, github, sarif; ``facts`` text and json; the diff;
 stderr) is then read the way GitHub's runner reads a log (actions/runner ActionCommand.cs:
 a line is a command when it starts with ``::`` after its leading blanks, or holds ``##[``
@@ -31,9 +32,9 @@ PACKAGE_ROOT = str(Path(cardguard.__file__).resolve().parents[1])
 CANARY = "cardguard-canary"
 INJECTION = ("\n::error title=pwned::after-newline\r::warning title=pwned::after-return"
              "\x1b[31mred\x1b[0m\u2028::notice title=pwned::after-line-separator\u2029::error::after-paragraph"
-             "\x85::error::after-nel\x7f\x9b##[error]legacy-command ::add-mask::x")
+             "\x85::error::after-nel\x7f\x9b##[error]legacy-command ::add-mask::x\u202ereversed\u2066isolated")
 PAYLOAD = CANARY + INJECTION  # the canary first: some messages shorten long values
-RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^:,]*,line=\d+,col=\d+,title=CG\d{3}::")
 STOP = re.compile(r"::stop-commands::(\w+)")
 
