@@ -76,7 +76,7 @@ def test_sentence_transformers_parameters_equal_the_model(sentence_transformer_r
 
 def test_dense_module_sets_the_output_dimension(tmp_path: Path) -> None:
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers import models as st_models
+    from sentence_transformers.sentence_transformer import modules as st_models  # 6.x; "models" is deprecated
 
     from artifact_helpers import tiny_bert_folder
 
