@@ -117,8 +117,21 @@ HEADER = b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
 WEIGHTS = len(HEADER).to_bytes(8, "little") + HEADER + bytes(4)
 
 
+class _TrickleServer(ThreadingHTTPServer):
+    """Its request threads are joined when it closes (not daemons), and stop dripping once
+    ``stopping`` is set: no thread of the test outlives it (a later test forks this process)."""
+
+    daemon_threads = False
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _TrickleHandler)
+        self.stopping = threading.Event()
+
+
 class _TrickleHandler(BaseHTTPRequestHandler):
     """Answers every request with one byte every half second: each file takes its whole deadline."""
+
+    server: _TrickleServer
 
     def log_message(self, *args: object) -> None:
         pass
@@ -131,22 +144,24 @@ class _TrickleHandler(BaseHTTPRequestHandler):
             for byte in WEIGHTS:
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
-                time.sleep(0.5)
+                if self.server.stopping.wait(0.5):
+                    return
         except OSError:
             pass  # the client gave up
 
 
 @pytest.fixture()
 def trickling_hub() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickleHandler)
-    server.daemon_threads = True
+    server = _TrickleServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        server.stopping.set()
         server.shutdown()
-        server.server_close()
+        server.server_close()  # joins the request threads
+        thread.join()
 
 
 def test_remote_header_reads_stop_at_the_run_timeout(tmp_path: Path, trickling_hub: str) -> None:
