@@ -279,6 +279,10 @@ def each_of(work: Callable[[AuditItem], tuple[dict, bool]], run: list[AuditItem]
 # (docs/benchmarks.md, "Audit (issue 15)").
 THREADS_PER_PROCESS = 8
 HUB_WORKER_POLL = 1.0  # seconds between looks at whether a Hub worker process died
+# How long shutdown waits for the collector after a worker died: it returns within one poll,
+# unless the worker was killed halfway through sending a long result, which it would wait
+# for ever to read the rest of (it is a daemon thread: the run's exit does not wait for it).
+COLLECTOR_GRACE = 10.0
 
 
 def hub_processes(jobs: int, repos: int, cpus: int) -> int:
@@ -351,7 +355,7 @@ class ProcessThreadPool:
                 future.set_exception(error)
 
     def died(self) -> int | None:
-        """The exit code of a worker process that stopped before it was told to, if one did."""
+        """The exit code of a worker process that failed or was killed (not 0), if one was."""
         return next((worker.exitcode for worker in self.workers if worker.exitcode not in (None, 0)), None)
 
     def fail_waiting(self, error: Exception) -> None:
@@ -362,7 +366,8 @@ class ProcessThreadPool:
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Every thread takes a None once the tasks before it are done; then the collector stops.
-        After a worker process died (the collector has stopped), the others are stopped too.
+        After a worker process died (the collector stops when it sees that), the others are
+        stopped too.
         ``cancel_futures`` (an interrupted run): the workers are stopped at once, and the futures
         still waiting are cancelled. (``wait``: accepted as an Executor's; this pool always waits.)"""
         if self.stopped:
@@ -387,7 +392,7 @@ class ProcessThreadPool:
             self.results.put(None)
             self.collector.join()
         else:
-            self.collector.join()  # it returns within HUB_WORKER_POLL once it sees the death
+            self.collector.join(COLLECTOR_GRACE)
             self.abandon()
 
     def abandon(self) -> None:
