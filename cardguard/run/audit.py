@@ -52,7 +52,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from concurrent.futures import Executor, Future
     from typing import Any, BinaryIO
+    from multiprocessing.connection import Connection
     from multiprocessing.context import BaseContext
+    from multiprocessing.process import BaseProcess
     from multiprocessing.queues import Queue
     from multiprocessing.sharedctypes import Synchronized
 
@@ -278,11 +280,9 @@ def each_of(work: Callable[[AuditItem], tuple[dict, bool]], run: list[AuditItem]
 # httpx), so past this many the threads of one process mostly wait for its GIL
 # (docs/benchmarks.md, "Audit (issue 15)").
 THREADS_PER_PROCESS = 8
-HUB_WORKER_POLL = 1.0  # seconds between looks at whether a Hub worker process died
-# How long shutdown waits for the collector after a worker died: it returns within one poll,
-# unless the worker was killed halfway through sending a long result, which it would wait
-# for ever to read the rest of (it is a daemon thread: the run's exit does not wait for it).
-COLLECTOR_GRACE = 10.0
+# How long the collector waits for a worker process whose results pipe has closed to be gone:
+# a pipe closes when its process exits or dies, so this is only a bound.
+WORKER_EXIT_GRACE = 10.0
 
 
 def hub_processes(jobs: int, repos: int, cpus: int) -> int:
@@ -297,27 +297,48 @@ def threads_of(jobs: int, processes: int) -> list[int]:
     return [jobs // processes + (index < jobs % processes) for index in range(processes)]
 
 
+class WorkerStopped(RuntimeError):
+    """A worker process stopped before its repos were checked: killed (out of memory, a signal)
+    or failed; the futures still waiting get it."""
+
+    @classmethod
+    def with_code(cls, exit_code: int | None) -> WorkerStopped:
+        if exit_code is not None and exit_code < 0 and -exit_code in signal.valid_signals():
+            return cls(f"a Hub worker process was killed by {signal.Signals(-exit_code).name}")
+        return cls(f"a Hub worker process stopped (exit code {exit_code})")
+
+
 class ProcessThreadPool:
     """Worker processes, ``threads[i]`` threads in the i-th, every thread taking the next task from
     one queue: as many checks at once as threads, on as many cores as processes. ``submit(work,
     item)`` returns a Future, as an Executor's does (so :func:`checked_in_order` streams its
     results); ``work`` is pickled with the item and called as ``work(item, gate=gate)``, ``gate``
     the RateGate every process shares. A thread of this process hands the results to their futures.
-    Each process keeps its own huggingface_hub session (its shared HTTP client) for its threads."""
+    Each process keeps its own huggingface_hub session (its shared HTTP client) for its threads.
+
+    Each worker sends its results back on a pipe of its own whose only write end it holds: when it
+    exits, or dies (killed, out of memory) even halfway through sending a result, this process
+    reads the end of the file there. A queue shared by the workers could not tell that: a worker
+    killed while it sent would leave the others waiting for its lock and this process waiting for
+    the rest of its message, for ever."""
 
     def __init__(self, threads: list[int], gate: RateGate, context: BaseContext) -> None:
         self.tasks = context.Queue()
-        self.results = context.Queue()
         self.futures: dict[int, Future] = {}
         self.lock = threading.Lock()
         self.numbers = itertools.count()
         self.thread_count = sum(threads)
         self.gate = gate  # kept: its shared memory and lock live as long as this process holds them
         self.stopped = False
-        self.workers = [context.Process(target=serve_tasks, args=(count, gate, self.tasks, self.results), daemon=True)
-                        for count in threads]
-        for worker in self.workers:
+        self.workers: list[BaseProcess] = []
+        self.results: list[Connection] = []
+        for count in threads:
+            reader, writer = context.Pipe(duplex=False)
+            worker = context.Process(target=serve_tasks, args=(count, gate, self.tasks, writer), daemon=True)
             worker.start()
+            writer.close()  # the worker's copy is the only one left: its end is our end of file
+            self.workers.append(worker)
+            self.results.append(reader)
         self.collector = threading.Thread(target=self.collect, daemon=True)
         self.collector.start()
 
@@ -332,27 +353,39 @@ class ProcessThreadPool:
         return future
 
     def collect(self) -> None:
-        """Each result to its future, until :meth:`shutdown` says stop; a worker process that died
-        (killed, out of memory) fails every future still waiting, instead of leaving them waiting."""
-        import queue
+        """Each result to its future, until every worker has closed its pipe. A worker that
+        stopped otherwise than by finishing its tasks (killed, out of memory) fails every future
+        still waiting, instead of leaving them waiting. The pipes are closed here, where they are
+        read: closed by another thread, a descriptor's number could be reused under the read."""
+        try:
+            self.hand_out_results()
+        finally:
+            for pipe in self.results:
+                pipe.close()
 
-        while True:
-            try:
-                message = self.results.get(timeout=HUB_WORKER_POLL)
-            except queue.Empty:
-                if (code := self.died()) is not None:
-                    self.fail_waiting(RuntimeError(f"a Hub worker process stopped (exit code {code})"))
-                    return
-                continue
-            if message is None:
-                return
-            number, result, error = message
-            with self.lock:
-                future = self.futures.pop(number)
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+    def hand_out_results(self) -> None:
+        import pickle
+        from multiprocessing.connection import wait
+
+        open_pipes = dict(zip(self.results, self.workers))
+        while open_pipes:
+            for pipe in wait(list(open_pipes)):
+                try:
+                    number, result, error = pickle.loads(pipe.recv_bytes())
+                except (EOFError, OSError):
+                    worker = open_pipes.pop(pipe)
+                    worker.join(WORKER_EXIT_GRACE)
+                    if worker.exitcode != 0:
+                        self.fail_waiting(WorkerStopped.with_code(worker.exitcode))
+                        return
+                    continue
+                with self.lock:
+                    future = self.futures.pop(number)
+                if error is None:
+                    future.set_result(result)
+                else:
+                    future.set_exception(error)
+        self.fail_waiting(WorkerStopped("the Hub worker processes stopped with repos left unchecked"))
 
     def died(self) -> int | None:
         """The exit code of a worker process that failed or was killed (not 0), if one was."""
@@ -365,8 +398,8 @@ class ProcessThreadPool:
             future.set_exception(error)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Every thread takes a None once the tasks before it are done; then the collector stops.
-        After a worker process died (the collector stops when it sees that), the others are
+        """Every thread takes a None once the tasks before it are done, and its process exits;
+        the collector stops when every process has, or when one died, and the others are then
         stopped too.
         ``cancel_futures`` (an interrupted run): the workers are stopped at once, and the futures
         still waiting are cancelled. (``wait``: accepted as an Executor's; this pool always waits.)"""
@@ -382,29 +415,18 @@ class ProcessThreadPool:
             return
         for _ in range(self.thread_count):
             self.tasks.put(None)
-        while self.collector.is_alive() and any(worker.is_alive() for worker in self.workers):
-            for worker in self.workers:
-                worker.join(HUB_WORKER_POLL)
-        # Whether a worker died, not whether the collector still runs: the collector may not have
-        # returned yet when it has failed the futures, and a None put then would wait on the lock
-        # the dead worker holds (and this process's exit with it).
-        if self.died() is None:
-            self.results.put(None)
-            self.collector.join()
-        else:
-            self.collector.join(COLLECTOR_GRACE)
-            self.abandon()
+        self.collector.join()
+        self.abandon()
 
     def abandon(self) -> None:
-        """Stop the workers without waiting for their queues. A process that died may have held a
-        queue's lock (killed while sending a result): a put of ours, and this process's exit, which
-        waits for what was put to be sent, would then wait for ever."""
+        """Stop the workers still running without waiting for their queue: a process that died
+        may have held the task queue's lock (killed while taking a task), and a process waiting
+        for it would never exit. This process's exit does not wait for the tasks put either."""
         for worker in self.workers:
             if worker.is_alive():
                 worker.terminate()
-                worker.join()
-        for pipe in (self.tasks, self.results):
-            pipe.cancel_join_thread()
+            worker.join()
+        self.tasks.cancel_join_thread()
 
     def __enter__(self) -> ProcessThreadPool:
         return self
@@ -425,17 +447,22 @@ def dropping_queued_on_error(*pools: Executor | ProcessThreadPool) -> Iterator[N
         raise
 
 
-def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Queue) -> None:
+def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Connection) -> None:
     """A Hub worker process: ``threads`` threads, each doing ``(number, work, item)`` tasks until
-    it takes a None, and putting ``(number, result, error)`` on ``results``."""
+    it takes a None, and sending ``(number, result, error)`` on ``results``, one at a time."""
+    import pickle
+
+    sending = threading.Lock()
 
     def serve() -> None:
         while (task := tasks.get()) is not None:
             number, work, item = task
             try:
-                results.put((number, work(item, gate=gate), None))
+                message = pickle.dumps((number, work(item, gate=gate), None))
             except Exception as error:  # noqa: BLE001 -- handed to the caller's future, as an Executor does
-                results.put((number, None, picklable(error)))
+                message = pickle.dumps((number, None, picklable(error)))
+            with sending:
+                results.send_bytes(message)
 
     # Ctrl-C reaches every process of the terminal's group: the parent's audit stops the workers
     # (ProcessThreadPool.shutdown), and a worker interrupted on its own would only print a traceback.

@@ -3,11 +3,16 @@ RateGate shared across processes), with spawned worker processes running this mo
 
 from __future__ import annotations
 
+import array
+import fcntl
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import termios
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -89,25 +94,44 @@ def test_a_worker_process_that_dies_fails_the_waiting_futures_instead_of_hanging
             futures[5].result(timeout=60)
 
 
-class SlowToReturn(fleet.ProcessThreadPool):
-    """A pool whose collector lingers after it has failed the futures: the moment a busy machine
-    stretches, when the caller already has its error and shuts the pool down."""
-
-    def fail_waiting(self, error: Exception) -> None:
-        super().fail_waiting(error)
-        time.sleep(2 * fleet.HUB_WORKER_POLL)
+def long_result(item: int, gate: fleet.RateGate) -> tuple[dict, bool]:
+    return {"item": item, "text": "x" * (1 << 20)}, False  # far more than a pipe holds (64 KiB)
 
 
-def test_after_a_worker_died_nothing_more_is_put_on_the_results_queue() -> None:
-    """The dead worker may hold the results queue's lock: a put would never be sent, and the exit
-    would wait for it (the run below hung so, about once in 30 runs, on a loaded machine)."""
-    with SlowToReturn([1], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
-        futures = [pool.submit(dies_on_three, item) for item in range(6)]
-        with pytest.raises(RuntimeError, match="exit code 9"):
-            futures[5].result(timeout=60)
-        puts: list[object] = []
-        pool.results.put = puts.append  # type: ignore[method-assign]
-    assert puts == [] and not pool.collector.is_alive()
+class HeldCollector(fleet.ProcessThreadPool):
+    """A pool whose collector starts reading only when the test lets it: a worker sending a long
+    result fills its pipe and waits there, halfway through the message."""
+
+    def __init__(self, *args: object) -> None:
+        self.reading = threading.Event()
+        super().__init__(*args)  # type: ignore[arg-type]
+
+    def collect(self) -> None:
+        self.reading.wait()
+        super().collect()
+
+
+def bytes_waiting(fd: int) -> int:
+    waiting = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, waiting)
+    return waiting[0]
+
+
+def test_a_worker_killed_halfway_through_sending_a_result_fails_the_waiting_futures() -> None:
+    """Killed (out of memory, say) with part of a long result sent: the rest never comes, and
+    reading on would wait for ever; the end of its pipe says it is gone."""
+    with HeldCollector([1], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        futures = [pool.submit(long_result, item) for item in range(3)]
+        deadline = time.monotonic() + 60
+        while bytes_waiting(pool.results[0].fileno()) < 4096 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert bytes_waiting(pool.results[0].fileno()) >= 4096  # part of the first result is in the pipe
+        os.kill(pool.workers[0].pid, signal.SIGKILL)
+        pool.workers[0].join(60)
+        pool.reading.set()
+        with pytest.raises(RuntimeError, match="killed by SIGKILL"):
+            futures[0].result(timeout=60)
+    assert not pool.collector.is_alive() and all(not future.running() and future.done() for future in futures)
 
 
 DIES_IN_A_RUN = textwrap.dedent("""
