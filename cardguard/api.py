@@ -50,8 +50,9 @@ HUB_RESULT_TYPES = {"PushResult": "push", "HubSyncResult": "hub_sync"}  # in car
 
 
 class UsageError(Exception):
-    """A path, option or configuration the run cannot use, or a run whose time budget ran
-    out before it could finish; the message is one line. The CLI exits 2 with it."""
+    """A path, option or configuration the run cannot use, or a run that could not finish (its
+    time budget ran out, an audit's worker process was killed); the message is one line. The
+    CLI exits 2 with it."""
 
 
 def __getattr__(name: str) -> object:
@@ -507,8 +508,9 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     ``progress(done, total, line)``: called after each repo. A repo whose check fails (no such
     repo, gated, rate limited past huggingface_hub's and hf://'s retries) is a line with status
     ``unreadable``; results already in ``out``/cache for the same commit or folder content
-    are reused."""
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    are reused. A worker process that stops (killed, out of memory) ends the run with a
+    UsageError; results.jsonl then holds the repos done before."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
     from itertools import chain
 
     from cardguard import __version__
@@ -535,10 +537,15 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
     local_work = work if in_threads else fleet.installed_work  # a process's work is given once, as it starts
     per_task = 1 if in_threads else fleet.REPOS_PER_TASK
     hub_pool, hub_work = _hub_pool(hub_jobs, len(hub), work)
-    with local_pool as local_workers, hub_pool as hub_workers, fleet.dropping_queued_on_error(local_workers, hub_workers):
-        lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs, per_task),
-                      fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
-        totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
+    try:
+        with local_pool as local_workers, hub_pool as hub_workers, fleet.dropping_queued_on_error(local_workers, hub_workers):
+            lines = chain(fleet.checked_in_order(local, local_work, local_workers, local_jobs, per_task),
+                          fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
+            totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
+    except (fleet.WorkerStopped, BrokenExecutor) as error:
+        stopped = error if isinstance(error, fleet.WorkerStopped) else "a local worker process stopped (killed, or out of memory)"
+        raise UsageError(f"the audit stopped after {done[0]} of {total} repos: {stopped}; results.jsonl holds "
+                         "those, and the same command run again checks only the rest") from None
     return AuditResult(folder, totals, comparison)
 
 

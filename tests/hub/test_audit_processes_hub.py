@@ -11,6 +11,7 @@ started by it, so any process holding a connection whose parent is not this test
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -113,3 +114,33 @@ def test_a_429_in_one_worker_process_pauses_every_process(hub: FakeHub, home: Pa
     assert started_in_pause == []
     assert len(watcher.model_infos) == len(REPOS) + 1  # every repo once, the limited one twice
     assert max(moment for moment, _ in watcher.model_infos) >= refused_at + 6
+
+
+class KillTheAsker:
+    """An interceptor that, on the model-info request of ``repo``, kills (SIGKILL, as the kernel's
+    out-of-memory killer does) the audit worker process that asked."""
+
+    def __init__(self, port: int, repo: str) -> None:
+        self.port, self.repo, self.killed = port, repo, []
+
+    def __call__(self, request: Request) -> Reply | None:
+        if request.method == "GET" and repo_of(request.path) == self.repo and not self.killed:
+            for connection in psutil.net_connections("tcp"):
+                pid = connection.pid
+                if connection.raddr and connection.raddr.port == self.port and pid and parent_of(pid) not in (None, os.getpid()) and pid != os.getpid():
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed.append(pid)
+                    break
+        return None
+
+
+def test_a_worker_process_killed_mid_run_ends_the_audit_with_one_line(hub: FakeHub, home: Path, tmp_path: Path) -> None:
+    killer = KillTheAsker(int(hub.url.rsplit(":", 1)[1].strip("/")), REPOS[10])
+    hub.interceptors.append(killer)
+    code, _, err = cardguard_cli(hub, home, "audit", "--hub-author", "org", "--out", str(tmp_path / "out"),
+                                 "--jobs", "16")
+    assert killer.killed
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    assert "a Hub worker process was killed by SIGKILL" in err and "the audit stopped after" in err, err
+    done = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+    assert len(done) < len(REPOS) and f"after {len(done)} of {len(REPOS)} repos" in err, err

@@ -210,6 +210,28 @@ def test_a_run_cut_short_leaves_its_lines_and_no_earlier_summary_beside_them(fle
     assert not (out / "summary.md").exists() and not (out / "report.html").exists()
 
 
+def test_a_local_worker_process_killed_mid_run_ends_the_run_with_a_usage_error(tmp_path: Path) -> None:
+    """Killed as the kernel's out-of-memory killer kills: one line saying so, and the lines done kept."""
+    import multiprocessing
+    import signal
+
+    root = tmp_path / "fleet"
+    for number in range(400):  # 50 tasks of 8: most still to do when the first line comes back
+        (root / f"m{number:03d}").mkdir(parents=True)
+        (root / f"m{number:03d}" / "README.md").write_text("---\nlicense: mit\n---\n# bare\n", encoding="utf-8")
+    killed: list[int] = []
+
+    def kill_a_worker(done: int, total: int, line: dict) -> None:
+        if not killed:
+            worker = multiprocessing.active_children()[0]
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+
+    with pytest.raises(UsageError, match=r"the audit stopped after \d+ of 400 repos: a local worker process stopped"):
+        cardguard.audit([root], out=tmp_path / "out", jobs=2, progress=kill_a_worker)
+    assert killed and 0 < len(lines_of(tmp_path / "out")) < 400
+
+
 def test_since_names_new_fixed_and_still_failing(fleet_root: Path, tmp_path: Path) -> None:
     cardguard.audit([fleet_root], out=tmp_path / "before")
     shutil.copy(EXAMPLE / "README.md", fleet_root / "a-broken" / "README.md")  # fixed
