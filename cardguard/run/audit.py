@@ -255,6 +255,29 @@ PROCESS_WORK: list[Callable[[AuditItem], tuple[dict, bool]]] = []
 def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
     """A local worker process's initializer: ``work`` is what :func:`installed_work` does."""
     PROCESS_WORK[:] = [work]
+    exit_with_parent()
+
+
+# A worker's exit code when the audit that started it is gone.
+ORPHANED = 3
+
+
+def exit_with_parent() -> None:
+    """In a worker process: end it as soon as the process that started it is gone (killed, or
+    stopped by a SIGTERM from ``timeout`` or a CI runner, which Python does not turn into an
+    exception): an orphaned worker would wait for its next task for ever."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # the main process: nothing to follow
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(ORPHANED)  # no clean-up to wait for: what a worker writes (the cache) is atomic
+
+    threading.Thread(target=watch, name="cardguard-exit-with-parent", daemon=True).start()
 
 
 def installed_work(item: AuditItem) -> tuple[dict, bool]:
@@ -467,6 +490,7 @@ def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Connection)
     # Ctrl-C reaches every process of the terminal's group: the parent's audit stops the workers
     # (ProcessThreadPool.shutdown), and a worker interrupted on its own would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
     runners = [threading.Thread(target=serve) for _ in range(threads)]
     for runner in runners:
         runner.start()

@@ -167,6 +167,58 @@ def test_a_run_whose_worker_process_died_still_exits(tmp_path: Path) -> None:
     assert done.stdout.count("exit code 9") == 5
 
 
+POOL_IN_A_RUN = textwrap.dedent("""
+    import multiprocessing, sys, time
+    from concurrent.futures import ProcessPoolExecutor
+    from cardguard.run import audit as fleet
+
+    def done(item, gate=None):
+        return {"item": item}, False
+
+    if __name__ == "__main__":
+        spawn = multiprocessing.get_context("spawn")
+        if sys.argv[1] == "hub":
+            pool = fleet.ProcessThreadPool([2, 2], fleet.RateGate.across_processes(spawn), spawn)
+            [future.result(timeout=60) for future in [pool.submit(done, item) for item in range(8)]]
+        else:
+            pool = ProcessPoolExecutor(2, spawn, initializer=fleet.install_work, initargs=(done,))
+            list(pool.map(fleet.installed_work, range(20)))
+        print(*[worker.pid for worker in multiprocessing.active_children()], flush=True)
+        time.sleep(600)  # the workers wait for their next task
+""")
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs: not gone, and not a zombie nobody reaped (a container's first
+    process may not reap the orphans it inherits)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+@pytest.mark.parametrize("pool", ["hub", "local"])
+def test_the_worker_processes_end_when_the_audit_is_killed(tmp_path: Path, pool: str) -> None:
+    """Killed, or stopped by a SIGTERM (``timeout``, a CI runner), the audit's process cleans
+    nothing up: its workers, waiting for their next task, must not wait for ever."""
+    script = tmp_path / "pool.py"
+    script.write_text(POOL_IN_A_RUN)
+    root = Path(fleet.__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.Popen([sys.executable, str(script), pool], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        workers = [int(pid) for pid in run.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(workers) >= 2 and all(running(pid) for pid in workers)
+    finally:
+        run.kill()
+        run.wait(60)
+    deadline = time.monotonic() + 60
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in workers)
+
+
 def test_a_429_seen_in_one_process_pauses_the_others() -> None:
     gate = fleet.RateGate.across_processes(SPAWN)
     child = SPAWN.Process(target=check_through, args=(gate,))
