@@ -255,7 +255,16 @@ PROCESS_WORK: list[Callable[[AuditItem], tuple[dict, bool]]] = []
 def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
     """A local worker process's initializer: ``work`` is what :func:`installed_work` does."""
     PROCESS_WORK[:] = [work]
+    leave_ctrl_c_to_the_audit()
     exit_with_parent()
+
+
+def leave_ctrl_c_to_the_audit() -> None:
+    """In a worker process: ignore SIGINT. Ctrl-C reaches every process of the terminal's group;
+    the audit stops its workers itself (it drops the queued repos, lets the running ones end),
+    and a worker interrupted on its own could stop while it holds the lock of the queue results
+    go back on: the other workers, and the audit's exit, would then wait for it for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # A worker's exit code when the audit that started it is gone.
@@ -487,9 +496,7 @@ def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Connection)
             with sending:
                 results.send_bytes(message)
 
-    # Ctrl-C reaches every process of the terminal's group: the parent's audit stops the workers
-    # (ProcessThreadPool.shutdown), and a worker interrupted on its own would only print a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_ctrl_c_to_the_audit()
     exit_with_parent()
     runners = [threading.Thread(target=serve) for _ in range(threads)]
     for runner in runners:

@@ -258,3 +258,27 @@ def test_a_local_worker_process_keeps_its_work_from_one_repo_to_the_next() -> No
         counts = sorted(line["done"] for line in lines if line["pid"] == pid)
         assert counts == list(range(1, len(counts) + 1))  # one work per process, counting on
     assert max(line["done"] for line in lines) > 1
+
+
+
+def test_a_local_worker_process_leaves_ctrl_c_to_the_audit() -> None:
+    """Ctrl-C reaches the whole process group. A worker that took it as its own printed a
+    traceback, or stopped while it held the lock of the queue results go back on, and the
+    others and the audit's exit then waited for it for ever; the audit stops its workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, SPAWN, initializer=fleet.install_work, initargs=(CountingWork(),)) as pool:
+        first, _ = pool.submit(fleet.installed_work, 1).result(timeout=60)
+        os.kill(first["pid"], signal.SIGINT)
+        time.sleep(0.5)  # the signal is delivered; an idle worker taking it would stop here
+        second, _ = pool.submit(fleet.installed_work, 2).result(timeout=60)
+    assert (second["pid"], second["done"]) == (first["pid"], 2)
+
+
+def test_a_hub_worker_process_leaves_ctrl_c_to_the_audit() -> None:
+    with fleet.ProcessThreadPool([1], fleet.RateGate.across_processes(SPAWN), SPAWN) as pool:
+        first, _ = pool.submit(pid_of_check, 1).result(timeout=60)
+        os.kill(first["pid"], signal.SIGINT)
+        time.sleep(0.5)
+        second, _ = pool.submit(pid_of_check, 2).result(timeout=60)
+    assert second["pid"] == first["pid"]
