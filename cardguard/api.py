@@ -543,7 +543,8 @@ def audit(paths: Sequence[PathArg] = (), *, out: PathArg, hub_author: str | None
                           fleet.checked_in_order(hub, hub_work, hub_workers, hub_jobs))
             totals, comparison = fleet.write_outputs(lines, folder, before, trend, counted)
     except (fleet.WorkerStopped, BrokenExecutor) as error:
-        stopped = error if isinstance(error, fleet.WorkerStopped) else "a local worker process stopped (killed, or out of memory)"
+        stopped = (error if isinstance(error, fleet.WorkerStopped)
+                   else "a local worker process stopped (killed, or out of memory)")
         raise UsageError(f"the audit stopped after {done[0]} of {total} repos: {stopped}; results.jsonl holds "
                          "those, and the same command run again checks only the rest") from None
     return AuditResult(folder, totals, comparison)

@@ -255,6 +255,11 @@ PROCESS_WORK: list[Callable[[AuditItem], tuple[dict, bool]]] = []
 def install_work(work: Callable[[AuditItem], tuple[dict, bool]]) -> None:
     """A local worker process's initializer: ``work`` is what :func:`installed_work` does."""
     PROCESS_WORK[:] = [work]
+    settle_in_as_worker()
+
+
+def settle_in_as_worker() -> None:
+    """What every worker process of an audit, local or Hub, does first."""
     leave_ctrl_c_to_the_audit()
     exit_with_parent()
 
@@ -419,10 +424,6 @@ class ProcessThreadPool:
                     future.set_exception(error)
         self.fail_waiting(WorkerStopped("the Hub worker processes stopped with repos left unchecked"))
 
-    def died(self) -> int | None:
-        """The exit code of a worker process that failed or was killed (not 0), if one was."""
-        return next((worker.exitcode for worker in self.workers if worker.exitcode not in (None, 0)), None)
-
     def fail_waiting(self, error: Exception) -> None:
         with self.lock:
             waiting, self.futures = list(self.futures.values()), {}
@@ -496,8 +497,7 @@ def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Connection)
             with sending:
                 results.send_bytes(message)
 
-    leave_ctrl_c_to_the_audit()
-    exit_with_parent()
+    settle_in_as_worker()
     runners = [threading.Thread(target=serve) for _ in range(threads)]
     for runner in runners:
         runner.start()
@@ -506,8 +506,8 @@ def serve_tasks(threads: int, gate: RateGate, tasks: Queue, results: Connection)
 
 
 def picklable(error: Exception) -> Exception:
-    """``error``, or a RuntimeError saying what it was when it cannot be pickled (a Queue would
-    drop it in its feeder thread, and the future would wait for ever)."""
+    """``error``, or a RuntimeError saying what it was when it cannot be pickled (sent as it is,
+    it could not be sent at all, and the future would wait for ever)."""
     import pickle
 
     try:

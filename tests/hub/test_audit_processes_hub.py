@@ -10,6 +10,7 @@ started by it, so any process holding a connection whose parent is not this test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -54,9 +55,7 @@ class WorkerWatch:
         if request.method == "GET" and request.path.startswith("/api/models/org/"):
             with self.lock:
                 self.model_infos.append((time.monotonic(), repo_of(request.path)))
-            holders = {connection.pid for connection in psutil.net_connections("tcp")
-                       if connection.raddr and connection.raddr.port == self.port and connection.pid}
-            started_by_audit = {pid for pid in holders if pid != os.getpid() and parent_of(pid) != os.getpid()}
+            started_by_audit = audit_workers_connected_to(self.port)
             with self.lock:
                 self.workers |= started_by_audit
         return None
@@ -65,6 +64,14 @@ class WorkerWatch:
 def repo_of(path: str) -> str:
     """``/api/models/ORG/NAME/revision/SHA?...`` -> ``ORG/NAME``."""
     return "/".join(path.split("?")[0].split("/")[3:5])
+
+
+def audit_workers_connected_to(port: int) -> set[int]:
+    """The processes holding a TCP connection to ``port`` that this test did not start (the
+    audit's own child is started by this test; its worker processes are started by it)."""
+    holders = {connection.pid for connection in psutil.net_connections("tcp")
+               if connection.raddr and connection.raddr.port == port and connection.pid}
+    return {pid for pid in holders if pid != os.getpid() and parent_of(pid) != os.getpid()}
 
 
 def parent_of(pid: int) -> int | None:
@@ -125,9 +132,8 @@ class KillTheAsker:
 
     def __call__(self, request: Request) -> Reply | None:
         if request.method == "GET" and repo_of(request.path) == self.repo and not self.killed:
-            for connection in psutil.net_connections("tcp"):
-                pid = connection.pid
-                if connection.raddr and connection.raddr.port == self.port and pid and parent_of(pid) not in (None, os.getpid()) and pid != os.getpid():
+            for pid in sorted(audit_workers_connected_to(self.port)):
+                with contextlib.suppress(ProcessLookupError):  # gone since it was listed
                     os.kill(pid, signal.SIGKILL)
                     self.killed.append(pid)
                     break
